@@ -1,0 +1,111 @@
+/**
+ * The shapes the core returns. The metadata document is also described by
+ * `schemas/metadata.schema.json`; keep the two in step and bump `SCHEMA_VERSION` on a change.
+ */
+import type { ImageErrorCode } from './errors.js';
+
+/** Version of the metadata document's shape. */
+export const SCHEMA_VERSION = 1 as const;
+
+/** Formats we detect from magic bytes. */
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'bmp' | 'tiff' | 'webp' | 'avif';
+
+/** Formats we write: JPEG for opaque images, PNG when there is transparency. */
+export type OutputFormat = 'jpeg' | 'png';
+
+/** One encoded result image. */
+export interface EncodedImage {
+  /** Relative name, following the naming rule (see `naming.ts`). */
+  name: string;
+  format: OutputFormat;
+  contentType: 'image/jpeg' | 'image/png';
+  width: number;
+  height: number;
+  bytes: Uint8Array;
+}
+
+/** What we know about the source blob or file. */
+export interface SourceInfo {
+  name: string;
+  bytes: number;
+  sha256: string;
+  /** Detected from magic bytes; absent when detection failed. */
+  format?: ImageFormat;
+  declaredContentType?: string;
+  /** Set by the storage adapter: the source blob's eTag these results were made from. */
+  eTag?: string;
+}
+
+/** What we know about the decoded image. */
+export interface ImageInfo {
+  width: number;
+  height: number;
+  /** EXIF orientation 1-8 (1 when absent). */
+  orientation: number;
+  hasAlpha: boolean;
+  bitDepth: number;
+  colorSpace: 'srgb' | 'rgb' | 'cmyk' | 'ycck' | 'gray' | 'palette' | 'unknown';
+  /** Name of an embedded ICC profile, when there is one. */
+  iccProfile?: string;
+  animated: boolean;
+  frameCount?: number;
+  progressive?: boolean;
+}
+
+/** EXIF normalised to readable units; absent fields were not in the file. */
+export interface ExifInfo {
+  make?: string;
+  model?: string;
+  lens?: string;
+  /** ISO 8601, with the offset when the file records one. */
+  takenAt?: string;
+  /** Seconds. */
+  exposureTime?: number;
+  fNumber?: number;
+  iso?: number;
+  /** Millimetres. */
+  focalLength?: number;
+  gps?: { latitude: number; longitude: number; altitude?: number };
+}
+
+/** Size and format of one written output. */
+export interface OutputInfo {
+  name: string;
+  format: OutputFormat;
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+/** Common envelope of success and failure records. */
+interface RecordEnvelope {
+  schemaVersion: typeof SCHEMA_VERSION;
+  source: SourceInfo;
+  library: { name: string; version: string };
+  processedAt: string;
+}
+
+/** The metadata document of an image that was processed. */
+export interface SuccessRecord extends RecordEnvelope {
+  status: 'succeeded';
+  image: ImageInfo;
+  exif: ExifInfo | null;
+  outputs: { output: OutputInfo; thumbnail: OutputInfo };
+  /** Milliseconds per stage (sniff, guard, decode, orient, resize, thumbnail, encode, metadata). */
+  timingsMs: Record<string, number>;
+}
+
+/** The metadata document of an input that could not be processed, saying why. */
+export interface FailureRecord extends RecordEnvelope {
+  status: 'failed';
+  error: { code: ImageErrorCode | string; message: string; permanent: boolean };
+}
+
+export type MetadataRecord = SuccessRecord | FailureRecord;
+
+/** Everything `processImage` returns. */
+export interface ProcessResult {
+  output: EncodedImage;
+  thumbnail: EncodedImage;
+  metadata: SuccessRecord;
+}
