@@ -1,0 +1,217 @@
+/**
+ * Storage events in, routing decisions out. Parses `Microsoft.Storage.BlobCreated` and
+ * `BlobDeleted` in both the Event Grid schema and the CloudEvents 1.0 schema, and decides
+ * whether the pipeline acts on them. Pure: no I/O, so every rule is unit-tested.
+ */
+import { InvalidEventError } from './errors.js';
+
+/** Event types the pipeline acts on. */
+export const BLOB_CREATED = 'Microsoft.Storage.BlobCreated';
+export const BLOB_DELETED = 'Microsoft.Storage.BlobDeleted';
+
+/**
+ * Write APIs that commit data. Data Lake's `CreateFile` (contentLength 0) is left out: the
+ * data arrives with the `FlushWithClose` that follows it.
+ */
+export const COMMITTING_APIS: readonly string[] = [
+  'PutBlob',
+  'PutBlockList',
+  'CopyBlob',
+  'FlushWithClose',
+];
+
+/** A Storage event, whichever schema it came in. */
+export interface StorageEvent {
+  schema: 'EventGrid' | 'CloudEvents';
+  id: string;
+  type: string;
+  /** `/blobServices/default/containers/<container>/blobs/<name>` for blob events. */
+  subject: string;
+  /** The storage account's resource id (`topic` or `source`). */
+  source: string;
+  time: string | undefined;
+  /** The event's `data`, unvalidated until the event is routed. */
+  data: Record<string, unknown>;
+}
+
+/** The facts of a blob event the handler needs, validated. */
+export interface BlobEventFacts {
+  container: string;
+  /** The blob's name inside its container (decoded; may contain `/`, spaces, unicode). */
+  blobName: string;
+  api: string;
+  url: string;
+  /** Opaque; compare as strings to order events on the same blob. */
+  sequencer: string;
+  eTag: string | undefined;
+  contentLength: number | undefined;
+  contentType: string | undefined;
+}
+
+/** What to do with an event. */
+export type Route =
+  | { action: 'process'; event: StorageEvent; blob: BlobEventFacts & { eTag: string } }
+  | { action: 'delete'; event: StorageEvent; blob: BlobEventFacts }
+  | { action: 'ignore'; event: StorageEvent; reason: IgnoreReason; detail: string };
+
+/** Why an event was ignored; also the `serverless_img.skip_reason` span attribute. */
+export type IgnoreReason = 'event-type' | 'other-container' | 'api';
+
+const SUBJECT = /^\/blobServices\/default\/containers\/([^/]+)\/blobs\/(.+)$/;
+
+/**
+ * Parses one event as delivered to an Event Grid-triggered function, in either schema.
+ * Throws `InvalidEventError` when the payload is neither.
+ */
+export function parseStorageEvent(payload: unknown): StorageEvent {
+  const value = typeof payload === 'string' ? parseJson(payload) : payload;
+  if (!isRecord(value)) throw new InvalidEventError('the event is not a JSON object');
+  if ('specversion' in value) {
+    if (value.specversion !== '1.0') {
+      throw new InvalidEventError(
+        `CloudEvents specversion ${String(value.specversion)} is not 1.0`,
+      );
+    }
+    return {
+      schema: 'CloudEvents',
+      id: requiredString(value, 'id'),
+      type: requiredString(value, 'type'),
+      source: requiredString(value, 'source'),
+      subject: requiredString(value, 'subject'),
+      time: optionalTime(value, 'time'),
+      data: requiredData(value),
+    };
+  }
+  if ('eventType' in value) {
+    return {
+      schema: 'EventGrid',
+      id: requiredString(value, 'id'),
+      type: requiredString(value, 'eventType'),
+      source: requiredString(value, 'topic'),
+      subject: requiredString(value, 'subject'),
+      time: optionalTime(value, 'eventTime'),
+      data: requiredData(value),
+    };
+  }
+  throw new InvalidEventError(
+    'neither an Event Grid event (eventType) nor a CloudEvent (specversion)',
+  );
+}
+
+/**
+ * Decides what the pipeline does with an event: process BlobCreated events of committed
+ * writes in the input container, delete results on BlobDeleted there, ignore the rest
+ * (other containers, so results never re-trigger the pipeline; `CreateFile`; other types).
+ */
+export function routeEvent(event: StorageEvent, inputContainer: string): Route {
+  if (event.type !== BLOB_CREATED && event.type !== BLOB_DELETED) {
+    return { action: 'ignore', event, reason: 'event-type', detail: `event type ${event.type}` };
+  }
+  const match = SUBJECT.exec(event.subject);
+  if (match === null) {
+    throw new InvalidEventError(`subject ${JSON.stringify(event.subject)} is not a blob subject`);
+  }
+  const container = match[1] ?? '';
+  if (container !== inputContainer) {
+    return {
+      action: 'ignore',
+      event,
+      reason: 'other-container',
+      detail: `container ${container} is not the input container ${inputContainer}`,
+    };
+  }
+  const api = requiredString(event.data, 'api', 'data.');
+  if (event.type === BLOB_CREATED && !COMMITTING_APIS.includes(api)) {
+    return { action: 'ignore', event, reason: 'api', detail: `api ${api} does not commit data` };
+  }
+  const url = requiredString(event.data, 'url', 'data.');
+  const facts: BlobEventFacts = {
+    container,
+    blobName: blobNameOf(match[2] ?? '', container, url),
+    api,
+    url,
+    sequencer: requiredString(event.data, 'sequencer', 'data.'),
+    eTag: optionalString(event.data, 'eTag', 'data.'),
+    contentLength: optionalLength(event.data),
+    contentType: optionalString(event.data, 'contentType', 'data.'),
+  };
+  if (event.type === BLOB_DELETED) return { action: 'delete', event, blob: facts };
+  if (facts.eTag === undefined) throw new InvalidEventError('data.eTag is missing');
+  return { action: 'process', event, blob: { ...facts, eTag: facts.eTag } };
+}
+
+/**
+ * The blob name from the subject, which carries it as written. Should a publisher have
+ * percent-encoded it, the (always encoded) `url` tells: its decoded path must end with the name.
+ */
+export function blobNameOf(subjectName: string, container: string, url: string): string {
+  const path = decodedPath(url);
+  if (path === undefined || path.endsWith(`/${container}/${subjectName}`)) return subjectName;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(subjectName);
+  } catch {
+    return subjectName;
+  }
+  return path.endsWith(`/${container}/${decoded}`) ? decoded : subjectName;
+}
+
+function decodedPath(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).pathname);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new InvalidEventError('the event is not valid JSON');
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function requiredString(value: Record<string, unknown>, key: string, prefix = ''): string {
+  const field = value[key];
+  if (typeof field !== 'string' || field === '') {
+    throw new InvalidEventError(`${prefix}${key} is missing or not a string`);
+  }
+  return field;
+}
+
+function optionalString(
+  value: Record<string, unknown>,
+  key: string,
+  prefix = '',
+): string | undefined {
+  const field = value[key];
+  if (field === undefined || field === null) return undefined;
+  if (typeof field !== 'string') throw new InvalidEventError(`${prefix}${key} is not a string`);
+  return field;
+}
+
+function optionalTime(value: Record<string, unknown>, key: string): string | undefined {
+  const field = value[key];
+  // The Functions host may hand over a Date where the JSON had a string.
+  if (field instanceof Date) return field.toISOString();
+  return optionalString(value, key);
+}
+
+function optionalLength(data: Record<string, unknown>): number | undefined {
+  const field = data.contentLength;
+  if (field === undefined || field === null) return undefined;
+  if (typeof field !== 'number' || !Number.isSafeInteger(field) || field < 0) {
+    throw new InvalidEventError('data.contentLength is not a non-negative integer');
+  }
+  return field;
+}
+
+function requiredData(value: Record<string, unknown>): Record<string, unknown> {
+  if (!isRecord(value.data)) throw new InvalidEventError('data is missing or not an object');
+  return value.data;
+}

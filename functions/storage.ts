@@ -1,0 +1,38 @@
+/**
+ * The one place that builds the `BlobServiceClient`: with a managed identity in Azure
+ * (no account key anywhere), with a connection string locally (Azurite).
+ */
+import { DefaultAzureCredential } from '@azure/identity';
+import { BlobServiceClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import type { StorageConfig } from './config.js';
+
+/** Retry and timeout knobs; the health probe uses one try and a short timeout. */
+export interface StorageClientOptions {
+  maxTries?: number;
+  tryTimeoutMs?: number;
+}
+
+/** Builds the client for the configured images account. */
+export function createBlobServiceClient(
+  storage: StorageConfig,
+  options: StorageClientOptions = {},
+): BlobServiceClient {
+  const pipeline: StoragePipelineOptions = {
+    retryOptions: {
+      maxTries: options.maxTries ?? 3,
+      tryTimeoutInMs: options.tryTimeoutMs ?? 60_000,
+      retryDelayInMs: 500,
+      maxRetryDelayInMs: 5_000,
+    },
+    userAgentOptions: { userAgentPrefix: 'serverless-img' },
+  };
+  if (storage.kind === 'connectionString') {
+    return BlobServiceClient.fromConnectionString(storage.connectionString, pipeline);
+  }
+  // In Azure the chain finds the managed identity (a user-assigned one by its client id, or
+  // AZURE_CLIENT_ID); on a developer's machine it falls through to `az login`.
+  const credential = new DefaultAzureCredential(
+    storage.clientId === undefined ? {} : { managedIdentityClientId: storage.clientId },
+  );
+  return new BlobServiceClient(storage.blobServiceUri, credential, pipeline);
+}
