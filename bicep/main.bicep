@@ -1,0 +1,302 @@
+// serverless-img: everything except the Event Grid subscription (bicep/subscription.bicep),
+// which can only be created once the function code is deployed.
+//
+// Resource-group scope: the whole system lives in one resource group that the operator (or azd)
+// creates, so deploying needs rights on that group only, never on the subscription, and
+// teardown is deleting the group.
+targetScope = 'resourceGroup'
+
+metadata description = 'Event-driven image pipeline: storage, monitoring, identity, Flex Consumption function app, RBAC, Event Grid system topic and alerts.'
+
+@export()
+@description('Image processing options, passed to the app as IMG_* settings.')
+type ImageOptions = {
+  @minValue(1)
+  maxWidth: int
+  @minValue(1)
+  maxHeight: int
+  @minValue(1)
+  thumbnailWidth: int
+  @minValue(1)
+  thumbnailHeight: int
+  thumbnailFit: 'cover' | 'contain'
+  @minValue(1)
+  @maxValue(100)
+  quality: int
+  @minValue(1)
+  maxPixels: int
+  @minValue(1)
+  maxBytes: int
+  includeGps: bool
+}
+
+@description('Environment name (dev, test, prod...), part of every resource name.')
+@minLength(1)
+@maxLength(12)
+param environmentName string
+
+@description('Azure region of every resource; defaults to the resource group\'s.')
+param location string = resourceGroup().location
+
+@description('Replication of the images account.')
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_RAGRS'])
+param imagesStorageSku string = 'Standard_LRS'
+
+@description('Whether both storage accounts accept traffic from public networks (Entra ID auth is required either way). Disabled needs enablePrivateEndpoints.')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string = 'Enabled'
+
+@description('Create a virtual network, private endpoints for both storage accounts and outbound VNet integration for the app.')
+param enablePrivateEndpoints bool = false
+
+@description('Memory of each function instance in MB (Flex Consumption).')
+@allowed([512, 2048, 4096])
+param instanceMemoryMB int = 2048
+
+@description('Maximum number of function instances (Flex Consumption).')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Object id of the principal that uploads images (portal, azcopy login); defaults to whoever deploys. Empty grants nobody.')
+param uploaderPrincipalId string = deployer().objectId
+
+@description('Kind of the uploading principal.')
+@allowed(['User', 'Group', 'ServicePrincipal'])
+param uploaderPrincipalType string = 'User'
+
+@description('Email address notified by the alerts; empty for none.')
+param alertEmail string = ''
+
+@description('Image processing options.')
+param imageOptions ImageOptions = {
+  maxWidth: 800
+  maxHeight: 600
+  thumbnailWidth: 150
+  thumbnailHeight: 150
+  thumbnailFit: 'cover'
+  quality: 82
+  maxPixels: 100000000
+  maxBytes: 104857600
+  includeGps: true
+}
+
+@description('Images processed at once by one instance.')
+@minValue(1)
+param concurrency int = 2
+
+@description('Longest time one image may take, in milliseconds.')
+@minValue(1000)
+param timeoutMs int = 120000
+
+@description('Days logs are kept in the Log Analytics workspace.')
+@minValue(30)
+@maxValue(730)
+param logRetentionDays int = 30
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+var baseName = 'img-${environmentName}-${resourceToken}'
+var tags = {
+  'azd-env-name': environmentName
+  application: 'serverless-img'
+}
+
+var containers = {
+  input: 'input'
+  output: 'output'
+  thumbnails: 'thumbnails'
+  metadata: 'metadata'
+  deadletter: 'deadletter'
+}
+var deploymentContainerName = 'deployment-package'
+
+// Names are computed here, not read back from module outputs, so every resource id is known
+// before deployment starts (precise what-if, role assignment names stable across runs).
+var names = {
+  hostStorage: '${abbrs.storageAccount}host${resourceToken}'
+  imagesStorage: '${abbrs.storageAccount}img${resourceToken}'
+  identity: '${abbrs.managedIdentity}${baseName}'
+  appInsights: '${abbrs.appInsights}${baseName}'
+  systemTopic: '${abbrs.eventGridSystemTopic}${baseName}'
+}
+
+// What the function code reads (functions/config.ts); every value is plain configuration.
+var imgSettings = {
+  IMG_INPUT_CONTAINER: containers.input
+  IMG_OUTPUT_CONTAINER: containers.output
+  IMG_THUMBNAIL_CONTAINER: containers.thumbnails
+  IMG_METADATA_CONTAINER: containers.metadata
+  IMG_DEADLETTER_CONTAINER: containers.deadletter
+  IMG_MAX_WIDTH: string(imageOptions.maxWidth)
+  IMG_MAX_HEIGHT: string(imageOptions.maxHeight)
+  IMG_THUMBNAIL_WIDTH: string(imageOptions.thumbnailWidth)
+  IMG_THUMBNAIL_HEIGHT: string(imageOptions.thumbnailHeight)
+  IMG_THUMBNAIL_FIT: imageOptions.thumbnailFit
+  IMG_QUALITY: string(imageOptions.quality)
+  IMG_MAX_PIXELS: string(imageOptions.maxPixels)
+  IMG_MAX_BYTES: string(imageOptions.maxBytes)
+  IMG_INCLUDE_GPS: string(imageOptions.includeGps)
+  IMG_CONCURRENCY: string(concurrency)
+  // Half the instance for decoded pixels leaves room for the runtime and the encoders.
+  IMG_MEMORY_BUDGET_MB: string(instanceMemoryMB / 2)
+  IMG_TIMEOUT_MS: string(timeoutMs)
+  IMG_TELEMETRY_CONSOLE: 'false'
+  IMG_TRACE_SAMPLING_RATIO: '1'
+}
+
+module network 'modules/networking.bicep' = if (enablePrivateEndpoints) {
+  name: 'network'
+  params: {
+    name: '${abbrs.virtualNetwork}${baseName}'
+    location: location
+    tags: tags
+  }
+}
+
+// Two accounts, hardened alike (see README "Why two storage accounts"): the host's own state
+// and deployment package on one, user images on the other.
+module hostStorage 'modules/storage.bicep' = {
+  name: 'host-storage'
+  params: {
+    name: names.hostStorage
+    location: location
+    tags: tags
+    containerNames: [deploymentContainerName]
+    publicNetworkAccess: publicNetworkAccess
+    privateEndpointSubnetId: enablePrivateEndpoints ? network!.outputs.privateEndpointSubnetId : ''
+    privateDnsZoneIds: enablePrivateEndpoints
+      ? {
+          blob: network!.outputs.blobDnsZoneId
+          queue: network!.outputs.queueDnsZoneId
+          table: network!.outputs.tableDnsZoneId
+        }
+      : {}
+  }
+}
+
+module imagesStorage 'modules/storage.bicep' = {
+  name: 'images-storage'
+  params: {
+    name: names.imagesStorage
+    location: location
+    tags: tags
+    skuName: imagesStorageSku
+    containerNames: [
+      containers.input
+      containers.output
+      containers.thumbnails
+      containers.metadata
+      containers.deadletter
+    ]
+    publicNetworkAccess: publicNetworkAccess
+    privateEndpointSubnetId: enablePrivateEndpoints ? network!.outputs.privateEndpointSubnetId : ''
+    privateDnsZoneIds: enablePrivateEndpoints ? { blob: network!.outputs.blobDnsZoneId } : {}
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    workspaceName: '${abbrs.logAnalyticsWorkspace}${baseName}'
+    appInsightsName: names.appInsights
+    location: location
+    tags: tags
+    retentionInDays: logRetentionDays
+  }
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module functionApp 'modules/functionapp.bicep' = {
+  name: 'function-app'
+  params: {
+    name: '${abbrs.functionApp}${baseName}'
+    planName: '${abbrs.appServicePlan}${baseName}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    hostBlobEndpoint: hostStorage.outputs.blobEndpoint
+    hostQueueEndpoint: hostStorage.outputs.queueEndpoint
+    hostTableEndpoint: hostStorage.outputs.tableEndpoint
+    deploymentContainerName: deploymentContainerName
+    imagesBlobEndpoint: imagesStorage.outputs.blobEndpoint
+    appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+    virtualNetworkSubnetId: enablePrivateEndpoints ? network!.outputs.appSubnetId : ''
+    imgSettings: imgSettings
+  }
+}
+
+module eventGrid 'modules/eventgrid.bicep' = {
+  name: 'event-grid'
+  params: {
+    name: names.systemTopic
+    location: location
+    tags: tags
+    imagesStorageName: names.imagesStorage
+  }
+  dependsOn: [imagesStorage]
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  params: {
+    appIdentityName: names.identity
+    systemTopicName: names.systemTopic
+    uploaderPrincipalId: uploaderPrincipalId
+    uploaderPrincipalType: uploaderPrincipalType
+    hostStorageName: names.hostStorage
+    imagesStorageName: names.imagesStorage
+    inputContainerName: containers.input
+    resultContainerNames: [containers.output, containers.thumbnails, containers.metadata]
+    deadLetterContainerName: containers.deadletter
+    appInsightsName: names.appInsights
+  }
+  dependsOn: [identity, eventGrid, hostStorage, imagesStorage, monitoring]
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    actionGroupName: '${abbrs.actionGroup}${baseName}'
+    alertNamePrefix: '${abbrs.scheduledQueryRule}${baseName}-'
+    location: location
+    tags: tags
+    alertEmail: alertEmail
+    appInsightsId: monitoring.outputs.appInsightsId
+    systemTopicId: eventGrid.outputs.id
+  }
+}
+
+// Outputs in upper case become azd environment values; the post-deploy hook and the README's
+// `az` steps read them to create the Event Grid subscription. None is a secret.
+@description('Resource group of the deployment.')
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+
+@description('Name of the function app.')
+output FUNCTION_APP_NAME string = functionApp.outputs.name
+
+@description('Public host name of the function app (health check: https://<host>/api/health).')
+output FUNCTION_APP_HOST string = functionApp.outputs.defaultHostName
+
+@description('Name of the images storage account (upload into its input container).')
+output IMAGES_STORAGE_ACCOUNT string = imagesStorage.outputs.name
+
+@description('Name of the Functions host storage account.')
+output HOST_STORAGE_ACCOUNT string = hostStorage.outputs.name
+
+@description('Name of the Event Grid system topic on the images account.')
+output SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
+
+@description('Name of the Application Insights component.')
+output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.appInsightsName

@@ -1,0 +1,152 @@
+// One hardened storage account. Both accounts of the system (Functions host, images) come from
+// this module, so they are hardened alike by construction: Entra ID only (no shared keys, no
+// SAS), no anonymous blob access, TLS 1.2, HTTPS only, and optional private endpoints.
+
+@description('Storage account name (3-24 lowercase letters and digits).')
+@minLength(3)
+@maxLength(24)
+param name string
+
+@description('Azure region of the account.')
+param location string
+
+@description('Tags applied to every resource.')
+param tags object
+
+@description('Blob containers to create, all private.')
+param containerNames string[]
+
+@description('Replication of the account.')
+@allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_RAGRS'])
+param skuName string = 'Standard_LRS'
+
+@description('Whether the account accepts traffic from public networks (Entra ID auth still required).')
+@allowed(['Enabled', 'Disabled'])
+param publicNetworkAccess string = 'Enabled'
+
+@description('Days a deleted blob or container can still be restored.')
+@minValue(1)
+@maxValue(365)
+param softDeleteDays int = 7
+
+@description('Subnet for private endpoints; empty for none.')
+param privateEndpointSubnetId string = ''
+
+@description('Storage services that get a private endpoint (blob, queue, table), each mapped to its private DNS zone id.')
+param privateDnsZoneIds object = {}
+
+var usePrivateEndpoints = !empty(privateEndpointSubnetId)
+
+resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: skuName
+  }
+  properties: {
+    accessTier: 'Hot'
+    allowBlobPublicAccess: false
+    allowCrossTenantReplication: false
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    isHnsEnabled: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: publicNetworkAccess
+    networkAcls: {
+      // Trusted Azure services (Event Grid's system topic writing dead letters with its managed
+      // identity) keep working when public access is off.
+      bypass: 'AzureServices'
+      defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
+    }
+    encryption: {
+      keySource: 'Microsoft.Storage'
+      requireInfrastructureEncryption: false
+      services: {
+        blob: { enabled: true, keyType: 'Account' }
+        file: { enabled: true, keyType: 'Account' }
+      }
+    }
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-01-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    deleteRetentionPolicy: {
+      enabled: true
+      days: softDeleteDays
+    }
+    containerDeleteRetentionPolicy: {
+      enabled: true
+      days: softDeleteDays
+    }
+  }
+}
+
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' = [
+  for containerName in containerNames: {
+    parent: blobService
+    name: containerName
+    properties: {
+      publicAccess: 'None'
+    }
+  }
+]
+
+resource privateEndpoints 'Microsoft.Network/privateEndpoints@2024-05-01' = [
+  for service in (usePrivateEndpoints ? items(privateDnsZoneIds) : []): {
+    name: 'pep-${name}-${service.key}'
+    location: location
+    tags: tags
+    properties: {
+      subnet: {
+        id: privateEndpointSubnetId
+      }
+      privateLinkServiceConnections: [
+        {
+          name: '${name}-${service.key}'
+          properties: {
+            privateLinkServiceId: account.id
+            groupIds: [service.key]
+          }
+        }
+      ]
+    }
+  }
+]
+
+resource privateDnsZoneGroups 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups@2024-05-01' = [
+  for (service, i) in (usePrivateEndpoints ? items(privateDnsZoneIds) : []): {
+    parent: privateEndpoints[i]
+    name: 'default'
+    properties: {
+      privateDnsZoneConfigs: [
+        {
+          name: service.key
+          properties: {
+            privateDnsZoneId: service.value
+          }
+        }
+      ]
+    }
+  }
+]
+
+@description('Resource id of the account.')
+output id string = account.id
+
+@description('Name of the account.')
+output name string = account.name
+
+@description('Blob endpoint without a trailing slash, e.g. https://<account>.blob.core.windows.net.')
+output blobEndpoint string = 'https://${account.name}.blob.${environment().suffixes.storage}'
+
+@description('Queue endpoint without a trailing slash.')
+output queueEndpoint string = 'https://${account.name}.queue.${environment().suffixes.storage}'
+
+@description('Table endpoint without a trailing slash.')
+output tableEndpoint string = 'https://${account.name}.table.${environment().suffixes.storage}'
