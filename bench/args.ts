@@ -1,0 +1,56 @@
+/**
+ * Command line of `npm run bench`: one parser, one message shape for a bad value.
+ */
+import { parseArgs } from 'node:util';
+
+/** What the benchmark was asked to do. */
+export interface BenchArgs {
+  /** Print one JSON object on stdout instead of the tables. */
+  json: boolean;
+  /** Timed runs per case and side (at least 5 for a meaningful median, 1 allowed for a smoke run). */
+  runs: number;
+  /** Untimed runs first, so JIT compilation and WASM instantiation are not timed. */
+  warmup: number;
+  /** Fresh processes for the cold start; 0 skips it. */
+  coldRuns: number;
+  /** Case names; empty means every case. */
+  cases: string[];
+  /** Skip compiling the library first (use `dist/` as it is). */
+  skipBuild: boolean;
+}
+
+function count(name: string, raw: string, min: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > 1000) {
+    throw new Error(
+      `Expected integer between ${min} and 1000 for --${name} but received ${raw} of type string`,
+    );
+  }
+  return value;
+}
+
+/** Parses the benchmark's arguments (`--json`, `--runs N`, `--warmup N`, `--cases a,b`, …). */
+export function parseBenchArgs(argv: readonly string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      json: { type: 'boolean', default: false },
+      runs: { type: 'string', default: '5' },
+      warmup: { type: 'string', default: '1' },
+      'cold-runs': { type: 'string', default: '5' },
+      cases: { type: 'string', default: '' },
+      'skip-build': { type: 'boolean', default: false },
+    },
+  });
+  return {
+    json: values.json,
+    runs: count('runs', values.runs, 1),
+    warmup: count('warmup', values.warmup, 0),
+    coldRuns: count('cold-runs', values['cold-runs'], 0),
+    cases: values.cases
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name.length > 0),
+    skipBuild: values['skip-build'],
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Builds what the benchmark runs and starts its child processes: compiles the library the way
+ * it ships (`tsc -p tsconfig.build.json` into `dist/`), transpiles the child scripts to plain
+ * JavaScript (so no TypeScript loader sits in their memory), and runs one child at a time.
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import ts from 'typescript';
+import type { ChildReport } from './harness.js';
+
+/** Output of a finished child process. */
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** Wall time from spawn to exit, ms. */
+  wallMs: number;
+}
+
+/** Runs `node <script> <args>` to completion, capturing its output; kills it after `timeoutMs`. */
+export function runNode(script: string, args: string[], timeoutMs: number): Promise<ChildExit> {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, [script, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({ code, signal, stdout, stderr, wallMs: performance.now() - start }),
+    );
+  });
+}
+
+/** The JSON a child printed last, or an error saying why there is none. */
+export function parseChildJson<T>(exit: ChildExit, what: string): T {
+  const lines = exit.stdout.trim().split('\n');
+  const last = lines[lines.length - 1] ?? '';
+  if (exit.code === 0 && last.startsWith('{')) return JSON.parse(last) as T;
+  const why = exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+  const detail = exit.stderr.trim().split('\n').slice(0, 6).join('\n') || exit.stdout.trim();
+  throw new Error(`${what} failed (${why}): ${detail}`);
+}
+
+/** Runs one measuring child and returns its report. */
+export async function runMeasuringChild(
+  script: string,
+  args: string[],
+  what: string,
+  timeoutMs: number,
+): Promise<ChildReport> {
+  return parseChildJson<ChildReport>(await runNode(script, args, timeoutMs), what);
+}
+
+/**
+ * Compiles the library into `dist/` with the project's build config. Type errors do not stop
+ * the benchmark (tsc still emits); they are returned so the caller can say so.
+ */
+export async function buildLibrary(root: string): Promise<{ ok: boolean; output: string }> {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const exit = await runNode(tsc, ['-p', join(root, 'tsconfig.build.json')], 300_000);
+  return { ok: exit.code === 0, output: `${exit.stdout}${exit.stderr}`.trim() };
+}
+
+/** The child scripts, transpiled one file at a time (they import only each other and packages). */
+const CHILD_SOURCES = ['harness.ts', 'child-ours.ts', 'child-sharp.ts', 'child-cold.ts'];
+
+/** Transpiles the child scripts from `benchDir` into `outDir` and returns their paths by name. */
+export async function buildChildren(
+  benchDir: string,
+  outDir: string,
+): Promise<{ ours: string; sharp: string; cold: string }> {
+  await mkdir(outDir, { recursive: true });
+  for (const file of CHILD_SOURCES) {
+    const source = await readFile(join(benchDir, file), 'utf8');
+    const { outputText } = ts.transpileModule(source, {
+      fileName: file,
+      compilerOptions: {
+        module: ts.ModuleKind.ES2022,
+        target: ts.ScriptTarget.ES2022,
+        verbatimModuleSyntax: true,
+      },
+    });
+    await writeFile(join(outDir, file.replace(/\.ts$/, '.js')), outputText);
+  }
+  // A package.json of its own makes Node treat the transpiled files as ES modules.
+  await writeFile(join(outDir, 'package.json'), '{ "type": "module" }\n');
+  return {
+    ours: join(outDir, 'child-ours.js'),
+    sharp: join(outDir, 'child-sharp.js'),
+    cold: join(outDir, 'child-cold.js'),
+  };
+}

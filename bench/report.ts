@@ -1,0 +1,207 @@
+/**
+ * The benchmark's results and their two renderings: tables for people, one JSON object for
+ * machines (`--json`).
+ */
+import type { ImageSummary } from './harness.js';
+import { round } from './stats.js';
+
+/** One side (ours or sharp) of one case, as measured. */
+export interface SideResult {
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  runsMs: number[];
+  peakRssMb: number;
+  output: ImageSummary;
+  thumbnail: ImageSummary;
+}
+
+/** A side that could not be measured, and why. */
+export interface SideFailure {
+  error: string;
+}
+
+/** One case: both sides, their ratios and our per-stage breakdown. */
+export interface CaseResult {
+  name: string;
+  input: { format: string; width: number; height: number; bytes: number };
+  ours: SideResult | SideFailure;
+  sharp: SideResult | SideFailure;
+  /** ours / sharp median time. */
+  ratio: number | null;
+  /** ours / sharp peak RSS. */
+  rssRatio: number | null;
+  /** Our resized output against sharp's, in dB; null when it could not be compared. */
+  psnrVsSharpDb: number | null;
+  /** Median ms per stage of ours, from the result's `metadata.timingsMs`. */
+  stagesMs: Record<string, number> | null;
+}
+
+/** The cold start: fresh `node`, load `dist/`, process one 1 MP JPEG, exit. */
+export interface ColdStartResult {
+  medianMs: number;
+  runsMs: number[];
+  /** Medians inside the process: Node's boot, the library's import, the first image. */
+  bootMs: number;
+  importMs: number;
+  firstImageMs: number;
+}
+
+/** Everything one benchmark run produced. */
+export interface BenchResult {
+  date: string;
+  machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; sharp: string };
+  runs: number;
+  warmup: number;
+  coldStartMs: number | null;
+  coldStart: ColdStartResult | SideFailure | null;
+  cases: CaseResult[];
+}
+
+/** Targets from the issues, on the 12 and 24 MP JPEG cases: max time and RSS ratios to sharp. */
+export const TARGETS = [
+  { issue: 'issue 2', time: 6, rss: 2.5 },
+  { issue: 'issue 6', time: 2.5, rss: 1.5 },
+] as const;
+const TARGET_CASES = ['jpeg-12mp', 'jpeg-24mp'];
+
+/** Narrows a side to a measured result. */
+export function measured(side: SideResult | SideFailure | null): side is SideResult {
+  return side !== null && 'medianMs' in side;
+}
+
+/** A plain-text table with right-aligned numbers and left-aligned first column. */
+export function formatTable(headers: string[], rows: string[][]): string {
+  const widths = headers.map((header, i) =>
+    Math.max(header.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+function ms(value: number): string {
+  return value >= 100 ? value.toFixed(0) : value.toFixed(1);
+}
+
+function times(value: number | null): string {
+  return value === null ? '—' : `${value.toFixed(2)}×`;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
+}
+
+function mainTable(cases: CaseResult[]): string {
+  const rows = cases.map((c) => {
+    const side = (s: SideResult | SideFailure) =>
+      measured(s) ? [ms(s.medianMs), s.peakRssMb.toFixed(0)] : ['failed', '—'];
+    const [oursMs, oursRss] = side(c.ours);
+    const [sharpMs, sharpRss] = side(c.sharp);
+    const psnr = c.psnrVsSharpDb === null ? '—' : `${c.psnrVsSharpDb.toFixed(1)} dB`;
+    return [
+      c.name,
+      `${c.input.width}×${c.input.height}`,
+      megabytes(c.input.bytes),
+      oursMs ?? '',
+      sharpMs ?? '',
+      times(c.ratio),
+      oursRss ?? '',
+      sharpRss ?? '',
+      times(c.rssRatio),
+      psnr,
+    ];
+  });
+  return formatTable(
+    [
+      'case',
+      'size',
+      'file',
+      'ours ms',
+      'sharp ms',
+      'time ×',
+      'ours RSS MB',
+      'sharp RSS MB',
+      'RSS ×',
+      'PSNR vs sharp',
+    ],
+    rows,
+  );
+}
+
+function stageTable(cases: CaseResult[]): string | null {
+  const withStages = cases.filter((c) => c.stagesMs !== null);
+  if (withStages.length === 0) return null;
+  const stages: string[] = [];
+  for (const c of withStages) {
+    for (const stage of Object.keys(c.stagesMs ?? {})) {
+      if (!stages.includes(stage)) stages.push(stage);
+    }
+  }
+  const rows = withStages.map((c) => {
+    const values = stages.map((stage) => c.stagesMs?.[stage]);
+    const sum = values.reduce<number>((total, value) => total + (value ?? 0), 0);
+    const total = measured(c.ours) ? ms(c.ours.medianMs) : '—';
+    return [c.name, ...values.map((v) => (v === undefined ? '—' : ms(v))), ms(sum), total];
+  });
+  return formatTable(['case', ...stages, 'sum', 'run (median)'], rows);
+}
+
+function targetLines(cases: CaseResult[]): string[] {
+  const relevant = cases.filter((c) => TARGET_CASES.includes(c.name));
+  if (relevant.length === 0) return [];
+  return TARGETS.map((target) => {
+    const verdicts = relevant.map((c) => {
+      const time = c.ratio !== null && c.ratio <= target.time ? 'met' : 'missed';
+      const rss = c.rssRatio !== null && c.rssRatio <= target.rss ? 'met' : 'missed';
+      return `${c.name} time ${time}, RSS ${rss}`;
+    });
+    return `  ${target.issue} (≤ ${target.time}× time, ≤ ${target.rss}× RSS): ${verdicts.join('; ')}`;
+  });
+}
+
+/** The human report: header, main table, cold start, per-stage table and the targets. */
+export function renderText(result: BenchResult): string {
+  const m = result.machine;
+  const out = [
+    `serverless-img benchmark, ${result.date}`,
+    `${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, sharp ${m.sharp}`,
+    `${result.runs} timed runs after ${result.warmup} warm-up per case and side, each side in its own process; median per image`,
+    '',
+    mainTable(result.cases),
+    '',
+  ];
+  const cold = result.coldStart;
+  if (cold === null) out.push('cold start: skipped');
+  else if (!measured(cold as SideResult | SideFailure)) {
+    out.push(`cold start: failed: ${(cold as SideFailure).error}`);
+  } else {
+    const c = cold as ColdStartResult;
+    out.push(
+      `cold start (fresh node, import dist/, one 1 MP JPEG, exit): median ${ms(c.medianMs)} ms ` +
+        `(node boot ${ms(c.bootMs)}, import ${ms(c.importMs)}, first image ${ms(c.firstImageMs)}; ` +
+        `${c.runsMs.length} runs)`,
+    );
+  }
+  const stages = stageTable(result.cases);
+  if (stages) out.push('', 'ours per stage, median ms (metadata.timingsMs):', stages);
+  const targets = targetLines(result.cases);
+  if (targets.length > 0) out.push('', 'targets on the 12 and 24 MP JPEG cases:', ...targets);
+  const failures = result.cases.flatMap((c) =>
+    (['ours', 'sharp'] as const)
+      .filter((side) => !measured(c[side]))
+      .map((side) => `  ${c.name} ${side}: ${(c[side] as SideFailure).error}`),
+  );
+  if (failures.length > 0) out.push('', 'failures:', ...failures);
+  return `${out.join('\n')}\n`;
+}
+
+/** The machine report: exactly one JSON object, on one line. */
+export function renderJson(result: BenchResult): string {
+  return `${JSON.stringify(result, (_key, value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) ? round(value) : value,
+  )}\n`;
+}

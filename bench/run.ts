@@ -1,0 +1,214 @@
+/**
+ * `npm run bench`: our library against sharp on generated photo-like images, each side in its
+ * own child process, plus the cold start of a fresh process. Progress goes to stderr; stdout
+ * carries only the report (tables, or one JSON object with `--json`).
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import sharp from 'sharp';
+import { parseBenchArgs, type BenchArgs } from './args.js';
+import { COLD_START_CASE, selectCases, type BenchCase } from './cases.js';
+import {
+  buildChildren,
+  buildLibrary,
+  parseChildJson,
+  runMeasuringChild,
+  runNode,
+} from './children.js';
+import type { ChildReport } from './harness.js';
+import { ensureInput } from './inputs.js';
+import { comparePsnr } from './quality.js';
+import {
+  measured,
+  renderJson,
+  renderText,
+  type BenchResult,
+  type CaseResult,
+  type ColdStartResult,
+  type SideFailure,
+  type SideResult,
+} from './report.js';
+import { median, medianByKey, range, ratio } from './stats.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const WORK = join(ROOT, '.bench');
+const LIBRARY = join(ROOT, 'dist', 'lib', 'index.js');
+/** A child that takes longer than this is killed and reported as failed. */
+const CHILD_TIMEOUT_MS = 180_000;
+
+function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+function side(report: ChildReport): SideResult {
+  const { min, max } = range(report.runsMs);
+  return {
+    medianMs: median(report.runsMs),
+    minMs: min,
+    maxMs: max,
+    runsMs: report.runsMs,
+    peakRssMb: report.peakRssMb,
+    output: report.output,
+    thumbnail: report.thumbnail,
+  };
+}
+
+async function measureSide(
+  script: string,
+  args: string[],
+  what: string,
+): Promise<{ result: SideResult | SideFailure; stagesMs: Record<string, number> | null }> {
+  try {
+    const report = await runMeasuringChild(script, args, what, CHILD_TIMEOUT_MS);
+    return {
+      result: side(report),
+      stagesMs: report.stagesMs ? medianByKey(report.stagesMs) : null,
+    };
+  } catch (error) {
+    return {
+      result: { error: error instanceof Error ? error.message : String(error) },
+      stagesMs: null,
+    };
+  }
+}
+
+async function runCase(
+  benchCase: BenchCase,
+  input: string,
+  children: { ours: string; sharp: string },
+  args: BenchArgs,
+  haveLibrary: boolean,
+): Promise<CaseResult> {
+  const common = ['--input', input, '--warmup', String(args.warmup), '--runs', String(args.runs)];
+  const save = (who: string) => ['--save', join(WORK, 'out', `${benchCase.name}.${who}`)];
+  progress(`${benchCase.name}: sharp`);
+  const sharpSide = await measureSide(
+    children.sharp,
+    [...common, ...save('sharp')],
+    `sharp on ${benchCase.name}`,
+  );
+  const oursSide = haveLibrary
+    ? (progress(`${benchCase.name}: ours`),
+      await measureSide(
+        children.ours,
+        [...common, ...save('ours'), '--lib', pathToFileURL(LIBRARY).href],
+        `ours on ${benchCase.name}`,
+      ))
+    : { result: { error: 'dist/lib/index.js does not exist (yet)' }, stagesMs: null };
+  const ours = oursSide.result;
+  const reference = sharpSide.result;
+  let psnrVsSharpDb: number | null = null;
+  if (measured(ours) && measured(reference) && ours.output.format === reference.output.format) {
+    const extension = ours.output.format === 'png' ? 'png' : 'jpg';
+    psnrVsSharpDb = await comparePsnr(
+      join(WORK, 'out', `${benchCase.name}.ours.output.${extension}`),
+      join(WORK, 'out', `${benchCase.name}.sharp.output.${extension}`),
+    );
+  }
+  const both = measured(ours) && measured(reference);
+  return {
+    name: benchCase.name,
+    input: {
+      format: benchCase.format,
+      width: benchCase.width,
+      height: benchCase.height,
+      bytes: (await stat(input)).size,
+    },
+    ours,
+    sharp: reference,
+    ratio: both ? ratio(ours.medianMs, reference.medianMs) : null,
+    rssRatio: both ? ratio(ours.peakRssMb, reference.peakRssMb) : null,
+    psnrVsSharpDb,
+    stagesMs: oursSide.stagesMs,
+  };
+}
+
+interface ColdRun {
+  bootMs: number;
+  importMs: number;
+  firstImageMs: number;
+}
+
+async function coldStart(script: string, input: string, runs: number): Promise<ColdStartResult> {
+  const wall: number[] = [];
+  const inside: ColdRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    const exit = await runNode(script, [pathToFileURL(LIBRARY).href, input], CHILD_TIMEOUT_MS);
+    inside.push(parseChildJson<ColdRun>(exit, 'cold start'));
+    wall.push(exit.wallMs);
+  }
+  return {
+    medianMs: median(wall),
+    runsMs: wall,
+    bootMs: median(inside.map((run) => run.bootMs)),
+    importMs: median(inside.map((run) => run.importMs)),
+    firstImageMs: median(inside.map((run) => run.firstImageMs)),
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseBenchArgs(process.argv.slice(2));
+  const cases = selectCases(args.cases);
+  if (!args.skipBuild) {
+    progress('compiling the library (tsc -p tsconfig.build.json)');
+    const build = await buildLibrary(ROOT);
+    if (!build.ok) progress(`tsc reported errors; benchmarking what it emitted:\n${build.output}`);
+  }
+  const children = await buildChildren(join(ROOT, 'bench'), join(WORK, 'build'));
+  await mkdir(join(WORK, 'out'), { recursive: true });
+  const haveLibrary = existsSync(LIBRARY);
+  if (!haveLibrary) progress(`${LIBRARY} does not exist; only sharp is measured`);
+
+  const inputs = new Map<string, string>();
+  for (const benchCase of [...cases, ...selectCases([COLD_START_CASE])]) {
+    if (inputs.has(benchCase.name)) continue;
+    progress(`input ${benchCase.name} (generated once into .bench/inputs/)`);
+    inputs.set(benchCase.name, await ensureInput(benchCase, join(WORK, 'inputs')));
+  }
+
+  const results: CaseResult[] = [];
+  for (const benchCase of cases) {
+    const input = inputs.get(benchCase.name) as string;
+    results.push(await runCase(benchCase, input, children, args, haveLibrary));
+  }
+
+  let cold: ColdStartResult | SideFailure | null = null;
+  if (args.coldRuns > 0 && haveLibrary) {
+    progress(`cold start x${args.coldRuns}`);
+    const input = inputs.get(COLD_START_CASE) as string;
+    try {
+      cold = await coldStart(children.cold, input, args.coldRuns);
+    } catch (error) {
+      cold = { error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  const result: BenchResult = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      sharp: `${sharp.versions.sharp ?? '?'} (libvips ${sharp.versions.vips})`,
+    },
+    runs: args.runs,
+    warmup: args.warmup,
+    coldStartMs: cold !== null && 'medianMs' in cold ? cold.medianMs : null,
+    coldStart: cold,
+    cases: results,
+  };
+  process.stdout.write(args.json ? renderJson(result) : renderText(result));
+  const failed = results.some((c) => !measured(c.ours) || !measured(c.sharp));
+  if (failed || (cold !== null && 'error' in cold)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

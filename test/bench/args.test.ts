@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { parseBenchArgs } from '../../bench/args.js';
+import { CASES, selectCases } from '../../bench/cases.js';
+
+describe('bench arguments', () => {
+  it('defaults to tables, 5 timed runs after 1 warm-up, every case', () => {
+    const args = parseBenchArgs([]);
+    expect(args).to.deep.equal({
+      json: false,
+      runs: 5,
+      warmup: 1,
+      coldRuns: 5,
+      cases: [],
+      skipBuild: false,
+    });
+    expect(selectCases(args.cases).map((c) => c.name)).to.deep.equal(CASES.map((c) => c.name));
+  });
+
+  it('reads --json, --runs and a comma-separated --cases list', () => {
+    const args = parseBenchArgs(['--json', '--runs', '7', '--cases', 'jpeg-12mp, png-12mp']);
+    expect(args.json).to.equal(true);
+    expect(args.runs).to.equal(7);
+    expect(selectCases(args.cases).map((c) => c.name)).to.deep.equal(['jpeg-12mp', 'png-12mp']);
+  });
+
+  it('refuses a run count that is not a positive integer', () => {
+    expect(() => parseBenchArgs(['--runs', '0'])).to.throw(/--runs/);
+    expect(() => parseBenchArgs(['--runs', 'five'])).to.throw(/--runs/);
+  });
+
+  it('names the known cases when asked for an unknown one', () => {
+    expect(() => selectCases(['jpeg-48mp'])).to.throw(/jpeg-48mp.*jpeg-12mp/);
+  });
+});

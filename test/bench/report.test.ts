@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import { psnr } from '../../bench/quality.js';
+import { renderJson, renderText, type BenchResult, type SideResult } from '../../bench/report.js';
+
+function side(medianMs: number, peakRssMb: number): SideResult {
+  const image = { format: 'jpeg', width: 800, height: 600, bytes: 90_000 };
+  return {
+    medianMs,
+    minMs: medianMs,
+    maxMs: medianMs,
+    runsMs: [medianMs],
+    peakRssMb,
+    output: image,
+    thumbnail: { ...image, width: 150, height: 150 },
+  };
+}
+
+const result: BenchResult = {
+  date: '2026-11-25T09:00:00.000Z',
+  machine: { cpus: 2, cpuModel: 'test', memoryGb: 24, node: 'v20', sharp: '0.35.5' },
+  runs: 5,
+  warmup: 1,
+  coldStartMs: 812.3456,
+  coldStart: {
+    medianMs: 812.3456,
+    runsMs: [812.3456],
+    bootMs: 40,
+    importMs: 300,
+    firstImageMs: 450,
+  },
+  cases: [
+    {
+      name: 'jpeg-12mp',
+      input: { format: 'jpeg', width: 4000, height: 3000, bytes: 4_000_000 },
+      ours: side(300, 200),
+      sharp: side(60, 100),
+      ratio: 5,
+      rssRatio: 2,
+      psnrVsSharpDb: 38.2,
+      stagesMs: { decode: 250, resize: 30, encode: 20 },
+    },
+  ],
+};
+
+describe('bench report', () => {
+  it('prints one JSON object on one line with the documented fields', () => {
+    const text = renderJson(result);
+    expect(text.trimEnd().split('\n')).to.have.length(1);
+    const parsed = JSON.parse(text) as {
+      coldStartMs: number;
+      cases: { name: string; ours: { medianMs: number; peakRssMb: number }; ratio: number }[];
+    };
+    expect(parsed.coldStartMs).to.equal(812.35);
+    expect(parsed.cases[0]).to.include({ name: 'jpeg-12mp', ratio: 5 });
+    expect(parsed.cases[0]?.ours).to.include({ medianMs: 300, peakRssMb: 200 });
+  });
+
+  it('shows the figures, the stage sum and which targets were met', () => {
+    const text = renderText(result);
+    expect(text).to.match(/jpeg-12mp\s+4000×3000.*300\s+60\.0\s+5\.00×\s+200\s+100\s+2\.00×/);
+    expect(text).to.match(/jpeg-12mp\s+250\s+30\.0\s+20\.0\s+300/);
+    expect(text).to.include('issue 2 (≤ 6× time, ≤ 2.5× RSS): jpeg-12mp time met, RSS met');
+    expect(text).to.include('issue 6 (≤ 2.5× time, ≤ 1.5× RSS): jpeg-12mp time missed, RSS missed');
+  });
+
+  it('reports a side that failed instead of dropping the case', () => {
+    const failed: BenchResult = {
+      ...result,
+      cases: [{ ...result.cases[0]!, ours: { error: 'boom' }, ratio: null, rssRatio: null }],
+    };
+    const text = renderText(failed);
+    expect(text).to.match(/jpeg-12mp\s+4000×3000\s+3\.8 MB\s+failed/);
+    expect(text).to.include('jpeg-12mp ours: boom');
+  });
+});
+
+describe('bench quality check', () => {
+  it('gives identical images an infinite PSNR and a one-level error about 48 dB', () => {
+    const a = new Uint8Array([10, 20, 30, 40]);
+    expect(psnr(a, a)).to.equal(Infinity);
+    expect(psnr(a, new Uint8Array([11, 21, 31, 41]))).to.be.closeTo(48.13, 0.01);
+  });
+
+  it('refuses arrays of different lengths', () => {
+    expect(() => psnr(new Uint8Array(3), new Uint8Array(4))).to.throw(RangeError);
+  });
+});
