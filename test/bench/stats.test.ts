@@ -40,7 +40,7 @@ describe('bench stats', () => {
   });
 
   it('takes the median of each stage across runs, leaving out runs that lack a stage', () => {
-    const runs = [
+    const runs: Record<string, number>[] = [
       { decode: 100, resize: 10, encode: 5 },
       { decode: 120, resize: 30 },
       { decode: 110, resize: 20, encode: 7 },
