@@ -1,0 +1,210 @@
+/**
+ * Photo-like images for the load tool. A few base images (gradients, shapes, noise; not flat
+ * colour, so codecs do real work) are encoded once with the library's own encoders and kept in
+ * `.local/load-images/`; each upload is a cheap variant of a base (a unique JPEG comment
+ * segment), so every blob has its own bytes and eTag without encoding again. A few uploads are
+ * corrupt on purpose.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeJpegWasm, encodePngWasm } from '../../../lib/codecs/index.js';
+
+/** One base image: name, megapixels, format. */
+export interface BaseSpec {
+  name: string;
+  width: number;
+  height: number;
+  format: 'jpeg' | 'png';
+  /** Share of the uploads made from this base (weights, summed over bases). */
+  weight: number;
+}
+
+/** The mix: mostly phone-sized photos, some 12 and 24 MP, one PNG screenshot size. */
+export const BASES: readonly BaseSpec[] = [
+  { name: 'photo-1mp', width: 1200, height: 900, format: 'jpeg', weight: 40 },
+  { name: 'photo-4mp', width: 2400, height: 1600, format: 'jpeg', weight: 25 },
+  { name: 'photo-12mp', width: 4000, height: 3000, format: 'jpeg', weight: 15 },
+  { name: 'photo-24mp', width: 6000, height: 4000, format: 'jpeg', weight: 5 },
+  { name: 'portrait-8mp', width: 2448, height: 3264, format: 'jpeg', weight: 7 },
+  { name: 'screenshot-2mp', width: 1920, height: 1080, format: 'png', weight: 5 },
+];
+
+/** Share of uploads that are corrupt (truncated JPEG, text named .jpg, zero bytes). */
+export const CORRUPT_WEIGHT = 3;
+
+/** Folder of the cached base images. */
+export const CACHE_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../../.local/load-images',
+);
+
+/** Photo-like RGBA pixels: gradients, a few discs, fine noise; distinct per `seed`. */
+export function photoPixels(width: number, height: number, seed: number): Uint8ClampedArray {
+  const data = new Uint8ClampedArray(width * height * 4);
+  let noise = seed * 2654435761;
+  const discs = Array.from({ length: 6 }, (_, i) => ({
+    x: ((seed * 97 + i * 131) % 100) / 100,
+    y: ((seed * 53 + i * 71) % 100) / 100,
+    r: 0.05 + (((seed + i) * 37) % 20) / 100,
+    c: [(i * 70 + seed * 20) % 256, (i * 140) % 256, (255 - i * 40) % 256],
+  }));
+  for (let y = 0; y < height; y++) {
+    const fy = y / height;
+    for (let x = 0; x < width; x++) {
+      const fx = x / width;
+      noise = (Math.imul(noise, 1103515245) + 12345) >>> 0;
+      const n = ((noise >>> 25) & 31) - 16;
+      let r = 255 * fx;
+      let g = 255 * fy;
+      let b = 128 + 100 * Math.sin(fx * 12 + fy * 7 + seed);
+      for (const d of discs) {
+        if ((fx - d.x) ** 2 + (fy - d.y) ** 2 < d.r * d.r)
+          [r, g, b] = d.c as [number, number, number];
+      }
+      const i = (y * width + x) * 4;
+      data[i] = r + n;
+      data[i + 1] = g + n;
+      data[i + 2] = b + n;
+      data[i + 3] = 255;
+    }
+  }
+  return data;
+}
+
+function cachePath(spec: BaseSpec): string {
+  return path.join(CACHE_DIR, `${spec.name}.${spec.format === 'jpeg' ? 'jpg' : 'png'}`);
+}
+
+/** Encodes the missing base images (run in a child process: see `ensureBases`). */
+export async function generateMissingBases(): Promise<void> {
+  mkdirSync(CACHE_DIR, { recursive: true });
+  for (const [index, spec] of BASES.entries()) {
+    const file = cachePath(spec);
+    if (existsSync(file)) continue;
+    const image = {
+      width: spec.width,
+      height: spec.height,
+      data: photoPixels(spec.width, spec.height, index + 1),
+    };
+    const bytes =
+      spec.format === 'jpeg' ? await encodeJpegWasm(image, 90) : await encodePngWasm(image);
+    writeFileSync(file, bytes);
+  }
+}
+
+/** The `--import`/`--require` flags this process runs with (tsx's loader), for a child. */
+function loaderArgs(): string[] {
+  const args: string[] = [];
+  process.execArgv.forEach((arg, i) => {
+    const value = process.execArgv[i + 1];
+    if ((arg === '--import' || arg === '--require') && value !== undefined) args.push(arg, value);
+  });
+  return args;
+}
+
+/**
+ * Makes sure the base images exist, encoding them in a child process so the encoders' memory
+ * never counts in the load run's peak RSS; returns them.
+ */
+export function ensureBases(): Map<string, Uint8Array> {
+  if (!BASES.every((spec) => existsSync(cachePath(spec)))) {
+    const script = fileURLToPath(import.meta.url);
+    const run = spawnSync(process.execPath, [...loaderArgs(), script], { stdio: 'inherit' });
+    if (run.status !== 0)
+      throw new Error(`generating the load images failed (${String(run.status)})`);
+  }
+  return new Map(BASES.map((spec) => [spec.name, new Uint8Array(readFileSync(cachePath(spec)))]));
+}
+
+/** One upload of the load run. */
+export interface LoadImage {
+  name: string;
+  base: string;
+  contentType: string;
+  bytes: Uint8Array;
+  /** True for the inputs made corrupt on purpose. */
+  corrupt: boolean;
+}
+
+/** A JPEG with a comment segment (COM) after SOI: same picture, different bytes. */
+function withComment(jpeg: Uint8Array, text: string): Uint8Array {
+  const comment = new TextEncoder().encode(text);
+  const out = new Uint8Array(jpeg.length + 4 + comment.length);
+  out.set(jpeg.subarray(0, 2), 0);
+  out.set([0xff, 0xfe, (comment.length + 2) >> 8, (comment.length + 2) & 0xff], 2);
+  out.set(comment, 6);
+  out.set(jpeg.subarray(2), 6 + comment.length);
+  return out;
+}
+
+/** A PNG with a tEXt chunk after IHDR: same picture, different bytes. */
+function withText(png: Uint8Array, text: string): Uint8Array {
+  const body = new TextEncoder().encode(`Comment\0${text}`);
+  const chunk = new Uint8Array(12 + body.length);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, body.length);
+  chunk.set(new TextEncoder().encode('tEXt'), 4);
+  chunk.set(body, 8);
+  view.setUint32(8 + body.length, crc32(chunk.subarray(4, 8 + body.length)));
+  const ihdrEnd = 8 + 25;
+  const out = new Uint8Array(png.length + chunk.length);
+  out.set(png.subarray(0, ihdrEnd), 0);
+  out.set(chunk, ihdrEnd);
+  out.set(png.subarray(ihdrEnd), ihdrEnd + chunk.length);
+  return out;
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The `index`-th upload of a run: a variant of a base picked by weight, or a corrupt file. */
+export function loadImage(index: number, runId: string, bases: Map<string, Uint8Array>): LoadImage {
+  const total = BASES.reduce((sum, spec) => sum + spec.weight, 0) + CORRUPT_WEIGHT;
+  // A fixed stride through the weights spreads the sizes evenly over the burst.
+  let slot = (index * 37) % total;
+  const tag = `load ${runId} #${index}`;
+  for (const spec of BASES) {
+    if (slot < spec.weight) {
+      const base = bases.get(spec.name)!;
+      const jpeg = spec.format === 'jpeg';
+      return {
+        name: `load-${runId}/${String(index).padStart(5, '0')}-${spec.name}.${jpeg ? 'jpg' : 'png'}`,
+        base: spec.name,
+        contentType: jpeg ? 'image/jpeg' : 'image/png',
+        bytes: jpeg ? withComment(base, tag) : withText(base, tag),
+        corrupt: false,
+      };
+    }
+    slot -= spec.weight;
+  }
+  const photo = bases.get('photo-1mp')!;
+  const kind = index % 3;
+  const bytes =
+    kind === 0
+      ? withComment(photo, tag).subarray(0, Math.floor(photo.length / 3))
+      : kind === 1
+        ? new TextEncoder().encode(`not an image: ${tag}`)
+        : new Uint8Array(0);
+  return {
+    name: `load-${runId}/${String(index).padStart(5, '0')}-corrupt-${kind}.jpg`,
+    base: 'corrupt',
+    contentType: 'image/jpeg',
+    bytes,
+    corrupt: true,
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await generateMissingBases();
+}
