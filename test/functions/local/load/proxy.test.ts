@@ -1,0 +1,63 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import { expect } from 'chai';
+import { azuriteConnectionString } from '../../../../functions/local/azurite.js';
+import {
+  firstN,
+  startFaultProxy,
+  type FaultProxy,
+} from '../../../../functions/local/load/proxy.js';
+import { useAzurite } from '../../../helpers/azurite.js';
+
+describe('functions/local/load/proxy', () => {
+  const storage = useAzurite();
+  let proxy: FaultProxy;
+
+  const client = (maxTries: number) =>
+    BlobServiceClient.fromConnectionString(azuriteConnectionString(proxy.port), {
+      retryOptions: { maxTries, retryDelayInMs: 10, maxRetryDelayInMs: 20 },
+    }).getContainerClient('proxied');
+
+  before(async () => {
+    proxy = await startFaultProxy(storage.port);
+    await client(1).createIfNotExists();
+  });
+  after(() => proxy.close());
+  afterEach(() => proxy.setRule(undefined));
+
+  it('passes requests through to storage and counts the writes storage accepted', async () => {
+    await client(1).getBlockBlobClient('a.txt').uploadData(Buffer.from('one'));
+    await client(1).getBlockBlobClient('a.txt').uploadData(Buffer.from('two'));
+    const body = await client(1).getBlobClient('a.txt').downloadToBuffer();
+    expect(body.toString()).to.equal('two');
+    expect(proxy.writes.get('proxied/a.txt')).to.equal(2);
+  });
+
+  it('answers injected 503s, which the SDK retries through', async () => {
+    proxy.setRule(firstN(2, '503', (r) => r.operation === 'upload'));
+    await client(3).getBlockBlobClient('b.txt').uploadData(Buffer.from('b'));
+    expect(proxy.injected.get('503 upload')).to.equal(2);
+  });
+
+  it('answers an injected 429 with Retry-After, which reaches the caller', async () => {
+    proxy.setRule(firstN(1, '429', (r) => r.operation === 'download'));
+    const blob = client(3).getBlobClient('b.txt');
+    const error = await blob.downloadToBuffer().catch((e: unknown) => e);
+    expect(error).to.have.property('statusCode', 429);
+    expect((await blob.downloadToBuffer()).toString()).to.equal('b');
+    expect(proxy.injected.get('429 download')).to.equal(1);
+  });
+
+  it('applies a write whose response it then loses, as a timed-out request would', async () => {
+    proxy.setRule(firstN(1, 'lost-response', (r) => r.operation === 'upload'));
+    const error = await client(1)
+      .getBlockBlobClient('c.txt')
+      .uploadData(Buffer.from('c'))
+      .catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(Error);
+    const body = await storage.serviceClient
+      .getContainerClient('proxied')
+      .getBlobClient('c.txt')
+      .downloadToBuffer();
+    expect(body.toString()).to.equal('c');
+  });
+});
