@@ -5,6 +5,7 @@
  * `shutdownTelemetry` flushes and stops it, for the CLI, the local runtime and tests.
  */
 import {
+  SpanKind,
   context,
   metrics,
   propagation,
@@ -40,6 +41,7 @@ import {
   ParentBasedSampler,
   SimpleSpanProcessor,
   TraceIdRatioBasedSampler,
+  type Span,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
@@ -63,7 +65,7 @@ export interface TelemetryOptions {
    * The `@azure/functions` module, when running inside the Functions host: its invocation span
    * then parents ours and `context.log` is exported by the worker (`WorkerOpenTelemetryEnabled`).
    */
-  azureFunctions?: typeof AzureFunctions;
+  azureFunctions?: typeof AzureFunctions | undefined;
   /** Overrides the credential built from the settings (Entra ID authentication). */
   credential?: TokenCredential;
 }
@@ -110,6 +112,25 @@ function instrumentFunctionsHost(azureFunctions: typeof AzureFunctions): () => v
   return () => instrumentation.disable();
 }
 
+/**
+ * Names the Application Insights request of a CONSUMER span: the exporter takes a request's name
+ * from `span.name` for SERVER spans only, and from `ai.operation.name` otherwise.
+ */
+class RequestNameProcessor implements SpanProcessor {
+  onStart(span: Span): void {
+    if (span.kind === SpanKind.CONSUMER && span.attributes['ai.operation.name'] === undefined) {
+      span.setAttribute('ai.operation.name', span.name);
+    }
+  }
+  onEnd(): void {}
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 function startAzureMonitor(
   settings: TelemetrySettings,
   options: TelemetryOptions,
@@ -127,7 +148,7 @@ function startAzureMonitor(
     samplingRatio: settings.samplingRatio,
     // Logs are kept even when their trace is sampled out, so a failure always leaves a record.
     enableTraceBasedSamplingForLogs: false,
-    spanProcessors: options.spanProcessors ?? [],
+    spanProcessors: [new RequestNameProcessor(), ...(options.spanProcessors ?? [])],
     metricReaders: options.metricReaders ?? [],
     logRecordProcessors: options.logRecordProcessors ?? [],
   });
