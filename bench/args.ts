@@ -17,6 +17,8 @@ export interface BenchArgs {
   cases: string[];
   /** Skip compiling the library first (use `dist/` as it is). */
   skipBuild: boolean;
+  /** Compiled library to measure instead of `dist/lib/index.js` (e.g. an older build to compare). */
+  lib: string | null;
 }
 
 function count(name: string, raw: string, min: number): number {
@@ -40,6 +42,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       'cold-runs': { type: 'string', default: '5' },
       cases: { type: 'string', default: '' },
       'skip-build': { type: 'boolean', default: false },
+      lib: { type: 'string' },
     },
   });
   return {
@@ -52,5 +55,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       .map((name) => name.trim())
       .filter((name) => name.length > 0),
     skipBuild: values['skip-build'],
+    lib: values.lib ?? null,
   };
 }

@@ -25,6 +25,8 @@ export interface JobResult {
 /** The line a child prints for the parent. */
 export interface ChildReport {
   runsMs: number[];
+  /** CPU time (user + system, all threads) of each timed run: less skewed by other load. */
+  cpuMs: number[];
   /** Peak resident set size of the whole child process, in MB (1 MB = 2^20 bytes). */
   peakRssMb: number;
   output: ImageSummary;
@@ -92,12 +94,16 @@ export async function measure(
 ): Promise<ChildReport> {
   for (let i = 0; i < args.warmup; i++) await job();
   const runsMs: number[] = [];
+  const cpuMs: number[] = [];
   const stagesMs: Record<string, number>[] = [];
   let last: JobResult | undefined;
   for (let i = 0; i < args.runs; i++) {
+    const cpu = process.cpuUsage();
     const start = performance.now();
     last = await job();
     runsMs.push(performance.now() - start);
+    const used = process.cpuUsage(cpu);
+    cpuMs.push((used.user + used.system) / 1000);
     if (last.stagesMs) stagesMs.push(last.stagesMs);
   }
   if (!last) throw new Error('--runs must be at least 1');
@@ -111,6 +117,7 @@ export async function measure(
   }
   return {
     runsMs,
+    cpuMs,
     peakRssMb: peakRssMb(),
     output: summary(last.output),
     thumbnail: summary(last.thumbnail),

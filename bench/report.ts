@@ -11,6 +11,8 @@ export interface SideResult {
   minMs: number;
   maxMs: number;
   runsMs: number[];
+  /** Median CPU time per run (user + system, every thread of the process). */
+  cpuMedianMs: number;
   peakRssMb: number;
   output: ImageSummary;
   thumbnail: ImageSummary;
@@ -31,6 +33,8 @@ export interface CaseResult {
   ratio: number | null;
   /** ours / sharp peak RSS. */
   rssRatio: number | null;
+  /** ours / sharp median CPU time: the time ratio without the noise of other load. */
+  cpuRatio: number | null;
   /** Our resized output against sharp's, in dB; null when it could not be compared. */
   psnrVsSharpDb: number | null;
   /** Median ms per stage of ours, from the result's `metadata.timingsMs`. */
@@ -51,6 +55,8 @@ export interface ColdStartResult {
 export interface BenchResult {
   date: string;
   machine: { cpus: number; cpuModel: string; memoryGb: number; node: string; sharp: string };
+  /** 1-minute load average before and after: other work on the machine skews every figure. */
+  loadAverage: { start: number; end: number };
   runs: number;
   warmup: number;
   coldStartMs: number | null;
@@ -98,10 +104,17 @@ function megabytes(bytes: number): string {
 function mainTable(cases: CaseResult[]): string {
   const rows = cases.map((c) => {
     const side = (s: SideResult | SideFailure) =>
-      measured(s) ? [ms(s.medianMs), s.peakRssMb.toFixed(0)] : ['failed', '—'];
-    const [oursMs, oursRss] = side(c.ours);
-    const [sharpMs, sharpRss] = side(c.sharp);
-    const psnr = c.psnrVsSharpDb === null ? '—' : `${c.psnrVsSharpDb.toFixed(1)} dB`;
+      measured(s)
+        ? [ms(s.medianMs), s.peakRssMb.toFixed(0), ms(s.cpuMedianMs)]
+        : ['failed', '—', '—'];
+    const [oursMs, oursRss, oursCpu] = side(c.ours);
+    const [sharpMs, sharpRss, sharpCpu] = side(c.sharp);
+    const psnr =
+      c.psnrVsSharpDb === null
+        ? '—'
+        : Number.isFinite(c.psnrVsSharpDb)
+          ? `${c.psnrVsSharpDb.toFixed(1)} dB`
+          : 'identical';
     return [
       c.name,
       `${c.input.width}×${c.input.height}`,
@@ -112,6 +125,8 @@ function mainTable(cases: CaseResult[]): string {
       oursRss ?? '',
       sharpRss ?? '',
       times(c.rssRatio),
+      `${oursCpu ?? ''} / ${sharpCpu ?? ''}`,
+      times(c.cpuRatio),
       psnr,
     ];
   });
@@ -126,6 +141,8 @@ function mainTable(cases: CaseResult[]): string {
       'ours RSS MB',
       'sharp RSS MB',
       'RSS ×',
+      'CPU ms ours / sharp',
+      'CPU ×',
       'PSNR vs sharp',
     ],
     rows,
@@ -168,7 +185,8 @@ export function renderText(result: BenchResult): string {
   const m = result.machine;
   const out = [
     `serverless-img benchmark, ${result.date}`,
-    `${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, sharp ${m.sharp}`,
+    `${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, sharp ${m.sharp}; ` +
+      `load average ${result.loadAverage.start.toFixed(2)} at start, ${result.loadAverage.end.toFixed(2)} at end`,
     `${result.runs} timed runs after ${result.warmup} warm-up per case and side, each side in its own process; median per image`,
     '',
     mainTable(result.cases),

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
@@ -35,7 +35,6 @@ import { median, medianByKey, range, ratio } from './stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, '.bench');
-const LIBRARY = join(ROOT, 'dist', 'lib', 'index.js');
 /** A child that takes longer than this is killed and reported as failed. */
 const CHILD_TIMEOUT_MS = 180_000;
 
@@ -50,6 +49,7 @@ function side(report: ChildReport): SideResult {
     minMs: min,
     maxMs: max,
     runsMs: report.runsMs,
+    cpuMedianMs: median(report.cpuMs),
     peakRssMb: report.peakRssMb,
     output: report.output,
     thumbnail: report.thumbnail,
@@ -80,7 +80,7 @@ async function runCase(
   input: string,
   children: { ours: string; sharp: string },
   args: BenchArgs,
-  haveLibrary: boolean,
+  library: string | null,
 ): Promise<CaseResult> {
   const common = ['--input', input, '--warmup', String(args.warmup), '--runs', String(args.runs)];
   const save = (who: string) => ['--save', join(WORK, 'out', `${benchCase.name}.${who}`)];
@@ -90,14 +90,14 @@ async function runCase(
     [...common, ...save('sharp')],
     `sharp on ${benchCase.name}`,
   );
-  const oursSide = haveLibrary
+  const oursSide = library
     ? (progress(`${benchCase.name}: ours`),
       await measureSide(
         children.ours,
-        [...common, ...save('ours'), '--lib', pathToFileURL(LIBRARY).href],
+        [...common, ...save('ours'), '--lib', pathToFileURL(library).href],
         `ours on ${benchCase.name}`,
       ))
-    : { result: { error: 'dist/lib/index.js does not exist (yet)' }, stagesMs: null };
+    : { result: { error: 'the compiled library does not exist (yet)' }, stagesMs: null };
   const ours = oursSide.result;
   const reference = sharpSide.result;
   let psnrVsSharpDb: number | null = null;
@@ -121,6 +121,7 @@ async function runCase(
     sharp: reference,
     ratio: both ? ratio(ours.medianMs, reference.medianMs) : null,
     rssRatio: both ? ratio(ours.peakRssMb, reference.peakRssMb) : null,
+    cpuRatio: both ? ratio(ours.cpuMedianMs, reference.cpuMedianMs) : null,
     psnrVsSharpDb,
     stagesMs: oursSide.stagesMs,
   };
@@ -132,11 +133,16 @@ interface ColdRun {
   firstImageMs: number;
 }
 
-async function coldStart(script: string, input: string, runs: number): Promise<ColdStartResult> {
+async function coldStart(
+  script: string,
+  library: string,
+  input: string,
+  runs: number,
+): Promise<ColdStartResult> {
   const wall: number[] = [];
   const inside: ColdRun[] = [];
   for (let i = 0; i < runs; i++) {
-    const exit = await runNode(script, [pathToFileURL(LIBRARY).href, input], CHILD_TIMEOUT_MS);
+    const exit = await runNode(script, [pathToFileURL(library).href, input], CHILD_TIMEOUT_MS);
     inside.push(parseChildJson<ColdRun>(exit, 'cold start'));
     wall.push(exit.wallMs);
   }
@@ -151,16 +157,18 @@ async function coldStart(script: string, input: string, runs: number): Promise<C
 
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
+  const loadAtStart = loadavg()[0] ?? 0;
   const cases = selectCases(args.cases);
-  if (!args.skipBuild) {
+  if (!args.skipBuild && args.lib === null) {
     progress('compiling the library (tsc -p tsconfig.build.json)');
     const build = await buildLibrary(ROOT);
     if (!build.ok) progress(`tsc reported errors; benchmarking what it emitted:\n${build.output}`);
   }
   const children = await buildChildren(join(ROOT, 'bench'), join(WORK, 'build'));
   await mkdir(join(WORK, 'out'), { recursive: true });
-  const haveLibrary = existsSync(LIBRARY);
-  if (!haveLibrary) progress(`${LIBRARY} does not exist; only sharp is measured`);
+  const libraryPath = resolve(args.lib ?? join(ROOT, 'dist', 'lib', 'index.js'));
+  const library = existsSync(libraryPath) ? libraryPath : null;
+  if (!library) progress(`${libraryPath} does not exist; only sharp is measured`);
 
   const inputs = new Map<string, string>();
   for (const benchCase of [...cases, ...selectCases([COLD_START_CASE])]) {
@@ -172,15 +180,15 @@ async function main(): Promise<void> {
   const results: CaseResult[] = [];
   for (const benchCase of cases) {
     const input = inputs.get(benchCase.name) as string;
-    results.push(await runCase(benchCase, input, children, args, haveLibrary));
+    results.push(await runCase(benchCase, input, children, args, library));
   }
 
   let cold: ColdStartResult | SideFailure | null = null;
-  if (args.coldRuns > 0 && haveLibrary) {
+  if (args.coldRuns > 0 && library) {
     progress(`cold start x${args.coldRuns}`);
     const input = inputs.get(COLD_START_CASE) as string;
     try {
-      cold = await coldStart(children.cold, input, args.coldRuns);
+      cold = await coldStart(children.cold, library, input, args.coldRuns);
     } catch (error) {
       cold = { error: error instanceof Error ? error.message : String(error) };
     }
@@ -195,6 +203,7 @@ async function main(): Promise<void> {
       node: process.version,
       sharp: `${sharp.versions.sharp ?? '?'} (libvips ${sharp.versions.vips})`,
     },
+    loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
     runs: args.runs,
     warmup: args.warmup,
     coldStartMs: cold !== null && 'medianMs' in cold ? cold.medianMs : null,

@@ -12,6 +12,7 @@ describe('bench arguments', () => {
       coldRuns: 5,
       cases: [],
       skipBuild: false,
+      lib: null,
     });
     expect(selectCases(args.cases).map((c) => c.name)).to.deep.equal(CASES.map((c) => c.name));
   });

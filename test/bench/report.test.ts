@@ -9,6 +9,7 @@ function side(medianMs: number, peakRssMb: number): SideResult {
     minMs: medianMs,
     maxMs: medianMs,
     runsMs: [medianMs],
+    cpuMedianMs: medianMs,
     peakRssMb,
     output: image,
     thumbnail: { ...image, width: 150, height: 150 },
@@ -18,6 +19,7 @@ function side(medianMs: number, peakRssMb: number): SideResult {
 const result: BenchResult = {
   date: '2026-11-25T09:00:00.000Z',
   machine: { cpus: 2, cpuModel: 'test', memoryGb: 24, node: 'v20', sharp: '0.35.5' },
+  loadAverage: { start: 0.5, end: 0.7 },
   runs: 5,
   warmup: 1,
   coldStartMs: 812.3456,
@@ -36,6 +38,7 @@ const result: BenchResult = {
       sharp: side(60, 100),
       ratio: 5,
       rssRatio: 2,
+      cpuRatio: 5,
       psnrVsSharpDb: 38.2,
       stagesMs: { decode: 250, resize: 30, encode: 20 },
     },
@@ -66,7 +69,15 @@ describe('bench report', () => {
   it('reports a side that failed instead of dropping the case', () => {
     const failed: BenchResult = {
       ...result,
-      cases: [{ ...result.cases[0]!, ours: { error: 'boom' }, ratio: null, rssRatio: null }],
+      cases: [
+        {
+          ...result.cases[0]!,
+          ours: { error: 'boom' },
+          ratio: null,
+          rssRatio: null,
+          cpuRatio: null,
+        },
+      ],
     };
     const text = renderText(failed);
     expect(text).to.match(/jpeg-12mp\s+4000×3000\s+3\.8 MB\s+failed/);
