@@ -13,6 +13,13 @@ export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'bmp' | 'tiff' | 'webp' | 'av
 /** Formats we write: JPEG for opaque images, PNG when there is transparency. */
 export type OutputFormat = 'jpeg' | 'png';
 
+/** An 8-bit RGBA bitmap, row-major, 4 bytes per pixel: what decoders return and stages pass on. */
+export interface Bitmap {
+  width: number;
+  height: number;
+  data: Uint8Array | Uint8ClampedArray;
+}
+
 /** One encoded result image. */
 export interface EncodedImage {
   /** Relative name, following the naming rule (see `naming.ts`). */
@@ -47,6 +54,8 @@ export interface ImageInfo {
   colorSpace: 'srgb' | 'rgb' | 'cmyk' | 'ycck' | 'gray' | 'palette' | 'unknown';
   /** Name of an embedded ICC profile, when there is one. */
   iccProfile?: string;
+  /** True when the embedded profile was applied to convert the outputs to sRGB. */
+  iccApplied?: boolean;
   animated: boolean;
   frameCount?: number;
   progressive?: boolean;

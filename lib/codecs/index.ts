@@ -1,0 +1,179 @@
+/**
+ * The WASM codecs (mozjpeg, libpng's Rust port, libwebp, libavif through @jsquash), each
+ * compiled once per process from its .wasm file in node_modules and instantiated once.
+ * Node 20's fetch() cannot read file: URLs, so the binaries are read from disk here: the only
+ * place in lib/ that touches the file system.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import decodeAvifRaw, { init as initAvifDecoder } from '@jsquash/avif/decode.js';
+import decodeJpegRaw, { init as initJpegDecoder } from '@jsquash/jpeg/decode.js';
+import encodeJpegRaw, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
+import { decode as decodePngRaw, init as initPngDecoder } from '@jsquash/png/decode.js';
+import encodePngRaw from '@jsquash/png/encode.js';
+import decodeWebpRaw, { init as initWebpDecoder } from '@jsquash/webp/decode.js';
+
+/** An 8-bit RGBA bitmap as the codecs return it. */
+export interface CodecImage {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+}
+
+/** The global WebAssembly API (Node has it; @types/node 20 does not declare it). */
+declare const WebAssembly: { Module: new (bytes: Uint8Array) => object };
+/** The Emscripten wrappers' init(module, overrides); their typings omit the module argument. */
+type InitWithModule = (module: object, overrides?: object) => Promise<unknown>;
+const withModule = (init: unknown): InitWithModule => init as InitWithModule;
+
+const require = createRequire(import.meta.url);
+const compiled = new Map<string, object>();
+
+/** Compiles a codec's .wasm once per process. */
+function wasmModule(specifier: string): object {
+  let module = compiled.get(specifier);
+  if (!module) {
+    module = new WebAssembly.Module(readFileSync(require.resolve(specifier)));
+    compiled.set(specifier, module);
+  }
+  return module;
+}
+
+/** Messages the Emscripten codecs print (libjpeg warnings such as "Premature end of JPEG file"). */
+let codecMessages: string[] = [];
+const emscriptenOptions = {
+  print: (text: string) => codecMessages.push(text),
+  printErr: (text: string) => codecMessages.push(text),
+};
+
+type Initialiser = () => Promise<unknown>;
+const initialisers: Record<string, Initialiser> = {
+  jpegDecoder: () =>
+    withModule(initJpegDecoder)(
+      wasmModule('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
+      emscriptenOptions,
+    ),
+  jpegEncoder: () =>
+    withModule(initJpegEncoder)(
+      wasmModule('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm'),
+      emscriptenOptions,
+    ),
+  png: () => initPngDecoder(wasmModule('@jsquash/png/codec/pkg/squoosh_png_bg.wasm') as never),
+  webpDecoder: () =>
+    withModule(initWebpDecoder)(
+      wasmModule('@jsquash/webp/codec/dec/webp_dec.wasm'),
+      emscriptenOptions,
+    ),
+  avifDecoder: () =>
+    withModule(initAvifDecoder)(
+      wasmModule('@jsquash/avif/codec/dec/avif_dec.wasm'),
+      emscriptenOptions,
+    ),
+};
+const ready = new Map<string, Promise<unknown>>();
+
+/** Initialises one codec once; after a failure the next call instantiates it afresh. */
+function ensure(name: keyof typeof initialisers): Promise<unknown> {
+  let promise = ready.get(name);
+  if (!promise) {
+    promise = initialisers[name]!();
+    ready.set(name, promise);
+  }
+  return promise;
+}
+
+/** Runs a codec call; on failure drops the instance (an aborted Emscripten module is not reused). */
+async function call<T>(
+  name: string,
+  work: () => Promise<T>,
+): Promise<{ result: T; messages: string[] }> {
+  await ensure(name);
+  codecMessages = [];
+  try {
+    const result = await work();
+    return { result, messages: codecMessages };
+  } catch (error) {
+    ready.delete(name);
+    const detail = codecMessages.filter((text) => !text.startsWith('Program terminated'));
+    const message =
+      detail.length > 0
+        ? detail.join('; ')
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    throw new CodecError(message, error);
+  } finally {
+    codecMessages = [];
+  }
+}
+
+/** A codec refused the data; the message is the codec's own (e.g. libjpeg's). */
+export class CodecError extends Error {
+  override readonly name = 'CodecError';
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+  }
+}
+
+function asArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+  ) {
+    return bytes.buffer;
+  }
+  return bytes.slice().buffer;
+}
+
+/** Loads every WASM codec once (optional warm-up for a CLI or function start). */
+export async function loadCodecs(): Promise<void> {
+  await Promise.all(Object.keys(initialisers).map((name) => ensure(name)));
+}
+
+/** Decodes a JPEG with mozjpeg to RGBA; returns libjpeg's warnings alongside. */
+export async function decodeJpegWasm(
+  bytes: Uint8Array,
+): Promise<{ image: CodecImage; warnings: string[] }> {
+  const { result, messages } = await call('jpegDecoder', () => decodeJpegRaw(asArrayBuffer(bytes)));
+  return { image: result as unknown as CodecImage, warnings: messages };
+}
+
+/** Encodes RGBA as a baseline, Huffman-optimised JPEG with mozjpeg (no EXIF, JFIF only). */
+export async function encodeJpegWasm(image: CodecImage, quality: number): Promise<Uint8Array> {
+  const { result } = await call('jpegEncoder', () =>
+    encodeJpegRaw(image as unknown as Parameters<typeof encodeJpegRaw>[0], {
+      quality,
+      baseline: true,
+      progressive: false,
+      optimize_coding: true,
+    }),
+  );
+  return new Uint8Array(result);
+}
+
+/** Decodes a PNG (any bit depth, palette, interlaced; first frame of an APNG) to 8-bit RGBA. */
+export async function decodePngWasm(bytes: Uint8Array): Promise<CodecImage> {
+  const { result } = await call('png', () => decodePngRaw(asArrayBuffer(bytes)));
+  return result as unknown as CodecImage;
+}
+
+/** Encodes RGBA as an 8-bit PNG. */
+export async function encodePngWasm(image: CodecImage): Promise<Uint8Array> {
+  const { result } = await call('png', () =>
+    encodePngRaw(image as unknown as Parameters<typeof encodePngRaw>[0]),
+  );
+  return new Uint8Array(result);
+}
+
+/** Decodes a WebP (lossy or lossless, with alpha) to RGBA. */
+export async function decodeWebpWasm(bytes: Uint8Array): Promise<CodecImage> {
+  const { result } = await call('webpDecoder', () => decodeWebpRaw(asArrayBuffer(bytes)));
+  return result as unknown as CodecImage;
+}
+
+/** Decodes an AVIF to 8-bit RGBA. */
+export async function decodeAvifWasm(bytes: Uint8Array): Promise<CodecImage> {
+  const { result } = await call('avifDecoder', () => decodeAvifRaw(asArrayBuffer(bytes)));
+  return result as unknown as CodecImage;
+}

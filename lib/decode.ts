@@ -1,0 +1,289 @@
+/**
+ * Stage 3: decode the bytes into an 8-bit RGBA bitmap, with what the headers say about the
+ * source (bit depth, colour space, alpha, frames). JPEG, PNG, WebP and AVIF go through the WASM
+ * codecs; CMYK/YCCK JPEG, GIF, BMP and TIFF through JavaScript decoders. A file a decoder only
+ * half reads fails with CORRUPT_IMAGE: never a wrong picture.
+ */
+import jpegJs from 'jpeg-js';
+import {
+  CodecError,
+  decodeAvifWasm,
+  decodeJpegWasm,
+  decodePngWasm,
+  decodeWebpWasm,
+} from './codecs/index.js';
+import { CorruptImageError, UnsupportedFormatError } from './errors.js';
+import { readJpegHeader, type Dimensions } from './guard.js';
+import type { Bitmap, ImageFormat, ImageInfo } from './types.js';
+
+/** What the decode stage is asked to do. */
+export interface DecodeRequest {
+  bytes: Uint8Array;
+  format: ImageFormat;
+  /** Name of the input, for messages. */
+  name: string;
+  /**
+   * The box the image will be shrunk to fit, in stored (un-rotated) orientation. A decoder that
+   * can decode at a reduced scale (JPEG DCT scaling) may return any bitmap that still covers it.
+   */
+  targetBox: Dimensions;
+}
+
+/** The decoded bitmap (possibly reduced, see `targetBox`) and what we learnt about the source. */
+export interface DecodedImage {
+  bitmap: Bitmap;
+  /** Full size of the source, in stored orientation. */
+  width: number;
+  height: number;
+  info: Omit<ImageInfo, 'width' | 'height' | 'orientation' | 'iccProfile' | 'iccApplied'>;
+}
+
+/** libjpeg warnings after which the picture is damaged (junk before a marker is harmless). */
+function isDamagingJpegWarning(text: string): boolean {
+  if (/extraneous bytes before marker/i.test(text)) return false;
+  return /premature end|corrupt jpeg data|bad huffman|bogus|huffman code/i.test(text);
+}
+
+/** Offset just past the first start-of-scan marker's segment, or -1. */
+function firstScanOffset(bytes: Uint8Array): number {
+  let offset = 2;
+  while (offset + 4 <= bytes.length) {
+    if (bytes[offset] !== 0xff) {
+      offset++;
+      continue;
+    }
+    const marker = bytes[offset + 1]!;
+    if (
+      marker === 0xff ||
+      marker === 0xd8 ||
+      marker === 0x01 ||
+      (marker >= 0xd0 && marker <= 0xd7)
+    ) {
+      offset++;
+      continue;
+    }
+    const length = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
+    if (marker === 0xda) return offset + 2 + length;
+    offset += 2 + length;
+  }
+  return -1;
+}
+
+/** True when an end-of-image marker follows the scan data (false for a truncated file). */
+export function hasJpegEnd(bytes: Uint8Array): boolean {
+  const scan = firstScanOffset(bytes);
+  if (scan < 0) return false;
+  for (let i = bytes.length - 2; i >= scan; i--) {
+    if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return true;
+  }
+  return false;
+}
+
+function hasAnyAlpha(data: Uint8Array | Uint8ClampedArray): boolean {
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return true;
+  return false;
+}
+
+async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
+  const { bytes, name } = request;
+  const header = readJpegHeader(bytes);
+  if (!hasJpegEnd(bytes))
+    throw new CorruptImageError(name, 'JPEG data ends before its end-of-image marker');
+  const base = {
+    hasAlpha: false,
+    bitDepth: header.precision,
+    animated: false,
+    progressive: header.progressive,
+  };
+  if (header.components === 4) {
+    // mozjpeg cannot convert CMYK/YCCK to RGB; jpeg-js does, honouring Adobe's inverted CMYK.
+    const ycck = header.adobeTransform === 2;
+    const decoded = jpegJs.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      colorTransform: ycck,
+      tolerantDecoding: false,
+      maxResolutionInMP: Math.ceil((header.width * header.height) / 1e6) + 1,
+      maxMemoryUsageInMB: 4096,
+    });
+    return {
+      bitmap: { width: decoded.width, height: decoded.height, data: decoded.data },
+      width: header.width,
+      height: header.height,
+      info: { ...base, colorSpace: ycck ? 'ycck' : 'cmyk' },
+    };
+  }
+  const { image, warnings } = await decodeJpegWasm(bytes);
+  const damage = warnings.find(isDamagingJpegWarning);
+  if (damage) throw new CorruptImageError(name, damage);
+  return {
+    bitmap: image,
+    width: header.width,
+    height: header.height,
+    info: { ...base, colorSpace: header.components === 1 ? 'gray' : 'srgb' },
+  };
+}
+
+/** The PNG facts decoders do not return: bit depth, colour type, frames, transparency chunk. */
+function readPngChunks(bytes: Uint8Array): {
+  bitDepth: number;
+  colorType: number;
+  frames?: number;
+  trns: boolean;
+} {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bitDepth = bytes[24] ?? 8;
+  const colorType = bytes[25] ?? 6;
+  let frames: number | undefined;
+  let trns = false;
+  let offset = 8;
+  while (offset + 12 <= bytes.length) {
+    const length = view.getUint32(offset);
+    const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
+    if (type === 'acTL' && offset + 12 <= bytes.length) frames = view.getUint32(offset + 8);
+    if (type === 'tRNS') trns = true;
+    if (type === 'IDAT' || type === 'IEND') break;
+    offset += 12 + length;
+  }
+  return { bitDepth, colorType, trns, ...(frames === undefined ? {} : { frames }) };
+}
+
+async function decodePng(request: DecodeRequest): Promise<DecodedImage> {
+  const chunks = readPngChunks(request.bytes);
+  const image = await decodePngWasm(request.bytes);
+  const mayHaveAlpha = chunks.colorType === 4 || chunks.colorType === 6 || chunks.trns;
+  const colorSpace =
+    chunks.colorType === 3
+      ? 'palette'
+      : chunks.colorType === 0 || chunks.colorType === 4
+        ? 'gray'
+        : 'srgb';
+  return {
+    bitmap: image,
+    width: image.width,
+    height: image.height,
+    info: {
+      hasAlpha: mayHaveAlpha && hasAnyAlpha(image.data),
+      bitDepth: chunks.bitDepth,
+      colorSpace,
+      animated: (chunks.frames ?? 1) > 1,
+      ...(chunks.frames === undefined ? {} : { frameCount: chunks.frames }),
+    },
+  };
+}
+
+async function decodeGif(request: DecodeRequest): Promise<DecodedImage> {
+  const { GifReader } = await import('omggif');
+  const reader = new GifReader(Buffer.from(request.bytes));
+  const data = new Uint8Array(reader.width * reader.height * 4);
+  reader.decodeAndBlitFrameRGBA(0, data);
+  const frameCount = reader.numFrames();
+  return {
+    bitmap: { width: reader.width, height: reader.height, data },
+    width: reader.width,
+    height: reader.height,
+    info: {
+      hasAlpha: hasAnyAlpha(data),
+      bitDepth: 8,
+      colorSpace: 'palette',
+      animated: frameCount > 1,
+      frameCount,
+    },
+  };
+}
+
+async function decodeBmp(request: DecodeRequest): Promise<DecodedImage> {
+  const bmp = (await import('@jimp/js-bmp')).default();
+  const decoded = bmp.decode(Buffer.from(request.bytes));
+  const bitDepth = request.bytes[28] ?? 24;
+  return {
+    bitmap: { width: decoded.width, height: decoded.height, data: decoded.data },
+    width: decoded.width,
+    height: decoded.height,
+    info: {
+      hasAlpha: false,
+      bitDepth: bitDepth >= 24 ? 8 : bitDepth,
+      colorSpace: bitDepth <= 8 ? 'palette' : 'srgb',
+      animated: false,
+    },
+  };
+}
+
+async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
+  const UTIF = (await import('utif2')).default;
+  const ifds = UTIF.decode(request.bytes as unknown as ArrayBuffer);
+  const page = ifds[0];
+  if (!page) throw new CorruptImageError(request.name, 'TIFF without an image directory');
+  UTIF.decodeImage(request.bytes as unknown as ArrayBuffer, page); // the first page only
+  const width = page.width;
+  const height = page.height;
+  const rgba = UTIF.toRGBA8(page);
+  if (!width || !height || rgba.length !== width * height * 4) {
+    throw new CorruptImageError(request.name, 'TIFF image data does not match its size');
+  }
+  const bitsPerSample = (page['t258'] as number[] | undefined)?.[0] ?? 8;
+  const photometric = (page['t262'] as number[] | undefined)?.[0];
+  const colorSpace =
+    photometric === 5
+      ? 'cmyk'
+      : photometric === 0 || photometric === 1
+        ? 'gray'
+        : photometric === 3
+          ? 'palette'
+          : 'srgb';
+  return {
+    bitmap: { width, height, data: rgba },
+    width,
+    height,
+    info: {
+      hasAlpha: hasAnyAlpha(rgba),
+      bitDepth: bitsPerSample,
+      colorSpace,
+      animated: false,
+      frameCount: ifds.length,
+    },
+  };
+}
+
+async function decodeWasmRgba(
+  request: DecodeRequest,
+  decoder: (bytes: Uint8Array) => Promise<Bitmap>,
+): Promise<DecodedImage> {
+  const image = await decoder(request.bytes);
+  return {
+    bitmap: image,
+    width: image.width,
+    height: image.height,
+    info: { hasAlpha: hasAnyAlpha(image.data), bitDepth: 8, colorSpace: 'srgb', animated: false },
+  };
+}
+
+/**
+ * Decodes an image of a sniffed and guarded format into RGBA. Throws CorruptImageError when a
+ * decoder fails or reads only part of the data.
+ */
+export async function decodeImage(request: DecodeRequest): Promise<DecodedImage> {
+  try {
+    switch (request.format) {
+      case 'jpeg':
+        return await decodeJpeg(request);
+      case 'png':
+        return await decodePng(request);
+      case 'gif':
+        return await decodeGif(request);
+      case 'bmp':
+        return await decodeBmp(request);
+      case 'tiff':
+        return await decodeTiff(request);
+      case 'webp':
+        return await decodeWasmRgba(request, decodeWebpWasm);
+      case 'avif':
+        return await decodeWasmRgba(request, decodeAvifWasm);
+    }
+  } catch (error) {
+    if (error instanceof CorruptImageError || error instanceof UnsupportedFormatError) throw error;
+    const detail =
+      error instanceof CodecError || error instanceof Error ? error.message : String(error);
+    throw new CorruptImageError(request.name, `${request.format} decoder: ${detail}`, error);
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * Stage 2: read the declared width and height from the header of every format, and refuse
+ * inputs over the byte or pixel limits before any bitmap is allocated. A decompression bomb
+ * (a tiny file declaring a huge size) fails here in microseconds.
+ */
+import {
+  CorruptImageError,
+  TooLargeError,
+  TooManyPixelsError,
+  UnsupportedFormatError,
+} from './errors.js';
+import type { ProcessOptions } from './options.js';
+import type { ImageFormat } from './types.js';
+
+/** Width and height as the header declares them (before EXIF orientation). */
+export interface Dimensions {
+  width: number;
+  height: number;
+}
+
+/** What the JPEG frame header (SOFn) says. */
+export interface JpegHeader extends Dimensions {
+  /** 1 gray, 3 YCbCr/RGB, 4 CMYK/YCCK. */
+  components: number;
+  /** Bits per sample: 8 for nearly every file, 12 for some medical and raw exports. */
+  precision: number;
+  progressive: boolean;
+  arithmetic: boolean;
+  lossless: boolean;
+  /** Adobe APP14 transform: 0 none (RGB/CMYK), 1 YCbCr, 2 YCCK; undefined without APP14. */
+  adobeTransform?: number;
+}
+
+/** Thrown by the header readers; `detail` says what was wrong. */
+class HeaderError extends Error {}
+
+function u16be(bytes: Uint8Array, offset: number): number {
+  if (offset + 2 > bytes.length) throw new HeaderError('header ends early');
+  return (bytes[offset]! << 8) | bytes[offset + 1]!;
+}
+function u32be(bytes: Uint8Array, offset: number): number {
+  if (offset + 4 > bytes.length) throw new HeaderError('header ends early');
+  return (
+    ((bytes[offset]! << 24) |
+      (bytes[offset + 1]! << 16) |
+      (bytes[offset + 2]! << 8) |
+      bytes[offset + 3]!) >>>
+    0
+  );
+}
+function u16le(bytes: Uint8Array, offset: number): number {
+  if (offset + 2 > bytes.length) throw new HeaderError('header ends early');
+  return bytes[offset]! | (bytes[offset + 1]! << 8);
+}
+function u24le(bytes: Uint8Array, offset: number): number {
+  if (offset + 3 > bytes.length) throw new HeaderError('header ends early');
+  return bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16);
+}
+function i32le(bytes: Uint8Array, offset: number): number {
+  if (offset + 4 > bytes.length) throw new HeaderError('header ends early');
+  return (
+    bytes[offset]! |
+    (bytes[offset + 1]! << 8) |
+    (bytes[offset + 2]! << 16) |
+    (bytes[offset + 3]! << 24)
+  );
+}
+function fourcc(bytes: Uint8Array, offset: number): string {
+  return String.fromCharCode(...bytes.subarray(offset, offset + 4));
+}
+
+const SOF_MARKERS = new Set([
+  0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf,
+]);
+
+/**
+ * Walks the JPEG markers up to the frame header (SOFn). Tolerates fill bytes and junk between
+ * segments, as libjpeg does; fails when the stream ends or scan data starts before a frame header.
+ */
+export function readJpegHeader(bytes: Uint8Array): JpegHeader {
+  let offset = 2;
+  let adobeTransform: number | undefined;
+  while (offset < bytes.length) {
+    if (bytes[offset] !== 0xff) {
+      offset++; // junk before a marker: skip it like libjpeg (with a warning there)
+      continue;
+    }
+    while (bytes[offset] === 0xff) offset++; // fill bytes
+    const marker = bytes[offset];
+    if (marker === undefined) break;
+    offset++;
+    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue;
+    if (marker === 0xd9 || marker === 0xda)
+      throw new HeaderError('no frame header before the image data');
+    const length = u16be(bytes, offset);
+    if (length < 2) throw new HeaderError('bad segment length');
+    if (marker === 0xee && length >= 14 && fourcc(bytes, offset + 2) === 'Adob') {
+      adobeTransform = bytes[offset + 13];
+    }
+    if (SOF_MARKERS.has(marker)) {
+      const precision = bytes[offset + 2];
+      const height = u16be(bytes, offset + 3);
+      const width = u16be(bytes, offset + 5);
+      const components = bytes[offset + 7];
+      if (precision === undefined || components === undefined)
+        throw new HeaderError('header ends early');
+      return {
+        width,
+        height,
+        components,
+        precision,
+        progressive: marker === 0xc2 || marker === 0xc6 || marker === 0xca || marker === 0xce,
+        arithmetic: marker >= 0xc9,
+        lossless: marker === 0xc3 || marker === 0xc7 || marker === 0xcb || marker === 0xcf,
+        ...(adobeTransform === undefined ? {} : { adobeTransform }),
+      };
+    }
+    offset += length;
+  }
+  throw new HeaderError('no frame header (SOF) found');
+}
+
+function readPng(bytes: Uint8Array): Dimensions {
+  if (fourcc(bytes, 12) !== 'IHDR') throw new HeaderError('first chunk is not IHDR');
+  return { width: u32be(bytes, 16), height: u32be(bytes, 20) };
+}
+
+function readGif(bytes: Uint8Array): Dimensions {
+  return { width: u16le(bytes, 6), height: u16le(bytes, 8) };
+}
+
+function readBmp(bytes: Uint8Array): Dimensions {
+  const headerSize = i32le(bytes, 14);
+  if (headerSize === 12) return { width: u16le(bytes, 18), height: u16le(bytes, 20) };
+  // Height is negative for top-down bitmaps.
+  return { width: Math.abs(i32le(bytes, 18)), height: Math.abs(i32le(bytes, 22)) };
+}
+
+function readTiff(bytes: Uint8Array): Dimensions {
+  const little = bytes[0] === 0x49;
+  const u16 = (o: number) => (little ? u16le(bytes, o) : u16be(bytes, o));
+  const u32 = (o: number) => (little ? i32le(bytes, o) >>> 0 : u32be(bytes, o));
+  const ifd = u32(4);
+  const count = u16(ifd);
+  let width: number | undefined;
+  let height: number | undefined;
+  for (let i = 0; i < count; i++) {
+    const entry = ifd + 2 + i * 12;
+    const tag = u16(entry);
+    if (tag !== 256 && tag !== 257) continue;
+    const type = u16(entry + 2);
+    const value = type === 3 ? u16(entry + 8) : u32(entry + 8);
+    if (tag === 256) width = value;
+    else height = value;
+  }
+  if (width === undefined || height === undefined)
+    throw new HeaderError('no ImageWidth/ImageLength in IFD0');
+  return { width, height };
+}
+
+function readWebp(bytes: Uint8Array): Dimensions {
+  const chunk = fourcc(bytes, 12);
+  if (chunk === 'VP8 ') {
+    if (bytes[23] !== 0x9d || bytes[24] !== 0x01 || bytes[25] !== 0x2a)
+      throw new HeaderError('bad VP8 start code');
+    return { width: u16le(bytes, 26) & 0x3fff, height: u16le(bytes, 28) & 0x3fff };
+  }
+  if (chunk === 'VP8L') {
+    if (bytes[20] !== 0x2f) throw new HeaderError('bad VP8L signature');
+    const bits = i32le(bytes, 21) >>> 0;
+    return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+  }
+  if (chunk === 'VP8X') return { width: u24le(bytes, 24) + 1, height: u24le(bytes, 27) + 1 };
+  throw new HeaderError(`unknown WebP chunk ${JSON.stringify(chunk)}`);
+}
+
+/** Finds `ispe` (image spatial extents) boxes in an ISOBMFF file; the largest is the image. */
+function readAvif(bytes: Uint8Array): Dimensions {
+  let best: Dimensions | undefined;
+  const containers = new Set(['meta', 'iprp', 'ipco']);
+  const walk = (start: number, end: number, depth: number): void => {
+    let offset = start;
+    while (offset + 8 <= end && depth < 8) {
+      let size = u32be(bytes, offset);
+      const type = fourcc(bytes, offset + 4);
+      let header = 8;
+      if (size === 1) {
+        size = u32be(bytes, offset + 8) * 2 ** 32 + u32be(bytes, offset + 12);
+        header = 16;
+      } else if (size === 0) size = end - offset;
+      if (size < header || offset + size > end) throw new HeaderError(`bad ${type} box size`);
+      if (type === 'ispe') {
+        const found = { width: u32be(bytes, offset + 12), height: u32be(bytes, offset + 16) };
+        if (!best || found.width * found.height > best.width * best.height) best = found;
+      } else if (containers.has(type)) {
+        walk(offset + header + (type === 'meta' ? 4 : 0), offset + size, depth + 1);
+      }
+      offset += size;
+    }
+  };
+  walk(0, bytes.length, 0);
+  if (!best) throw new HeaderError('no image size (ispe) in the AVIF header');
+  return best;
+}
+
+const READERS: Record<ImageFormat, (bytes: Uint8Array) => Dimensions> = {
+  jpeg: readJpegHeader,
+  png: readPng,
+  gif: readGif,
+  bmp: readBmp,
+  tiff: readTiff,
+  webp: readWebp,
+  avif: readAvif,
+};
+
+/**
+ * Reads the width and height a file declares in its header, without decoding any pixels.
+ * Throws CorruptImageError when the header is truncated or malformed.
+ */
+export function readDeclaredDimensions(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  name = 'input',
+): Dimensions {
+  let dimensions: Dimensions;
+  try {
+    dimensions = READERS[format](bytes);
+  } catch (error) {
+    if (error instanceof HeaderError)
+      throw new CorruptImageError(name, `${format} header: ${error.message}`);
+    throw error;
+  }
+  const { width, height } = dimensions;
+  if (!(width > 0 && height > 0)) {
+    throw new CorruptImageError(name, `${format} header declares ${width}x${height}`);
+  }
+  return { width, height };
+}
+
+/**
+ * Refuses inputs over `maxBytes`, headers over `maxPixels`, and JPEG variants no decoder here
+ * reads, before any decoding. Returns the declared dimensions.
+ */
+export function guardInput(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  options: Pick<ProcessOptions, 'name' | 'maxBytes' | 'maxPixels'>,
+): Dimensions {
+  if (bytes.length > options.maxBytes)
+    throw new TooLargeError(options.name, bytes.length, options.maxBytes);
+  const dimensions = readDeclaredDimensions(bytes, format, options.name);
+  if (dimensions.width * dimensions.height > options.maxPixels) {
+    throw new TooManyPixelsError(
+      options.name,
+      dimensions.width,
+      dimensions.height,
+      options.maxPixels,
+    );
+  }
+  if (format === 'jpeg') {
+    const header = readJpegHeader(bytes);
+    if (header.precision !== 8) {
+      throw new UnsupportedFormatError(options.name, `JPEG with ${header.precision}-bit samples`);
+    }
+    if (header.lossless) throw new UnsupportedFormatError(options.name, 'lossless JPEG');
+  }
+  return dimensions;
+}
