@@ -1,0 +1,88 @@
+/**
+ * `GET /api/health`: can this app reach each container it reads and writes? 200 with a JSON
+ * report when it can, 503 when any container is unreachable (for probes and operators).
+ */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { getConfig, type ContainerNames } from './config.js';
+import { storageCodeOf, statusOf } from './errors.js';
+import { createBlobServiceClient } from './storage.js';
+
+/** The health report, as served. */
+export interface HealthReport {
+  status: 'healthy' | 'unhealthy';
+  containers: Record<string, { reachable: boolean; error?: string }>;
+}
+
+/** How long one container check may take before it counts as unreachable. */
+const CHECK_TIMEOUT_MS = 5_000;
+
+/** Checks every container the function uses, in parallel. */
+export async function checkHealth(
+  serviceClient: BlobServiceClient,
+  containers: ContainerNames,
+): Promise<HealthReport> {
+  const names = [containers.input, containers.output, containers.thumbnails, containers.metadata];
+  const results = await Promise.all(
+    names.map(async (name) => {
+      try {
+        await serviceClient
+          .getContainerClient(name)
+          .getProperties({ abortSignal: AbortSignal.timeout(CHECK_TIMEOUT_MS) });
+        return [name, { reachable: true }] as const;
+      } catch (error) {
+        // A code, never a message: the endpoint is anonymous and must not leak details.
+        const status = statusOf(error);
+        const code =
+          storageCodeOf(error) ??
+          (status === undefined ? networkCode(error) : `HTTP ${String(status)}`);
+        return [name, { reachable: false, error: code }] as const;
+      }
+    }),
+  );
+  const report: HealthReport['containers'] = Object.fromEntries(results);
+  const healthy = results.every(([, result]) => result.reachable);
+  return { status: healthy ? 'healthy' : 'unhealthy', containers: report };
+}
+
+/** Builds the HTTP handler over a client and container names. */
+export function createHealthHandler(
+  deps: () => { serviceClient: BlobServiceClient; containers: ContainerNames },
+): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+  return async (_request, context) => {
+    const { serviceClient, containers } = deps();
+    const report = await checkHealth(serviceClient, containers);
+    if (report.status !== 'healthy') context.warn(`Health check failed: ${JSON.stringify(report)}`);
+    return {
+      status: report.status === 'healthy' ? 200 : 503,
+      jsonBody: report,
+      headers: { 'cache-control': 'no-store' },
+    };
+  };
+}
+
+let probe: { serviceClient: BlobServiceClient; containers: ContainerNames } | undefined;
+
+/** The `health` HTTP function with the app's configuration: one try, short timeout. */
+export const health = createHealthHandler(() => {
+  if (probe === undefined) {
+    const config = getConfig();
+    probe = {
+      serviceClient: createBlobServiceClient(config.storage, {
+        maxTries: 1,
+        tryTimeoutMs: CHECK_TIMEOUT_MS,
+      }),
+      containers: config.containers,
+    };
+  }
+  return probe;
+});
+
+function networkCode(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as Error & { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    return error.name;
+  }
+  return 'UNKNOWN';
+}

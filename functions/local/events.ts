@@ -1,0 +1,104 @@
+/**
+ * Builds Storage events in the exact Event Grid schema from a blob's real properties, as
+ * Azure would send them, for the local runtime (which stands in for Event Grid).
+ */
+import { randomUUID } from 'node:crypto';
+import { BLOB_CREATED, BLOB_DELETED } from '../events.js';
+
+/** A Storage event in the Event Grid schema. */
+export interface EventGridStorageEvent {
+  topic: string;
+  subject: string;
+  eventType: string;
+  eventTime: string;
+  id: string;
+  data: Record<string, unknown>;
+  dataVersion: string;
+  metadataVersion: '1';
+}
+
+/** The properties of a blob an event reports. */
+export interface BlobSnapshot {
+  container: string;
+  name: string;
+  /** The blob's URL (percent-encoded, as the SDK builds it). */
+  url: string;
+  eTag: string;
+  contentLength: number;
+  contentType: string | undefined;
+  blobType: string | undefined;
+}
+
+/**
+ * Makes increasing sequencers: 32 uppercase hex digits, like Azure's, from the clock and a
+ * counter, so they keep increasing across restarts of the local runtime (results on disk
+ * carry the sequencer of the event that made them).
+ */
+export function sequencerSource(): () => string {
+  let last = 0n;
+  return () => {
+    const now = BigInt(Date.now()) << 20n;
+    last = now > last ? now : last + 1n;
+    return last.toString(16).toUpperCase().padStart(32, '0');
+  };
+}
+
+/** The `topic` of events from the account `account` (a made-up subscription and group). */
+export function localTopic(account: string): string {
+  return `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.Storage/storageAccounts/${account}`;
+}
+
+/** A `Microsoft.Storage.BlobCreated` event for `blob`, as Azure shapes it for `PutBlob`. */
+export function blobCreatedEvent(
+  topic: string,
+  blob: BlobSnapshot,
+  sequencer: string,
+): EventGridStorageEvent {
+  return {
+    topic,
+    subject: `/blobServices/default/containers/${blob.container}/blobs/${blob.name}`,
+    eventType: BLOB_CREATED,
+    eventTime: new Date().toISOString(),
+    id: randomUUID(),
+    data: {
+      api: 'PutBlob',
+      clientRequestId: randomUUID(),
+      requestId: randomUUID(),
+      eTag: blob.eTag,
+      contentType: blob.contentType ?? 'application/octet-stream',
+      contentLength: blob.contentLength,
+      blobType: blob.blobType ?? 'BlockBlob',
+      url: blob.url,
+      sequencer,
+      storageDiagnostics: { batchId: randomUUID() },
+    },
+    dataVersion: '',
+    metadataVersion: '1',
+  };
+}
+
+/** A `Microsoft.Storage.BlobDeleted` event for `blob` (no eTag or length, as in Azure). */
+export function blobDeletedEvent(
+  topic: string,
+  blob: Pick<BlobSnapshot, 'container' | 'name' | 'url' | 'contentType' | 'blobType'>,
+  sequencer: string,
+): EventGridStorageEvent {
+  return {
+    topic,
+    subject: `/blobServices/default/containers/${blob.container}/blobs/${blob.name}`,
+    eventType: BLOB_DELETED,
+    eventTime: new Date().toISOString(),
+    id: randomUUID(),
+    data: {
+      api: 'DeleteBlob',
+      requestId: randomUUID(),
+      contentType: blob.contentType ?? 'application/octet-stream',
+      blobType: blob.blobType ?? 'BlockBlob',
+      url: blob.url,
+      sequencer,
+      storageDiagnostics: { batchId: randomUUID() },
+    },
+    dataVersion: '',
+    metadataVersion: '1',
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * `npm start`: the whole pipeline on this machine. Starts Azurite (unless a storage
+ * connection string is configured), creates the containers, uploads sample images on the
+ * first run, then watches `input` and processes every new or changed blob with the same
+ * handler the Functions host calls. `--once` processes what is there and exits.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { loadConfig, type Config } from '../config.js';
+import type { Outcome } from '../process-blob.js';
+import { startAzurite, type RunningAzurite } from './azurite.js';
+import { createLocalPipeline, type DeliveryResult } from './pipeline.js';
+import { uploadSamples } from './samples.js';
+import { verifyResults } from './verify.js';
+
+const USAGE = `Usage: npm start -- [options]
+
+  --port <n>       Azurite's blob port (default 10000)
+  --in-memory      keep Azurite's data in memory only (default: .azurite/)
+  --no-samples     do not upload the sample images on the first run
+  --once           process what is in 'input', then exit (0: every blob has results or a
+                   failure record; 1: something was dead-lettered or left unprocessed)
+  --poll-ms <n>    how often to look for new blobs (default 1000)
+  --help
+
+With IMAGES_STORAGE (or AzureWebJobsStorage) set to a connection string, that storage is
+used and no Azurite is started.`;
+
+interface Options {
+  port: number;
+  inMemory: boolean;
+  samples: boolean;
+  once: boolean;
+  pollMs: number;
+}
+
+function parseOptions(argv: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '10000' },
+      'in-memory': { type: 'boolean', default: false },
+      'no-samples': { type: 'boolean', default: false },
+      once: { type: 'boolean', default: false },
+      'poll-ms': { type: 'string', default: '1000' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  const port = Number(values.port);
+  const pollMs = Number(values['poll-ms']);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`Expected a port number for --port but received ${values.port}`);
+  }
+  if (!Number.isInteger(pollMs) || pollMs < 50) {
+    throw new Error(
+      `Expected milliseconds (>= 50) for --poll-ms but received ${values['poll-ms']}`,
+    );
+  }
+  return {
+    port,
+    inMemory: values['in-memory'],
+    samples: !values['no-samples'],
+    once: values.once,
+    pollMs,
+  };
+}
+
+function kb(bytes: number | undefined): string {
+  return bytes === undefined ? '-' : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+/** One line per event: name, input size, output sizes, status, ms. */
+export function formatResult(result: DeliveryResult): string {
+  if (result.deadLettered !== undefined || result.outcome === undefined) {
+    return `✗ ${result.name}  dead-lettered after ${result.attempts} attempts → ${result.deadLettered ?? '(not written)'}: ${result.error ?? ''}`;
+  }
+  const outcome: Outcome = result.outcome;
+  const retries = result.attempts > 1 ? `  (attempt ${result.attempts})` : '';
+  switch (outcome.status) {
+    case 'succeeded':
+      return `✓ ${outcome.name}  ${kb(outcome.inputBytes)} → output ${kb(outcome.output.bytes)}, thumbnail ${kb(outcome.thumbnail.bytes)}  succeeded  ${outcome.ms} ms${retries}`;
+    case 'failed':
+      return `✗ ${outcome.name ?? result.name}  ${kb(outcome.inputBytes)}  failed ${outcome.errorCode}: ${outcome.message}  ${outcome.ms} ms${retries}`;
+    case 'skipped':
+      return `· ${outcome.name ?? result.name}  skipped (${outcome.reason})  ${outcome.ms} ms`;
+    case 'deleted':
+      return `− ${outcome.name}  deleted from input; removed ${outcome.removed.length} result(s)  ${outcome.ms} ms`;
+  }
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
+  let azurite: RunningAzurite | undefined;
+  const configured = process.env.IMAGES_STORAGE ?? process.env.AzureWebJobsStorage;
+  if (configured === undefined || configured.trim() === '') {
+    const location = path.resolve('.azurite');
+    if (!options.inMemory) await mkdir(location, { recursive: true });
+    azurite = await startAzurite({
+      port: options.port,
+      inMemory: options.inMemory,
+      location,
+    });
+    process.env.IMAGES_STORAGE = azurite.connectionString;
+    console.log(
+      `Azurite blob service on http://127.0.0.1:${azurite.port} (${options.inMemory ? 'in memory' : `data in ${location}`})`,
+    );
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    await azurite?.stop();
+    throw error;
+  }
+  if (config.storage.kind !== 'connectionString') {
+    await azurite?.stop();
+    throw new Error(
+      'npm start needs a storage connection string (IMAGES_STORAGE) or none at all (Azurite)',
+    );
+  }
+  const serviceClient = BlobServiceClient.fromConnectionString(config.storage.connectionString);
+  const shutdown = async (): Promise<void> => {
+    await pipeline.stop();
+    await azurite?.stop();
+  };
+
+  const containers = config.containers;
+  let created = false;
+  for (const name of Object.values(containers)) {
+    const response = await serviceClient.getContainerClient(name).createIfNotExists();
+    if (name === containers.input) created = response.succeeded;
+  }
+  if (created && options.samples) {
+    const count = await uploadSamples(serviceClient.getContainerClient(containers.input));
+    console.log(
+      `Uploaded ${count} sample images to ${containers.input}/samples/ (2 of them broken on purpose).`,
+    );
+  }
+
+  const pipeline = createLocalPipeline({
+    config,
+    serviceClient,
+    pollIntervalMs: options.pollMs,
+    retry: options.once ? { initialDelayMs: 200, maxDelayMs: 2_000 } : {},
+    onResult: (result) => console.log(formatResult(result)),
+    onRetry: ({ name, attempt, delayMs, error }) =>
+      console.log(
+        `↻ ${name}  attempt ${attempt} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${delayMs} ms`,
+      ),
+    logHandler: (level, ...args) => {
+      if (level === 'error') console.error(...args);
+    },
+  });
+
+  if (options.once) {
+    await pipeline.scan();
+    await pipeline.idle();
+    const report = await verifyResults(serviceClient, config);
+    await shutdown();
+    console.log(
+      `${report.complete} with results, ${report.failed} with a failure record, ${report.deadLettered} dead-lettered, ${report.missing.length} unprocessed.`,
+    );
+    for (const name of report.missing) console.log(`  unprocessed: ${name}`);
+    return report.deadLettered === 0 && report.missing.length === 0 ? 0 : 1;
+  }
+
+  const connection = config.storage.connectionString;
+  console.log(`Watching ${containers.input} every ${options.pollMs} ms. Drop images in with, for example:
+  az storage blob upload --connection-string "${connection}" --container-name ${containers.input} --name photo.jpg --file ./photo.jpg
+Results appear in ${containers.output}/, ${containers.thumbnails}/ and ${containers.metadata}/. Ctrl+C to stop.`);
+  pipeline.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  console.log('Stopping…');
+  await shutdown();
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 2;
+  },
+);

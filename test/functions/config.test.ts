@@ -1,0 +1,127 @@
+import { expect } from 'chai';
+import { loadConfig } from '../../functions/config.js';
+import { ConfigError } from '../../functions/errors.js';
+
+const LOCAL = { IMAGES_STORAGE: 'UseDevelopmentStorage=true' };
+
+function failure(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('loadConfig accepted the settings');
+}
+
+describe('functions/config', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig(LOCAL);
+    expect(config.containers).to.deep.equal({
+      input: 'input',
+      output: 'output',
+      thumbnails: 'thumbnails',
+      metadata: 'metadata',
+      deadletter: 'deadletter',
+    });
+    expect(config.image).to.deep.equal({
+      maxWidth: 800,
+      maxHeight: 600,
+      thumbnailWidth: 150,
+      thumbnailHeight: 150,
+      thumbnailFit: 'cover',
+      quality: 82,
+      maxPixels: 100_000_000,
+      maxBytes: 104_857_600,
+      includeGps: true,
+    });
+    expect(config.resources).to.deep.equal({
+      concurrency: 2,
+      memoryBudgetMb: 1024,
+      timeoutMs: 120_000,
+    });
+  });
+
+  it('reads numbers, booleans and names as typed values', () => {
+    const config = loadConfig({
+      ...LOCAL,
+      IMG_MAX_WIDTH: '1024',
+      IMG_QUALITY: '90',
+      IMG_INCLUDE_GPS: 'false',
+      IMG_THUMBNAIL_FIT: 'contain',
+      IMG_OUTPUT_CONTAINER: 'resized-images',
+    });
+    expect(config.image.maxWidth).to.equal(1024);
+    expect(config.image.quality).to.equal(90);
+    expect(config.image.includeGps).to.equal(false);
+    expect(config.image.thumbnailFit).to.equal('contain');
+    expect(config.containers.output).to.equal('resized-images');
+  });
+
+  it('names the setting when a number is not a number, out of range, or fractional', () => {
+    expect(failure({ ...LOCAL, IMG_MAX_WIDTH: '800px' }).message).to.include('IMG_MAX_WIDTH');
+    expect(failure({ ...LOCAL, IMG_QUALITY: '101' }).message).to.match(/IMG_QUALITY.*"101"/);
+    expect(failure({ ...LOCAL, IMG_MAX_BYTES: '1.5' }).setting).to.equal('IMG_MAX_BYTES');
+    expect(failure({ ...LOCAL, IMG_INCLUDE_GPS: 'yes' }).setting).to.equal('IMG_INCLUDE_GPS');
+    expect(failure({ ...LOCAL, IMG_THUMBNAIL_FIT: 'fill' }).setting).to.equal('IMG_THUMBNAIL_FIT');
+    expect(failure({ ...LOCAL, IMG_MAX_WIDTH: '800px' }).code).to.equal('CONFIG_INVALID');
+  });
+
+  it('refuses an invalid container name and a result container equal to the input', () => {
+    expect(failure({ ...LOCAL, IMG_INPUT_CONTAINER: 'Input_Images' }).setting).to.equal(
+      'IMG_INPUT_CONTAINER',
+    );
+    const same = failure({ ...LOCAL, IMG_OUTPUT_CONTAINER: 'input' });
+    expect(same.setting).to.equal('IMG_OUTPUT_CONTAINER');
+    expect(same.message).to.include('IMG_INPUT_CONTAINER');
+  });
+
+  it('uses the identity-based blobServiceUri with a user-assigned client id in Azure', () => {
+    const config = loadConfig({
+      IMAGES_STORAGE__blobServiceUri: 'https://stimgdev.blob.core.windows.net/',
+      IMAGES_STORAGE__credential: 'managedidentity',
+      IMAGES_STORAGE__clientId: '11111111-2222-3333-4444-555555555555',
+      AzureWebJobsStorage__blobServiceUri: 'https://sthostdev.blob.core.windows.net',
+    });
+    expect(config.storage).to.deep.equal({
+      kind: 'identity',
+      setting: 'IMAGES_STORAGE__blobServiceUri',
+      blobServiceUri: 'https://stimgdev.blob.core.windows.net',
+      clientId: '11111111-2222-3333-4444-555555555555',
+    });
+  });
+
+  it('derives the account URL from __accountName', () => {
+    const config = loadConfig({ IMAGES_STORAGE__accountName: 'stimgdev' });
+    expect(config.storage).to.include({ blobServiceUri: 'https://stimgdev.blob.core.windows.net' });
+  });
+
+  it('falls back to the AzureWebJobsStorage settings when no IMAGES_STORAGE setting exists', () => {
+    const identity = loadConfig({ AzureWebJobsStorage__accountName: 'sthostdev' });
+    expect(identity.storage).to.include({ setting: 'AzureWebJobsStorage__accountName' });
+    const local = loadConfig({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' });
+    expect(local.storage).to.deep.include({ kind: 'connectionString' });
+  });
+
+  it('fails clearly when no storage is configured, or a setting is malformed', () => {
+    expect(failure({}).message).to.include('IMAGES_STORAGE__blobServiceUri');
+    expect(failure({ IMAGES_STORAGE: 'not a connection string' }).setting).to.equal(
+      'IMAGES_STORAGE',
+    );
+    expect(failure({ IMAGES_STORAGE__blobServiceUri: 'stimgdev' }).setting).to.equal(
+      'IMAGES_STORAGE__blobServiceUri',
+    );
+    expect(failure({ IMAGES_STORAGE__accountName: 'St_Img' }).setting).to.equal(
+      'IMAGES_STORAGE__accountName',
+    );
+    expect(
+      failure({ IMAGES_STORAGE__accountName: 'stimgdev', IMAGES_STORAGE__credential: 'key' })
+        .setting,
+    ).to.equal('IMAGES_STORAGE__credential');
+  });
+
+  it('never echoes an account key in a message', () => {
+    const error = failure({ IMAGES_STORAGE: 'Foo=bar;AccountKey=c2VjcmV0' });
+    expect(error.message).not.to.include('c2VjcmV0');
+  });
+});
