@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 export interface BenchArgs {
   /** Print one JSON object on stdout instead of the tables. */
   json: boolean;
-  /** Timed runs per case and side (at least 5 for a meaningful median, 1 allowed for a smoke run). */
+  /** Timed runs per case and side (7 by default; 1 is allowed for a smoke run). */
   runs: number;
   /** Untimed runs first, so JIT compilation and WASM instantiation are not timed. */
   warmup: number;
@@ -37,7 +37,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     args: [...argv],
     options: {
       json: { type: 'boolean', default: false },
-      runs: { type: 'string', default: '5' },
+      runs: { type: 'string', default: '7' },
       warmup: { type: 'string', default: '1' },
       'cold-runs': { type: 'string', default: '5' },
       cases: { type: 'string', default: '' },

@@ -3,11 +3,11 @@ import { parseBenchArgs } from '../../bench/args.js';
 import { CASES, selectCases } from '../../bench/cases.js';
 
 describe('bench arguments', () => {
-  it('defaults to tables, 5 timed runs after 1 warm-up, every case', () => {
+  it('defaults to tables, 7 timed runs after 1 warm-up, every case', () => {
     const args = parseBenchArgs([]);
     expect(args).to.deep.equal({
       json: false,
-      runs: 5,
+      runs: 7,
       warmup: 1,
       coldRuns: 5,
       cases: [],
