@@ -2,8 +2,7 @@
  * The function app's entry point (package.json `main` → dist/functions/index.js): registers
  * the Event Grid function `processImage` and the HTTP function `health`.
  */
-// Default import: under native ESM the package's named exports are not found (CommonJS).
-import functions from '@azure/functions';
+import { azureFunctions as functions } from './azure-functions.js';
 import { health } from './health.js';
 import { processImageEvent } from './process-blob.js';
 

@@ -5,8 +5,8 @@
  * behaviour: retries with exponential back-off, then a dead-letter record.
  */
 import { randomUUID } from 'node:crypto';
-import functions from '@azure/functions';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { azureFunctions as functions } from '../azure-functions.js';
 import type { Config } from '../config.js';
 import { createEventHandler, type EventHandler, type Outcome } from '../process-blob.js';
 import {

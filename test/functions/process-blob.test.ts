@@ -1,0 +1,359 @@
+import { createHash } from 'node:crypto';
+import { expect } from 'chai';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { MetadataRecord, SuccessRecord, FailureRecord } from '../../lib/types.js';
+import type { Config } from '../../functions/config.js';
+import { TransientStorageError } from '../../functions/errors.js';
+import { createEventHandler, type EventHandler } from '../../functions/process-blob.js';
+import { createBlobServiceClient } from '../../functions/storage.js';
+import { useAzurite } from '../helpers/azurite.js';
+import {
+  createContainers,
+  fixture,
+  invocation,
+  list,
+  properties,
+  readJson,
+  remove,
+  testConfig,
+  upload,
+} from './support.js';
+
+const PHOTO = 'jpeg/camera-exif-gps.jpg';
+
+describe('functions/process-blob (against Azurite)', function () {
+  this.timeout(60_000);
+  const azurite = useAzurite();
+  let client: BlobServiceClient;
+  let config: Config;
+  let handle: EventHandler;
+  let suite = 0;
+
+  beforeEach(async () => {
+    suite += 1;
+    client = azurite.serviceClient;
+    config = testConfig(azurite.connectionString, `t${suite}`);
+    await createContainers(client, config);
+    handle = createEventHandler({ config, serviceClient: client });
+  });
+
+  const results = async () => ({
+    output: await list(client, config.containers.output),
+    thumbnails: await list(client, config.containers.thumbnails),
+    metadata: await list(client, config.containers.metadata),
+  });
+
+  it('processes a photo end to end: output, thumbnail, then metadata linked to the source', async () => {
+    const bytes = fixture(PHOTO);
+    const event = await upload(client, config.containers.input, 'photo.jpg', bytes);
+    const outcome = await handle(event, invocation());
+    expect(outcome.status).to.equal('succeeded');
+    expect(await results()).to.deep.equal({
+      output: ['photo.jpg'],
+      thumbnails: ['photo.jpg'],
+      metadata: ['photo.jpg.json'],
+    });
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const eTag = String(event.data.eTag);
+    for (const container of [config.containers.output, config.containers.thumbnails]) {
+      const props = await properties(client, container, 'photo.jpg');
+      expect(props?.contentType).to.equal('image/jpeg');
+      expect(props?.metadata).to.include({
+        sourcename: 'photo.jpg',
+        sourceetag: eTag,
+        sourcesha256: sha256,
+      });
+    }
+    const metadataProps = await properties(client, config.containers.metadata, 'photo.jpg.json');
+    expect(metadataProps?.contentType).to.equal('application/json');
+    const record = await readJson<SuccessRecord>(
+      client,
+      config.containers.metadata,
+      'photo.jpg.json',
+    );
+    expect(record.status).to.equal('succeeded');
+    expect(record.source).to.include({ name: 'photo.jpg', eTag, sha256, bytes: bytes.length });
+    expect(record.outputs.thumbnail).to.include({ width: 150, height: 150 });
+  });
+
+  it('treats a duplicate delivery as done: same results, nothing rewritten or copied', async () => {
+    const event = await upload(client, config.containers.input, 'dup.jpg', fixture(PHOTO));
+    expect((await handle(event, invocation())).status).to.equal('succeeded');
+    const before = await properties(client, config.containers.output, 'dup.jpg');
+    const again = await handle(structuredClone(event), invocation());
+    expect(again).to.include({ status: 'skipped', reason: 'duplicate' });
+    const after = await properties(client, config.containers.output, 'dup.jpg');
+    expect(after?.etag).to.equal(before?.etag);
+    expect(await results()).to.deep.equal({
+      output: ['dup.jpg'],
+      thumbnails: ['dup.jpg'],
+      metadata: ['dup.jpg.json'],
+    });
+  });
+
+  it('handles the same event delivered twice at the same time with one set of results', async () => {
+    const event = await upload(client, config.containers.input, 'twice.jpg', fixture(PHOTO));
+    const outcomes = await Promise.all([
+      handle(event, invocation()),
+      handle(structuredClone(event), invocation()),
+    ]);
+    expect(outcomes.map((o) => o.status)).to.include('succeeded');
+    expect(await results()).to.deep.equal({
+      output: ['twice.jpg'],
+      thumbnails: ['twice.jpg'],
+      metadata: ['twice.jpg.json'],
+    });
+    const record = await readJson<SuccessRecord>(
+      client,
+      config.containers.metadata,
+      'twice.jpg.json',
+    );
+    expect(record.source.eTag).to.equal(event.data.eTag);
+  });
+
+  it('skips a stale event whose blob was overwritten since, and the newer event wins', async () => {
+    const old = await upload(client, config.containers.input, 'over.jpg', fixture(PHOTO));
+    const newer = await upload(
+      client,
+      config.containers.input,
+      'over.jpg',
+      fixture('size/panorama.jpg'),
+    );
+    expect(await handle(old, invocation())).to.include({ status: 'skipped', reason: 'superseded' });
+    expect((await results()).metadata).to.deep.equal([]);
+    expect((await handle(newer, invocation())).status).to.equal('succeeded');
+    // The old event, redelivered late, must not replace the newer results.
+    expect(await handle(old, invocation())).to.include({ status: 'skipped', reason: 'superseded' });
+    const record = await readJson<SuccessRecord>(
+      client,
+      config.containers.metadata,
+      'over.jpg.json',
+    );
+    expect(record.source.eTag).to.equal(newer.data.eTag);
+    expect(record.outputs.output).to.include({ width: 800, height: 133 });
+  });
+
+  it('skips an event for a blob deleted since, writing nothing', async () => {
+    const event = await upload(client, config.containers.input, 'gone.jpg', fixture(PHOTO));
+    await remove(client, config.containers.input, 'gone.jpg');
+    expect(await handle(event, invocation())).to.include({ status: 'skipped', reason: 'deleted' });
+    expect(await results()).to.deep.equal({ output: [], thumbnails: [], metadata: [] });
+  });
+
+  it('records a corrupt image as a permanent failure and completes (no retry)', async () => {
+    const bytes = fixture('bad/truncated.jpg');
+    const event = await upload(client, config.containers.input, 'broken.jpg', bytes);
+    const logs: string[] = [];
+    const outcome = await handle(event, invocation(logs));
+    expect(outcome).to.include({ status: 'failed', errorCode: 'CORRUPT_IMAGE' });
+    expect(await results()).to.deep.equal({
+      output: [],
+      thumbnails: [],
+      metadata: ['broken.jpg.json'],
+    });
+    const record = await readJson<FailureRecord>(
+      client,
+      config.containers.metadata,
+      'broken.jpg.json',
+    );
+    expect(record.status).to.equal('failed');
+    expect(record.error).to.include({ code: 'CORRUPT_IMAGE', permanent: true });
+    expect(record.source).to.include({ name: 'broken.jpg', eTag: event.data.eTag });
+    expect(
+      logs.some((line) => line.startsWith('warning:') && line.includes('CORRUPT_IMAGE')),
+    ).to.equal(true);
+    // Redelivery does not process it again.
+    expect(await handle(event, invocation())).to.include({
+      status: 'skipped',
+      reason: 'duplicate',
+    });
+  });
+
+  it('records a text file named .jpg as UNSUPPORTED_FORMAT', async () => {
+    const event = await upload(
+      client,
+      config.containers.input,
+      'notes.jpg',
+      fixture('bad/not-an-image.jpg'),
+    );
+    expect(await handle(event, invocation())).to.include({
+      status: 'failed',
+      errorCode: 'UNSUPPORTED_FORMAT',
+    });
+  });
+
+  it('refuses a blob over maxBytes from the event, without downloading it', async () => {
+    const small = testConfig(azurite.connectionString, `t${suite}`, { IMG_MAX_BYTES: '1000' });
+    const limited = createEventHandler({ config: small, serviceClient: client });
+    const event = await upload(client, config.containers.input, 'big.jpg', fixture(PHOTO));
+    expect(await limited(event, invocation())).to.include({
+      status: 'failed',
+      errorCode: 'TOO_LARGE',
+    });
+    const record = await readJson<FailureRecord>(
+      client,
+      config.containers.metadata,
+      'big.jpg.json',
+    );
+    expect(record.error.code).to.equal('TOO_LARGE');
+    expect(record.source.bytes).to.equal(fixture(PHOTO).length);
+  });
+
+  it('refuses a blob over maxBytes when the event under-reports its length', async () => {
+    const small = testConfig(azurite.connectionString, `t${suite}`, { IMG_MAX_BYTES: '1000' });
+    const limited = createEventHandler({ config: small, serviceClient: client });
+    const event = await upload(client, config.containers.input, 'liar.jpg', fixture(PHOTO));
+    event.data.contentLength = 10;
+    expect(await limited(event, invocation())).to.include({
+      status: 'failed',
+      errorCode: 'TOO_LARGE',
+    });
+  });
+
+  it('does nothing for a blob written to the output container', async () => {
+    const event = await upload(client, config.containers.output, 'photo.jpg', fixture(PHOTO));
+    expect(await handle(event, invocation())).to.include({
+      status: 'skipped',
+      reason: 'other-container',
+    });
+    expect(await results()).to.deep.equal({ output: ['photo.jpg'], thumbnails: [], metadata: [] });
+  });
+
+  it('keeps spaces, unicode and folders in result names', async () => {
+    const name = 'holiday photos/été 2026/Ünïcødé 📷 #1.jpg';
+    const event = await upload(client, config.containers.input, name, fixture(PHOTO));
+    expect((await handle(event, invocation())).status).to.equal('succeeded');
+    expect(await results()).to.deep.equal({
+      output: [name],
+      thumbnails: [name],
+      metadata: [`${name}.json`],
+    });
+    const props = await properties(client, config.containers.output, name);
+    expect(decodeURIComponent(props?.metadata?.sourcename ?? '')).to.equal(name);
+  });
+
+  it('names the output after its format: a BMP becomes .jpg, metadata stays <name>.json', async () => {
+    const event = await upload(
+      client,
+      config.containers.input,
+      'scans/quadrants.bmp',
+      fixture('other/bmp.bmp'),
+      'image/bmp',
+    );
+    expect((await handle(event, invocation())).status).to.equal('succeeded');
+    expect(await results()).to.deep.equal({
+      output: ['scans/quadrants.jpg'],
+      thumbnails: ['scans/quadrants.jpg'],
+      metadata: ['scans/quadrants.bmp.json'],
+    });
+  });
+
+  it('accepts the same event in the CloudEvents 1.0 schema', async () => {
+    const event = await upload(client, config.containers.input, 'cloud.jpg', fixture(PHOTO));
+    const cloudEvent = {
+      specversion: '1.0',
+      id: event.id,
+      type: event.eventType,
+      source: event.topic,
+      subject: event.subject,
+      time: event.eventTime,
+      data: event.data,
+    };
+    expect((await handle(cloudEvent, invocation())).status).to.equal('succeeded');
+  });
+
+  it('removes the results when the input blob is deleted', async () => {
+    const created = await upload(client, config.containers.input, 'del/me.jpg', fixture(PHOTO));
+    expect((await handle(created, invocation())).status).to.equal('succeeded');
+    const deleted = await remove(client, config.containers.input, 'del/me.jpg');
+    const outcome = await handle(deleted, invocation());
+    expect(outcome.status).to.equal('deleted');
+    expect(await results()).to.deep.equal({ output: [], thumbnails: [], metadata: [] });
+  });
+
+  it('keeps the results of a newer upload when an older BlobDeleted arrives late', async () => {
+    await upload(client, config.containers.input, 'again.jpg', fixture(PHOTO));
+    const deleted = await remove(client, config.containers.input, 'again.jpg');
+    const recreated = await upload(client, config.containers.input, 'again.jpg', fixture(PHOTO));
+    expect((await handle(recreated, invocation())).status).to.equal('succeeded');
+    const outcome = await handle(deleted, invocation());
+    expect(outcome).to.deep.include({ status: 'deleted', removed: [] });
+    expect((await results()).metadata).to.deep.equal(['again.jpg.json']);
+  });
+
+  it('removes results of an older version when the new version is corrupt', async () => {
+    const good = await upload(client, config.containers.input, 'flip.jpg', fixture(PHOTO));
+    expect((await handle(good, invocation())).status).to.equal('succeeded');
+    const bad = await upload(
+      client,
+      config.containers.input,
+      'flip.jpg',
+      fixture('bad/truncated.jpg'),
+    );
+    expect((await handle(bad, invocation())).status).to.equal('failed');
+    expect(await results()).to.deep.equal({
+      output: [],
+      thumbnails: [],
+      metadata: ['flip.jpg.json'],
+    });
+    const record = await readJson<MetadataRecord>(
+      client,
+      config.containers.metadata,
+      'flip.jpg.json',
+    );
+    expect(record.status).to.equal('failed');
+  });
+
+  it('replaces a JPEG result by a PNG one when a new version has transparency', async () => {
+    const opaque = await upload(
+      client,
+      config.containers.input,
+      'logo.png',
+      fixture('other/bmp.bmp'),
+      'image/png',
+    );
+    expect((await handle(opaque, invocation())).status).to.equal('succeeded');
+    expect((await results()).output).to.deep.equal(['logo.jpg']);
+    const transparent = await upload(
+      client,
+      config.containers.input,
+      'logo.png',
+      fixture('png/alpha.png'),
+      'image/png',
+    );
+    expect((await handle(transparent, invocation())).status).to.equal('succeeded');
+    expect(await results()).to.deep.equal({
+      output: ['logo.png'],
+      thumbnails: ['logo.png'],
+      metadata: ['logo.png.json'],
+    });
+  });
+
+  it('lets Event Grid retry when storage is unreachable (transient error rejects)', async () => {
+    const down = createBlobServiceClient(
+      {
+        kind: 'connectionString',
+        setting: 'IMAGES_STORAGE',
+        connectionString: azurite.connectionString.replace(`:${azurite.port}/`, ':9/'),
+      },
+      { maxTries: 1, tryTimeoutMs: 2_000 },
+    );
+    const event = await upload(client, config.containers.input, 'later.jpg', fixture(PHOTO));
+    const unreachable = createEventHandler({ config, serviceClient: down });
+    let caught: unknown;
+    try {
+      await unreachable(event, invocation());
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).to.be.instanceOf(TransientStorageError);
+    expect((caught as TransientStorageError).code).to.equal('STORAGE_TRANSIENT');
+  });
+
+  it('discards a malformed event without retry, logging why', async () => {
+    const logs: string[] = [];
+    const outcome = await handle({ hello: 'world' }, invocation(logs));
+    expect(outcome).to.include({ status: 'failed', errorCode: 'EVENT_INVALID' });
+    expect(logs.some((line) => line.startsWith('error:'))).to.equal(true);
+  });
+});

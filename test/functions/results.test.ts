@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import { readLink, removeResult, writeResult } from '../../functions/results.js';
+import { useAzurite } from '../helpers/azurite.js';
+
+const seq = (n: number): string => n.toString(16).toUpperCase().padStart(32, '0');
+const body = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+describe('functions/results (against Azurite)', function () {
+  this.timeout(60_000);
+  const azurite = useAzurite();
+  const container = () => azurite.serviceClient.getContainerClient('results');
+
+  before(async () => {
+    await container().createIfNotExists();
+  });
+
+  async function content(name: string): Promise<string> {
+    return (await container().getBlobClient(name).downloadToBuffer()).toString();
+  }
+
+  it('never replaces a result made from a newer version of the source with an older one', async () => {
+    const blob = container().getBlockBlobClient('order.jpg');
+    const newer = { name: 'a.jpg', eTag: '"new"', sequencer: seq(20) };
+    const older = { name: 'a.jpg', eTag: '"old"', sequencer: seq(10) };
+    expect((await writeResult(blob, body('new'), 'image/jpeg', newer)).status).to.equal('written');
+    expect(await writeResult(blob, body('old'), 'image/jpeg', older)).to.deep.equal({
+      status: 'stale',
+    });
+    expect(await content('order.jpg')).to.equal('new');
+  });
+
+  it('reports a rewrite of the same source version as unchanged, keeping the blob as is', async () => {
+    const blob = container().getBlockBlobClient('same.jpg');
+    const link = { name: 'b.jpg', eTag: '"v1"', sequencer: seq(1), sha256: 'ab'.repeat(32) };
+    const first = await writeResult(blob, body('one'), 'image/jpeg', link);
+    const second = await writeResult(blob, body('one'), 'image/jpeg', link);
+    expect(second).to.deep.equal({
+      status: 'unchanged',
+      etag: first.status === 'written' ? first.etag : '',
+    });
+    const props = await blob.getProperties();
+    expect(readLink(props.metadata)).to.deep.equal(link);
+  });
+
+  it('ends with the newest version when many versions race to write the same result', async () => {
+    const blob = container().getBlockBlobClient('race.jpg');
+    const versions = [7, 3, 9, 1, 5, 8, 2];
+    await Promise.all(
+      versions.map((n) =>
+        writeResult(blob, body(`v${n}`), 'image/jpeg', {
+          name: 'race.jpg',
+          eTag: `"${n}"`,
+          sequencer: seq(n),
+        }),
+      ),
+    );
+    expect(await content('race.jpg')).to.equal('v9');
+  });
+
+  it('deletes only results of the named source older than the delete', async () => {
+    const blob = container().getBlockBlobClient('del.jpg');
+    await writeResult(blob, body('x'), 'image/jpeg', {
+      name: 'd.jpg',
+      eTag: '"d"',
+      sequencer: seq(5),
+    });
+    expect(await removeResult(blob, { name: 'other.jpg', sequencer: seq(9) })).to.equal(false);
+    expect(await removeResult(blob, { name: 'd.jpg', sequencer: seq(4) })).to.equal(false);
+    expect(await removeResult(blob, { name: 'd.jpg', eTag: '"nope"' })).to.equal(false);
+    expect(await removeResult(blob, { name: 'd.jpg', sequencer: seq(6) })).to.equal(true);
+    expect(await blob.exists()).to.equal(false);
+  });
+});
