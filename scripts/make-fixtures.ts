@@ -292,8 +292,8 @@ function makePngsAndOthers(): void {
     '0',
     out('other/animated.gif'),
   );
-  convert(...quadrantArgs(), 'BMP3:' + out('other/quadrants.bmp'));
-  convert(...quadrantArgs(), '-compress', 'LZW', out('other/quadrants.tif'));
+  convert(...quadrantArgs(), 'BMP3:' + out('other/bmp.bmp'));
+  convert(...quadrantArgs(), '-compress', 'LZW', out('other/tiff.tif'));
   run('cwebp', ['-quiet', '-q', '85', tmp('quadrants.png'), '-o', out('other/lossy.webp')]);
   run('cwebp', ['-quiet', '-lossless', out('png/alpha.png'), '-o', out('other/alpha.webp')]);
   run('avifenc', [
@@ -304,7 +304,7 @@ function makePngsAndOthers(): void {
     '--max',
     '20',
     tmp('quadrants.png'),
-    out('other/quadrants.avif'),
+    out('other/avif.avif'),
   ]);
 }
 

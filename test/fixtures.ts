@@ -259,7 +259,7 @@ export const FIXTURES: readonly Fixture[] = [
   }),
   fixture({
     ...quadrants,
-    name: 'other/quadrants.bmp',
+    name: 'other/bmp.bmp',
     description: '24-bit Windows BMP',
     format: 'bmp',
     hasAlpha: false,
@@ -268,7 +268,7 @@ export const FIXTURES: readonly Fixture[] = [
   }),
   fixture({
     ...quadrants,
-    name: 'other/quadrants.tif',
+    name: 'other/tiff.tif',
     description: 'RGB TIFF, LZW-compressed',
     format: 'tiff',
     hasAlpha: false,
@@ -294,7 +294,7 @@ export const FIXTURES: readonly Fixture[] = [
   }),
   fixture({
     ...quadrants,
-    name: 'other/quadrants.avif',
+    name: 'other/avif.avif',
     description: 'AVIF (AV1 still image)',
     format: 'avif',
     hasAlpha: false,

@@ -7,6 +7,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { outputName } from '../naming.js';
 import { UsageError } from './args.js';
 
 /** One file to process. */
@@ -15,6 +16,11 @@ export interface InputFile {
   path: string;
   /** Relative name with `/` separators: the name of its outputs and metadata. */
   name: string;
+  /**
+   * An earlier input whose output could have the same name (`scan.png` and `scan.jpg` may
+   * both become `scan.jpg`): this one fails with NAME_CONFLICT rather than overwrite it.
+   */
+  conflictsWith?: string;
 }
 
 /** An entry left out, and why (reported as a warning). */
@@ -45,6 +51,7 @@ export async function collectInputs(
   const skipped: SkippedInput[] = [];
   const excluded = exclude === undefined ? undefined : await realpath(exclude).catch(() => exclude);
   const taken = new Map<string, string>();
+  const outputs = new Map<string, string>();
 
   const add = (file: InputFile): void => {
     const previous = taken.get(file.name);
@@ -56,7 +63,12 @@ export async function collectInputs(
       return;
     }
     taken.set(file.name, file.path);
-    files.push(file);
+    const candidates = [outputName(file.name, 'jpeg'), outputName(file.name, 'png')];
+    const conflict = candidates.map((name) => outputs.get(name)).find((name) => name !== undefined);
+    for (const candidate of candidates) {
+      if (!outputs.has(candidate)) outputs.set(candidate, file.name);
+    }
+    files.push(conflict === undefined ? file : { ...file, conflictsWith: conflict });
   };
 
   const walk = async (root: string, folder: string, prefix: string): Promise<void> => {
