@@ -14,15 +14,16 @@ import type { InvocationContext } from '@azure/functions';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { ImageError, TooLargeError, toImageError } from '../lib/errors.js';
-import { failureRecord, loadCodecs, processImage } from '../lib/index.js';
+import { failureRecord, loadCodecs, processImage, sniffFormat } from '../lib/index.js';
 import { metadataName } from '../lib/naming.js';
-import type { FailureRecord, SourceInfo } from '../lib/types.js';
+import type { FailureRecord, ImageFormat, SourceInfo } from '../lib/types.js';
 import { getConfig, type Config } from './config.js';
 import { deleteResults } from './delete-blob.js';
 import { AdapterError, classifyStorageError, InvalidEventError, statusOf } from './errors.js';
 import { parseStorageEvent, routeEvent, type BlobEventFacts, type StorageEvent } from './events.js';
 import { propertiesOrUndefined, readLink, writeResult, type SourceLink } from './results.js';
 import { createBlobServiceClient } from './storage.js';
+import { recordImage } from './telemetry/metrics.js';
 
 /** Why an event ended without new results. */
 export type SkipReason =
@@ -35,6 +36,8 @@ export type Outcome =
       name: string;
       eTag: string;
       inputBytes: number;
+      /** Input format, detected from magic bytes. */
+      format?: ImageFormat;
       output: { name: string; bytes: number };
       thumbnail: { name: string; bytes: number };
       ms: number;
@@ -44,6 +47,8 @@ export type Outcome =
       name: string | undefined;
       eTag: string | undefined;
       inputBytes: number | undefined;
+      /** Input format, when the bytes were read and recognised. */
+      format?: ImageFormat;
       errorCode: string;
       message: string;
       ms: number;
@@ -67,7 +72,11 @@ export interface HandlerDeps {
 /** The handler's signature, as the Functions host and the local runtime call it. */
 export type EventHandler = (event: unknown, context: InvocationContext) => Promise<Outcome>;
 
-const tracer = trace.getTracer('serverless-img.functions');
+/** Taken per call, so spans follow the provider that telemetry started (or restarted in tests). */
+const tracer = () => trace.getTracer('serverless-img.functions');
+
+/** True until the first invocation of this process: `faas.coldstart`. */
+let coldStart = true;
 
 /** Builds a handler bound to `deps` (configuration and storage client). */
 export function createEventHandler(deps: HandlerDeps): EventHandler {
@@ -105,11 +114,17 @@ export async function handleStorageEvent(
 ): Promise<Outcome> {
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
-  return tracer.startActiveSpan(
+  const firstInvocation = coldStart;
+  coldStart = false;
+  return tracer().startActiveSpan(
     'process image',
     {
       kind: SpanKind.CONSUMER,
-      attributes: { 'faas.trigger': 'pubsub', 'faas.invocation_id': context.invocationId },
+      attributes: {
+        'faas.trigger': 'pubsub',
+        'faas.invocation_id': context.invocationId,
+        'faas.coldstart': firstInvocation,
+      },
     },
     async (span) => {
       let event: StorageEvent | undefined;
@@ -170,7 +185,8 @@ export async function handleStorageEvent(
         const code =
           error instanceof AdapterError || error instanceof ImageError ? error.code : 'UNEXPECTED';
         markError(span, error, code);
-        span.setAttribute('serverless_img.outcome', 'failed');
+        span.setAttribute('serverless_img.outcome', 'retried');
+        recordImage({ outcome: 'retried', errorCode: code, durationMs: elapsed() });
         context.error(
           `Processing ${facts?.blobName ?? event?.subject ?? 'event'} failed and will be retried: ${
             error instanceof Error ? error.message : String(error)
@@ -235,8 +251,8 @@ async function processBlob(
       response = await input.download(0, undefined, { conditions: { ifMatch: blob.eTag } });
     } catch (error) {
       const status = statusOf(error);
-      if (status === 412) return { kind: 'superseded' as const };
       if (status === 404) return { kind: 'deleted' as const };
+      if (status === 412) return { kind: 'superseded' as const };
       throw classifyStorageError(`download ${blob.container}/${name}`, error);
     }
     const declared = response.contentLength ?? 0;
@@ -273,6 +289,8 @@ async function processBlob(
   span.setAttribute('serverless_img.input.bytes', downloaded.bytes.length);
 
   const bytes = downloaded.bytes;
+  const format = sniffFormat(bytes);
+  if (format !== undefined) span.setAttribute('serverless_img.format', format);
   link.sha256 = downloaded.sha256;
   let result;
   try {
@@ -346,6 +364,8 @@ async function processBlob(
   }
 
   span.setAttributes({
+    'serverless_img.width': result.metadata.image.width,
+    'serverless_img.height': result.metadata.image.height,
     'serverless_img.output.bytes': result.output.bytes.length,
     'serverless_img.thumbnail.bytes': result.thumbnail.bytes.length,
     'serverless_img.output.format': result.output.format,
@@ -355,6 +375,7 @@ async function processBlob(
     name,
     eTag: blob.eTag,
     inputBytes: bytes.length,
+    ...(format && { format }),
     output: { name: result.output.name, bytes: result.output.bytes.length },
     thumbnail: { name: result.thumbnail.name, bytes: result.thumbnail.bytes.length },
     ms: elapsed(),
@@ -429,6 +450,7 @@ async function recordFailure(
     name: source.name,
     eTag: link.eTag,
     inputBytes: source.total,
+    ...(record.source.format && { format: record.source.format }),
     errorCode: error.code,
     message: error.message,
     ms: source.elapsed(),
@@ -444,6 +466,15 @@ function finish(span: Span, outcome: Outcome, error?: AdapterError): Outcome {
   );
   if (outcome.status === 'skipped') span.setAttribute('serverless_img.skip_reason', outcome.reason);
   if (error !== undefined) markError(span, error, error.code);
+  recordImage({
+    outcome: outcome.status,
+    format: 'format' in outcome ? outcome.format : undefined,
+    errorCode: outcome.status === 'failed' ? outcome.errorCode : undefined,
+    durationMs: outcome.ms,
+    bytesRead: 'inputBytes' in outcome ? outcome.inputBytes : undefined,
+    bytesWritten:
+      outcome.status === 'succeeded' ? outcome.output.bytes + outcome.thumbnail.bytes : undefined,
+  });
   return outcome;
 }
 
@@ -457,7 +488,7 @@ function markError(span: Span, error: unknown, code: string): void {
 }
 
 async function inChildSpan<T>(name: string, work: (span: Span) => Promise<T>): Promise<T> {
-  return tracer.startActiveSpan(name, async (span) => {
+  return tracer().startActiveSpan(name, async (span) => {
     try {
       return await work(span);
     } catch (error) {

@@ -11,8 +11,11 @@ import {
 } from '@opentelemetry/api';
 import { SERVICE_NAME, SERVICE_VERSION } from './service.js';
 
-/** How one delivery of an image ended. */
-export type ImageOutcome = 'succeeded' | 'failed' | 'skipped' | 'retried';
+/**
+ * How one delivery of an event ended: processed, failed for good (failure record written),
+ * skipped (duplicate, superseded, not ours), results deleted, or failed to be retried.
+ */
+export type ImageOutcome = 'succeeded' | 'failed' | 'skipped' | 'deleted' | 'retried';
 
 /** What the handler reports once per processed blob. */
 export interface ImageMeasurement {

@@ -3,8 +3,7 @@
  * first, so the providers exist before any other module takes a tracer or meter.
  */
 import { createRequire } from 'node:module';
-// CommonJS package: under native ESM its API is the default export (named exports are not found).
-import azureFunctionsDefault from '@azure/functions';
+import * as azureFunctionsNamespace from '@azure/functions';
 import type * as AzureFunctions from '@azure/functions';
 import { startTelemetry } from './setup.js';
 
@@ -18,5 +17,8 @@ function inFunctionsHost(): boolean {
   }
 }
 
-const azureFunctions = azureFunctionsDefault as unknown as typeof AzureFunctions;
+// A CommonJS bundle: native ESM exposes its API as `default` only, while loaders that apply
+// `__esModule` interop (tsx) expose named exports and no usable default.
+const azureFunctions = ((azureFunctionsNamespace as { default?: unknown }).default ??
+  azureFunctionsNamespace) as typeof AzureFunctions;
 startTelemetry({ azureFunctions: inFunctionsHost() ? azureFunctions : undefined });
