@@ -252,7 +252,11 @@ async function processBlob(
     } catch (error) {
       const status = statusOf(error);
       if (status === 404) return { kind: 'deleted' as const };
-      if (status === 412) return { kind: 'superseded' as const };
+      if (status === 412) {
+        // Changed or gone: some storage answers a conditional read of a deleted blob with 412.
+        const now = await propertiesOrUndefined(input, 'read input properties');
+        return { kind: now === undefined ? ('deleted' as const) : ('superseded' as const) };
+      }
       throw classifyStorageError(`download ${blob.container}/${name}`, error);
     }
     const declared = response.contentLength ?? 0;
