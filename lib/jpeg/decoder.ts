@@ -1,0 +1,684 @@
+/**
+ * A baseline JPEG decoder (ITU-T T.81: sequential DCT, Huffman, 8-bit; SOF0 and SOF1) that
+ * decodes straight to 1/1, 1/2, 1/4 or 1/8 of the stored size by running a reduced inverse
+ * DCT per block, like libjpeg's `scale_denom`. At 1/8 it still reads every AC code, but
+ * stores and transforms only the DC. Chroma upsampling and colour conversion run at the
+ * reduced size, so a 12 MP photo never becomes a 12 MP bitmap.
+ *
+ * Anything it does not cover (progressive, arithmetic, lossless, hierarchical, 12-bit,
+ * CMYK/YCCK) or finds malformed comes back as a typed fallback, never as an exception, so
+ * the caller can run the general codec. A stream whose entropy-coded data ends early also
+ * falls back (rather than padding with grey like libjpeg), so the general codec's verdict
+ * on truncated files stays the one users see.
+ */
+import { JpegFallback, type JpegFallbackReason } from './fallback.js';
+import { buildHuffmanTable, decodeLongCode, type HuffmanTable } from './huffman.js';
+import { IDCT_LIMIT, idct1x1, idct2x2, idct4x4, idct8x8 } from './idct.js';
+import { convertToRgba, type PlaneComponent } from './color.js';
+
+export { JpegFallback, type JpegFallbackReason } from './fallback.js';
+
+/** Denominator of the decode scale: the output is ceil(size / scale) pixels each way. */
+export type JpegScale = 1 | 2 | 4 | 8;
+
+/** A decoded image: RGBA, 4 bytes per pixel, row-major, no padding. */
+export interface ScaledJpeg {
+  width: number;
+  height: number;
+  data: Uint8ClampedArray;
+  /** Dimensions declared in the frame header, before scaling. */
+  sourceWidth: number;
+  sourceHeight: number;
+  scale: JpegScale;
+  /** Colour space of the stored samples; the output is always RGBA. */
+  colorSpace: 'ycbcr' | 'rgb' | 'gray';
+}
+
+/** Either the decoded image or why the general codec should decode this file instead. */
+export type JpegDecodeResult =
+  { ok: true; image: ScaledJpeg } | { ok: false; reason: JpegFallbackReason; detail: string };
+
+/** Options of `decodeScaledJpeg`. */
+export interface JpegDecodeOptions {
+  /** Scale denominator (default 1). */
+  scale?: JpegScale;
+  /** Refuse (fall back) when the frame declares more pixels than this (default 100 MP). */
+  maxPixels?: number;
+}
+
+/** Zigzag position → natural (row-major) position, T.81 Figure A.6. */
+const ZIGZAG = new Uint8Array([
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
+  13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52,
+  45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+]);
+
+/**
+ * For each IDCT size, where to store the coefficient at each zigzag position: its natural
+ * position when that IDCT reads it, else 64 (decoded and dropped). 1x1 reads the DC alone;
+ * 2x2 rows and columns 0,1,3,5,7; 4x4 all but row and column 4; 8x8 everything.
+ */
+const STORE_AT: Record<number, Uint8Array> = (() => {
+  const make = (used: (u: number) => boolean): Uint8Array => {
+    // 80 entries: a corrupt run can overshoot position 63 by up to 16 before it is caught.
+    const table = new Uint8Array(80).fill(64);
+    for (let k = 0; k < 64; k++) {
+      const z = ZIGZAG[k]!;
+      table[k] = used(z >> 3) && used(z & 7) ? z : 64;
+    }
+    return table;
+  };
+  return {
+    1: make((u) => u === 0),
+    2: make((u) => u === 0 || (u & 1) === 1),
+    4: make((u) => u !== 4),
+    8: make(() => true),
+  };
+})();
+
+interface FrameComponent {
+  id: number;
+  h: number;
+  v: number;
+  quantId: number;
+  /** IDCT output size of one block: 1, 2, 4 or 8. */
+  blockSize: number;
+  plane: Uint8Array;
+  stride: number;
+  /** Blocks per line and lines of blocks as coded in a non-interleaved scan. */
+  codedBlocksX: number;
+  codedBlocksY: number;
+  /** Sample columns and rows of this component at the output scale. */
+  scaledWidth: number;
+  scaledHeight: number;
+  decoded: boolean;
+}
+
+interface Frame {
+  width: number;
+  height: number;
+  hMax: number;
+  vMax: number;
+  mcusX: number;
+  mcusY: number;
+  components: FrameComponent[];
+}
+
+interface ParserState {
+  data: Uint8Array;
+  scale: JpegScale;
+  maxPixels: number;
+  frame: Frame | undefined;
+  quant: (Int32Array | undefined)[];
+  dcTables: (HuffmanTable | undefined)[];
+  acTables: (HuffmanTable | undefined)[];
+  restartInterval: number;
+  jfif: boolean;
+  adobeTransform: number;
+}
+
+/**
+ * Decodes a baseline JPEG at 1/`scale` of its size to RGBA, or says why it cannot.
+ * Never throws: anything unsupported or malformed is a fallback result.
+ */
+export function decodeScaledJpeg(
+  data: Uint8Array,
+  options: JpegDecodeOptions = {},
+): JpegDecodeResult {
+  try {
+    return { ok: true, image: decode(data, options.scale ?? 1, options.maxPixels ?? 100_000_000) };
+  } catch (error) {
+    if (error instanceof JpegFallback) {
+      return { ok: false, reason: error.reason, detail: error.detail };
+    }
+    // A RangeError from an allocation or an internal slip: let the general codec decide.
+    return { ok: false, reason: 'malformed', detail: String(error) };
+  }
+}
+
+function fail(reason: JpegFallbackReason, detail: string): never {
+  throw new JpegFallback(reason, detail);
+}
+
+function decode(input: Uint8Array, scale: JpegScale, maxPixels: number): ScaledJpeg {
+  // A plain view: a Buffer (or other subclass) would give the hot loops a second map.
+  const data = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
+  if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) fail('malformed', 'no SOI marker');
+  const state: ParserState = {
+    data,
+    scale,
+    maxPixels,
+    frame: undefined,
+    quant: [],
+    dcTables: [],
+    acTables: [],
+    restartInterval: 0,
+    jfif: false,
+    adobeTransform: -1,
+  };
+  const end = data.length;
+  let pos = 2;
+  for (;;) {
+    // Skip anything up to the next 0xFF (junk before a marker, as libjpeg tolerates), then fill bytes.
+    while (pos < end && data[pos] !== 0xff) pos++;
+    while (pos < end && data[pos] === 0xff) pos++;
+    if (pos >= end) break;
+    const marker = data[pos++]!;
+    if (marker === 0xd9) break; // EOI
+    if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0xd8) continue;
+    if (pos + 2 > end) fail('truncated', 'marker segment length missing');
+    const length = (data[pos]! << 8) | data[pos + 1]!;
+    if (length < 2 || pos + length > end)
+      fail('truncated', `segment 0x${marker.toString(16)} overruns the file`);
+    const body = pos + 2;
+    const bodyEnd = pos + length;
+    switch (marker) {
+      case 0xc0:
+      case 0xc1:
+        readFrame(state, body, bodyEnd);
+        pos = bodyEnd;
+        break;
+      case 0xc2:
+      case 0xc6:
+        fail(marker === 0xc2 ? 'progressive' : 'hierarchical', 'progressive frame');
+      // eslint-disable-next-line no-fallthrough
+      case 0xc3:
+      case 0xc7:
+      case 0xcb:
+      case 0xcf:
+        fail('lossless', 'lossless frame');
+      // eslint-disable-next-line no-fallthrough
+      case 0xc5:
+        fail('hierarchical', 'differential frame');
+      // eslint-disable-next-line no-fallthrough
+      case 0xc9:
+      case 0xca:
+      case 0xcc:
+      case 0xcd:
+      case 0xce:
+        fail('arithmetic', 'arithmetic-coded frame');
+      // eslint-disable-next-line no-fallthrough
+      case 0xc4:
+        readHuffmanTables(state, body, bodyEnd);
+        pos = bodyEnd;
+        break;
+      case 0xdb:
+        readQuantTables(state, body, bodyEnd);
+        pos = bodyEnd;
+        break;
+      case 0xdd:
+        if (length !== 4) fail('malformed', 'DRI length');
+        state.restartInterval = (data[body]! << 8) | data[body + 1]!;
+        pos = bodyEnd;
+        break;
+      case 0xda:
+        pos = decodeScan(state, body, bodyEnd);
+        break;
+      case 0xdc:
+        fail('dimensions', 'DNL marker');
+      // eslint-disable-next-line no-fallthrough
+      case 0xde:
+      case 0xdf:
+        fail('hierarchical', 'DHP/EXP marker');
+      // eslint-disable-next-line no-fallthrough
+      case 0xe0:
+        if (length >= 7 && matchAscii(data, body, 'JFIF\0')) state.jfif = true;
+        pos = bodyEnd;
+        break;
+      case 0xee:
+        if (length >= 14 && matchAscii(data, body, 'Adobe'))
+          state.adobeTransform = data[body + 11]!;
+        pos = bodyEnd;
+        break;
+      default:
+        pos = bodyEnd; // APPn, COM and reserved segments carry nothing we need.
+    }
+  }
+  const frame = state.frame;
+  if (!frame) fail('malformed', 'no frame header');
+  for (const component of frame.components) {
+    if (!component.decoded) fail('truncated', `component ${component.id} has no scan`);
+  }
+  const colorSpace = frame.components.length === 1 ? 'gray' : rgbOrYcc(state, frame);
+  const width = Math.ceil(frame.width / scale);
+  const height = Math.ceil(frame.height / scale);
+  const planes: PlaneComponent[] = frame.components.map((c) => ({
+    plane: c.plane,
+    stride: c.stride,
+    hExpand: (frame.hMax * 8) / scale / (c.h * c.blockSize),
+    vExpand: (frame.vMax * 8) / scale / (c.v * c.blockSize),
+    width: c.scaledWidth,
+    height: c.scaledHeight,
+  }));
+  const fancy = scale < 8;
+  const rgba = convertToRgba(planes, width, height, colorSpace, fancy);
+  return {
+    width,
+    height,
+    data: rgba,
+    sourceWidth: frame.width,
+    sourceHeight: frame.height,
+    scale,
+    colorSpace,
+  };
+}
+
+/** libjpeg's rule for three components: JFIF means YCbCr; else Adobe's transform; else the IDs. */
+function rgbOrYcc(state: ParserState, frame: Frame): 'rgb' | 'ycbcr' {
+  if (state.jfif) return 'ycbcr';
+  if (state.adobeTransform >= 0) return state.adobeTransform === 0 ? 'rgb' : 'ycbcr';
+  const [a, b, c] = frame.components;
+  return a?.id === 82 && b?.id === 71 && c?.id === 66 ? 'rgb' : 'ycbcr';
+}
+
+function matchAscii(data: Uint8Array, at: number, text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (data[at + i] !== text.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+function readFrame(state: ParserState, pos: number, end: number): void {
+  const data = state.data;
+  if (state.frame) fail('malformed', 'second frame header');
+  if (end - pos < 6) fail('malformed', 'short frame header');
+  const precision = data[pos]!;
+  const height = (data[pos + 1]! << 8) | data[pos + 2]!;
+  const width = (data[pos + 3]! << 8) | data[pos + 4]!;
+  const count = data[pos + 5]!;
+  if (precision !== 8) fail('precision', `${precision}-bit samples`);
+  if (width === 0 || height === 0) fail('dimensions', 'zero width or height');
+  if (width * height > state.maxPixels)
+    fail('dimensions', `${width}x${height} over the pixel limit`);
+  if (count !== 1 && count !== 3) fail('color-space', `${count} components`);
+  if (end - pos !== 6 + count * 3) fail('malformed', 'frame header length');
+  const raw: { id: number; h: number; v: number; quantId: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = pos + 6 + i * 3;
+    const id = data[at]!;
+    const h = data[at + 1]! >> 4;
+    const v = data[at + 1]! & 15;
+    const quantId = data[at + 2]!;
+    if (h < 1 || h > 4 || v < 1 || v > 4) fail('malformed', 'sampling factor out of range');
+    if (quantId > 3) fail('malformed', 'quantization table id');
+    if (raw.some((c) => c.id === id)) fail('malformed', 'duplicate component id');
+    raw.push({ id, h, v, quantId });
+  }
+  const hMax = Math.max(...raw.map((c) => c.h));
+  const vMax = Math.max(...raw.map((c) => c.v));
+  const scaled = 8 / state.scale;
+  const mcusX = Math.ceil(width / (8 * hMax));
+  const mcusY = Math.ceil(height / (8 * vMax));
+  const components = raw.map((c): FrameComponent => {
+    if (hMax % c.h !== 0 || vMax % c.v !== 0) fail('sampling', 'non-integral sampling ratio');
+    // Like libjpeg-turbo: scale subsampled chroma up inside the IDCT rather than upsampling.
+    let blockSize = scaled;
+    while (
+      blockSize < 8 &&
+      (hMax * scaled) % (c.h * blockSize * 2) === 0 &&
+      (vMax * scaled) % (c.v * blockSize * 2) === 0
+    ) {
+      blockSize *= 2;
+    }
+    const stride = mcusX * c.h * blockSize;
+    const rows = mcusY * c.v * blockSize;
+    return {
+      ...c,
+      blockSize,
+      plane: new Uint8Array(stride * rows),
+      stride,
+      codedBlocksX: Math.ceil(Math.ceil((width * c.h) / hMax) / 8),
+      codedBlocksY: Math.ceil(Math.ceil((height * c.v) / vMax) / 8),
+      scaledWidth: Math.ceil((width * c.h * blockSize) / (hMax * 8)),
+      scaledHeight: Math.ceil((height * c.v * blockSize) / (vMax * 8)),
+      decoded: false,
+    };
+  });
+  state.frame = { width, height, hMax, vMax, mcusX, mcusY, components };
+}
+
+function readQuantTables(state: ParserState, pos: number, end: number): void {
+  const data = state.data;
+  while (pos < end) {
+    const pq = data[pos]! >> 4;
+    const id = data[pos]! & 15;
+    pos++;
+    if (pq > 1 || id > 3) fail('malformed', 'quantization table precision or id');
+    const size = pq === 0 ? 64 : 128;
+    if (pos + size > end) fail('malformed', 'quantization table overruns its segment');
+    const table = new Int32Array(64);
+    for (let k = 0; k < 64; k++) {
+      table[ZIGZAG[k]!] =
+        pq === 0 ? data[pos + k]! : (data[pos + 2 * k]! << 8) | data[pos + 2 * k + 1]!;
+    }
+    state.quant[id] = table;
+    pos += size;
+  }
+}
+
+function readHuffmanTables(state: ParserState, pos: number, end: number): void {
+  const data = state.data;
+  while (pos < end) {
+    if (pos + 17 > end) fail('malformed', 'Huffman table header overruns its segment');
+    const tableClass = data[pos]! >> 4;
+    const id = data[pos]! & 15;
+    if (tableClass > 1 || id > 3) fail('malformed', 'Huffman table class or id');
+    const counts = data.subarray(pos + 1, pos + 17);
+    let total = 0;
+    for (let i = 0; i < 16; i++) total += counts[i]!;
+    pos += 17;
+    if (total > 256 || pos + total > end) fail('malformed', 'Huffman table overruns its segment');
+    const table = buildHuffmanTable(counts, Uint8Array.from(data.subarray(pos, pos + total)));
+    if (tableClass === 0) state.dcTables[id] = table;
+    else state.acTables[id] = table;
+    pos += total;
+  }
+}
+
+/** Per block of an MCU: which scan component, and where the block sits inside the MCU. */
+interface ScanComponent {
+  component: FrameComponent;
+  dc: HuffmanTable;
+  ac: HuffmanTable;
+  quant: Int32Array;
+  storeAt: Uint8Array;
+}
+
+const coefficients = new Int32Array(64);
+const touched = new Int32Array(64);
+
+/**
+ * Decodes one scan (header at `pos`..`headerEnd`) into the component planes and returns the
+ * position of the marker that follows its entropy-coded data.
+ */
+function decodeScan(state: ParserState, pos: number, headerEnd: number): number {
+  const data = state.data;
+  const frame = state.frame;
+  if (!frame) fail('malformed', 'scan before frame header');
+  const count = data[pos]!;
+  if (count < 1 || count > 4 || headerEnd - pos !== 4 + count * 2)
+    fail('malformed', 'scan header length');
+  const scan: ScanComponent[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = data[pos + 1 + i * 2]!;
+    const tables = data[pos + 2 + i * 2]!;
+    const component = frame.components.find((c) => c.id === id);
+    if (!component) fail('malformed', `scan names unknown component ${id}`);
+    if (component.decoded || scan.some((s) => s.component === component)) {
+      fail('malformed', `component ${id} scanned twice`);
+    }
+    const dc = state.dcTables[tables >> 4];
+    const ac = state.acTables[tables & 15];
+    const quant = state.quant[component.quantId];
+    if (!dc || !ac) fail('malformed', 'scan uses an undefined Huffman table');
+    if (!quant) fail('malformed', 'component uses an undefined quantization table');
+    scan.push({ component, dc, ac, quant, storeAt: STORE_AT[component.blockSize]! });
+  }
+  const ss = data[headerEnd - 3]!;
+  const se = data[headerEnd - 2]!;
+  const approx = data[headerEnd - 1]!;
+  if (ss !== 0 || se !== 63 || approx !== 0)
+    fail('malformed', 'spectral selection in a sequential scan');
+
+  // An MCU is one block when a scan has one component (T.81 A.2.2), else h x v blocks each.
+  const single = count === 1;
+  const first = scan[0]!.component;
+  const mcusX = single ? first.codedBlocksX : frame.mcusX;
+  const mcusY = single ? first.codedBlocksY : frame.mcusY;
+  const blockScan: number[] = [];
+  const blockOffset: number[] = [];
+  for (let j = 0; j < count; j++) {
+    const c = scan[j]!.component;
+    const h = single ? 1 : c.h;
+    const v = single ? 1 : c.v;
+    for (let by = 0; by < v; by++) {
+      for (let bx = 0; bx < h; bx++) {
+        blockScan.push(j);
+        blockOffset.push(by * c.blockSize * c.stride + bx * c.blockSize);
+      }
+    }
+  }
+  if (blockScan.length > 10) fail('malformed', 'more than 10 blocks per MCU');
+  const blocksPerMcu = blockScan.length;
+  const mcuStepX = scan.map((s) => (single ? 1 : s.component.h) * s.component.blockSize);
+  const mcuStepY = scan.map(
+    (s) => (single ? 1 : s.component.v) * s.component.blockSize * s.component.stride,
+  );
+  const predictions = new Int32Array(count);
+  const coef = coefficients;
+  const restartInterval = state.restartInterval;
+
+  // Bit reader state, kept in locals inside `decodeBlock`: buffer, bit count, byte position,
+  // and zero bits inserted past the end of the data (consuming any means the data ran out).
+  const bits = new Int32Array([0, 0, headerEnd, 0]);
+  let restartsLeft = restartInterval;
+  let nextRestart = 0;
+
+  for (let my = 0; my < mcusY; my++) {
+    for (let mx = 0; mx < mcusX; mx++) {
+      if (restartInterval !== 0) {
+        if (restartsLeft === 0) {
+          if (bits[3]! > bits[1]!) fail('truncated', 'entropy-coded data ends early');
+          const at = findMarker(data, bits[2]!);
+          if (at + 1 >= data.length || data[at + 1] !== 0xd0 + nextRestart) {
+            fail('malformed', 'missing or out-of-order restart marker');
+          }
+          bits.set([0, 0, at + 2, 0]);
+          nextRestart = (nextRestart + 1) & 7;
+          predictions.fill(0);
+          restartsLeft = restartInterval;
+        }
+        restartsLeft--;
+      }
+      for (let b = 0; b < blocksPerMcu; b++) {
+        const j = blockScan[b]!;
+        const s = scan[j]!;
+        const nTouched = decodeBlock(data, bits, s.dc, s.ac, s.storeAt, coef, touched);
+        const dc = predictions[j]! + coef[0]!;
+        predictions[j] = dc;
+        coef[0] = dc;
+        const c = s.component;
+        const offset = my * mcuStepY[j]! + mx * mcuStepX[j]! + blockOffset[b]!;
+        const blockSize = c.blockSize;
+        if (nTouched === 0) fillBlock(c.plane, offset, c.stride, blockSize, dc * s.quant[0]!);
+        else if (blockSize === 8) idct8x8(coef, s.quant, c.plane, offset, c.stride);
+        else if (blockSize === 4) idct4x4(coef, s.quant, c.plane, offset, c.stride);
+        else if (blockSize === 2) idct2x2(coef, s.quant, c.plane, offset, c.stride);
+        else idct1x1(coef, s.quant, c.plane, offset);
+        for (let t = 0; t < nTouched; t++) coef[touched[t]!] = 0;
+      }
+    }
+    if (bits[3]! > bits[1]!) fail('truncated', 'entropy-coded data ends early');
+  }
+  for (const s of scan) s.component.decoded = true;
+  return findMarker(data, bits[2]!);
+}
+
+/** A block with only a DC coefficient is flat at every IDCT size: fill it directly. */
+function fillBlock(
+  plane: Uint8Array,
+  offset: number,
+  stride: number,
+  size: number,
+  dc: number,
+): void {
+  const value = IDCT_LIMIT[((dc + 4) >> 3) & 1023]!;
+  for (let r = 0; r < size; r++) {
+    const o = offset + r * stride;
+    plane.fill(value, o, o + size);
+  }
+}
+
+/**
+ * Huffman-decodes one block (T.81 F.2.2): the DC difference into `coef[0]`, and the AC
+ * coefficients its IDCT reads (`storeAt`) into their natural positions, listed in `touched` so
+ * the caller can clear them. Returns how many were stored. The bit buffer lives in locals
+ * here and in `bits` between blocks; no call per bit or per symbol on the common path.
+ */
+function decodeBlock(
+  data: Uint8Array,
+  bits: Int32Array,
+  dcTable: HuffmanTable,
+  acTable: HuffmanTable,
+  storeAt: Uint8Array,
+  coef: Int32Array,
+  touched: Int32Array,
+): number {
+  const end = data.length;
+  let buf = bits[0]!;
+  let cnt = bits[1]!;
+  let pos = bits[2]!;
+  let padBits = bits[3]!;
+  let nTouched = 0;
+
+  // Refill to at least 25 bits before each symbol: a code (at most 16 bits) then its
+  // magnitude bits (the rarer refill below). A marker or the end of data yields zero bits,
+  // counted in padBits; 0xFF 0x00 is a stuffed 0xFF.
+  while (cnt <= 24) {
+    let byte = 0;
+    if (pos < end) {
+      byte = data[pos]!;
+      if (byte !== 0xff) pos++;
+      else if (data[pos + 1] === 0) pos += 2;
+      else {
+        byte = 0;
+        padBits += 8;
+      }
+    } else padBits += 8;
+    buf = (buf << 8) | byte;
+    cnt += 8;
+  }
+  let entry = dcTable.fast[(buf >>> (cnt - 10)) & 1023]!;
+  if (entry === 0) {
+    entry = decodeLongCode(dcTable, (buf >>> (cnt - 16)) & 0xffff);
+    if (entry < 0) fail('malformed', 'invalid Huffman code');
+  }
+  cnt -= entry >> 8;
+  let size = entry & 255;
+  let diff = 0;
+  if (size !== 0) {
+    if (size > 11) fail('malformed', 'DC difference over 11 bits');
+    while (cnt < size) {
+      let byte = 0;
+      if (pos < end) {
+        byte = data[pos]!;
+        if (byte !== 0xff) pos++;
+        else if (data[pos + 1] === 0) pos += 2;
+        else {
+          byte = 0;
+          padBits += 8;
+        }
+      } else padBits += 8;
+      buf = (buf << 8) | byte;
+      cnt += 8;
+    }
+    diff = (buf >>> (cnt - size)) & ((1 << size) - 1);
+    cnt -= size;
+    if (diff < 1 << (size - 1)) diff += 1 - (1 << size);
+  }
+  coef[0] = diff;
+
+  const acFast = acTable.fastAc;
+  const acCodes = acTable.fast;
+  let k = 1;
+  while (k < 64) {
+    if (cnt <= 16) {
+      // Two plain bytes at once when we can (most of the time), else byte by byte.
+      const b0 = data[pos];
+      const b1 = data[pos + 1];
+      if (b0 !== 0xff && b1 !== 0xff && b1 !== undefined) {
+        buf = (buf << 16) | (b0! << 8) | b1;
+        pos += 2;
+        cnt += 16;
+      } else {
+        while (cnt <= 24) {
+          let byte = 0;
+          if (pos < end) {
+            byte = data[pos]!;
+            if (byte !== 0xff) pos++;
+            else if (data[pos + 1] === 0) pos += 2;
+            else {
+              byte = 0;
+              padBits += 8;
+            }
+          } else padBits += 8;
+          buf = (buf << 8) | byte;
+          cnt += 8;
+        }
+      }
+    }
+    const lookahead = (buf >>> (cnt - 10)) & 1023;
+    const fast = acFast[lookahead]!;
+    if (fast !== 0) {
+      // Code and magnitude resolved together.
+      cnt -= fast & 15;
+      k += (fast >> 4) & 15;
+      const z = storeAt[k]!;
+      if (z !== 64) {
+        coef[z] = fast >> 8;
+        touched[nTouched++] = z;
+      }
+      k++;
+      continue;
+    }
+    entry = acCodes[lookahead]!;
+    if (entry === 0) {
+      entry = decodeLongCode(acTable, (buf >>> (cnt - 16)) & 0xffff);
+      if (entry < 0) fail('malformed', 'invalid Huffman code');
+    }
+    cnt -= entry >> 8;
+    const run = (entry >> 4) & 15;
+    size = entry & 15;
+    if (size === 0) {
+      if (run !== 15) break; // EOB
+      k += 16; // ZRL: sixteen zeros
+      continue;
+    }
+    k += run;
+    if (size > 10) fail('malformed', 'AC coefficient over 10 bits');
+    while (cnt < size) {
+      let byte = 0;
+      if (pos < end) {
+        byte = data[pos]!;
+        if (byte !== 0xff) pos++;
+        else if (data[pos + 1] === 0) pos += 2;
+        else {
+          byte = 0;
+          padBits += 8;
+        }
+      } else padBits += 8;
+      buf = (buf << 8) | byte;
+      cnt += 8;
+    }
+    let value = (buf >>> (cnt - size)) & ((1 << size) - 1);
+    cnt -= size;
+    if (value < 1 << (size - 1)) value += 1 - (1 << size);
+    const z = storeAt[k]!;
+    if (z !== 64) {
+      coef[z] = value;
+      touched[nTouched++] = z;
+    }
+    k++;
+  }
+  // A run past position 63 landed in STORE_AT's overflow entries; now it is an error.
+  if (k > 64) fail('malformed', 'AC run past the end of the block');
+  bits[0] = buf;
+  bits[1] = cnt;
+  bits[2] = pos;
+  bits[3] = padBits;
+  return nTouched;
+}
+
+/** Position of the next marker (0xFF not followed by 0x00 or 0xFF) at or after `pos`. */
+function findMarker(data: Uint8Array, pos: number): number {
+  const end = data.length;
+  while (pos < end) {
+    if (data[pos] === 0xff) {
+      const next = data[pos + 1];
+      if (next === undefined) return end;
+      if (next !== 0 && next !== 0xff) return pos;
+      pos += next === 0 ? 2 : 1;
+    } else pos++;
+  }
+  return end;
+}
