@@ -254,8 +254,8 @@ async function processBlob(
       if (status === 404) return { kind: 'deleted' as const };
       if (status === 412) {
         // Changed or gone: some storage answers a conditional read of a deleted blob with 412.
-        const now = await propertiesOrUndefined(input, 'read input properties');
-        return { kind: now === undefined ? ('deleted' as const) : ('superseded' as const) };
+        const gone = (await propertiesOrUndefined(input, 'read input properties')) === undefined;
+        return gone ? { kind: 'deleted' as const } : { kind: 'superseded' as const };
       }
       throw classifyStorageError(`download ${blob.container}/${name}`, error);
     }
