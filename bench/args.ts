@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 export interface BenchArgs {
   /** Print one JSON object on stdout instead of the tables. */
   json: boolean;
+  /** Print the report as Markdown tables (for README's performance section). */
+  markdown: boolean;
   /** Timed runs per case and side (7 by default; 1 is allowed for a smoke run). */
   runs: number;
   /** Untimed runs first, so JIT compilation and WASM instantiation are not timed. */
@@ -37,6 +39,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     args: [...argv],
     options: {
       json: { type: 'boolean', default: false },
+      markdown: { type: 'boolean', default: false },
       runs: { type: 'string', default: '7' },
       warmup: { type: 'string', default: '1' },
       'cold-runs': { type: 'string', default: '5' },
@@ -47,6 +50,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   });
   return {
     json: values.json,
+    markdown: values.markdown,
     runs: count('runs', values.runs, 1),
     warmup: count('warmup', values.warmup, 0),
     coldRuns: count('cold-runs', values['cold-runs'], 0),

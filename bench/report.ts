@@ -101,7 +101,20 @@ function megabytes(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(1)} MB`;
 }
 
-function mainTable(cases: CaseResult[]): string {
+/** Headers and rows, rendered as plain text or Markdown. */
+interface Table {
+  headers: string[];
+  rows: string[][];
+}
+
+/** The same table as Markdown, numbers right-aligned, for README's performance section. */
+export function formatMarkdownTable(headers: string[], rows: string[][]): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const rule = headers.map((_, i) => (i === 0 ? '---' : '---:'));
+  return [line(headers), line(rule), ...rows.map(line)].join('\n');
+}
+
+function mainTable(cases: CaseResult[]): Table {
   const rows = cases.map((c) => {
     const side = (s: SideResult | SideFailure) =>
       measured(s)
@@ -130,8 +143,8 @@ function mainTable(cases: CaseResult[]): string {
       psnr,
     ];
   });
-  return formatTable(
-    [
+  return {
+    headers: [
       'case',
       'size',
       'file',
@@ -146,10 +159,10 @@ function mainTable(cases: CaseResult[]): string {
       'PSNR vs sharp',
     ],
     rows,
-  );
+  };
 }
 
-function stageTable(cases: CaseResult[]): string | null {
+function stageTable(cases: CaseResult[]): Table | null {
   const withStages = cases.filter((c) => c.stagesMs !== null);
   if (withStages.length === 0) return null;
   const stages: string[] = [];
@@ -164,7 +177,7 @@ function stageTable(cases: CaseResult[]): string | null {
     const total = measured(c.ours) ? ms(c.ours.medianMs) : '—';
     return [c.name, ...values.map((v) => (v === undefined ? '—' : ms(v))), ms(sum), total];
   });
-  return formatTable(['case', ...stages, 'sum', 'run (median)'], rows);
+  return { headers: ['case', ...stages, 'sum', 'run (median)'], rows };
 }
 
 function targetLines(cases: CaseResult[]): string[] {
@@ -176,46 +189,69 @@ function targetLines(cases: CaseResult[]): string[] {
       const rss = c.rssRatio !== null && c.rssRatio <= target.rss ? 'met' : 'missed';
       return `${c.name} time ${time}, RSS ${rss}`;
     });
-    return `  ${target.issue} (≤ ${target.time}× time, ≤ ${target.rss}× RSS): ${verdicts.join('; ')}`;
+    return `${target.issue} (≤ ${target.time}× time, ≤ ${target.rss}× RSS): ${verdicts.join('; ')}`;
   });
 }
 
-/** The human report: header, main table, cold start, per-stage table and the targets. */
-export function renderText(result: BenchResult): string {
+function coldStartLine(cold: BenchResult['coldStart']): string {
+  if (cold === null) return 'cold start: skipped';
+  if ('error' in cold) return `cold start: failed: ${cold.error}`;
+  return (
+    `cold start (fresh node, import dist/, one 1 MP JPEG, exit): median ${ms(cold.medianMs)} ms ` +
+    `(node boot ${ms(cold.bootMs)}, import ${ms(cold.importMs)}, first image ${ms(cold.firstImageMs)}; ` +
+    `${cold.runsMs.length} runs)`
+  );
+}
+
+function header(result: BenchResult): string[] {
   const m = result.machine;
-  const out = [
+  return [
     `serverless-img benchmark, ${result.date}`,
     `${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, sharp ${m.sharp}; ` +
       `load average ${result.loadAverage.start.toFixed(2)} at start, ${result.loadAverage.end.toFixed(2)} at end`,
     `${result.runs} timed runs after ${result.warmup} warm-up per case and side, each side in its own process; median per image`,
     ...(result.runs < 5 ? ['(fewer than 5 timed runs: a smoke run, not a measurement)'] : []),
-    '',
-    mainTable(result.cases),
-    '',
   ];
-  const cold = result.coldStart;
-  if (cold === null) out.push('cold start: skipped');
-  else if (!measured(cold as SideResult | SideFailure)) {
-    out.push(`cold start: failed: ${(cold as SideFailure).error}`);
-  } else {
-    const c = cold as ColdStartResult;
-    out.push(
-      `cold start (fresh node, import dist/, one 1 MP JPEG, exit): median ${ms(c.medianMs)} ms ` +
-        `(node boot ${ms(c.bootMs)}, import ${ms(c.importMs)}, first image ${ms(c.firstImageMs)}; ` +
-        `${c.runsMs.length} runs)`,
-    );
-  }
+}
+
+/** Renders the report with a table formatter (plain text or Markdown). */
+function render(
+  result: BenchResult,
+  table: (headers: string[], rows: string[][]) => string,
+  bullet: string,
+): string {
+  const main = mainTable(result.cases);
+  const out = [...header(result), '', table(main.headers, main.rows)];
+  out.push('', coldStartLine(result.coldStart));
   const stages = stageTable(result.cases);
-  if (stages) out.push('', 'ours per stage, median ms (metadata.timingsMs):', stages);
+  if (stages) {
+    out.push('', 'ours per stage, median ms (metadata.timingsMs):', '');
+    out.push(table(stages.headers, stages.rows));
+  }
   const targets = targetLines(result.cases);
-  if (targets.length > 0) out.push('', 'targets on the 12 and 24 MP JPEG cases:', ...targets);
+  if (targets.length > 0)
+    out.push(
+      '',
+      'targets on the 12 and 24 MP JPEG cases:',
+      ...targets.map((line) => `${bullet}${line}`),
+    );
   const failures = result.cases.flatMap((c) =>
     (['ours', 'sharp'] as const)
       .filter((side) => !measured(c[side]))
-      .map((side) => `  ${c.name} ${side}: ${(c[side] as SideFailure).error}`),
+      .map((side) => `${bullet}${c.name} ${side}: ${(c[side] as SideFailure).error}`),
   );
   if (failures.length > 0) out.push('', 'failures:', ...failures);
   return `${out.join('\n')}\n`;
+}
+
+/** The human report: header, main table, cold start, per-stage table and the targets. */
+export function renderText(result: BenchResult): string {
+  return render(result, formatTable, '  ');
+}
+
+/** The same report as Markdown (`--markdown`), ready for README's performance section. */
+export function renderMarkdown(result: BenchResult): string {
+  return render(result, formatMarkdownTable, '- ');
 }
 
 /** The machine report: exactly one JSON object, on one line. */

@@ -24,6 +24,7 @@ import { comparePsnr } from './quality.js';
 import {
   measured,
   renderJson,
+  renderMarkdown,
   renderText,
   type BenchResult,
   type CaseResult,
@@ -210,7 +211,8 @@ async function main(): Promise<void> {
     coldStart: cold,
     cases: results,
   };
-  process.stdout.write(args.json ? renderJson(result) : renderText(result));
+  const render = args.json ? renderJson : args.markdown ? renderMarkdown : renderText;
+  process.stdout.write(render(result));
   const failed = results.some((c) => !measured(c.ours) || !measured(c.sharp));
   if (failed || (cold !== null && 'error' in cold)) process.exitCode = 1;
 }

@@ -7,6 +7,7 @@ describe('bench arguments', () => {
     const args = parseBenchArgs([]);
     expect(args).to.deep.equal({
       json: false,
+      markdown: false,
       runs: 7,
       warmup: 1,
       coldRuns: 5,

@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import { psnr } from '../../bench/quality.js';
-import { renderJson, renderText, type BenchResult, type SideResult } from '../../bench/report.js';
+import {
+  renderJson,
+  renderMarkdown,
+  renderText,
+  type BenchResult,
+  type SideResult,
+} from '../../bench/report.js';
 
 function side(medianMs: number, peakRssMb: number): SideResult {
   const image = { format: 'jpeg', width: 800, height: 600, bytes: 90_000 };
@@ -64,6 +70,14 @@ describe('bench report', () => {
     expect(text).to.match(/jpeg-12mp\s+250\s+30\.0\s+20\.0\s+300/);
     expect(text).to.include('issue 2 (≤ 6× time, ≤ 2.5× RSS): jpeg-12mp time met, RSS met');
     expect(text).to.include('issue 6 (≤ 2.5× time, ≤ 1.5× RSS): jpeg-12mp time missed, RSS missed');
+  });
+
+  it('renders the same figures as Markdown tables for the README', () => {
+    const text = renderMarkdown(result);
+    expect(text).to.include('| case | size | file | ours ms |');
+    expect(text).to.include('| --- | ---: | ---: | ---: |');
+    expect(text).to.match(/\| jpeg-12mp \| 4000×3000 \| 3\.8 MB \| 300 \| 60\.0 \| 5\.00× \|/);
+    expect(text).to.include('- issue 2 (≤ 6× time, ≤ 2.5× RSS): jpeg-12mp time met, RSS met');
   });
 
   it('reports a side that failed instead of dropping the case', () => {
