@@ -131,13 +131,20 @@ export function routeEvent(event: StorageEvent, inputContainer: string): Route {
     api,
     url,
     sequencer: requiredString(event.data, 'sequencer', 'data.'),
-    eTag: optionalString(event.data, 'eTag', 'data.'),
+    eTag: unquoteOptional(optionalString(event.data, 'eTag', 'data.')),
     contentLength: optionalLength(event.data),
     contentType: optionalString(event.data, 'contentType', 'data.'),
   };
   if (event.type === BLOB_DELETED) return { action: 'delete', event, blob: facts };
   if (facts.eTag === undefined) throw new InvalidEventError('data.eTag is missing');
   return { action: 'process', event, blob: { ...facts, eTag: facts.eTag } };
+}
+
+/**
+ * An eTag as Storage events carry it: without the quotes HTTP headers and listings may add.
+ */
+export function unquoteETag(eTag: string): string {
+  return eTag.length >= 2 && eTag.startsWith('"') && eTag.endsWith('"') ? eTag.slice(1, -1) : eTag;
 }
 
 /**
@@ -162,6 +169,10 @@ function decodedPath(url: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function unquoteOptional(eTag: string | undefined): string | undefined {
+  return eTag === undefined ? undefined : unquoteETag(eTag);
 }
 
 function parseJson(text: string): unknown {

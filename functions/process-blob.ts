@@ -248,7 +248,9 @@ async function processBlob(
     let response;
     try {
       // Conditional on the event's eTag: a stale event must never process newer content.
-      response = await input.download(0, undefined, { conditions: { ifMatch: blob.eTag } });
+      response = await input.download(0, undefined, {
+        conditions: { ifMatch: `"${blob.eTag}"` },
+      });
     } catch (error) {
       const status = statusOf(error);
       if (status === 404) return { kind: 'deleted' as const };

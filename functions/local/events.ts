@@ -3,7 +3,7 @@
  * Azure would send them, for the local runtime (which stands in for Event Grid).
  */
 import { randomUUID } from 'node:crypto';
-import { BLOB_CREATED, BLOB_DELETED } from '../events.js';
+import { BLOB_CREATED, BLOB_DELETED, unquoteETag } from '../events.js';
 
 /** A Storage event in the Event Grid schema. */
 export interface EventGridStorageEvent {
@@ -64,7 +64,8 @@ export function blobCreatedEvent(
       api: 'PutBlob',
       clientRequestId: randomUUID(),
       requestId: randomUUID(),
-      eTag: blob.eTag,
+      // Azure's events carry the eTag without quotes.
+      eTag: unquoteETag(blob.eTag),
       contentType: blob.contentType ?? 'application/octet-stream',
       contentLength: blob.contentLength,
       blobType: blob.blobType ?? 'BlockBlob',

@@ -6,6 +6,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import { metadataName } from '../../lib/naming.js';
 import type { MetadataRecord } from '../../lib/types.js';
 import type { Config } from '../config.js';
+import { unquoteETag } from '../events.js';
 
 /** The state of the containers after a run. */
 export interface ResultsReport {
@@ -38,7 +39,12 @@ export async function verifyResults(
   };
   for await (const item of input.listBlobsFlat()) {
     const record = await readRecord(metadata.getBlobClient(metadataName(item.name)));
-    if (record === undefined || record.source.eTag !== item.properties.etag) {
+    const eTag = item.properties.etag;
+    if (
+      record === undefined ||
+      eTag === undefined ||
+      unquoteETag(record.source.eTag ?? '') !== unquoteETag(eTag)
+    ) {
       report.missing.push(item.name);
       continue;
     }
