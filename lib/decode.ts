@@ -8,6 +8,7 @@ import jpegJs from 'jpeg-js';
 import {
   CodecError,
   decodeAvifWasm,
+  decodeJpegTurbo,
   decodeJpegWasm,
   decodePngWasm,
   decodeWebpWasm,
@@ -111,6 +112,16 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
       width: header.width,
       height: header.height,
       info: { ...base, colorSpace: ycck ? 'ycck' : 'cmyk' },
+    };
+  }
+  if (header.arithmetic) {
+    // mozjpeg's WASM build has no arithmetic decoder; libjpeg-turbo's has.
+    const image = await decodeJpegTurbo(bytes);
+    return {
+      bitmap: image,
+      width: header.width,
+      height: header.height,
+      info: { ...base, colorSpace: header.components === 1 ? 'gray' : 'srgb' },
     };
   }
   const { image, warnings } = await decodeJpegWasm(bytes);

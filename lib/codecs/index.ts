@@ -172,6 +172,58 @@ export async function decodeWebpWasm(bytes: Uint8Array): Promise<CodecImage> {
   return result as unknown as CodecImage;
 }
 
+/** libjpeg-turbo's decoder as @cornerstonejs builds it (CommonJS, no typings). */
+interface TurboDecoder {
+  getEncodedBuffer(length: number): Uint8Array;
+  decode(): void;
+  getFrameInfo(): { width: number; height: number; componentCount: number };
+  getDecodedBuffer(): Uint8Array;
+  delete(): void;
+}
+type TurboFactory = (options: object) => Promise<{ JPEGDecoder: new () => TurboDecoder }>;
+let turbo: ReturnType<TurboFactory> | undefined;
+
+/**
+ * Decodes a JPEG with libjpeg-turbo built with arithmetic decoding (mozjpeg's build lacks it).
+ * Used only for arithmetic-coded files: it is slower than mozjpeg on ordinary ones.
+ */
+export async function decodeJpegTurbo(bytes: Uint8Array): Promise<CodecImage> {
+  turbo ??= (require('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs') as TurboFactory)({
+    wasmBinary: readFileSync(require.resolve('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasm')),
+    ...emscriptenOptions,
+  });
+  const module = await turbo;
+  const decoder = new module.JPEGDecoder();
+  try {
+    decoder.getEncodedBuffer(bytes.length).set(bytes);
+    decoder.decode();
+    const { width, height, componentCount } = decoder.getFrameInfo();
+    const decoded = decoder.getDecodedBuffer();
+    if (
+      decoded.length !== width * height * componentCount ||
+      (componentCount !== 1 && componentCount !== 3)
+    ) {
+      throw new Error(`unexpected ${componentCount}-channel output`);
+    }
+    const data = new Uint8ClampedArray(width * height * 4);
+    for (let i = 0, o = 0; o < data.length; i += componentCount, o += 4) {
+      const gray = componentCount === 1;
+      data[o] = decoded[i]!;
+      data[o + 1] = decoded[gray ? i : i + 1]!;
+      data[o + 2] = decoded[gray ? i : i + 2]!;
+      data[o + 3] = 255;
+    }
+    return { width, height, data };
+  } catch (error) {
+    throw new CodecError(
+      error instanceof Error ? error.message : 'libjpeg-turbo could not decode the data',
+      error,
+    );
+  } finally {
+    decoder.delete();
+  }
+}
+
 /** Decodes an AVIF to 8-bit RGBA. */
 export async function decodeAvifWasm(bytes: Uint8Array): Promise<CodecImage> {
   const { result } = await call('avifDecoder', () => decodeAvifRaw(asArrayBuffer(bytes)));
