@@ -2,6 +2,8 @@
  * The function app's entry point (package.json `main` → dist/functions/index.js): registers
  * the Event Grid function `processImage` and the HTTP function `health`.
  */
+// First: telemetry starts before any other module takes a tracer or meter.
+import './telemetry/register.js';
 import { azureFunctions as functions } from './azure-functions.js';
 import { health } from './health.js';
 import { processImageEvent } from './process-blob.js';

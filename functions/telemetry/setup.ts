@@ -45,11 +45,13 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import type * as AzureFunctions from '@azure/functions';
 import { SERVICE_NAME, SERVICE_VERSION } from './service.js';
 
 export { SERVICE_NAME, SERVICE_VERSION } from './service.js';
 import { readTelemetrySettings, type TelemetrySettings } from './settings.js';
+
+/** The `@azure/functions` module (see `functions/azure-functions.ts`). */
+type AzureFunctionsModule = typeof import('@azure/functions');
 
 /** What `startTelemetry` set up: `custom` when only the caller's processors/readers receive data. */
 export type TelemetryMode = 'azure-monitor' | 'console' | 'custom' | 'none';
@@ -65,7 +67,7 @@ export interface TelemetryOptions {
    * The `@azure/functions` module, when running inside the Functions host: its invocation span
    * then parents ours and `context.log` is exported by the worker (`WorkerOpenTelemetryEnabled`).
    */
-  azureFunctions?: typeof AzureFunctions | undefined;
+  azureFunctions?: AzureFunctionsModule | undefined;
   /** Overrides the credential built from the settings (Entra ID authentication). */
   credential?: TokenCredential;
 }
@@ -100,7 +102,7 @@ function entraCredential(entraId: { clientId?: string }): TokenCredential {
 }
 
 /** Lets the Functions host's invocation span parent ours and hands `context.log` to OpenTelemetry. */
-function instrumentFunctionsHost(azureFunctions: typeof AzureFunctions): () => void {
+function instrumentFunctionsHost(azureFunctions: AzureFunctionsModule): () => void {
   // enabled:false: no require hook (we are ESM); registerAzFunc patches the module we were given.
   const instrumentation = new functionsInstrumentation.AzureFunctionsInstrumentationESM({
     enabled: false,

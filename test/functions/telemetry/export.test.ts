@@ -1,7 +1,22 @@
+/**
+ * End to end through the real Azure Monitor exporter: the function app, in a child process,
+ * processes real blobs on Azurite with APPLICATIONINSIGHTS_CONNECTION_STRING pointed at a
+ * loopback https ingestion endpoint; the test reads the envelopes that arrive.
+ */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  blobCreatedEvent,
+  localTopic,
+  sequencerSource,
+  type EventGridStorageEvent,
+} from '../../../functions/local/events.js';
+import { FIXTURES_DIR } from '../../fixtures.js';
+import { useAzurite } from '../../helpers/azurite.js';
 import {
   loopbackConnectionString,
   startIngestion,
@@ -11,75 +26,159 @@ import {
 
 const CHILD = fileURLToPath(new URL('./export-child.ts', import.meta.url));
 const INSTRUMENTATION_KEY = '00000000-0000-4000-8000-0000000000e2';
-
-/** Runs the child with telemetry pointed at the loopback ingestion endpoint. */
-async function runChild(
-  server: IngestionServer,
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
-    env: {
-      ...process.env,
-      ...env,
-      APPLICATIONINSIGHTS_CONNECTION_STRING: loopbackConnectionString(server, INSTRUMENTATION_KEY),
-      // The child trusts the throw-away certificate; nothing else changes.
-      NODE_EXTRA_CA_CERTS: server.caFile,
-      // Statsbeat reports to Microsoft's own endpoint, which is not reachable here.
-      APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: 'true',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const [code] = (await once(child, 'exit')) as [number | null];
-  return { code, output };
-}
+const CONTAINERS = ['input', 'output', 'thumbnails', 'metadata', 'deadletter'];
 
 function ofType(envelopes: Envelope[], baseType: string): Envelope[] {
   return envelopes.filter((e) => e.data.baseType === baseType);
 }
 
-function metricNames(envelopes: Envelope[]): string[] {
-  return ofType(envelopes, 'MetricData').flatMap((e) =>
-    ((e.data.baseData.metrics ?? []) as { name: string }[]).map((m) => m.name),
-  );
+function property(envelope: Envelope | undefined, key: string): string | undefined {
+  return envelope?.data.baseData.properties?.[key];
 }
 
 describe('telemetry export through the real Azure Monitor exporter (loopback ingestion)', () => {
+  const azurite = useAzurite();
   let server: IngestionServer;
+  let events: EventGridStorageEvent[];
+  let child: { code: number | null; output: string };
 
   before(async () => {
     server = await startIngestion();
+    for (const name of CONTAINERS) await azurite.serviceClient.getContainerClient(name).create();
+    const nextSequencer = sequencerSource();
+    events = [];
+    for (const [name, fixture] of [
+      ['photos/good.jpg', 'jpeg/camera-exif-gps.jpg'],
+      ['photos/corrupt.jpg', 'bad/truncated.jpg'],
+    ] as const) {
+      const blob = azurite.serviceClient.getContainerClient('input').getBlockBlobClient(name);
+      await blob.uploadData(readFileSync(path.join(FIXTURES_DIR, fixture)));
+      const properties = await blob.getProperties();
+      events.push(
+        blobCreatedEvent(
+          localTopic('devstoreaccount1'),
+          {
+            container: 'input',
+            name,
+            url: blob.url,
+            eTag: properties.etag ?? '',
+            contentLength: properties.contentLength ?? 0,
+            contentType: properties.contentType,
+            blobType: properties.blobType,
+          },
+          nextSequencer(),
+        ),
+      );
+    }
+    child = await runChild();
   });
   after(async () => {
     await server?.close();
   });
 
-  it('delivers our span as a request, its child as a dependency, the log line and the metrics', async () => {
-    const { code, output } = await runChild(server, { TELEMETRY_SCENARIO: 'own-spans' });
-    expect(code, output).to.equal(0);
+  /** Runs the function app in a child with telemetry pointed at the loopback endpoint. */
+  async function runChild(): Promise<{ code: number | null; output: string }> {
+    const process_ = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+      env: {
+        ...process.env,
+        IMAGES_STORAGE: azurite.connectionString,
+        TELEMETRY_EVENTS: JSON.stringify(events),
+        APPLICATIONINSIGHTS_CONNECTION_STRING: loopbackConnectionString(
+          server,
+          INSTRUMENTATION_KEY,
+        ),
+        // The child trusts the throw-away certificate; nothing else changes.
+        NODE_EXTRA_CA_CERTS: server.caFile,
+        // Statsbeat reports to Microsoft's own endpoint, which is not reachable here.
+        APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: 'true',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    process_.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    process_.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(process_, 'exit')) as [number | null];
+    return { code, output };
+  }
+
+  function requestFor(event: EventGridStorageEvent): Envelope | undefined {
+    return ofType(server.envelopes, 'RequestData').find(
+      (e) => property(e, 'cloudevents.event_id') === event.id,
+    );
+  }
+
+  it('runs the function app with Azure Monitor on and sends to the configured endpoint only', () => {
+    expect(child.code, child.output).to.equal(0);
+    expect(child.output).to.contain('"outcome":"succeeded"').and.contain('"outcome":"failed"');
     expect(server.paths).to.include('/v2.1/track');
+    expect(server.envelopes.length).to.be.above(0);
     expect(server.envelopes.every((e) => e.iKey === INSTRUMENTATION_KEY)).to.equal(true);
+  });
 
-    const [request] = ofType(server.envelopes, 'RequestData');
-    expect(request?.data.baseData.name).to.equal('process image');
-    expect(request?.data.baseData.properties).to.include({ 'serverless_img.format': 'jpeg' });
-    expect(request?.tags?.['ai.cloud.role']).to.equal('serverless-img');
-    const operationId = request?.tags?.['ai.operation.id'];
-    expect(operationId).to.match(/^[0-9a-f]{32}$/);
+  it('sends each processed blob as a named request with our attributes, and its steps as dependencies', () => {
+    const good = requestFor(events[0] as EventGridStorageEvent);
+    expect(good?.data.baseData).to.include({ name: 'process image', success: true });
+    expect(good?.data.baseData.properties).to.include({
+      'faas.trigger': 'pubsub',
+      'cloudevents.event_type': 'Microsoft.Storage.BlobCreated',
+      'serverless_img.input.name': 'photos/good.jpg',
+      'serverless_img.outcome': 'succeeded',
+      'serverless_img.format': 'jpeg',
+      'serverless_img.width': '640',
+      'serverless_img.height': '480',
+    });
+    expect(good?.tags?.['ai.cloud.role']).to.equal('serverless-img');
 
-    const [dependency] = ofType(server.envelopes, 'RemoteDependencyData');
-    expect(dependency?.data.baseData.name).to.equal('download');
-    expect(dependency?.tags?.['ai.operation.id']).to.equal(operationId);
-    expect(dependency?.tags?.['ai.operation.parentId']).to.equal(request?.data.baseData.id);
+    const operation = good?.tags?.['ai.operation.id'];
+    const steps = ofType(server.envelopes, 'RemoteDependencyData')
+      .filter((e) => e.tags?.['ai.operation.id'] === operation)
+      .map((e) => e.data.baseData.name);
+    expect(steps).to.include.members([
+      'download',
+      'image.decode',
+      'image.resize',
+      'upload output',
+      'upload thumbnail',
+      'upload metadata',
+    ]);
+  });
 
-    const [message] = ofType(server.envelopes, 'MessageData');
-    expect(message?.data.baseData.message).to.equal('processed photo.jpg');
-    expect(message?.tags?.['ai.operation.id']).to.equal(operationId);
+  it('sends a corrupt image as a failed request with its error code, the exception and the warning', () => {
+    const bad = requestFor(events[1] as EventGridStorageEvent);
+    expect(bad?.data.baseData).to.include({ name: 'process image', success: false });
+    // The exporter maps `error.type` away (it is an HTTP semantic attribute to it); our own
+    // `serverless_img.error.code` is what reaches customDimensions.
+    expect(bad?.data.baseData.properties).to.include({
+      'serverless_img.outcome': 'failed',
+      'serverless_img.error.code': 'CORRUPT_IMAGE',
+    });
+    const operation = bad?.tags?.['ai.operation.id'];
+    const exceptions = ofType(server.envelopes, 'ExceptionData').filter(
+      (e) => e.tags?.['ai.operation.id'] === operation,
+    );
+    expect(JSON.stringify(exceptions)).to.match(/corrupt or truncated/);
+    const warnings = ofType(server.envelopes, 'MessageData').filter(
+      (e) => e.tags?.['ai.operation.id'] === operation,
+    );
+    expect(warnings.map((e) => e.data.baseData.severityLevel)).to.include('Warning');
+    expect(JSON.stringify(warnings)).to.match(/CORRUPT_IMAGE/);
+  });
 
-    expect(metricNames(server.envelopes)).to.include.members([
-      'serverless_img.images',
+  it('sends the image metrics with outcome, format and error code as dimensions', () => {
+    const metrics = ofType(server.envelopes, 'MetricData').flatMap((e) =>
+      ((e.data.baseData.metrics ?? []) as { name: string; value: number }[]).map((m) => ({
+        ...m,
+        properties: e.data.baseData.properties ?? {},
+      })),
+    );
+    const images = metrics.filter((m) => m.name === 'serverless_img.images');
+    const succeeded = images.find((m) => m.properties['serverless_img.outcome'] === 'succeeded');
+    const failed = images.find((m) => m.properties['serverless_img.outcome'] === 'failed');
+    expect(succeeded?.value).to.equal(1);
+    expect(succeeded?.properties['serverless_img.format']).to.equal('jpeg');
+    expect(failed?.value).to.equal(1);
+    expect(failed?.properties['serverless_img.error.code']).to.equal('CORRUPT_IMAGE');
+    expect(metrics.map((m) => m.name)).to.include.members([
       'serverless_img.duration',
       'serverless_img.bytes.read',
       'serverless_img.bytes.written',

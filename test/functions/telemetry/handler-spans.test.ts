@@ -9,7 +9,7 @@ import path from 'node:path';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
-import * as functionsNamespace from '@azure/functions';
+import { azureFunctions as functions } from '../../../functions/azure-functions.js';
 import { loadConfig } from '../../../functions/config.js';
 import { azuriteConnectionString } from '../../../functions/local/azurite.js';
 import { blobCreatedEvent, localTopic, sequencerSource } from '../../../functions/local/events.js';
@@ -22,10 +22,6 @@ import { shutdownTelemetry, startTelemetry } from '../../../functions/telemetry/
 import { FIXTURES_DIR } from '../../fixtures.js';
 import { useAzurite } from '../../helpers/azurite.js';
 import { memoryTelemetry, type MemoryTelemetry } from './memory.js';
-
-// Native ESM sees this CommonJS bundle's API as `default`; tsx sees named exports.
-const functions = ((functionsNamespace as { default?: unknown }).default ??
-  functionsNamespace) as typeof functionsNamespace;
 
 const CONTAINERS = ['input', 'output', 'thumbnails', 'metadata', 'deadletter'];
 
