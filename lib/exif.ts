@@ -53,12 +53,17 @@ function isoDate(date: unknown, subSeconds: unknown, offset: unknown): string | 
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second] = match;
   if (year === '0000' || month === '00' || day === '00') return undefined;
+  // A damaged block can hold any digits: keep only a date-time that ISO 8601 allows.
+  if (Number(month) > 12 || Number(day) > 31 || Number(hour) > 23) return undefined;
+  if (Number(minute) > 59 || Number(second) > 59) return undefined;
   const fraction =
     typeof subSeconds === 'string' || typeof subSeconds === 'number'
       ? String(subSeconds).trim()
       : '';
   const zone =
-    typeof offset === 'string' && /^[+-]\d{2}:\d{2}$/.test(offset.trim()) ? offset.trim() : '';
+    typeof offset === 'string' && /^[+-](0\d|1[0-4]):[0-5]\d$/.test(offset.trim())
+      ? offset.trim()
+      : '';
   const fractionPart = /^\d+$/.test(fraction) ? `.${fraction.slice(0, 3)}` : '';
   return `${year}-${month}-${day}T${hour}:${minute}:${second}${fractionPart}${zone}`;
 }
