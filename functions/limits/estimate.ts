@@ -1,0 +1,36 @@
+/**
+ * The memory an image will need, estimated from the size its header declares (read without
+ * decoding), so the limiter can make a large image wait before it is decoded.
+ */
+import { readDeclaredDimensions } from '../../lib/guard.js';
+import { DEFAULT_OPTIONS } from '../../lib/options.js';
+import { sniffFormat } from '../../lib/sniff.js';
+
+/**
+ * Bytes of working memory per declared pixel: the decoded RGBA bitmap (4 bytes) lives in the
+ * codec's WASM memory and again in a JS buffer, plus the pre-shrunk copy and the encoders'
+ * buffers. Measured in test/functions/limits/estimate.test.ts against the real pipeline.
+ */
+export const BYTES_PER_PIXEL = 4 * 3;
+
+/**
+ * Estimated peak bytes to process `bytes`: the declared pixels times `BYTES_PER_PIXEL`, plus the
+ * input itself. Inputs the guard refuses before decoding (unreadable header, more than
+ * `maxPixels`) cost only their own size, so a decompression bomb never holds the budget.
+ */
+export function estimateImageBytes(
+  bytes: Uint8Array,
+  maxPixels: number = DEFAULT_OPTIONS.maxPixels,
+): number {
+  const base = bytes.length * 2;
+  const format = sniffFormat(bytes);
+  if (format === undefined) return base;
+  try {
+    const { width, height } = readDeclaredDimensions(bytes, format);
+    const pixels = width * height;
+    if (pixels > maxPixels) return base;
+    return base + pixels * BYTES_PER_PIXEL;
+  } catch {
+    return base;
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * Fuzzes the imaging core with thousands of mutated versions of the seed images: every case
+ * must end in a correct result or a typed ImageError, within the per-image time limit, without
+ * crashing the worker that ran it. Deterministic: the run seed (FUZZ_SEED) fixes every case, and
+ * a failure names the case seed to reproduce it alone (FUZZ_CASE).
+ *
+ * CI runs a bounded sample; for a longer local run:
+ *   FUZZ_ITERATIONS=50000 FUZZ_SECONDS=1800 FUZZ_SEED=$RANDOM npx mocha test/fuzz/fuzz.test.ts
+ */
+import { expect } from 'chai';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ImageWorkerPool } from '../../functions/limits/pool.js';
+import { ImageError, type ImageErrorCode } from '../../lib/errors.js';
+import { readExif } from '../../lib/exif.js';
+import { guardInput } from '../../lib/guard.js';
+import { DEFAULT_OPTIONS } from '../../lib/options.js';
+import { sniffFormat } from '../../lib/sniff.js';
+import type { ExifInfo, ProcessResult } from '../../lib/types.js';
+import { caseSeed, makeCase, type FuzzCase } from './mutate.js';
+import { loadSeeds, type Seed } from './seeds.js';
+
+const env = process.env;
+const RUN_SEED = Number(env.FUZZ_SEED ?? 20260525) >>> 0;
+const ITERATIONS = Number(env.FUZZ_ITERATIONS ?? 2000);
+const SECONDS = Number(env.FUZZ_SECONDS ?? 30);
+/**
+ * The per-image time limit of the fuzz run: seeds are tiny, so anything this slow is a decoder
+ * stuck in a loop. The pool stops it (promise 3) and it ends as a TIMEOUT error, which passes
+ * but is listed; FUZZ_STRICT=1 fails on it instead.
+ */
+const TIMEOUT_MS = Number(env.FUZZ_TIMEOUT_MS ?? 5_000);
+const STRICT = env.FUZZ_STRICT === '1';
+const ONLY_CASE = env.FUZZ_CASE === undefined ? undefined : Number(env.FUZZ_CASE) >>> 0;
+const FAILURES_DIR = path.resolve('.local', 'fuzz-failures');
+
+const CODES: readonly ImageErrorCode[] = [
+  'EMPTY_INPUT',
+  'UNSUPPORTED_FORMAT',
+  'TOO_LARGE',
+  'TOO_MANY_PIXELS',
+  'CORRUPT_IMAGE',
+  'TIMEOUT',
+];
+
+/** The case seeds of this run: one given case, or ITERATIONS derived from the run seed. */
+function caseSeeds(count: number): number[] {
+  if (ONLY_CASE !== undefined) return [ONLY_CASE];
+  return Array.from({ length: count }, (_, i) => caseSeed(RUN_SEED, i));
+}
+
+interface Finding {
+  seed: number;
+  base: string;
+  mutations: string[];
+  problem: string;
+}
+
+/** Keeps the bytes of a failing case and says how to replay it. */
+function record(findings: Finding[], fuzzCase: FuzzCase, problem: string, file: string): void {
+  mkdirSync(FAILURES_DIR, { recursive: true });
+  writeFileSync(path.join(FAILURES_DIR, `${file}-${fuzzCase.seed}.bin`), fuzzCase.bytes);
+  findings.push({
+    seed: fuzzCase.seed,
+    base: fuzzCase.base,
+    mutations: fuzzCase.mutations,
+    problem,
+  });
+}
+
+function report(findings: Finding[], file: string): string {
+  return findings
+    .slice(0, 20)
+    .map(
+      (f) =>
+        `FUZZ_CASE=${f.seed} npx mocha ${file}  # ${f.base} ${f.mutations.join('+')}: ${f.problem}`,
+    )
+    .join('\n');
+}
+
+/** What is wrong with a successful result, if anything. */
+function checkResult(result: ProcessResult): string | undefined {
+  const { output, thumbnail, metadata } = result;
+  if (metadata.status !== 'succeeded') return `status ${String(metadata.status)}`;
+  if (output.width > DEFAULT_OPTIONS.maxWidth || output.height > DEFAULT_OPTIONS.maxHeight) {
+    return `output ${output.width}x${output.height} outside the box`;
+  }
+  if (output.width < 1 || output.height < 1) return `output ${output.width}x${output.height}`;
+  if (
+    thumbnail.width > DEFAULT_OPTIONS.thumbnailWidth ||
+    thumbnail.height > DEFAULT_OPTIONS.thumbnailHeight ||
+    thumbnail.width < 1 ||
+    thumbnail.height < 1
+  ) {
+    return `thumbnail ${thumbnail.width}x${thumbnail.height}`;
+  }
+  for (const image of [output, thumbnail]) {
+    if (sniffFormat(image.bytes) !== image.format) return `${image.name} is not ${image.format}`;
+  }
+  return undefined;
+}
+
+/** What is wrong with EXIF read from a damaged file, if anything: values must stay sane. */
+function checkExif(exif: ExifInfo | null, orientation: number): string | undefined {
+  if (!Number.isInteger(orientation) || orientation < 1 || orientation > 8) {
+    return `orientation ${orientation}`;
+  }
+  if (exif === null) return undefined;
+  const { gps, takenAt } = exif;
+  if (gps && !(Math.abs(gps.latitude) <= 90 && Math.abs(gps.longitude) <= 180)) {
+    return `GPS ${gps.latitude},${gps.longitude}`;
+  }
+  if (takenAt !== undefined && Number.isNaN(Date.parse(takenAt))) return `takenAt ${takenAt}`;
+  for (const [key, value] of Object.entries(exif)) {
+    if (typeof value === 'number' && !Number.isFinite(value)) return `${key} ${value}`;
+  }
+  return undefined;
+}
+
+/** What is wrong with an error, if anything: it must be an ImageError with a known code. */
+function checkError(error: unknown): string | undefined {
+  if (!(error instanceof ImageError)) {
+    return `threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+  }
+  if (error.code === 'TIMEOUT') return STRICT ? `hung for more than ${TIMEOUT_MS} ms` : undefined;
+  if (!CODES.includes(error.code)) return `unexpected code ${error.code}: ${error.message}`;
+  return undefined;
+}
+
+describe('fuzz: hostile and damaged images', function () {
+  this.timeout((SECONDS + 120) * 1000);
+  let seeds: Seed[];
+
+  before(async () => {
+    seeds = await loadSeeds();
+  });
+
+  it('sniff and guard answer every mutated header with a format, a size or a typed error', () => {
+    const file = 'test/fuzz/fuzz.test.ts';
+    const findings: Finding[] = [];
+    const deadline = Date.now() + SECONDS * 1000;
+    let cases = 0;
+    for (const seed of caseSeeds(ITERATIONS * 5)) {
+      if (Date.now() > deadline) break;
+      const fuzzCase = makeCase(seed, seeds);
+      cases += 1;
+      try {
+        const format = sniffFormat(fuzzCase.bytes);
+        if (format === undefined) continue;
+        const { width, height } = guardInput(fuzzCase.bytes, format, DEFAULT_OPTIONS);
+        if (!(width >= 1 && height >= 1 && width * height <= DEFAULT_OPTIONS.maxPixels)) {
+          record(findings, fuzzCase, `guard passed ${width}x${height}`, 'guard');
+        }
+      } catch (error) {
+        const problem = checkError(error);
+        if (problem) record(findings, fuzzCase, problem, 'guard');
+      }
+    }
+    expect(cases).to.be.greaterThan(0);
+    expect(findings, `\n${report(findings, file)}\n`).to.deep.equal([]);
+  });
+
+  it('the EXIF reader answers every mutated file with EXIF or none, never an error', async () => {
+    const file = 'test/fuzz/fuzz.test.ts';
+    const findings: Finding[] = [];
+    const withExif = seeds.filter((s) => /exif|orientation|\.tif|webp/.test(s.name));
+    const deadline = Date.now() + (SECONDS / 3) * 1000;
+    let cases = 0;
+    for (const seed of caseSeeds(ITERATIONS * 2)) {
+      if (Date.now() > deadline) break;
+      const fuzzCase = makeCase(seed, withExif);
+      const format = sniffFormat(fuzzCase.bytes);
+      if (format === undefined) continue;
+      cases += 1;
+      try {
+        const { exif, orientation } = await readExif(fuzzCase.bytes, format, true);
+        const problem = checkExif(exif, orientation);
+        if (problem) record(findings, fuzzCase, problem, 'exif');
+      } catch (error) {
+        record(findings, fuzzCase, `readExif threw ${String(error)}`, 'exif');
+      }
+    }
+    expect(cases).to.be.greaterThan(0);
+    expect(findings, `\n${report(findings, file)}\n`).to.deep.equal([]);
+  });
+
+  it('processImage ends every mutated image in a correct result or a typed error, in time', async () => {
+    const file = 'test/fuzz/fuzz.test.ts';
+    const findings: Finding[] = [];
+    const hangs: Finding[] = [];
+    const pool = new ImageWorkerPool({ threads: 2, timeoutMs: TIMEOUT_MS });
+    const outcomes = new Map<string, number>();
+    const deadline = Date.now() + SECONDS * 1000;
+    const queue = caseSeeds(ITERATIONS);
+    let cases = 0;
+    const runOne = async (seed: number): Promise<void> => {
+      const fuzzCase = makeCase(seed, seeds);
+      cases += 1;
+      let outcome: string;
+      try {
+        const result = await pool.process(fuzzCase.bytes, { name: `fuzz-${seed}` });
+        outcome = 'succeeded';
+        const problem = checkResult(result);
+        if (problem) record(findings, fuzzCase, problem, 'process');
+      } catch (error) {
+        outcome = error instanceof ImageError ? error.code : 'crash';
+        const problem = checkError(error);
+        if (problem) record(findings, fuzzCase, problem, 'process');
+        else if (outcome === 'TIMEOUT')
+          record(hangs, fuzzCase, 'stopped by the time limit', 'hang');
+      }
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+    };
+    const lane = async (): Promise<void> => {
+      for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+        if (Date.now() > deadline) return;
+        await runOne(seed);
+      }
+    };
+    try {
+      await Promise.all([lane(), lane(), lane()]);
+    } finally {
+      await pool.close();
+    }
+    console.log(`      ${cases} cases (seed ${RUN_SEED}):`, Object.fromEntries(outcomes));
+    if (hangs.length > 0) {
+      console.log(`      decoder loops stopped by the time limit:\n${report(hangs, file)}`);
+    }
+    expect(cases).to.be.greaterThan(0);
+    expect(findings, `\n${report(findings, file)}\n`).to.deep.equal([]);
+  });
+});
