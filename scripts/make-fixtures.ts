@@ -48,7 +48,9 @@ function run(command: string, args: readonly string[]): Buffer {
     throw new Error(`${command} ${args.join(' ')} failed: ${stderr}`, { cause: error });
   }
 }
-const convert = (...args: string[]): Buffer => run(CONVERT, args);
+/** ImageMagick, told to leave out PNG time chunks so regenerating gives identical files. */
+const convert = (...args: string[]): Buffer =>
+  run(CONVERT, [...args.slice(0, -1), '-define', 'png:exclude-chunk=date,time', ...args.slice(-1)]);
 const exiftool = (...args: string[]): Buffer =>
   run('exiftool', ['-q', '-q', '-overwrite_original', ...args]);
 
@@ -256,6 +258,8 @@ function makePngsAndOthers(): void {
     ...quadrantArgs(),
     '-colorspace',
     'Gray',
+    '-depth',
+    '8',
     '-define',
     'png:color-type=0',
     'PNG:' + out('png/gray.png'),
@@ -293,7 +297,7 @@ function makePngsAndOthers(): void {
     out('other/animated.gif'),
   );
   convert(...quadrantArgs(), 'BMP3:' + out('other/bmp.bmp'));
-  convert(...quadrantArgs(), '-compress', 'LZW', out('other/tiff.tif'));
+  convert(...quadrantArgs(), '-depth', '8', '-compress', 'LZW', out('other/tiff.tif'));
   run('cwebp', ['-quiet', '-q', '85', tmp('quadrants.png'), '-o', out('other/lossy.webp')]);
   run('cwebp', ['-quiet', '-lossless', out('png/alpha.png'), '-o', out('other/alpha.webp')]);
   run('avifenc', [
@@ -402,10 +406,10 @@ function verify(fixture: Fixture): string[] {
     if (declared !== `${fixture.width}x${fixture.height}`) problems.push(`declares ${declared}`);
     return problems;
   }
-  const [format = '', width = '', height = ''] = run(IDENTIFY, [
+  const [format = '', width = '', height = '', depth = ''] = run(IDENTIFY, [
     '-ping',
     '-format',
-    '%m %w %h\n',
+    '%m %w %h %z\n',
     `${fixture.path}[0]`,
   ])
     .toString()
@@ -414,6 +418,9 @@ function verify(fixture: Fixture): string[] {
   if (IM_FORMATS[format] !== fixture.format) problems.push(`format ${format}`);
   if (Number(width) !== fixture.width || Number(height) !== fixture.height) {
     problems.push(`stored size ${width}x${height}`);
+  }
+  if (fixture.bitDepth !== undefined && Number(depth) !== fixture.bitDepth) {
+    problems.push(`bit depth ${depth}`);
   }
   if (fixture.errorCode !== undefined) return problems;
   if (size > 1_100_000) problems.push(`${size} bytes is too big for a fixture`);

@@ -198,10 +198,16 @@ describe('serverless-img process (CLI, in-process, real library)', function () {
           format: fixture.format,
         });
         expect(success.image).to.include({
+          width: fixture.width,
+          height: fixture.height,
           orientation: fixture.orientation,
           hasAlpha: fixture.hasAlpha,
           animated: fixture.animated,
         });
+        const optional = ['frameCount', 'bitDepth', 'colorSpace', 'progressive'] as const;
+        for (const key of optional) {
+          if (fixture[key] !== undefined) expect(success.image[key], key).to.equal(fixture[key]);
+        }
         expect(success.outputs.output).to.include({ format, ...resized });
         expect(success.outputs.thumbnail).to.include({
           format,
