@@ -269,7 +269,8 @@ module alerts 'modules/alerts.bicep' = {
   name: 'alerts'
   params: {
     actionGroupName: '${abbrs.actionGroup}${baseName}'
-    alertNamePrefix: '${abbrs.scheduledQueryRule}${baseName}-'
+    failedImagesAlertName: '${abbrs.scheduledQueryRule}${baseName}-failed-images'
+    deadLetterAlertName: '${abbrs.metricAlert}${baseName}-dead-lettered'
     location: location
     tags: tags
     alertEmail: alertEmail

@@ -5,8 +5,11 @@
 @description('Action group name.')
 param actionGroupName string
 
-@description('Name prefix of the alert rules.')
-param alertNamePrefix string
+@description('Name of the log alert rule on failed images.')
+param failedImagesAlertName string
+
+@description('Name of the metric alert rule on dead-lettered events.')
+param deadLetterAlertName string
 
 @description('Azure region of the log alert rule.')
 param location string
@@ -49,7 +52,7 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
 // A failed image ends its processing span with status ERROR, which Application Insights records
 // as an unsuccessful request of the function app (health checks excluded).
 resource failedImages 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
-  name: '${alertNamePrefix}failed-images'
+  name: failedImagesAlertName
   location: location
   tags: tags
   properties: {
@@ -83,7 +86,7 @@ resource failedImages 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
 
 // Any dead-lettered event means an image was never processed after every retry.
 resource deadLettered 'Microsoft.Insights/metricAlerts@2018-03-01' = {
-  name: '${alertNamePrefix}dead-lettered-events'
+  name: deadLetterAlertName
   location: 'global'
   tags: tags
   properties: {

@@ -1,0 +1,188 @@
+import { expect } from 'chai';
+import {
+  type Infra,
+  type PredictedResource,
+  get,
+  inPublicCloud,
+  loadInfra,
+  one,
+  requireBicep,
+} from './infra.js';
+
+/** The app settings of the function app as name → value (values evaluated where Bicep could). */
+function appSettings(app: PredictedResource): Record<string, unknown> {
+  const list = get(app, 'properties', 'siteConfig', 'appSettings') as {
+    name: string;
+    value: unknown;
+  }[];
+  return Object.fromEntries(list.map((setting) => [setting.name, inPublicCloud(setting.value)]));
+}
+
+/** The ARM expression that reads a property of the user-assigned identity. */
+function identityProperty(infra: Infra, property: string): string {
+  const identity = one(infra.dev, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+  return `[reference('${identity.id}', '${identity.apiVersion}').${property}]`;
+}
+
+describe('bicep: function app', function () {
+  let infra: Infra;
+  let app: PredictedResource;
+  let settings: Record<string, unknown>;
+
+  before(function () {
+    requireBicep(this);
+    infra = loadInfra();
+    app = one(infra.dev, 'Microsoft.Web/sites');
+    settings = appSettings(app);
+  });
+
+  it('runs on a Linux Flex Consumption (FC1) plan', function () {
+    const plan = one(infra.dev, 'Microsoft.Web/serverfarms');
+    expect(plan.sku).to.deep.equal({ name: 'FC1', tier: 'FlexConsumption' });
+    expect(get(plan, 'properties', 'reserved')).to.equal(true);
+    expect(app.kind).to.equal('functionapp,linux');
+    expect(get(app, 'properties', 'serverFarmId')).to.equal(plan.id);
+  });
+
+  it('runs Node.js 20 with the instance memory and instance cap from the parameters file', function () {
+    const config = get(app, 'properties', 'functionAppConfig');
+    expect(get(config, 'runtime')).to.deep.equal({ name: 'node', version: '20' });
+    expect(get(config, 'scaleAndConcurrency')).to.deep.equal({
+      instanceMemoryMB: 2048,
+      maximumInstanceCount: 10,
+    });
+  });
+
+  it('pulls its deployment package from the host account with the user-assigned identity', function () {
+    const identity = one(infra.dev, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+    const storage = get(app, 'properties', 'functionAppConfig', 'deployment', 'storage');
+    expect(get(storage, 'type')).to.equal('blobContainer');
+    expect(inPublicCloud(get(storage, 'value'))).to.equal(
+      `https://${infra.outputs.HOST_STORAGE_ACCOUNT}.blob.core.windows.net/deployment-package`,
+    );
+    expect(get(storage, 'authentication')).to.deep.equal({
+      type: 'UserAssignedIdentity',
+      userAssignedIdentityResourceId: identity.id,
+    });
+  });
+
+  it('runs as the user-assigned identity only', function () {
+    const identity = one(infra.dev, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+    expect(app.identity).to.deep.equal({
+      type: 'UserAssigned',
+      userAssignedIdentities: { [identity.id]: {} },
+    });
+  });
+
+  it('serves HTTPS only with TLS 1.2 and no FTP', function () {
+    expect(get(app, 'properties', 'httpsOnly')).to.equal(true);
+    expect(get(app, 'properties', 'siteConfig', 'minTlsVersion')).to.equal('1.2');
+    expect(get(app, 'properties', 'siteConfig', 'scmMinTlsVersion')).to.equal('1.2');
+    expect(get(app, 'properties', 'siteConfig', 'ftpsState')).to.equal('Disabled');
+  });
+
+  it('turns off basic-auth publishing for both FTP and the SCM site', function () {
+    for (const name of ['ftp', 'scm']) {
+      const policy = one(
+        infra.dev,
+        'Microsoft.Web/sites/basicPublishingCredentialsPolicies',
+        `/${name}`,
+      );
+      expect(policy.name).to.equal(`${app.name}/${name}`);
+      expect(policy.properties).to.deep.equal({ allow: false });
+    }
+  });
+
+  it('carries the azd service tag that `azd deploy` looks the app up by', function () {
+    expect(app.tags).to.include({ 'azd-service-name': 'functions', 'azd-env-name': 'dev' });
+  });
+
+  it('connects to the host storage with the identity, by service URI', function () {
+    const host = infra.outputs.HOST_STORAGE_ACCOUNT;
+    expect(settings).to.include({
+      AzureWebJobsStorage__blobServiceUri: `https://${host}.blob.core.windows.net`,
+      AzureWebJobsStorage__queueServiceUri: `https://${host}.queue.core.windows.net`,
+      AzureWebJobsStorage__tableServiceUri: `https://${host}.table.core.windows.net`,
+      AzureWebJobsStorage__credential: 'managedidentity',
+      AzureWebJobsStorage__clientId: identityProperty(infra, 'clientId'),
+    });
+    expect(settings).to.not.have.property('AzureWebJobsStorage');
+  });
+
+  it('connects to the images account with the identity (IMAGES_STORAGE__*), never a connection string', function () {
+    expect(settings).to.include({
+      IMAGES_STORAGE__blobServiceUri: `https://${infra.outputs.IMAGES_STORAGE_ACCOUNT}.blob.core.windows.net`,
+      IMAGES_STORAGE__credential: 'managedidentity',
+      IMAGES_STORAGE__clientId: identityProperty(infra, 'clientId'),
+      AZURE_CLIENT_ID: identityProperty(infra, 'clientId'),
+    });
+    expect(settings).to.not.have.property('IMAGES_STORAGE');
+  });
+
+  it('sends telemetry to Application Insights with Entra ID, not the instrumentation key', function () {
+    const appInsights = one(infra.dev, 'Microsoft.Insights/components');
+    expect(settings['APPLICATIONINSIGHTS_CONNECTION_STRING']).to.equal(
+      `[reference('${appInsights.id}', '${appInsights.apiVersion}').ConnectionString]`,
+    );
+    const identity = one(infra.dev, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+    expect(settings['APPLICATIONINSIGHTS_AUTHENTICATION_STRING']).to.equal(
+      `[format('ClientId={0};Authorization=AAD', reference('${identity.id}', '${identity.apiVersion}').clientId)]`,
+    );
+    expect(appInsights.properties).to.include({ DisableLocalAuth: true });
+    expect(settings).to.not.have.any.keys(
+      'APPINSIGHTS_INSTRUMENTATIONKEY',
+      'APPLICATIONINSIGHTS_INSTRUMENTATIONKEY',
+    );
+  });
+
+  it('passes the pipeline settings the function code reads, with their documented defaults', function () {
+    expect(settings).to.include({
+      IMG_INPUT_CONTAINER: 'input',
+      IMG_OUTPUT_CONTAINER: 'output',
+      IMG_THUMBNAIL_CONTAINER: 'thumbnails',
+      IMG_METADATA_CONTAINER: 'metadata',
+      IMG_DEADLETTER_CONTAINER: 'deadletter',
+      IMG_MAX_WIDTH: '800',
+      IMG_MAX_HEIGHT: '600',
+      IMG_THUMBNAIL_WIDTH: '150',
+      IMG_THUMBNAIL_HEIGHT: '150',
+      IMG_THUMBNAIL_FIT: 'cover',
+      IMG_QUALITY: '82',
+      IMG_MAX_PIXELS: '100000000',
+      IMG_MAX_BYTES: '104857600',
+      IMG_INCLUDE_GPS: 'True',
+      IMG_CONCURRENCY: '2',
+      IMG_MEMORY_BUDGET_MB: '1024',
+      IMG_TIMEOUT_MS: '120000',
+      IMG_TELEMETRY_CONSOLE: 'false',
+      IMG_TRACE_SAMPLING_RATIO: '1',
+    });
+  });
+
+  it('sets nothing beyond the settings contract, so no stray secret can hide among them', function () {
+    const contract = [
+      'AzureWebJobsStorage__blobServiceUri',
+      'AzureWebJobsStorage__queueServiceUri',
+      'AzureWebJobsStorage__tableServiceUri',
+      'AzureWebJobsStorage__credential',
+      'AzureWebJobsStorage__clientId',
+      'IMAGES_STORAGE__blobServiceUri',
+      'IMAGES_STORAGE__credential',
+      'IMAGES_STORAGE__clientId',
+      'AZURE_CLIENT_ID',
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    ];
+    const own = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
+    expect(Object.keys(settings)).to.have.members([...contract, ...own]);
+    expect(own).to.have.lengthOf(19);
+  });
+
+  it('holds no key, SAS or instrumentation key in any setting value', function () {
+    for (const [name, value] of Object.entries(settings)) {
+      expect(String(value), name).to.not.match(
+        /AccountKey=|SharedAccessSignature|sig=|InstrumentationKey=|listKeys\(|listAccountSas\(|listServiceSas\(/i,
+      );
+    }
+  });
+});

@@ -1,0 +1,126 @@
+import { expect } from 'chai';
+import {
+  type Infra,
+  type PredictedResource,
+  ROLE,
+  loadInfra,
+  ofType,
+  one,
+  requireBicep,
+  roleOf,
+  scopeOf,
+} from './infra.js';
+
+type Principal = 'app' | 'topic' | 'uploader';
+
+/** Who a role assignment is for, recognised from the principalId expression. */
+function principalOf(infra: Infra, assignment: PredictedResource): Principal {
+  const principalId = String(assignment.properties?.['principalId']);
+  const identity = one(infra.dev, 'Microsoft.ManagedIdentity/userAssignedIdentities');
+  const topic = one(infra.dev, 'Microsoft.EventGrid/systemTopics');
+  if (principalId === `[reference('${identity.id}', '${identity.apiVersion}').principalId]`)
+    return 'app';
+  if (
+    principalId === `[reference('${topic.id}', '${topic.apiVersion}', 'full').identity.principalId]`
+  ) {
+    return 'topic';
+  }
+  if (principalId === '[deployer().objectId]') return 'uploader';
+  throw new Error(`Unexpected principal ${principalId}`);
+}
+
+describe('bicep: role assignments', function () {
+  let infra: Infra;
+  let grants: { principal: Principal; role: string; scope: string; principalType: unknown }[];
+  let rg: string;
+  let host: string;
+  let images: string;
+
+  before(function () {
+    requireBicep(this);
+    infra = loadInfra();
+    grants = ofType(infra.dev, 'Microsoft.Authorization/roleAssignments').map((assignment) => ({
+      principal: principalOf(infra, assignment),
+      role: roleOf(assignment),
+      scope: scopeOf(assignment),
+      principalType: assignment.properties?.['principalType'],
+    }));
+    rg = one(
+      infra.dev,
+      'Microsoft.Storage/storageAccounts',
+      infra.outputs.HOST_STORAGE_ACCOUNT,
+    ).id.replace(/\/providers\/.*$/, '');
+    host = `${rg}/providers/Microsoft.Storage/storageAccounts/${infra.outputs.HOST_STORAGE_ACCOUNT}`;
+    images = `${rg}/providers/Microsoft.Storage/storageAccounts/${infra.outputs.IMAGES_STORAGE_ACCOUNT}`;
+  });
+
+  const container = (name: string): string => `${images}/blobServices/default/containers/${name}`;
+  const grant = (principal: Principal, role: string, scope: string) => ({ principal, role, scope });
+
+  it('grants exactly the documented roles at exactly the documented scopes', function () {
+    const appInsights = one(infra.dev, 'Microsoft.Insights/components').id;
+    expect(
+      grants.map(({ principal, role, scope }) => ({ principal, role, scope })),
+    ).to.have.deep.members([
+      grant('app', ROLE.blobDataOwner, host),
+      grant('app', ROLE.queueDataContributor, host),
+      grant('app', ROLE.tableDataContributor, host),
+      grant('app', ROLE.blobDataReader, container('input')),
+      grant('app', ROLE.blobDataContributor, container('output')),
+      grant('app', ROLE.blobDataContributor, container('thumbnails')),
+      grant('app', ROLE.blobDataContributor, container('metadata')),
+      grant('app', ROLE.monitoringMetricsPublisher, appInsights),
+      grant('topic', ROLE.blobDataContributor, container('deadletter')),
+      grant('uploader', ROLE.blobDataContributor, container('input')),
+      grant('uploader', ROLE.blobDataReader, container('output')),
+      grant('uploader', ROLE.blobDataReader, container('thumbnails')),
+      grant('uploader', ROLE.blobDataReader, container('metadata')),
+      grant('uploader', ROLE.blobDataReader, container('deadletter')),
+    ]);
+  });
+
+  it('never grants anything on the images account as a whole, the resource group or the subscription', function () {
+    for (const { scope } of grants) {
+      expect(scope).to.not.equal(images);
+      expect(scope).to.not.equal(rg);
+      expect(scope).to.match(/\/providers\//);
+    }
+  });
+
+  it('lets the pipeline only read the uploads, never change them', function () {
+    const onInput = grants.filter((g) => g.principal === 'app' && g.scope === container('input'));
+    expect(onInput.map((g) => g.role)).to.deep.equal([ROLE.blobDataReader]);
+  });
+
+  it('gives the pipeline no access to the dead letters, and the topic nothing but them', function () {
+    expect(
+      grants.filter((g) => g.principal === 'app' && g.scope === container('deadletter')),
+    ).to.deep.equal([]);
+    expect(grants.filter((g) => g.principal === 'topic').map((g) => g.scope)).to.deep.equal([
+      container('deadletter'),
+    ]);
+  });
+
+  it('declares the managed identities as service principals and the uploader as a user by default', function () {
+    for (const g of grants) {
+      expect(g.principalType, `${g.principal} ${g.role}`).to.equal(
+        g.principal === 'uploader' ? 'User' : 'ServicePrincipal',
+      );
+    }
+  });
+
+  it('names each assignment deterministically, so redeploying updates instead of duplicating', function () {
+    const names = ofType(infra.dev, 'Microsoft.Authorization/roleAssignments')
+      .filter((assignment) => principalOf(infra, assignment) !== 'uploader')
+      .map((assignment) => assignment.name);
+    expect(new Set(names).size).to.equal(names.length);
+    for (const name of names)
+      expect(name).to.match(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it('justifies every assignment in its description', function () {
+    for (const assignment of ofType(infra.dev, 'Microsoft.Authorization/roleAssignments')) {
+      expect(String(assignment.properties?.['description'])).to.have.length.above(10);
+    }
+  });
+});

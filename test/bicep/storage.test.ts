@@ -1,0 +1,164 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { BICEP_DIR, snapshot } from '../../scripts/bicep-cli.js';
+import { type Infra, get, inPublicCloud, loadInfra, ofType, one, requireBicep } from './infra.js';
+
+const ACCOUNT = 'Microsoft.Storage/storageAccounts';
+const CONTAINER = 'Microsoft.Storage/storageAccounts/blobServices/containers';
+
+describe('bicep: storage accounts', function () {
+  let infra: Infra;
+
+  before(function () {
+    requireBicep(this);
+    infra = loadInfra();
+  });
+
+  it('creates exactly two accounts: one for the Functions host, one for the images', function () {
+    const names = ofType(infra.dev, ACCOUNT).map((account) => account.name);
+    expect(names).to.have.members([
+      infra.outputs.HOST_STORAGE_ACCOUNT,
+      infra.outputs.IMAGES_STORAGE_ACCOUNT,
+    ]);
+    expect(infra.outputs.HOST_STORAGE_ACCOUNT).to.not.equal(infra.outputs.IMAGES_STORAGE_ACCOUNT);
+  });
+
+  it('hardens both accounts alike: Entra ID only, no anonymous access, TLS 1.2, HTTPS only', function () {
+    for (const account of ofType(infra.dev, ACCOUNT)) {
+      expect(account.kind, account.name).to.equal('StorageV2');
+      expect(account.properties, account.name).to.include({
+        allowSharedKeyAccess: false,
+        allowBlobPublicAccess: false,
+        minimumTlsVersion: 'TLS1_2',
+        supportsHttpsTrafficOnly: true,
+        allowCrossTenantReplication: false,
+        defaultToOAuthAuthentication: true,
+        isHnsEnabled: false,
+      });
+    }
+  });
+
+  it('keeps the images account locally redundant by default', function () {
+    const images = one(infra.dev, ACCOUNT, infra.outputs.IMAGES_STORAGE_ACCOUNT);
+    expect(images.sku).to.deep.equal({ name: 'Standard_LRS' });
+  });
+
+  it('puts the five pipeline containers on the images account and the package on the host account', function () {
+    const containers = ofType(infra.dev, CONTAINER).map((container) => container.name);
+    const images = infra.outputs.IMAGES_STORAGE_ACCOUNT;
+    expect(containers).to.have.members([
+      `${images}/default/input`,
+      `${images}/default/output`,
+      `${images}/default/thumbnails`,
+      `${images}/default/metadata`,
+      `${images}/default/deadletter`,
+      `${infra.outputs.HOST_STORAGE_ACCOUNT}/default/deployment-package`,
+    ]);
+  });
+
+  it('makes every container private', function () {
+    for (const container of ofType(infra.dev, CONTAINER)) {
+      expect(get(container, 'properties', 'publicAccess'), container.name).to.equal('None');
+    }
+  });
+
+  it('accepts public network traffic by default but still lets trusted Azure services through', function () {
+    for (const account of ofType(infra.dev, ACCOUNT)) {
+      expect(get(account, 'properties', 'publicNetworkAccess')).to.equal('Enabled');
+      expect(get(account, 'properties', 'networkAcls')).to.deep.equal({
+        bypass: 'AzureServices',
+        defaultAction: 'Allow',
+      });
+    }
+  });
+
+  it('creates no virtual network or private endpoint unless asked', function () {
+    const networking = infra.dev.predictedResources.filter((resource) =>
+      resource.type.startsWith('Microsoft.Network/'),
+    );
+    expect(networking).to.deep.equal([]);
+  });
+});
+
+describe('bicep: private networking variant', function () {
+  let private_: ReturnType<typeof snapshot>;
+
+  before(function () {
+    requireBicep(this);
+    private_ = snapshot(join(BICEP_DIR, 'main.dev.bicepparam'), {
+      variant: 'private',
+      extraParams: [
+        'param enablePrivateEndpoints = true',
+        "param publicNetworkAccess = 'Disabled'",
+      ],
+    });
+  });
+
+  it('closes both accounts to public networks when publicNetworkAccess is Disabled', function () {
+    const accounts = ofType(private_, ACCOUNT);
+    expect(accounts).to.have.lengthOf(2);
+    for (const account of accounts) {
+      expect(get(account, 'properties', 'publicNetworkAccess')).to.equal('Disabled');
+      expect(get(account, 'properties', 'networkAcls', 'defaultAction')).to.equal('Deny');
+      expect(get(account, 'properties', 'networkAcls', 'bypass')).to.equal('AzureServices');
+    }
+  });
+
+  it('gives the images account a blob endpoint and the host account blob, queue and table endpoints', function () {
+    const endpoints = ofType(private_, 'Microsoft.Network/privateEndpoints').map((endpoint) => {
+      const connection = get(
+        endpoint,
+        'properties',
+        'privateLinkServiceConnections',
+        0,
+        'properties',
+      );
+      const target = String(get(connection, 'privateLinkServiceId'));
+      return `${target.slice(target.lastIndexOf('/') + 1)}:${String(get(connection, 'groupIds', 0))}`;
+    });
+    const host = private_.outputs['HOST_STORAGE_ACCOUNT'];
+    const images = private_.outputs['IMAGES_STORAGE_ACCOUNT'];
+    expect(endpoints).to.have.members([
+      `${images}:blob`,
+      `${host}:blob`,
+      `${host}:queue`,
+      `${host}:table`,
+    ]);
+  });
+
+  it('registers each endpoint in the private DNS zone of its service', function () {
+    const zones = ofType(private_, 'Microsoft.Network/privateDnsZones').map((zone) =>
+      inPublicCloud(zone.name),
+    );
+    expect(zones).to.have.members([
+      'privatelink.blob.core.windows.net',
+      'privatelink.queue.core.windows.net',
+      'privatelink.table.core.windows.net',
+    ]);
+    const groups = ofType(private_, 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups');
+    expect(groups).to.have.lengthOf(4);
+    for (const group of groups) {
+      const config = get(group, 'properties', 'privateDnsZoneConfigs', 0);
+      const service = String(get(config, 'name'));
+      // The zone id is still an ARM expression: resourceId(…, 'Microsoft.Network/privateDnsZones', <zone name>).
+      const zoneId = String(get(config, 'properties', 'privateDnsZoneId'));
+      const zoneName = /'Microsoft\.Network\/privateDnsZones', (format\(.*\))\)\]$/.exec(
+        zoneId,
+      )?.[1];
+      expect(zoneName, zoneId).to.be.a('string');
+      expect(inPublicCloud(`[${zoneName}]`)).to.equal(`privatelink.${service}.core.windows.net`);
+    }
+  });
+
+  it('routes the function app through the subnet delegated to Flex Consumption', function () {
+    const app = one(private_, 'Microsoft.Web/sites');
+    const subnetId = String(get(app, 'properties', 'virtualNetworkSubnetId'));
+    const vnet = one(private_, 'Microsoft.Network/virtualNetworks');
+    const subnets = get(vnet, 'properties', 'subnets') as { name: string; properties: unknown }[];
+    const appSubnet = subnets.find((subnet) => subnetId.endsWith(`/subnets/${subnet.name}`));
+    expect(appSubnet, subnetId).to.not.equal(undefined);
+    expect(get(appSubnet, 'properties', 'delegations', 0, 'properties', 'serviceName')).to.equal(
+      'Microsoft.App/environments',
+    );
+  });
+});
