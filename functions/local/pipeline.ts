@@ -5,6 +5,7 @@
  * behaviour: retries with exponential back-off, then a dead-letter record.
  */
 import { randomUUID } from 'node:crypto';
+import type { LogHandler } from '@azure/functions';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { azureFunctions as functions } from '../azure-functions.js';
 import type { Config } from '../config.js';
@@ -58,7 +59,7 @@ export interface LocalPipelineOptions {
   /** Called after each failed delivery that will be retried. */
   onRetry?: (info: { name: string; attempt: number; delayMs: number; error: unknown }) => void;
   /** Where the handler's `context.log` goes. Default: nowhere (the runtime prints one line per image). */
-  logHandler?: (level: string, ...args: unknown[]) => void;
+  logHandler?: LogHandler;
 }
 
 /** A running local pipeline. */
