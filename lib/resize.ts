@@ -96,7 +96,19 @@ export function boxShrinkOpaque(source: Bitmap, factor: number): Bitmap {
     greenAlpha.fill(0);
     const y0 = dy * factor;
     const y1 = Math.min(sh, y0 + factor);
-    for (let y = y0; y < y1; y++) {
+    let y = y0;
+    for (; y + 1 < y1; y += 2) {
+      // Two rows per pass: half the read-modify-writes of the lane sums.
+      const first = y * sw;
+      const second = first + sw;
+      for (let x = 0; x < sw; x++) {
+        const p = words[first + x]!;
+        const q = words[second + x]!;
+        redBlue[x] = redBlue[x]! + (p & 0x00ff00ff) + (q & 0x00ff00ff);
+        greenAlpha[x] = greenAlpha[x]! + ((p >>> 8) & 0x00ff00ff) + ((q >>> 8) & 0x00ff00ff);
+      }
+    }
+    if (y < y1) {
       const row = y * sw;
       for (let x = 0; x < sw; x++) {
         const p = words[row + x]!;
