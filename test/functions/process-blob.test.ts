@@ -5,6 +5,7 @@ import type { MetadataRecord, SuccessRecord, FailureRecord } from '../../lib/typ
 import type { Config } from '../../functions/config.js';
 import { TransientStorageError } from '../../functions/errors.js';
 import { createEventHandler, type EventHandler } from '../../functions/process-blob.js';
+import { writeResult } from '../../functions/results.js';
 import { createBlobServiceClient } from '../../functions/storage.js';
 import { useAzurite } from '../helpers/azurite.js';
 import {
@@ -302,6 +303,29 @@ describe('functions/process-blob (against Azurite)', function () {
       'flip.jpg.json',
     );
     expect(record.status).to.equal('failed');
+  });
+
+  it('removes an older result left under the other output name (.png then, .jpg now)', async () => {
+    const older = { name: 'logo.png', eTag: 'old', sequencer: '0'.repeat(32) };
+    for (const container of [config.containers.output, config.containers.thumbnails]) {
+      const blob = client.getContainerClient(container).getBlockBlobClient('logo.png');
+      expect((await writeResult(blob, fixture(PHOTO), 'image/png', older)).status).to.equal(
+        'written',
+      );
+    }
+    const event = await upload(
+      client,
+      config.containers.input,
+      'logo.png',
+      fixture('other/bmp.bmp'),
+      'image/png',
+    );
+    expect((await handle(event, invocation())).status).to.equal('succeeded');
+    expect(await results()).to.deep.equal({
+      output: ['logo.jpg'],
+      thumbnails: ['logo.jpg'],
+      metadata: ['logo.png.json'],
+    });
   });
 
   it('replaces a JPEG result by a PNG one when a new version has transparency', async () => {
