@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -14,11 +14,14 @@ describe('bin/serverless-img.js (compiled, in a child process)', function () {
   this.timeout(240_000);
   // A private build of lib/ beside a copy of bin/, so the test neither depends on nor disturbs
   // the shared dist/; node_modules and package.json resolve from the repository above it.
-  const sandbox = path.join(ROOT, '.local', 'bin-test');
-  const out = path.join(sandbox, 'out');
+  // Unique per run: other engineers' test runs may build at the same time.
+  let sandbox: string;
+  let out: string;
 
   before(async () => {
-    await rm(sandbox, { recursive: true, force: true });
+    await mkdir(path.join(ROOT, '.local'), { recursive: true });
+    sandbox = await mkdtemp(path.join(ROOT, '.local', 'bin-test-'));
+    out = path.join(sandbox, 'out');
     await mkdir(path.join(sandbox, 'bin'), { recursive: true });
     await writeFile(
       path.join(sandbox, 'tsconfig.json'),
