@@ -355,6 +355,9 @@ async function processBlob(
       return writeResult(blobClient, write.body, write.contentType, link);
     });
     if (written.status === 'stale') {
+      // A newer version got there first: take back what we wrote, so no older output stays
+      // beside its metadata (or its failure record).
+      await deleteResults(serviceClient, config.containers, name, { eTag: blob.eTag });
       return skip('superseded', `${write.container}/${write.name} holds a newer version`);
     }
   }

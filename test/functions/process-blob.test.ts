@@ -328,6 +328,27 @@ describe('functions/process-blob (against Azurite)', function () {
     });
   });
 
+  it('takes back what it wrote when a newer version wins a result midway', async () => {
+    const event = await upload(client, config.containers.input, 'midway.jpg', fixture(PHOTO));
+    // A newer version's thumbnail is already there (its processing overtook ours).
+    const newer = { name: 'midway.jpg', eTag: 'newer', sequencer: 'F'.repeat(32) };
+    const thumbnail = client
+      .getContainerClient(config.containers.thumbnails)
+      .getBlockBlobClient('midway.jpg');
+    await writeResult(thumbnail, fixture(PHOTO), 'image/jpeg', newer);
+    expect(await handle(event, invocation())).to.include({
+      status: 'skipped',
+      reason: 'superseded',
+    });
+    expect(await results()).to.deep.equal({
+      output: [],
+      thumbnails: ['midway.jpg'],
+      metadata: [],
+    });
+    const kept = await properties(client, config.containers.thumbnails, 'midway.jpg');
+    expect(kept?.metadata?.sourceetag).to.equal('newer');
+  });
+
   it('replaces a JPEG result by a PNG one when a new version has transparency', async () => {
     const opaque = await upload(
       client,
