@@ -1,0 +1,114 @@
+import { expect } from 'chai';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { readFileSync } from 'node:fs';
+import {
+  CorruptImageError,
+  failureRecord,
+  LIBRARY_NAME,
+  LIBRARY_VERSION,
+  loadCodecs,
+  processImage,
+  SCHEMA_VERSION,
+} from '../../lib/index.js';
+import { jpegOf, photoLike, pngOf, quadrants, withExif } from './images.js';
+
+const schema = JSON.parse(
+  readFileSync(new URL('../../schemas/metadata.schema.json', import.meta.url), 'utf8'),
+);
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false });
+(addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
+const validate = ajv.compile(schema);
+
+function expectValid(document: unknown): void {
+  const valid = validate(JSON.parse(JSON.stringify(document)));
+  expect(validate.errors ?? [], JSON.stringify(validate.errors)).to.deep.equal([]);
+  expect(valid).to.equal(true);
+}
+
+describe('metadata documents', () => {
+  before(async () => {
+    await loadCodecs();
+  });
+
+  it('carries the package name and version from package.json', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect([LIBRARY_NAME, LIBRARY_VERSION]).to.deep.equal([pkg.name, pkg.version]);
+  });
+
+  it('validates a success record with EXIF and GPS against the JSON Schema', async () => {
+    const jpeg = withExif(await jpegOf(photoLike(120, 90)), {
+      ifd0: [{ tag: 0x010f, ascii: 'Contoso' }],
+      exif: [{ tag: 0x9003, ascii: '2024:01:02 03:04:05' }],
+      gps: [
+        { tag: 1, ascii: 'N' },
+        {
+          tag: 2,
+          rational: [
+            [10, 1],
+            [0, 1],
+            [0, 1],
+          ],
+        },
+        { tag: 3, ascii: 'E' },
+        {
+          tag: 4,
+          rational: [
+            [20, 1],
+            [30, 1],
+            [0, 1],
+          ],
+        },
+      ],
+    });
+    const { metadata } = await processImage(jpeg, {
+      name: 'a/b.jpg',
+      declaredContentType: 'image/jpeg',
+    });
+    expect(metadata.schemaVersion).to.equal(SCHEMA_VERSION);
+    expect(metadata.exif?.gps).to.deep.equal({ latitude: 10, longitude: 20.5 });
+    expect(metadata.library).to.deep.equal({ name: LIBRARY_NAME, version: LIBRARY_VERSION });
+    expectValid(metadata);
+  });
+
+  it('validates a success record of a transparent PNG without EXIF', async () => {
+    const picture = quadrants(40, 40);
+    picture.data.fill(0, 0, 400); // the first 100 pixels transparent
+    const png = await pngOf(picture);
+    const { metadata } = await processImage(png, { name: 'p.png' });
+    expect(metadata.exif).to.equal(null);
+    expect(metadata.image.hasAlpha).to.equal(true);
+    expectValid(metadata);
+  });
+
+  it('validates failure records, with and without a detected format', () => {
+    expectValid(
+      failureRecord(
+        { name: 'x.jpg', bytes: new Uint8Array(0) },
+        new CorruptImageError('x.jpg', 'test'),
+      ),
+    );
+    const png = failureRecord(
+      {
+        name: 'y.png',
+        bytes: Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+        declaredContentType: 'image/png',
+      },
+      new Error('boom'),
+    );
+    expect(png.source.format).to.equal('png');
+    expectValid(png);
+  });
+
+  it('rejects documents that break the schema (the schema is not a blank cheque)', async () => {
+    const { metadata } = await processImage(await jpegOf(photoLike(20, 20)), { name: 'z.jpg' });
+    const broken = JSON.parse(JSON.stringify(metadata));
+    broken.image.orientation = 9;
+    expect(validate(broken)).to.equal(false);
+    const mixed = {
+      ...JSON.parse(JSON.stringify(metadata)),
+      error: { code: 'X', message: 'y', permanent: true },
+    };
+    expect(validate(mixed)).to.equal(false);
+  });
+});

@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { context, trace, SpanStatusCode } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { loadCodecs, processImage } from '../../lib/index.js';
+import { jpegOf, photoLike } from './images.js';
+
+describe('tracing', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const contextManager = new AsyncLocalStorageContextManager();
+
+  before(async () => {
+    await loadCodecs();
+    context.setGlobalContextManager(contextManager.enable());
+    trace.setGlobalTracerProvider(provider);
+  });
+
+  after(async () => {
+    await provider.shutdown();
+    trace.disable();
+    context.disable();
+  });
+
+  beforeEach(() => exporter.reset());
+
+  it('runs every stage in a child span of the active span, with prefixed attributes', async () => {
+    const source = await jpegOf(photoLike(900, 700));
+    const tracer = trace.getTracer('test');
+    await tracer.startActiveSpan('parent', async (parent) => {
+      await processImage(source, { name: 'a.jpg' });
+      parent.end();
+    });
+    const spans = exporter.getFinishedSpans();
+    const parent = spans.find((span) => span.name === 'parent')!;
+    const stages = spans.filter((span) => span.name.startsWith('image.'));
+    expect(stages.map((span) => span.name)).to.include.members([
+      'image.sniff',
+      'image.guard',
+      'image.decode',
+      'image.orient',
+      'image.resize',
+      'image.thumbnail',
+      'image.encode',
+      'image.metadata',
+    ]);
+    for (const span of stages) {
+      expect(span.parentSpanContext?.spanId, span.name).to.equal(parent.spanContext().spanId);
+    }
+    const decode = stages.find((span) => span.name === 'image.decode')!;
+    expect(decode.attributes).to.include({
+      'serverless_img.format': 'jpeg',
+      'serverless_img.width': 900,
+      'serverless_img.height': 700,
+    });
+    const encode = stages.find((span) => span.name === 'image.encode')!;
+    expect(encode.attributes['serverless_img.output.bytes']).to.be.a('number');
+  });
+
+  it('marks the failing stage ERROR and records the exception', async () => {
+    await processImage(new TextEncoder().encode('not an image'), { name: 'x.jpg' }).catch(
+      () => undefined,
+    );
+    const sniff = exporter.getFinishedSpans().find((span) => span.name === 'image.sniff')!;
+    expect(sniff.status.code).to.equal(SpanStatusCode.ERROR);
+    expect(sniff.events.map((event) => event.name)).to.include('exception');
+  });
+});
