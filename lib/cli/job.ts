@@ -110,7 +110,11 @@ export async function runJob(
       // A file refused before reading: record its real size and hash, not the bytes sniffed.
       if (source.size !== undefined) record.source.bytes = source.size;
       if (source.sha256 !== undefined) record.source.sha256 = source.sha256;
-      if (!(error instanceof ImageError)) record.error = { ...failure, permanent: false };
+      if (!(error instanceof ImageError)) {
+        // Reading and writing may succeed on a retry; a bad name or a conflict will not.
+        const permanent = fallback !== 'READ_FAILED' && fallback !== 'INTERNAL_ERROR';
+        record.error = { ...failure, permanent };
+      }
       await tree.write('metadata', metadataFile, `${JSON.stringify(record, null, 2)}\n`);
       return done({
         status: 'failed',
