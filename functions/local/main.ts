@@ -4,12 +4,16 @@
  * first run, then watches `input` and processes every new or changed blob with the same
  * handler the Functions host calls. `--once` processes what is there and exits.
  */
+// First: telemetry from the same settings as the function app (see README, Observability).
+import '../telemetry/register.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { loadConfig, type Config } from '../config.js';
 import type { Outcome } from '../process-blob.js';
+import { telemetryLogHandler } from '../telemetry/logs.js';
+import { shutdownTelemetry, telemetryMode } from '../telemetry/setup.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
 import { createLocalPipeline, type DeliveryResult } from './pipeline.js';
 import { uploadSamples } from './samples.js';
@@ -68,6 +72,9 @@ function parseOptions(argv: string[]): Options | undefined {
     pollMs,
   };
 }
+
+/** Whether telemetry runs (read now: shutting it down resets the mode). */
+const telemetryStarted = telemetryMode() !== 'none';
 
 function kb(bytes: number | undefined): string {
   return bytes === undefined ? '-' : `${(bytes / 1024).toFixed(1)} KB`;
@@ -130,7 +137,10 @@ async function main(): Promise<number> {
   const shutdown = async (): Promise<void> => {
     await pipeline.stop();
     await azurite?.stop();
+    await shutdownTelemetry();
   };
+  // Dead-letters are exported too (as error logs), so the queries in docs/queries.kql see them.
+  const telemetryLog = telemetryLogHandler();
 
   const containers = config.containers;
   let created = false;
@@ -150,14 +160,18 @@ async function main(): Promise<number> {
     serviceClient,
     pollIntervalMs: options.pollMs,
     retry: options.once ? { initialDelayMs: 200, maxDelayMs: 2_000 } : {},
-    onResult: (result) => console.log(formatResult(result)),
+    onResult: (result) => {
+      console.log(formatResult(result));
+      if (result.deadLettered !== undefined) telemetryLog('error', formatResult(result));
+    },
     onRetry: ({ name, attempt, delayMs, error }) =>
       console.log(
         `↻ ${name}  attempt ${attempt} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${delayMs} ms`,
       ),
-    logHandler: (level, ...args) => {
+    // context.log goes to telemetry (when on, correlated with the image's span); errors print.
+    logHandler: telemetryLogHandler((level, ...args) => {
       if (level === 'error') console.error(...args);
-    },
+    }),
   });
 
   if (options.once) {
@@ -189,6 +203,8 @@ Results appear in ${containers.output}/, ${containers.thumbnails}/ and ${contain
 main().then(
   (code) => {
     process.exitCode = code;
+    // The Azure Monitor exporter keeps a timer alive after shutdown: exit deliberately.
+    if (telemetryStarted) process.exit(code);
   },
   (error: unknown) => {
     console.error(error instanceof Error ? error.message : error);

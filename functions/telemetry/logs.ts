@@ -5,7 +5,7 @@
  */
 import { format } from 'node:util';
 import { SeverityNumber, logs } from '@opentelemetry/api-logs';
-import type { LogHandler, LogLevel } from '@azure/functions';
+import type { LogLevel } from '@azure/functions';
 import { SERVICE_NAME, SERVICE_VERSION } from './service.js';
 
 const SEVERITY: Record<LogLevel, SeverityNumber> = {
@@ -18,16 +18,19 @@ const SEVERITY: Record<LogLevel, SeverityNumber> = {
   none: SeverityNumber.UNSPECIFIED,
 };
 
+/** A log handler with the shape of `InvocationContext`'s (any level name is accepted). */
+export type LevelLogHandler = (level: string, ...args: unknown[]) => void;
+
 /**
  * A `logHandler` for `new InvocationContext({ logHandler })` that exports every line through
  * OpenTelemetry (correlated with the active span) and then hands it to `sink`.
  */
-export function telemetryLogHandler(sink?: LogHandler): LogHandler {
+export function telemetryLogHandler(sink?: LevelLogHandler): LevelLogHandler {
   return (level, ...args) => {
     if (level !== 'none') {
       const error = args.find((arg): arg is Error => arg instanceof Error);
       logs.getLogger(SERVICE_NAME, SERVICE_VERSION).emit({
-        severityNumber: SEVERITY[level],
+        severityNumber: SEVERITY[level as LogLevel] ?? SeverityNumber.UNSPECIFIED,
         severityText: level,
         body: format(...args),
         ...(error && {

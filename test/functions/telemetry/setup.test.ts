@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { SpanKind, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
-import type { LogLevel } from '@azure/functions';
 import {
   SERVICE_NAME,
   shutdownTelemetry,
@@ -92,7 +91,7 @@ describe('telemetry setup', () => {
   it('exports context.log lines with the trace and span of the active span, and still prints them', () => {
     const memory = memoryTelemetry();
     startTelemetry(memory.options);
-    const printed: [LogLevel, unknown[]][] = [];
+    const printed: [string, unknown[]][] = [];
     const log = telemetryLogHandler((level, ...args) => printed.push([level, args]));
     const tracer = trace.getTracer('test');
     const failure = new Error('bad bytes');
