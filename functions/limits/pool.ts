@@ -4,6 +4,7 @@
  * terminated. Built on piscina (Node.js organisation); an aborted task terminates its worker
  * and the pool starts a fresh one for the next image.
  */
+import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { ImageError, ImageTimeoutError, type ImageErrorCode } from '../../lib/errors.js';
 import type { ProcessOptions } from '../../lib/options.js';
@@ -16,6 +17,8 @@ export interface PoolOptions {
   threads: number;
   /** Per-image limit in milliseconds, measured from the moment a worker picks the image up. */
   timeoutMs: number;
+  /** Extra time a new worker may take to start (load the code, compile the codecs). */
+  startupGraceMs?: number;
   /** Idle workers exit after this many milliseconds, giving their memory back. */
   idleTimeoutMs?: number;
 }
@@ -36,9 +39,11 @@ function workerUrl(): string {
 export class ImageWorkerPool {
   readonly #piscina: Piscina<WorkerInput, WorkerOutput>;
   readonly #timeoutMs: number;
+  readonly #startupGraceMs: number;
 
   constructor(options: PoolOptions) {
     this.#timeoutMs = options.timeoutMs;
+    this.#startupGraceMs = options.startupGraceMs ?? 30_000;
     this.#piscina = new Piscina<WorkerInput, WorkerOutput>({
       filename: workerUrl(),
       minThreads: 0,
@@ -53,18 +58,39 @@ export class ImageWorkerPool {
     return this.#piscina.threads.length;
   }
 
-  /** Processes one image in a worker; a worker that overruns the limit is terminated. */
-  async process(bytes: Uint8Array, options: Partial<ProcessOptions>): Promise<ProcessResult> {
-    const signal = AbortSignal.timeout(this.#timeoutMs);
+  /**
+   * Processes one image in a worker. The clock starts when the worker starts on the image (a
+   * fresh worker first loads the code and the codecs); a worker that overruns is terminated.
+   */
+  async process(
+    bytes: Uint8Array,
+    options: Partial<ProcessOptions>,
+    timeoutMs: number = this.#timeoutMs,
+  ): Promise<ProcessResult> {
+    const abort = new AbortController();
+    const { port1, port2 } = new MessageChannel();
+    let limit = setTimeout(() => abort.abort(), timeoutMs + this.#startupGraceMs);
+    port1.once('message', () => {
+      clearTimeout(limit);
+      limit = setTimeout(() => abort.abort(), timeoutMs);
+    });
     let output: WorkerOutput;
     try {
-      output = await this.#piscina.run({ bytes, options }, { signal });
+      output = await this.#piscina.run(
+        { bytes, options, started: port2 },
+        { signal: abort.signal, transferList: [port2] },
+      );
     } catch (error) {
-      if (signal.aborted) throw new ImageTimeoutError(options.name ?? 'input', this.#timeoutMs);
+      if (abort.signal.aborted) {
+        throw new ImageTimeoutError(options.name ?? 'input', timeoutMs);
+      }
       throw new WorkerFailedError(
         `The worker processing ${options.name ?? 'input'} stopped: ${String(error)}`,
         { cause: error },
       );
+    } finally {
+      clearTimeout(limit);
+      port1.close();
     }
     if (output.ok) return output.result;
     throw fromWorkerError(output.error);

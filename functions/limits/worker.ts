@@ -4,7 +4,8 @@
  * cloning), and the pool turns them back into `ImageError`s with the same code.
  */
 import { ImageError } from '../../lib/errors.js';
-import { processImage } from '../../lib/index.js';
+import type { MessagePort } from 'node:worker_threads';
+import { loadCodecs, processImage } from '../../lib/index.js';
 import type { ProcessOptions } from '../../lib/options.js';
 import type { ProcessResult } from '../../lib/types.js';
 
@@ -12,6 +13,8 @@ import type { ProcessResult } from '../../lib/types.js';
 export interface WorkerInput {
   bytes: Uint8Array;
   options: Partial<ProcessOptions>;
+  /** Told when processing starts, so the time limit does not count the worker's start-up. */
+  started: MessagePort;
 }
 
 /** An error as plain data. */
@@ -26,8 +29,15 @@ export interface WorkerError {
 /** What a worker sends back: the result, or the error it ended with. */
 export type WorkerOutput = { ok: true; result: ProcessResult } | { ok: false; error: WorkerError };
 
+// Compile and instantiate the WASM codecs as the worker starts, before the first image's clock.
+// (Not a top-level await: piscina loads worker modules in a way tsx cannot follow with one.)
+const codecsReady = loadCodecs();
+
 /** Processes one image; never throws, so every error keeps its code across the boundary. */
 export default async function processInWorker(input: WorkerInput): Promise<WorkerOutput> {
+  await codecsReady;
+  input.started.postMessage('started');
+  input.started.close();
   try {
     return { ok: true, result: await processImage(input.bytes, input.options) };
   } catch (error) {
