@@ -4,7 +4,7 @@
  * carries only the report (tables, or one JSON object with `--json`).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -211,6 +211,11 @@ async function main(): Promise<void> {
     coldStart: cold,
     cases: results,
   };
+  // Every run is kept (git-ignored), so figures can be compared and rendered again later.
+  const saved = join(WORK, 'results', `${result.date.replace(/[:.]/g, '-')}.json`);
+  await mkdir(dirname(saved), { recursive: true });
+  await writeFile(saved, renderJson(result));
+  progress(`results saved to ${saved}`);
   const render = args.json ? renderJson : args.markdown ? renderMarkdown : renderText;
   process.stdout.write(render(result));
   const failed = results.some((c) => !measured(c.ours) || !measured(c.sharp));
