@@ -22,8 +22,10 @@ export interface CliArgs {
   out: string;
   /** Options for processImage, without `name` (set per file). */
   options: Partial<ProcessOptions>;
-  /** Files processed at the same time (worker threads when above 1). */
+  /** Files processed at the same time, each in a worker thread. */
   concurrency: number;
+  /** Time limit per file, in milliseconds. */
+  timeoutMs: number;
   /** Print a machine-readable summary on stdout, and nothing else there. */
   json: boolean;
 }
@@ -48,10 +50,14 @@ Options:
   --max-bytes <n>           refuse files with more bytes (default 104857600)
   --no-gps                  leave GPS coordinates out of the metadata
   --concurrency <n>         files processed in parallel (default: number of CPUs)
+  --timeout <seconds>       time limit per file, then it fails with TIMEOUT (default 120)
   --json                    print a JSON summary on stdout (progress and table go to stderr)
   -h, --help                show this help
 
 Exit code: 0 when every file succeeded, 1 when any failed, 2 on a usage error.`;
+
+/** Default time limit per file: generous, since a 100 MP image takes seconds. */
+const DEFAULT_TIMEOUT_S = 120;
 
 const INTEGER_OPTIONS = {
   'max-width': 'maxWidth',
@@ -92,6 +98,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'max-bytes': { type: 'string' },
         'no-gps': { type: 'boolean' },
         concurrency: { type: 'string' },
+        timeout: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -102,7 +109,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const { values, positionals } = parsed;
   const json = values.json ?? false;
   if (values.help) {
-    return { help: true, inputs: [], out: '', options: {}, concurrency: 1, json };
+    return { help: true, inputs: [], out: '', options: {}, concurrency: 1, timeoutMs: 0, json };
   }
 
   const [command, ...inputs] = positionals;
@@ -139,5 +146,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (concurrency < 1 || concurrency > 64) {
     throw new UsageError(`--concurrency expects an integer between 1 and 64, got ${concurrency}`);
   }
-  return { help: false, inputs, out: values.out, options, concurrency, json };
+  const timeout = values.timeout === undefined ? DEFAULT_TIMEOUT_S : Number(values.timeout);
+  if (!Number.isFinite(timeout) || timeout <= 0 || values.timeout?.trim() === '') {
+    throw new UsageError(`--timeout expects a positive number of seconds, got "${values.timeout}"`);
+  }
+  const timeoutMs = Math.max(1, Math.round(timeout * 1000));
+  return { help: false, inputs, out: values.out, options, concurrency, timeoutMs, json };
 }

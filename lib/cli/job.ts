@@ -43,7 +43,12 @@ export interface JobOutcome {
 
 /** Codes of failures outside the library (the library's own are in lib/errors.ts). */
 export type CliErrorCode =
-  'READ_FAILED' | 'WRITE_FAILED' | 'UNSAFE_PATH' | 'NAME_CONFLICT' | 'INTERNAL_ERROR';
+  | 'READ_FAILED'
+  | 'WRITE_FAILED'
+  | 'UNSAFE_PATH'
+  | 'NAME_CONFLICT'
+  | 'INTERNAL_ERROR'
+  | 'WORKER_CRASHED';
 
 /** Two inputs could produce outputs of the same name; the later one is not processed. */
 export class NameConflictError extends Error {
@@ -83,6 +88,72 @@ async function headAndHash(
   }
 }
 
+/** What is known of a source that failed: its bytes, or its first bytes, size and hash. */
+interface FailedSource {
+  bytes: Uint8Array;
+  size?: number;
+  sha256?: string;
+}
+
+/** Writes the failure record of `file` and returns its failed outcome. */
+async function writeFailure(
+  file: InputFile,
+  tree: OutputTree,
+  error: unknown,
+  source: FailedSource,
+  fallback: CliErrorCode,
+  started: number,
+): Promise<JobOutcome> {
+  const failure = { code: codeOf(error, fallback), message: messageOf(error) };
+  const metadataFile = metadataName(file.name);
+  const outcome = (extra: Partial<JobOutcome>): JobOutcome => ({
+    name: file.name,
+    source: file.path,
+    status: 'failed',
+    ms: Math.round(performance.now() - started),
+    ...extra,
+  });
+  try {
+    const record = failureRecord({ name: file.name, bytes: source.bytes }, error);
+    // A file refused before reading: record its real size and hash, not the bytes sniffed.
+    if (source.size !== undefined) record.source.bytes = source.size;
+    if (source.sha256 !== undefined) record.source.sha256 = source.sha256;
+    if (!(error instanceof ImageError)) {
+      // Reading and writing may succeed on a retry; a bad name or a conflict will not.
+      const permanent = !['READ_FAILED', 'INTERNAL_ERROR', 'WORKER_CRASHED'].includes(fallback);
+      record.error = { ...failure, permanent };
+    }
+    await tree.write('metadata', metadataFile, `${JSON.stringify(record, null, 2)}\n`);
+    return outcome({
+      ...(record.source.format === undefined ? {} : { format: record.source.format }),
+      metadata: tree.relative('metadata', metadataFile),
+      error: failure,
+    });
+  } catch (writeError) {
+    const message = `${failure.message} (and its failure record could not be written: ${messageOf(writeError)})`;
+    return outcome({ error: { code: failure.code, message } });
+  }
+}
+
+/**
+ * Fails `file` from outside its job (a worker that timed out or died): writes its failure
+ * record, reading only the file's first bytes and streaming its hash.
+ */
+export async function failJob(
+  file: InputFile,
+  tree: OutputTree,
+  error: unknown,
+  fallback: CliErrorCode,
+  started: number,
+): Promise<JobOutcome> {
+  const size = await stat(file.path).then(
+    (info) => info.size,
+    () => 0,
+  );
+  const source = await headAndHash(file.path, size).catch(() => ({ bytes: new Uint8Array(0) }));
+  return writeFailure(file, tree, error, source, fallback, started);
+}
+
 /** Processes `file` with `options` and writes its results into `tree`. */
 export async function runJob(
   file: InputFile,
@@ -99,39 +170,11 @@ export async function runJob(
   const jobOptions = { ...options, name: file.name };
   const metadataFile = metadataName(file.name);
 
-  const fail = async (
+  const fail = (
     error: unknown,
-    source: { bytes: Uint8Array; size?: number; sha256?: string },
+    source: FailedSource,
     fallback: CliErrorCode,
-  ): Promise<JobOutcome> => {
-    const failure = { code: codeOf(error, fallback), message: messageOf(error) };
-    try {
-      const record = failureRecord({ name: file.name, bytes: source.bytes }, error);
-      // A file refused before reading: record its real size and hash, not the bytes sniffed.
-      if (source.size !== undefined) record.source.bytes = source.size;
-      if (source.sha256 !== undefined) record.source.sha256 = source.sha256;
-      if (!(error instanceof ImageError)) {
-        // Reading and writing may succeed on a retry; a bad name or a conflict will not.
-        const permanent = fallback !== 'READ_FAILED' && fallback !== 'INTERNAL_ERROR';
-        record.error = { ...failure, permanent };
-      }
-      await tree.write('metadata', metadataFile, `${JSON.stringify(record, null, 2)}\n`);
-      return done({
-        status: 'failed',
-        ...(record.source.format === undefined ? {} : { format: record.source.format }),
-        metadata: tree.relative('metadata', metadataFile),
-        error: failure,
-      });
-    } catch (writeError) {
-      return done({
-        status: 'failed',
-        error: {
-          code: failure.code,
-          message: `${failure.message} (and its failure record could not be written: ${messageOf(writeError)})`,
-        },
-      });
-    }
-  };
+  ): Promise<JobOutcome> => writeFailure(file, tree, error, source, fallback, started);
 
   let bytes: Uint8Array;
   try {

@@ -35,7 +35,8 @@ export async function main(
     for (const entry of skipped) io.stderr.write(`skipped ${entry.path}: ${entry.reason}\n`);
 
     const progress = createProgress(files.length, io.stderr);
-    const outcomes = await runAll(files, args.options, tree, args.concurrency, (outcome) =>
+    const pool = { concurrency: args.concurrency, timeoutMs: args.timeoutMs };
+    const outcomes = await runAll(files, args.options, tree, pool, (outcome) =>
       progress.tick(outcome),
     );
     progress.stop();

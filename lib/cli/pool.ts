@@ -1,14 +1,24 @@
 /**
- * Runs the jobs, `concurrency` at a time. Processing is CPU-bound, so parallel jobs run in
- * worker threads (each loads the codecs once); with a concurrency of 1 they run in this
- * thread. A worker that dies fails its job and is replaced; the batch goes on.
+ * Runs the jobs, `concurrency` at a time, each in a worker thread (processing is CPU-bound;
+ * each worker loads the codecs once and takes one job after another). A job that outlives the
+ * time limit has its worker terminated and fails with TIMEOUT; a worker that dies fails its
+ * job with WORKER_CRASHED. Either way the job gets a failure record, a fresh worker takes the
+ * next job, and the batch goes on.
  */
 import { Worker } from 'node:worker_threads';
-import { loadCodecs } from '../index.js';
+import { ImageTimeoutError } from '../errors.js';
 import type { ProcessOptions } from '../options.js';
 import type { InputFile } from './inputs.js';
-import { runJob, type JobOutcome } from './job.js';
+import { failJob, type JobOutcome } from './job.js';
 import type { OutputTree } from './write.js';
+
+/** How the jobs are run. */
+export interface PoolOptions {
+  /** Worker threads (at most one per file). */
+  concurrency: number;
+  /** Time limit per file, in milliseconds. */
+  timeoutMs: number;
+}
 
 /**
  * Starts a worker on lib/cli/worker: the build output normally; from source (under tsx or
@@ -16,13 +26,43 @@ import type { OutputTree } from './write.js';
  * apply a parent's `--import tsx` hooks to a worker's TypeScript entry point.
  */
 function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) {
-    return new Worker(new URL('./worker.js', import.meta.url), { workerData });
+  let worker: Worker;
+  if (import.meta.url.endsWith('.ts')) {
+    const entry = JSON.stringify(new URL('./worker.ts', import.meta.url).href);
+    const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+    const bootstrap = `import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`;
+    worker = new Worker(bootstrap, { eval: true, workerData });
+  } else {
+    worker = new Worker(new URL('./worker.js', import.meta.url), { workerData });
   }
-  const entry = JSON.stringify(new URL('./worker.ts', import.meta.url).href);
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const bootstrap = `import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); });`;
-  return new Worker(bootstrap, { eval: true, workerData });
+  // A worker's errors are handled per job (below); never let one crash the CLI.
+  worker.on('error', () => {});
+  return worker;
+}
+
+type Attempt =
+  { outcome: JobOutcome } | { failure: 'timeout' } | { failure: 'crash'; reason: string };
+
+/** Gives `file` to `worker` and waits for its outcome, its death or the time limit. */
+function attempt(worker: Worker, file: InputFile, timeoutMs: number): Promise<Attempt> {
+  return new Promise((resolve) => {
+    const finish = (result: Attempt): void => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      resolve(result);
+    };
+    const onMessage = (outcome: JobOutcome): void => finish({ outcome });
+    const onError = (error: Error): void => finish({ failure: 'crash', reason: error.message });
+    const onExit = (code: number): void =>
+      finish({ failure: 'crash', reason: `exit code ${code}` });
+    const timer = setTimeout(() => finish({ failure: 'timeout' }), timeoutMs);
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.postMessage(file);
+  });
 }
 
 /** Processes every file and returns the outcomes in the order of `files`. */
@@ -30,68 +70,36 @@ export async function runAll(
   files: readonly InputFile[],
   options: Partial<ProcessOptions>,
   tree: OutputTree,
-  concurrency: number,
+  pool: PoolOptions,
   onOutcome: (outcome: JobOutcome) => void = () => {},
 ): Promise<JobOutcome[]> {
   const outcomes: JobOutcome[] = new Array<JobOutcome>(files.length);
-  const threads = Math.min(concurrency, files.length);
-  if (threads <= 1) {
-    await loadCodecs();
-    for (const [index, file] of files.entries()) {
-      outcomes[index] = await runJob(file, options, tree);
+  let next = 0;
+
+  const lane = async (): Promise<void> => {
+    let worker: Worker | undefined;
+    while (next < files.length) {
+      const index = next++;
+      const file = files[index] as InputFile;
+      const started = performance.now();
+      worker ??= startWorker({ options, outRoot: tree.root });
+      const result = await attempt(worker, file, pool.timeoutMs);
+      if ('outcome' in result) {
+        outcomes[index] = result.outcome;
+      } else {
+        await worker.terminate();
+        worker = undefined;
+        const error =
+          result.failure === 'timeout'
+            ? new ImageTimeoutError(file.name, pool.timeoutMs)
+            : new Error(`The worker processing it died: ${result.reason}`);
+        outcomes[index] = await failJob(file, tree, error, 'WORKER_CRASHED', started);
+      }
       onOutcome(outcomes[index]);
     }
-    return outcomes;
-  }
+    await worker?.terminate();
+  };
 
-  let next = 0;
-  const settle = (index: number, outcome: JobOutcome): void => {
-    outcomes[index] = outcome;
-    onOutcome(outcome);
-  };
-  const lane = async (): Promise<void> => {
-    while (next < files.length) {
-      await new Promise<void>((resolve) => {
-        const worker = startWorker({ options, outRoot: tree.root });
-        let current = -1;
-        const feed = (): void => {
-          if (next >= files.length) {
-            worker.removeAllListeners();
-            void worker.terminate().then(() => resolve());
-            return;
-          }
-          current = next++;
-          worker.postMessage(files[current]);
-        };
-        worker.on('message', (outcome: JobOutcome) => {
-          settle(current, outcome);
-          current = -1;
-          feed();
-        });
-        const crash = (reason: string): void => {
-          worker.removeAllListeners();
-          worker.on('error', () => {});
-          if (current >= 0) {
-            const file = files[current] as InputFile;
-            settle(current, {
-              name: file.name,
-              source: file.path,
-              status: 'failed',
-              ms: 0,
-              error: {
-                code: 'WORKER_CRASHED',
-                message: `The worker processing it died: ${reason}`,
-              },
-            });
-          }
-          void worker.terminate().then(() => resolve());
-        };
-        worker.on('error', (error) => crash(error.message));
-        worker.on('exit', (code) => crash(`exit code ${code}`));
-        feed();
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: threads }, lane));
+  await Promise.all(Array.from({ length: Math.min(pool.concurrency, files.length) }, lane));
   return outcomes;
 }

@@ -11,6 +11,7 @@ describe('cli/args', () => {
       out: 'out',
       options: {},
       concurrency: availableParallelism(),
+      timeoutMs: 120_000,
       json: false,
     });
   });
@@ -39,6 +40,8 @@ describe('cli/args', () => {
       '--no-gps',
       '--concurrency',
       '3',
+      '--timeout',
+      '2.5',
       '--json',
     ]);
     expect(args.options).to.deep.equal({
@@ -53,6 +56,7 @@ describe('cli/args', () => {
       includeGps: false,
     });
     expect(args.concurrency).to.equal(3);
+    expect(args.timeoutMs).to.equal(2500);
     expect(args.json).to.equal(true);
   });
 
@@ -81,6 +85,8 @@ describe('cli/args', () => {
     ],
     ['an unknown fit', ['process', 'x', '--out', 'o', '--fit', 'fill'], /thumbnailFit/],
     ['a zero concurrency', ['process', 'x', '--out', 'o', '--concurrency', '0'], /--concurrency/],
+    ['a zero timeout', ['process', 'x', '--out', 'o', '--timeout', '0'], /--timeout/],
+    ['a non-numeric timeout', ['process', 'x', '--out', 'o', '--timeout', 'soon'], /--timeout/],
   ];
   for (const [what, argv, message] of bad) {
     it(`refuses ${what} with a usage error`, () => {

@@ -338,7 +338,7 @@ describe('serverless-img process (CLI, in-process, real library)', function () {
   });
 
   describe('concurrency', () => {
-    it('gives the same files, byte for byte, with 1 thread and with 3 worker threads', async () => {
+    it('gives the same files, byte for byte, with 1 worker thread and with 3', async () => {
       const input = path.join(FIXTURES_DIR, 'orientation');
       const one = path.join(scratch, 'c1');
       const three = path.join(scratch, 'c3');
@@ -356,6 +356,38 @@ describe('serverless-img process (CLI, in-process, real library)', function () {
           expect(a.equals(b), `${container}/${file}`).to.equal(true);
         }
       }
+    });
+  });
+
+  describe('time limit', () => {
+    it('fails a file that outlives --timeout with TIMEOUT, records it, and goes on', async () => {
+      const out = path.join(scratch, 'timeout');
+      const result = await run([
+        'process',
+        getFixture('size/large-photo.jpg').path,
+        getFixture('size/panorama.jpg').path,
+        '--out',
+        out,
+        '--timeout',
+        '0.001',
+        '--concurrency',
+        '1',
+        '--json',
+      ]);
+      expect(result.code).to.equal(1);
+      const summary = JSON.parse(result.stdout) as JsonSummary;
+      expect(summary.files.map((file) => file.error?.code)).to.deep.equal(['TIMEOUT', 'TIMEOUT']);
+      const record = JSON.parse(
+        await readFile(path.join(out, 'metadata', 'large-photo.jpg.json'), 'utf8'),
+      ) as FailureRecord;
+      validateMetadata(record);
+      expect(record.error.code).to.equal('TIMEOUT');
+      expect(record.source.sha256).to.equal(
+        createHash('sha256')
+          .update(await readFile(getFixture('size/large-photo.jpg').path))
+          .digest('hex'),
+      );
+      expect(await listFiles(path.join(out, 'output'))).to.deep.equal([]);
     });
   });
 
