@@ -14,13 +14,14 @@ import type { InvocationContext } from '@azure/functions';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { ImageError, TooLargeError, toImageError } from '../lib/errors.js';
-import { failureRecord, loadCodecs, processImage, sniffFormat } from '../lib/index.js';
+import { failureRecord, sniffFormat } from '../lib/index.js';
 import { metadataName } from '../lib/naming.js';
 import type { FailureRecord, ImageFormat, SourceInfo } from '../lib/types.js';
 import { getConfig, type Config } from './config.js';
 import { deleteResults } from './delete-blob.js';
 import { AdapterError, classifyStorageError, InvalidEventError, statusOf } from './errors.js';
 import { parseStorageEvent, routeEvent, type BlobEventFacts, type StorageEvent } from './events.js';
+import { processImageLimited, WorkerFailedError } from './limits/index.js';
 import { propertiesOrUndefined, readLink, writeResult, type SourceLink } from './results.js';
 import { createBlobServiceClient } from './storage.js';
 import { recordImage } from './telemetry/metrics.js';
@@ -300,13 +301,15 @@ async function processBlob(
   link.sha256 = downloaded.sha256;
   let result;
   try {
-    await codecsReady();
-    result = await processImage(bytes, {
+    // Through the process's image runner: concurrency limit, memory budget, time limit.
+    result = await processImageLimited(bytes, {
       ...config.image,
       name,
       declaredContentType: downloaded.contentType ?? blob.contentType,
     });
   } catch (error) {
+    // A worker that died without an answer says nothing about the image: let Event Grid retry.
+    if (error instanceof WorkerFailedError) throw error;
     const imageError = toImageError(name, error);
     if (!imageError.permanent) throw imageError;
     return recordFailure(deps, context, span, link, imageError, {
@@ -537,17 +540,4 @@ async function readCapped(
     throw classifyStorageError(operation, error);
   }
   return { bytes: Buffer.concat(chunks, total), total, sha256: hash.digest('hex') };
-}
-
-let codecs: Promise<void> | undefined;
-
-/** Loads the WASM codecs once per process (the first image pays for it, the rest do not). */
-function codecsReady(): Promise<void> {
-  if (codecs !== undefined) return codecs;
-  const loading = loadCodecs().catch((error: unknown) => {
-    codecs = undefined;
-    throw error;
-  });
-  codecs = loading;
-  return loading;
 }
