@@ -128,6 +128,7 @@ export function createLocalPipeline(options: LocalPipelineOptions): LocalPipelin
   };
 
   const enqueue = (delivery: Delivery): void => {
+    if (stopped) return;
     queue.push(delivery);
     pump();
   };
