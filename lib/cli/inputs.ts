@@ -111,9 +111,12 @@ export async function collectInputs(
     const absolute = path.resolve(input);
     const info = await stat(absolute).catch(() => undefined);
     if (info === undefined) throw new UsageError(`${input}: no such file or folder.`);
+    const real = await realpath(absolute);
+    if (excluded !== undefined && (real === excluded || isInside(excluded, real))) {
+      throw new UsageError(`${input} is inside the output folder; process it from elsewhere.`);
+    }
     if (info.isDirectory()) {
-      const root = await realpath(absolute);
-      await walk(root, root, '');
+      await walk(real, real, '');
     } else if (info.isFile()) {
       add({ path: absolute, name: path.basename(absolute) });
     } else {

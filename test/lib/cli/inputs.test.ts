@@ -65,6 +65,21 @@ describe('cli/inputs', () => {
     expect(files.map((file) => file.name)).to.deep.equal(['a.png', 'b.jpg', 'trip/day1/c.jpg']);
   });
 
+  it('refuses an input inside the output folder with a usage error', async () => {
+    const out = path.join(scratch, 'out');
+    await mkdir(path.join(out, 'output'), { recursive: true });
+    await writeFile(path.join(out, 'output', 'x.jpg'), 'x');
+    for (const input of [out, path.join(out, 'output'), path.join(out, 'output', 'x.jpg')]) {
+      let caught: unknown;
+      try {
+        await collectInputs([input], out);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, input).to.be.instanceOf(UsageError);
+    }
+  });
+
   it('keeps the first of two inputs with the same name and reports the second', async () => {
     await writeFile(path.join(scratch, 'b.jpg'), 'other b');
     const { files, skipped } = await collectInputs([tree, path.join(scratch, 'b.jpg')]);
