@@ -83,7 +83,7 @@ function computeTaps(sourceSize: number, from: number, length: number, targetSiz
  * edges). Reads one 32-bit word per pixel and sums two channels per word in 16-bit lanes
  * (red+blue, green+alpha), which is safe for factors up to 256.
  */
-export function boxShrinkOpaque(source: Bitmap, factor: number): Bitmap {
+function boxShrinkOpaque(source: Bitmap, factor: number): Bitmap {
   const { width: sw, height: sh } = source;
   const words = pixelWords(source);
   const dw = Math.ceil(sw / factor);
@@ -183,12 +183,120 @@ function boxShrinkAlpha(source: Bitmap, factor: number): Bitmap {
   return { width: dw, height: dh, data: out };
 }
 
-/** Separable resample of `rect` of the source to `target` (3 channels when opaque, 4 with alpha). */
-export function resample(source: Bitmap, rect: Rect, target: Size, premultiply: boolean): Bitmap {
+/** Horizontal pass of an opaque image into `temp` (3 floats per pixel), two rows at a time. */
+function horizontalOpaque(
+  source: Bitmap,
+  rowFirst: number,
+  rows: number,
+  taps: Taps,
+  dw: number,
+  temp: Float32Array,
+): void {
+  const words = pixelWords(source);
+  const sw = source.width;
+  const { start, count, weights, stride } = taps;
+  const rowLength = dw * 3;
+  let y = 0;
+  for (; y + 1 < rows; y += 2) {
+    const first = (y + rowFirst) * sw;
+    const second = first + sw;
+    let t1 = y * rowLength;
+    let t2 = t1 + rowLength;
+    for (let x = 0; x < dw; x++) {
+      let w = x * stride;
+      const end = w + count[x]!;
+      let p = start[x]!;
+      let r1 = 0;
+      let g1 = 0;
+      let b1 = 0;
+      let r2 = 0;
+      let g2 = 0;
+      let b2 = 0;
+      for (; w < end; w++, p++) {
+        const weight = weights[w]!;
+        const u = words[first + p]!;
+        const v = words[second + p]!;
+        r1 += weight * (u & 0xff);
+        g1 += weight * ((u >>> 8) & 0xff);
+        b1 += weight * ((u >>> 16) & 0xff);
+        r2 += weight * (v & 0xff);
+        g2 += weight * ((v >>> 8) & 0xff);
+        b2 += weight * ((v >>> 16) & 0xff);
+      }
+      temp[t1++] = r1;
+      temp[t1++] = g1;
+      temp[t1++] = b1;
+      temp[t2++] = r2;
+      temp[t2++] = g2;
+      temp[t2++] = b2;
+    }
+  }
+  for (; y < rows; y++) {
+    const row = (y + rowFirst) * sw;
+    let t = y * rowLength;
+    for (let x = 0; x < dw; x++) {
+      let w = x * stride;
+      const end = w + count[x]!;
+      let p = row + start[x]!;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      for (; w < end; w++, p++) {
+        const weight = weights[w]!;
+        const u = words[p]!;
+        r += weight * (u & 0xff);
+        g += weight * ((u >>> 8) & 0xff);
+        b += weight * ((u >>> 16) & 0xff);
+      }
+      temp[t++] = r;
+      temp[t++] = g;
+      temp[t++] = b;
+    }
+  }
+}
+
+/** Horizontal pass with alpha into `temp` (4 floats per pixel, colour premultiplied by alpha). */
+function horizontalAlpha(
+  source: Bitmap,
+  rowFirst: number,
+  rows: number,
+  taps: Taps,
+  dw: number,
+  temp: Float32Array,
+): void {
   const { width: sw, data: src } = source;
+  const { start, count, weights, stride } = taps;
+  for (let y = 0; y < rows; y++) {
+    const rowOffset = (y + rowFirst) * sw * 4;
+    let t = y * dw * 4;
+    for (let x = 0; x < dw; x++) {
+      let s = rowOffset + start[x]! * 4;
+      let w = x * stride;
+      const end = w + count[x]!;
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      let a = 0;
+      for (; w < end; w++, s += 4) {
+        const wa = weights[w]! * src[s + 3]!;
+        r += wa * src[s]!;
+        g += wa * src[s + 1]!;
+        b += wa * src[s + 2]!;
+        a += wa;
+      }
+      temp[t++] = r;
+      temp[t++] = g;
+      temp[t++] = b;
+      temp[t++] = a;
+    }
+  }
+}
+
+/** Separable resample of `rect` of the source to `target` (3 channels when opaque, 4 with alpha). */
+function resample(source: Bitmap, rect: Rect, target: Size, premultiply: boolean): Bitmap {
   const { width: dw, height: dh } = target;
   const channels = premultiply ? 4 : 3;
-  const horizontal = computeTaps(sw, rect.x, rect.width, dw);
+  const horizontal = computeTaps(source.width, rect.x, rect.width, dw);
   const vertical = computeTaps(source.height, rect.y, rect.height, dh);
   // Only the source rows the vertical pass reads.
   let rowFirst = source.height;
@@ -200,57 +308,21 @@ export function resample(source: Bitmap, rect: Rect, target: Size, premultiply: 
   const rows = rowLast - rowFirst;
   const rowLength = dw * channels;
   const temp = new Float32Array(rowLength * rows);
-  const { start: hStart, count: hCount, weights: hWeights, stride: hStride } = horizontal;
-  const words = premultiply ? new Uint32Array(0) : pixelWords(source);
-  for (let y = 0; y < rows; y++) {
-    const rowOffset = (y + rowFirst) * sw * 4;
-    let t = y * rowLength;
-    for (let x = 0; x < dw; x++) {
-      let s = rowOffset + hStart[x]! * 4;
-      let w = x * hStride;
-      const end = w + hCount[x]!;
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      if (premultiply) {
-        let a = 0;
-        for (; w < end; w++, s += 4) {
-          const wa = hWeights[w]! * src[s + 3]!;
-          r += wa * src[s]!;
-          g += wa * src[s + 1]!;
-          b += wa * src[s + 2]!;
-          a += wa;
-        }
-        temp[t++] = r;
-        temp[t++] = g;
-        temp[t++] = b;
-        temp[t++] = a;
-      } else {
-        let p = (rowOffset >> 2) + hStart[x]!;
-        for (; w < end; w++, p++) {
-          const weight = hWeights[w]!;
-          const word = words[p]!;
-          r += weight * (word & 0xff);
-          g += weight * ((word >>> 8) & 0xff);
-          b += weight * ((word >>> 16) & 0xff);
-        }
-        temp[t++] = r;
-        temp[t++] = g;
-        temp[t++] = b;
-      }
-    }
-  }
+  if (premultiply) horizontalAlpha(source, rowFirst, rows, horizontal, dw, temp);
+  else horizontalOpaque(source, rowFirst, rows, horizontal, dw, temp);
   const out = new Uint8ClampedArray(dw * dh * 4);
-  const acc = new Float32Array(rowLength);
+  const acc = new Float64Array(rowLength);
   const { start: vStart, count: vCount, weights: vWeights, stride: vStride } = vertical;
   for (let y = 0; y < dh; y++) {
     const n = vCount[y]!;
     const w0 = y * vStride;
     const t0 = (vStart[y]! - rowFirst) * rowLength;
-    for (let i = 0; i < rowLength; i++) {
-      let sum = 0;
-      for (let k = 0, t = t0 + i; k < n; k++, t += rowLength) sum += vWeights[w0 + k]! * temp[t]!;
-      acc[i] = sum;
+    let weight = vWeights[w0]!;
+    for (let i = 0; i < rowLength; i++) acc[i] = weight * temp[t0 + i]!;
+    for (let k = 1; k < n; k++) {
+      weight = vWeights[w0 + k]!;
+      const t = t0 + k * rowLength;
+      for (let i = 0; i < rowLength; i++) acc[i] = acc[i]! + weight * temp[t + i]!;
     }
     let o = y * dw * 4;
     if (premultiply) {

@@ -1,6 +1,7 @@
 /**
- * The library's name and version, recorded in every metadata document. The version comes from
- * package.json through a JSON import, so it is bundled at build time and never read at run time.
+ * The library's name and version, recorded in every metadata document. They come from
+ * package.json as a JSON module import, resolved by the module loader (lib code reads no files),
+ * so the version can never drift from the package's.
  */
 import packageJson from '../package.json' with { type: 'json' };
 
