@@ -3,25 +3,27 @@
  * Consumption expects: `host.json` and `package.json` at the root, the compiled `dist/`, and
  * production `node_modules` installed from the lockfile. Nothing is built on the server.
  *
- * Deploy it with `az functionapp deployment source config-zip --src package.zip …` (see README).
+ * The staged folder stays in `.local/package/`: azure.yaml points azd at it (`dist`). Deploy
+ * the zip with `az functionapp deployment source config-zip --src package.zip …` (see README).
  */
 import { spawnSync } from 'node:child_process';
 import {
   createWriteStream,
   existsSync,
-  mkdtempSync,
+  mkdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
 import { cp, lstat, readdir, realpath, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import yazl from 'yazl';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The staged deployment folder (git-ignored); azd deploys it, the zip is made from it. */
+export const STAGE_DIR = join(ROOT, '.local', 'package');
 
 /** Stable codes of the ways packaging can fail. */
 export type PackageErrorCode = 'BUILD_FAILED' | 'INSTALL_FAILED' | 'MISSING_ENTRY';
@@ -116,8 +118,8 @@ function run(command: string, args: string[], cwd: string, code: PackageErrorCod
 }
 
 /**
- * Builds, stages (compiled code + production dependencies from the lockfile) in a temporary
- * directory, and zips the staging directory to `out`. Returns the zip's path, entries and size.
+ * Builds, stages (compiled code + production dependencies from the lockfile) in
+ * {@link STAGE_DIR}, and zips it to `out`. Returns the zip's path, entries and size.
  */
 export async function packageApp(
   out = join(ROOT, 'package.zip'),
@@ -131,26 +133,24 @@ export async function packageApp(
       `package.json main (${entry}) does not exist after the build.`,
     );
   }
-  const stage = mkdtempSync(join(tmpdir(), 'serverless-img-package-'));
-  try {
-    await cp(join(ROOT, 'dist'), join(stage, 'dist'), { recursive: true });
-    await cp(join(ROOT, 'host.json'), join(stage, 'host.json'));
-    await cp(join(ROOT, 'package-lock.json'), join(stage, 'package-lock.json'));
-    // npm ci checks package.json against the lockfile, so devDependencies stay listed (but are
-    // not installed) until the install is done; scripts go first so `prepare` never runs here.
-    const installManifest: Manifest = { ...manifest };
-    delete installManifest.scripts;
-    writeManifest(stage, installManifest);
-    run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], stage, 'INSTALL_FAILED');
-    writeManifest(stage, deploymentManifest(manifest));
-    rmSync(out, { force: true });
-    const entries = await zipDirectory(stage, out);
-    const unexpected = entries.filter((file) => !SHIPPED.includes(file.split('/')[0] ?? ''));
-    if (unexpected.length > 0) console.warn(`note: also packaged ${unexpected.join(', ')}`);
-    return { zip: out, entries: entries.length, bytes: (await stat(out)).size };
-  } finally {
-    rmSync(stage, { recursive: true, force: true });
-  }
+  const stage = STAGE_DIR;
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(stage, { recursive: true });
+  await cp(join(ROOT, 'dist'), join(stage, 'dist'), { recursive: true });
+  await cp(join(ROOT, 'host.json'), join(stage, 'host.json'));
+  await cp(join(ROOT, 'package-lock.json'), join(stage, 'package-lock.json'));
+  // npm ci checks package.json against the lockfile, so devDependencies stay listed (but are
+  // not installed) until the install is done; scripts go first so `prepare` never runs here.
+  const installManifest: Manifest = { ...manifest };
+  delete installManifest.scripts;
+  writeManifest(stage, installManifest);
+  run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], stage, 'INSTALL_FAILED');
+  writeManifest(stage, deploymentManifest(manifest));
+  rmSync(out, { force: true });
+  const entries = await zipDirectory(stage, out);
+  const unexpected = entries.filter((file) => !SHIPPED.includes(file.split('/')[0] ?? ''));
+  if (unexpected.length > 0) console.warn(`note: also packaged ${unexpected.join(', ')}`);
+  return { zip: out, entries: entries.length, bytes: (await stat(out)).size };
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
