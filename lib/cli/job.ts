@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { ImageError, TooLargeError } from '../errors.js';
 import { failureRecord, processImage } from '../index.js';
-import { metadataName } from '../naming.js';
+import { metadataName, outputName } from '../naming.js';
 import { DEFAULT_OPTIONS, type ProcessOptions } from '../options.js';
 import type { InputFile } from './inputs.js';
 import { OutputTree } from './write.js';
@@ -136,8 +136,9 @@ async function writeFailure(
 }
 
 /**
- * Fails `file` from outside its job (a worker that timed out or died): writes its failure
- * record, reading only the file's first bytes and streaming its hash.
+ * Fails `file` from outside its job (a worker that timed out or died): removes whatever the
+ * job may have half-written, then writes its failure record, reading only the file's first
+ * bytes and streaming its hash.
  */
 export async function failJob(
   file: InputFile,
@@ -146,6 +147,11 @@ export async function failJob(
   fallback: CliErrorCode,
   started: number,
 ): Promise<JobOutcome> {
+  for (const format of ['jpeg', 'png'] as const) {
+    await tree.discard('output', outputName(file.name, format));
+    await tree.discard('thumbnails', outputName(file.name, format));
+  }
+  await tree.discard('metadata', metadataName(file.name));
   const size = await stat(file.path).then(
     (info) => info.size,
     () => 0,
