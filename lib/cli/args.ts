@@ -30,6 +30,7 @@ export interface CliArgs {
   json: boolean;
 }
 
+/** The help text, printed by --help and after a usage error. */
 export const USAGE = `Usage: serverless-img process <files or folders...> --out <dir> [options]
 
 Resizes every image to fit a box, makes a thumbnail and a metadata document, and writes
