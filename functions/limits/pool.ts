@@ -9,6 +9,7 @@ import { Piscina } from 'piscina';
 import { ImageError, ImageTimeoutError, type ImageErrorCode } from '../../lib/errors.js';
 import type { ProcessOptions } from '../../lib/options.js';
 import type { ProcessResult } from '../../lib/types.js';
+import { replayWorkerSpans, tracingActive } from '../telemetry/worker-spans.js';
 import type { WorkerError, WorkerInput, WorkerOutput } from './worker.js';
 
 /** How the pool is sized and how long an image may take. */
@@ -77,7 +78,7 @@ export class ImageWorkerPool {
     let output: WorkerOutput;
     try {
       output = await this.#piscina.run(
-        { bytes, options, started: port2 },
+        { bytes, options, started: port2, trace: tracingActive() },
         { signal: abort.signal, transferList: [port2] },
       );
     } catch (error) {
@@ -92,6 +93,8 @@ export class ImageWorkerPool {
       clearTimeout(limit);
       port1.close();
     }
+    // The core's stage spans, recorded in the worker, become children of the caller's span.
+    replayWorkerSpans(output.spans);
     if (output.ok) return output.result;
     throw fromWorkerError(output.error);
   }

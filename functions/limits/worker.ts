@@ -8,6 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { loadCodecs, processImage } from '../../lib/index.js';
 import type { ProcessOptions } from '../../lib/options.js';
 import type { ProcessResult } from '../../lib/types.js';
+import { collectWorkerSpans, type PlainSpan } from '../telemetry/worker-spans.js';
 
 /** What the pool sends to a worker. */
 export interface WorkerInput {
@@ -15,6 +16,8 @@ export interface WorkerInput {
   options: Partial<ProcessOptions>;
   /** Told when processing starts, so the time limit does not count the worker's start-up. */
   started: MessagePort;
+  /** Record the core's spans and send them back (the caller's span is recording). */
+  trace?: boolean;
 }
 
 /** An error as plain data. */
@@ -27,7 +30,12 @@ export interface WorkerError {
 }
 
 /** What a worker sends back: the result, or the error it ended with. */
-export type WorkerOutput = { ok: true; result: ProcessResult } | { ok: false; error: WorkerError };
+export type WorkerOutput = (
+  { ok: true; result: ProcessResult } | { ok: false; error: WorkerError }
+) & {
+  /** The core's spans, when `trace` was asked for; the pool replays them in the caller. */
+  spans?: PlainSpan[];
+};
 
 // Compile and instantiate the WASM codecs as the worker starts, before the first image's clock.
 // (Not a top-level await: piscina loads worker modules in a way tsx cannot follow with one.)
@@ -38,6 +46,12 @@ export default async function processInWorker(input: WorkerInput): Promise<Worke
   await codecsReady;
   input.started.postMessage('started');
   input.started.close();
+  if (!input.trace) return runImage(input);
+  const { value, spans } = await collectWorkerSpans(() => runImage(input));
+  return { ...value, spans };
+}
+
+async function runImage(input: WorkerInput): Promise<WorkerOutput> {
   try {
     return { ok: true, result: await processImage(input.bytes, input.options) };
   } catch (error) {

@@ -133,6 +133,15 @@ describe('handler telemetry: span tree, metrics and logs (real handler, real Azu
     expect(spans.every((s) => s.spanContext().traceId === span.spanContext().traceId)).to.equal(
       true,
     );
+    // The core's stages ran in a worker thread; their spans keep the worker's own times.
+    const byName = (name: string) => spans.find((s) => s.name === name) as ReadableSpan;
+    const ms = (t: [number, number]) => t[0] * 1e3 + t[1] / 1e6;
+    const decode = byName('image.decode');
+    expect(ms(decode.endTime) - ms(decode.startTime)).to.be.above(0);
+    expect(ms(byName('image.sniff').endTime)).to.be.at.most(ms(decode.startTime));
+    expect(ms(byName('download').endTime)).to.be.at.most(ms(byName('image.sniff').startTime));
+    expect(ms(decode.endTime)).to.be.at.most(ms(byName('upload output').startTime));
+    expect(decode.attributes['serverless_img.format']).to.equal('jpeg');
 
     const metrics = await memory.metrics();
     const images = metrics.get(METRIC_NAMES.images) ?? [];
@@ -169,6 +178,12 @@ describe('handler telemetry: span tree, metrics and logs (real handler, real Azu
     });
     const exception = span.events.find((e) => e.name === 'exception');
     expect(exception?.attributes?.['exception.message']).to.match(/corrupt or truncated/);
+    // The failing stage, replayed from the worker thread, carries the error too.
+    const failedStage = spans.find(
+      (s) => s.name.startsWith('image.') && s.status.code === SpanStatusCode.ERROR,
+    );
+    expect(failedStage?.parentSpanContext?.spanId).to.equal(span.spanContext().spanId);
+    expect(failedStage?.events.map((e) => e.name)).to.include('exception');
     // The failure record is still written, as the last step.
     expect(childrenOf(spans, span)).to.include.members(['download', 'upload metadata']);
 
