@@ -3,6 +3,7 @@
  * inputs over the byte or pixel limits before any bitmap is allocated. A decompression bomb
  * (a tiny file declaring a huge size) fails here in microseconds.
  */
+import { GifReader } from 'omggif';
 import {
   CorruptImageError,
   TooLargeError,
@@ -257,6 +258,7 @@ export function guardInput(
       options.maxPixels,
     );
   }
+  if (format === 'gif') guardGifFrames(bytes, options);
   if (format === 'jpeg') {
     const header = readJpegHeader(bytes);
     if (header.precision !== 8) {
@@ -265,4 +267,33 @@ export function guardInput(
     if (header.lossless) throw new UnsupportedFormatError(options.name, 'lossless JPEG');
   }
   return dimensions;
+}
+
+/**
+ * The first frame (the one we decode) may declare a size larger than the logical screen, and
+ * the decoder allocates for it and would blit it wrongly: check it too. The reader only
+ * indexes blocks here; nothing is decompressed.
+ */
+function guardGifFrames(
+  bytes: Uint8Array,
+  options: Pick<ProcessOptions, 'name' | 'maxPixels'>,
+): void {
+  let reader: GifReader;
+  try {
+    reader = new GifReader(bytes as unknown as Buffer);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CorruptImageError(options.name, `gif structure: ${detail}`, error);
+  }
+  if (reader.numFrames() === 0) throw new CorruptImageError(options.name, 'gif without an image');
+  const frame = reader.frameInfo(0);
+  if (frame.width * frame.height > options.maxPixels) {
+    throw new TooManyPixelsError(options.name, frame.width, frame.height, options.maxPixels);
+  }
+  if (frame.x + frame.width > reader.width || frame.y + frame.height > reader.height) {
+    throw new CorruptImageError(
+      options.name,
+      `gif first frame extends outside the ${reader.width}x${reader.height} screen`,
+    );
+  }
 }

@@ -138,3 +138,48 @@ describe('guardInput', () => {
       .with.property('code', 'UNSUPPORTED_FORMAT');
   });
 });
+
+describe('guardInput on GIF frames', () => {
+  /** A GIF whose screen is `screen` and whose first frame declares `frame` (LZW data: one code). */
+  function gifWithFrame(screen: [number, number], frame: [number, number]): Uint8Array {
+    return bytes(
+      'GIF89a',
+      le16(screen[0]),
+      le16(screen[1]),
+      [0x80, 0, 0], // global colour table of 2 entries
+      [0, 0, 0, 255, 255, 255],
+      [0x2c],
+      le16(0),
+      le16(0),
+      le16(frame[0]),
+      le16(frame[1]),
+      [0],
+      [2, 2, 0x44, 0x01, 0],
+      [0x3b],
+    );
+  }
+
+  it('refuses a first frame declaring more pixels than maxPixels behind a tiny screen', () => {
+    const bomb = gifWithFrame([1, 1], [60000, 60000]);
+    expect(() => guardInput(bomb, 'gif', { name: 'g', maxBytes: 1e6, maxPixels: 1e8 }))
+      .to.throw(ImageError)
+      .with.property('code', 'TOO_MANY_PIXELS');
+  });
+
+  it('refuses a first frame larger than the screen as CORRUPT_IMAGE instead of blitting it wrongly', () => {
+    const oversized = gifWithFrame([10, 10], [20, 5]);
+    expect(() => guardInput(oversized, 'gif', { name: 'g', maxBytes: 1e6, maxPixels: 1e8 }))
+      .to.throw(ImageError)
+      .with.property('code', 'CORRUPT_IMAGE');
+    expect(
+      guardInput(gifWithFrame([10, 10], [10, 10]), 'gif', {
+        name: 'g',
+        maxBytes: 1e6,
+        maxPixels: 1e8,
+      }),
+    ).to.deep.equal({
+      width: 10,
+      height: 10,
+    });
+  });
+});
