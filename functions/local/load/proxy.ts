@@ -46,6 +46,8 @@ export interface FaultProxy {
   readonly writes: Map<string, number>;
   /** Replaces the fault rule (undefined: pass everything through). */
   setRule(rule: FaultRule | undefined): void;
+  /** Called when storage's answer to a forwarded request has been passed on in full. */
+  onResponse: ((request: ProxiedRequest, status: number) => void) | undefined;
   /** Points the proxy at another storage port (Azurite restarted elsewhere). */
   setTarget(port: number): void;
   close(): Promise<void>;
@@ -117,8 +119,9 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
           answer.once('end', () => req.socket.destroy());
           return;
         }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.writeHead(status || 502, answer.headers);
         answer.pipe(res);
+        res.once('finish', () => proxy.onResponse?.(request, status));
       },
     );
     // Storage down: the client sees a dropped connection, as it would from a dead endpoint.
@@ -127,11 +130,12 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
   });
   server.on('clientError', (_error, socket) => socket.destroy());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
+  const proxy: FaultProxy = {
     port: (server.address() as AddressInfo).port,
     injected,
     forwarded,
     writes,
+    onResponse: undefined,
     setRule: (next) => {
       rule = next;
     },
@@ -146,6 +150,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
         server.close(() => resolve());
       }),
   };
+  return proxy;
 }
 
 /** Injects `fault` into the first `count` requests that match `where`, then passes all through. */
