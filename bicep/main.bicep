@@ -42,7 +42,7 @@ param location string = resourceGroup().location
 @allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_RAGRS'])
 param imagesStorageSku string = 'Standard_LRS'
 
-@description('Whether both storage accounts accept traffic from public networks (Entra ID auth is required either way). Disabled needs enablePrivateEndpoints.')
+@description('Whether both storage accounts accept traffic from public networks (Entra ID auth is required either way). Disabled denies public networks except trusted Azure services, and needs enablePrivateEndpoints for the app to reach its storage.')
 @allowed(['Enabled', 'Disabled'])
 param publicNetworkAccess string = 'Enabled'
 

@@ -49,8 +49,9 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
   }
 }
 
-// A failed image ends its processing span with status ERROR, which Application Insights records
-// as an unsuccessful request of the function app (health checks excluded).
+// Every image is one `process image` span (kind CONSUMER), which Application Insights records as
+// a request; a failure (a bad image, or a transient error Event Grid will retry) ends it with
+// status ERROR, i.e. success == false.
 resource failedImages 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: failedImagesAlertName
   location: location
@@ -67,7 +68,7 @@ resource failedImages 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
     criteria: {
       allOf: [
         {
-          query: 'requests | where success == false | where name !has "health"'
+          query: 'requests | where name == "process image" and success == false'
           timeAggregation: 'Count'
           operator: 'GreaterThanOrEqual'
           threshold: failedImagesThreshold

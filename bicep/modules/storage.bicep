@@ -20,7 +20,7 @@ param containerNames string[]
 @allowed(['Standard_LRS', 'Standard_ZRS', 'Standard_GRS', 'Standard_RAGRS'])
 param skuName string = 'Standard_LRS'
 
-@description('Whether the account accepts traffic from public networks (Entra ID auth still required).')
+@description('Enabled: any network may reach the account (Entra ID auth still required). Disabled: public networks are denied, except trusted Azure services; reach it through private endpoints.')
 @allowed(['Enabled', 'Disabled'])
 param publicNetworkAccess string = 'Enabled'
 
@@ -54,12 +54,16 @@ resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     isHnsEnabled: false
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: publicNetworkAccess
+    // "Disabled" closes the public endpoint with a deny-by-default firewall rather than the
+    // account's publicNetworkAccess switch: a fully disabled endpoint ignores the trusted-service
+    // exception, and Event Grid's system topic writes dead letters through it with its managed
+    // identity. Private endpoints are unaffected either way.
+    publicNetworkAccess: 'Enabled'
     networkAcls: {
-      // Trusted Azure services (Event Grid's system topic writing dead letters with its managed
-      // identity) keep working when public access is off.
       bypass: 'AzureServices'
       defaultAction: publicNetworkAccess == 'Enabled' ? 'Allow' : 'Deny'
+      ipRules: []
+      virtualNetworkRules: []
     }
     encryption: {
       keySource: 'Microsoft.Storage'

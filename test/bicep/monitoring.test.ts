@@ -27,7 +27,15 @@ describe('bicep: monitoring and alerts', function () {
     const appInsights = one(infra.dev, 'Microsoft.Insights/components');
     const actionGroup = one(infra.dev, 'Microsoft.Insights/actionGroups');
     expect(get(rule, 'properties', 'scopes')).to.deep.equal([appInsights.id]);
-    expect(get(rule, 'properties', 'criteria', 'allOf', 0, 'query')).to.match(/success == false/);
+    // The span name and result the telemetry module emits for every image (README, Observability).
+    expect(get(rule, 'properties', 'criteria', 'allOf', 0, 'query')).to.equal(
+      'requests | where name == "process image" and success == false',
+    );
+    expect(get(rule, 'properties', 'criteria', 'allOf', 0)).to.include({
+      timeAggregation: 'Count',
+      operator: 'GreaterThanOrEqual',
+      threshold: 1,
+    });
     expect(get(rule, 'properties', 'actions', 'actionGroups')).to.deep.equal([actionGroup.id]);
     expect(get(rule, 'properties', 'enabled')).to.equal(true);
   });

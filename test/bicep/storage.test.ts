@@ -68,6 +68,8 @@ describe('bicep: storage accounts', function () {
       expect(get(account, 'properties', 'networkAcls')).to.deep.equal({
         bypass: 'AzureServices',
         defaultAction: 'Allow',
+        ipRules: [],
+        virtualNetworkRules: [],
       });
     }
   });
@@ -94,13 +96,18 @@ describe('bicep: private networking variant', function () {
     });
   });
 
-  it('closes both accounts to public networks when publicNetworkAccess is Disabled', function () {
+  it('denies public networks to both accounts when publicNetworkAccess is Disabled, trusted Azure services excepted', function () {
     const accounts = ofType(private_, ACCOUNT);
     expect(accounts).to.have.lengthOf(2);
     for (const account of accounts) {
-      expect(get(account, 'properties', 'publicNetworkAccess')).to.equal('Disabled');
-      expect(get(account, 'properties', 'networkAcls', 'defaultAction')).to.equal('Deny');
-      expect(get(account, 'properties', 'networkAcls', 'bypass')).to.equal('AzureServices');
+      // A fully disabled endpoint would ignore the bypass that Event Grid's dead-lettering needs.
+      expect(get(account, 'properties', 'publicNetworkAccess')).to.equal('Enabled');
+      expect(get(account, 'properties', 'networkAcls')).to.deep.equal({
+        bypass: 'AzureServices',
+        defaultAction: 'Deny',
+        ipRules: [],
+        virtualNetworkRules: [],
+      });
     }
   });
 
