@@ -256,6 +256,108 @@ async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
   };
 }
 
+/** RIFF chunks of a WebP file: type, payload start and length. */
+function webpChunks(
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+): { type: string; start: number; length: number }[] {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const chunks: { type: string; start: number; length: number }[] = [];
+  for (let offset = from; offset + 8 <= to;) {
+    const type = String.fromCharCode(...bytes.subarray(offset, offset + 4));
+    const length = view.getUint32(offset + 4, true);
+    if (offset + 8 + length > to)
+      throw new CorruptImageError('webp', `${type} chunk runs past the end`);
+    chunks.push({ type, start: offset + 8, length });
+    offset += 8 + length + (length & 1);
+  }
+  return chunks;
+}
+
+function u24(bytes: Uint8Array, offset: number): number {
+  return bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16);
+}
+
+/**
+ * WebP: a still image goes straight to libwebp. libwebp's still decoder refuses animations, so
+ * for an animated file the first frame (ANMF) is rewrapped as a still WebP, decoded, and placed
+ * on a transparent canvas of the declared size.
+ */
+async function decodeWebp(request: DecodeRequest): Promise<DecodedImage> {
+  const { bytes } = request;
+  const chunks = webpChunks(bytes, 12, bytes.length);
+  const frames = chunks.filter((chunk) => chunk.type === 'ANMF');
+  if (frames.length === 0) return decodeWasmRgba(request, decodeWebpWasm);
+  const canvasChunk = chunks.find((chunk) => chunk.type === 'VP8X');
+  if (!canvasChunk)
+    throw new CorruptImageError(request.name, 'animated WebP without a VP8X header');
+  const width = u24(bytes, canvasChunk.start + 4) + 1;
+  const height = u24(bytes, canvasChunk.start + 7) + 1;
+  const first = frames[0]!;
+  const x0 = u24(bytes, first.start) * 2;
+  const y0 = u24(bytes, first.start + 3) * 2;
+  const frameWidth = u24(bytes, first.start + 6) + 1;
+  const frameHeight = u24(bytes, first.start + 9) + 1;
+  if (x0 + frameWidth > width || y0 + frameHeight > height) {
+    throw new CorruptImageError(request.name, 'WebP frame extends outside its canvas');
+  }
+  const inner = webpChunks(bytes, first.start + 16, first.start + first.length);
+  const hasAlpha = inner.some((chunk) => chunk.type === 'ALPH');
+  const parts: Uint8Array[] = [];
+  if (hasAlpha) {
+    const vp8x = new Uint8Array(18);
+    vp8x.set([0x56, 0x50, 0x38, 0x58, 10, 0, 0, 0, 0x10]);
+    vp8x.set([(frameWidth - 1) & 255, ((frameWidth - 1) >> 8) & 255, (frameWidth - 1) >> 16], 12);
+    vp8x.set(
+      [(frameHeight - 1) & 255, ((frameHeight - 1) >> 8) & 255, (frameHeight - 1) >> 16],
+      15,
+    );
+    parts.push(vp8x);
+  }
+  for (const chunk of inner) {
+    if (chunk.type === 'ALPH' || chunk.type === 'VP8 ' || chunk.type === 'VP8L') {
+      parts.push(bytes.subarray(chunk.start - 8, chunk.start + chunk.length + (chunk.length & 1)));
+    }
+  }
+  const body = parts.reduce((total, part) => total + part.length, 0);
+  const still = new Uint8Array(12 + body);
+  still.set([
+    0x52,
+    0x49,
+    0x46,
+    0x46,
+    (body + 4) & 255,
+    ((body + 4) >> 8) & 255,
+    ((body + 4) >> 16) & 255,
+    (body + 4) >>> 24,
+  ]);
+  still.set([0x57, 0x45, 0x42, 0x50], 8);
+  let offset = 12;
+  for (const part of parts) {
+    still.set(part, offset);
+    offset += part.length;
+  }
+  const frame = await decodeWebpWasm(still);
+  const canvas = new Uint8Array(width * height * 4);
+  for (let y = 0; y < frame.height; y++) {
+    const row = frame.data.subarray(y * frame.width * 4, (y + 1) * frame.width * 4);
+    canvas.set(row, ((y + y0) * width + x0) * 4);
+  }
+  return {
+    bitmap: { width, height, data: canvas },
+    width,
+    height,
+    info: {
+      hasAlpha: hasAnyAlpha(canvas),
+      bitDepth: 8,
+      colorSpace: 'srgb',
+      animated: frames.length > 1,
+      frameCount: frames.length,
+    },
+  };
+}
+
 async function decodeWasmRgba(
   request: DecodeRequest,
   decoder: (bytes: Uint8Array) => Promise<Bitmap>,
@@ -287,7 +389,7 @@ export async function decodeImage(request: DecodeRequest): Promise<DecodedImage>
       case 'tiff':
         return await decodeTiff(request);
       case 'webp':
-        return await decodeWasmRgba(request, decodeWebpWasm);
+        return await decodeWebp(request);
       case 'avif':
         return await decodeWasmRgba(request, decodeAvifWasm);
     }

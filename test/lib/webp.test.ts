@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import encodeWebp, { init as initWebpEncoder } from '@jsquash/webp/encode.js';
+import { loadCodecs, processImage } from '../../lib/index.js';
+import { BLUE, RED, bitmap, decodeOutput, near, pixel, type Rgba } from './images.js';
+
+const require = createRequire(import.meta.url);
+/** The global WebAssembly API (Node has it; @types/node 20 does not declare it). */
+declare const WebAssembly: { Module: new (bytes: Uint8Array) => object };
+
+/** Encodes a still lossless WebP with libwebp (SIMD build, as @jsquash picks on Node). */
+async function webpOf(width: number, height: number, colour: Rgba): Promise<Uint8Array> {
+  const image = bitmap(width, height, () => colour);
+  const data = new Uint8ClampedArray(image.data.buffer);
+  return new Uint8Array(
+    await encodeWebp(
+      { width, height, data, colorSpace: 'srgb' } as unknown as Parameters<typeof encodeWebp>[0],
+      {
+        lossless: 1,
+      },
+    ),
+  );
+}
+
+const le24 = (v: number) => [v & 255, (v >> 8) & 255, (v >> 16) & 255];
+const le32 = (v: number) => [v & 255, (v >> 8) & 255, (v >> 16) & 255, (v >>> 24) & 255];
+const fourcc = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
+const chunk = (type: string, payload: number[]) => [
+  ...fourcc(type),
+  ...le32(payload.length),
+  ...payload,
+  ...(payload.length & 1 ? [0] : []),
+];
+
+/** An animated WebP (VP8X + ANIM + one ANMF per still) on a canvas of the given size. */
+function animated(
+  canvas: [number, number],
+  frames: { still: Uint8Array; x: number; y: number; w: number; h: number }[],
+): Uint8Array {
+  const vp8x = chunk('VP8X', [0x12, 0, 0, 0, ...le24(canvas[0] - 1), ...le24(canvas[1] - 1)]);
+  const anim = chunk('ANIM', [0, 0, 0, 0, 0, 0]);
+  const anmf = frames.flatMap((frame) =>
+    chunk('ANMF', [
+      ...le24(frame.x / 2),
+      ...le24(frame.y / 2),
+      ...le24(frame.w - 1),
+      ...le24(frame.h - 1),
+      ...le24(100),
+      0,
+      ...Array.from(frame.still.subarray(12)), // the still's chunks, without RIFF/WEBP
+    ]),
+  );
+  const body = [...fourcc('WEBP'), ...vp8x, ...anim, ...anmf];
+  return Uint8Array.from([...fourcc('RIFF'), ...le32(body.length), ...body]);
+}
+
+describe('WebP', () => {
+  before(async () => {
+    await loadCodecs();
+    const wasm = readFileSync(require.resolve('@jsquash/webp/codec/enc/webp_enc_simd.wasm'));
+    await initWebpEncoder(new WebAssembly.Module(wasm) as never);
+  });
+
+  it('decodes a still WebP', async () => {
+    const result = await processImage(await webpOf(40, 30, RED), { name: 'still.webp' });
+    expect(result.metadata.image).to.include({ width: 40, height: 30, animated: false });
+    expect(result.output).to.include({ name: 'still.jpg', width: 40, height: 30 });
+  });
+
+  it('takes the first frame of an animated WebP, placed on its canvas, and counts the frames', async () => {
+    const file = animated(
+      [64, 48],
+      [
+        { still: await webpOf(32, 24, RED), x: 16, y: 12, w: 32, h: 24 },
+        { still: await webpOf(64, 48, BLUE), x: 0, y: 0, w: 64, h: 48 },
+      ],
+    );
+    const result = await processImage(file, { name: 'anim.webp' });
+    expect(result.metadata.image).to.include({
+      width: 64,
+      height: 48,
+      animated: true,
+      frameCount: 2,
+      hasAlpha: true,
+    });
+    expect(result.output.format).to.equal('png');
+    const output = await decodeOutput(result.output.bytes, 'png');
+    expect(near(pixel(output, 32, 24), RED)).to.equal(true);
+    expect(pixel(output, 2, 2)[3]).to.equal(0);
+  });
+});
