@@ -8,7 +8,10 @@
 export interface PlaneComponent {
   plane: Uint8Array;
   stride: number;
-  /** Output pixels per sample, horizontally and vertically (integers). */
+  /**
+   * Output pixels per sample, horizontally and vertically: 1, 2 or 4 to upsample, or 1/2 and
+   * 1/4 to box-average 2 or 4 samples into one pixel.
+   */
   hExpand: number;
   vExpand: number;
   /** Samples that belong to the image (the rest of the plane is block padding). */
@@ -115,6 +118,10 @@ class RowSource {
 
   load(y: number): void {
     const c = this.c;
+    if (c.hExpand < 1 || c.vExpand < 1) {
+      this.average(y);
+      return;
+    }
     const plane = c.plane;
     const h = c.hExpand;
     const v = c.vExpand;
@@ -143,6 +150,42 @@ class RowSource {
         for (let i = 0; i < h; i++) row[o++] = s;
       }
     }
+  }
+
+  /**
+   * Rows or columns of samples averaged into one pixel (a block decoded larger than needed in
+   * one direction), replicated in the other direction when that one needs upsampling.
+   */
+  private average(y: number): void {
+    const c = this.c;
+    const plane = c.plane;
+    const row = this.row;
+    const lastRow = (plane.length / c.stride - 1) | 0;
+    const lastColumn = c.stride - 1;
+    if (c.vExpand < 1) {
+      const n = Math.round(1 / c.vExpand);
+      const first = y * n;
+      const count = (c.width * c.hExpand) | 0;
+      for (let x = 0; x < c.width; x++) {
+        let sum = n >> 1;
+        for (let r = 0; r < n; r++) sum += plane[Math.min(first + r, lastRow) * c.stride + x]!;
+        const value = (sum / n) | 0;
+        if (c.hExpand === 1) row[x] = value;
+        else for (let i = 0; i < c.hExpand; i++) row[x * c.hExpand + i] = value;
+      }
+      row.fill(row[count - 1] ?? 0, count);
+    } else {
+      const n = Math.round(1 / c.hExpand);
+      const start = Math.min((y / c.vExpand) | 0, c.height - 1) * c.stride;
+      const outWidth = Math.ceil(c.width / n);
+      for (let x = 0; x < outWidth; x++) {
+        let sum = n >> 1;
+        for (let i = 0; i < n; i++) sum += plane[start + Math.min(x * n + i, lastColumn)]!;
+        row[x] = (sum / n) | 0;
+      }
+    }
+    this.samples = row;
+    this.offset = 0;
   }
 
   /** libjpeg h2v1_fancy_upsample. */

@@ -222,7 +222,8 @@ function decode(input: Uint8Array, scale: JpegScale, maxPixels: number): ScaledJ
         fail('hierarchical', 'DHP/EXP marker');
       // eslint-disable-next-line no-fallthrough
       case 0xe0:
-        if (length >= 7 && matchAscii(data, body, 'JFIF\0')) state.jfif = true;
+        // libjpeg counts APP0 as JFIF only with its full 14 data bytes.
+        if (length >= 16 && matchAscii(data, body, 'JFIF\0')) state.jfif = true;
         pos = bodyEnd;
         break;
       case 0xee:
@@ -311,15 +312,13 @@ function readFrame(state: ParserState, pos: number, end: number): void {
   const mcusY = Math.ceil(height / (8 * vMax));
   const components = raw.map((c): FrameComponent => {
     if (hMax % c.h !== 0 || vMax % c.v !== 0) fail('sampling', 'non-integral sampling ratio');
-    // Like libjpeg-turbo: scale subsampled chroma up inside the IDCT rather than upsampling.
-    let blockSize = scaled;
-    while (
-      blockSize < 8 &&
-      (hMax * scaled) % (c.h * blockSize * 2) === 0 &&
-      (vMax * scaled) % (c.v * blockSize * 2) === 0
-    ) {
-      blockSize *= 2;
-    }
+    // Output samples one block must cover each way. Like libjpeg-turbo, subsampled chroma is
+    // scaled up inside the IDCT (up to 8x8) rather than upsampled; unlike it, a non-square ratio
+    // (4:2:2, 4:4:0, 4:1:1) takes the larger size and box-averages the other direction, so a
+    // chroma block at 1/8 is not a single value smeared over 16 pixels.
+    const needX = (scaled * hMax) / c.h;
+    const needY = (scaled * vMax) / c.v;
+    const blockSize = Math.min(8, Math.max(needX, needY));
     const stride = mcusX * c.h * blockSize;
     const rows = mcusY * c.v * blockSize;
     return {
@@ -460,7 +459,8 @@ function decodeScan(state: ParserState, pos: number, headerEnd: number): number 
         if (restartsLeft === 0) {
           if (bits[3]! > bits[1]!) fail('truncated', 'entropy-coded data ends early');
           const at = findMarker(data, bits[2]!);
-          if (at + 1 >= data.length || data[at + 1] !== 0xd0 + nextRestart) {
+          if (at >= data.length) fail('truncated', 'data ends before a restart marker');
+          if (data[at + 1] !== 0xd0 + nextRestart) {
             fail('malformed', 'missing or out-of-order restart marker');
           }
           bits.set([0, 0, at + 2, 0]);
