@@ -15,6 +15,7 @@ import {
 } from './codecs/index.js';
 import { CorruptImageError, UnsupportedFormatError } from './errors.js';
 import { readJpegHeader, type Dimensions } from './guard.js';
+import { chooseJpegScale, decodeScaledJpeg } from './jpeg/index.js';
 import type { Bitmap, ImageFormat, ImageInfo } from './types.js';
 
 /** What the decode stage is asked to do. */
@@ -119,6 +120,20 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
     const image = await decodeJpegTurbo(bytes);
     return {
       bitmap: image,
+      width: header.width,
+      height: header.height,
+      info: { ...base, colorSpace: header.components === 1 ? 'gray' : 'srgb' },
+    };
+  }
+  // Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (1/1 to 1/8)
+  // that still covers the target box; anything lib/jpeg declines goes to mozjpeg below.
+  const scaled = decodeScaledJpeg(bytes, {
+    scale: chooseJpegScale(header.width, header.height, request.targetBox),
+  });
+  if (scaled.ok) {
+    const { width, height, data } = scaled.image;
+    return {
+      bitmap: { width, height, data },
       width: header.width,
       height: header.height,
       info: { ...base, colorSpace: header.components === 1 ? 'gray' : 'srgb' },
