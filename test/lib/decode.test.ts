@@ -1,0 +1,53 @@
+import { expect } from 'chai';
+import { decodeImage, hasJpegEnd, jpegScaleFor } from '../../lib/decode.js';
+import { loadCodecs } from '../../lib/index.js';
+import { jpegOf, photoLike, pixel, pngOf, quadrants, RED, near } from './images.js';
+
+describe('decode', () => {
+  before(async () => {
+    await loadCodecs();
+  });
+
+  it('picks the largest JPEG scale that still covers the resize box', () => {
+    expect(jpegScaleFor({ width: 4000, height: 3000 }, { width: 800, height: 600 })).to.equal(4);
+    expect(jpegScaleFor({ width: 6000, height: 4000 }, { width: 800, height: 533 })).to.equal(4);
+    expect(jpegScaleFor({ width: 6400, height: 4800 }, { width: 800, height: 600 })).to.equal(8);
+    expect(jpegScaleFor({ width: 1000, height: 750 }, { width: 800, height: 600 })).to.equal(1);
+    expect(jpegScaleFor({ width: 1601, height: 1201 }, { width: 800, height: 600 })).to.equal(2);
+  });
+
+  it('tells a complete JPEG from one cut before its end-of-image marker', async () => {
+    const jpeg = await jpegOf(photoLike(64, 64));
+    expect(hasJpegEnd(jpeg)).to.equal(true);
+    expect(hasJpegEnd(jpeg.subarray(0, jpeg.length - 2))).to.equal(false);
+    // Trailing bytes after the marker (some cameras append data) are fine.
+    expect(hasJpegEnd(Uint8Array.from([...jpeg, 1, 2, 3]))).to.equal(true);
+  });
+
+  it('decodes a JPEG to RGBA with its full size and header facts', async () => {
+    const decoded = await decodeImage({
+      bytes: await jpegOf(quadrants(40, 20)),
+      format: 'jpeg',
+      name: 'q.jpg',
+      targetBox: { width: 800, height: 600 },
+    });
+    expect([decoded.width, decoded.height]).to.deep.equal([40, 20]);
+    expect(decoded.info).to.include({
+      hasAlpha: false,
+      bitDepth: 8,
+      colorSpace: 'srgb',
+      progressive: false,
+    });
+    expect(near(pixel(decoded.bitmap, 5, 5), RED)).to.equal(true);
+  });
+
+  it('reports alpha only when a pixel is actually transparent', async () => {
+    const opaque = await decodeImage({
+      bytes: await pngOf(quadrants(8, 8)),
+      format: 'png',
+      name: 'o.png',
+      targetBox: { width: 800, height: 600 },
+    });
+    expect(opaque.info.hasAlpha).to.equal(false);
+  });
+});
