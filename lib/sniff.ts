@@ -61,8 +61,3 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
   if (isAvif(bytes)) return 'avif';
   return undefined;
 }
-
-/** The MIME type of a detected format. */
-export function contentTypeOf(format: ImageFormat): string {
-  return `image/${format}`;
-}
