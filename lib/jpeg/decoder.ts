@@ -505,7 +505,7 @@ function fillBlock(
   const value = IDCT_LIMIT[((dc + 4) >> 3) & 1023]!;
   for (let r = 0; r < size; r++) {
     const o = offset + r * stride;
-    plane.fill(value, o, o + size);
+    for (let x = 0; x < size; x++) plane[o + x] = value;
   }
 }
 
