@@ -531,22 +531,33 @@ function decodeBlock(
   let padBits = bits[3]!;
   let nTouched = 0;
 
-  // Refill to at least 25 bits before each symbol: a code (at most 16 bits) then its
-  // magnitude bits (the rarer refill below). A marker or the end of data yields zero bits,
-  // counted in padBits; 0xFF 0x00 is a stuffed 0xFF.
-  while (cnt <= 24) {
-    let byte = 0;
-    if (pos < end) {
-      byte = data[pos]!;
-      if (byte !== 0xff) pos++;
-      else if (data[pos + 1] === 0) pos += 2;
-      else {
-        byte = 0;
-        padBits += 8;
+  // Refill to at least 17 bits before each symbol: a code (at most 16 bits), then its
+  // magnitude bits (a second refill below when short). Two plain bytes at once when we can,
+  // else byte by byte: a marker or the end of data yields zero bits, counted in padBits;
+  // 0xFF 0x00 is a stuffed 0xFF.
+  if (cnt <= 16) {
+    const b0 = data[pos];
+    const b1 = data[pos + 1];
+    if (b0 !== 0xff && b1 !== 0xff && b1 !== undefined) {
+      buf = (buf << 16) | (b0! << 8) | b1;
+      pos += 2;
+      cnt += 16;
+    } else {
+      while (cnt <= 24) {
+        let byte = 0;
+        if (pos < end) {
+          byte = data[pos]!;
+          if (byte !== 0xff) pos++;
+          else if (data[pos + 1] === 0) pos += 2;
+          else {
+            byte = 0;
+            padBits += 8;
+          }
+        } else padBits += 8;
+        buf = (buf << 8) | byte;
+        cnt += 8;
       }
-    } else padBits += 8;
-    buf = (buf << 8) | byte;
-    cnt += 8;
+    }
   }
   let entry = dcTable.fast[(buf >>> (cnt - 10)) & 1023]!;
   if (entry === 0) {
@@ -583,7 +594,6 @@ function decodeBlock(
   let k = 1;
   while (k < 64) {
     if (cnt <= 16) {
-      // Two plain bytes at once when we can (most of the time), else byte by byte.
       const b0 = data[pos];
       const b1 = data[pos + 1];
       if (b0 !== 0xff && b1 !== 0xff && b1 !== undefined) {
