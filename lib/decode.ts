@@ -171,26 +171,34 @@ function readPngChunks(bytes: Uint8Array): {
   colorType: number;
   frames?: number;
   trns: boolean;
+  complete: boolean;
 } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bitDepth = bytes[24] ?? 8;
   const colorType = bytes[25] ?? 6;
   let frames: number | undefined;
   let trns = false;
-  let offset = 8;
-  while (offset + 12 <= bytes.length) {
+  let complete = false;
+  // Walk every chunk by its length (cheap): a file cut short has no IEND where it should be.
+  for (let offset = 8; offset + 12 <= bytes.length;) {
     const length = view.getUint32(offset);
+    if (offset + 12 + length > bytes.length) break;
     const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
-    if (type === 'acTL' && offset + 12 <= bytes.length) frames = view.getUint32(offset + 8);
+    if (type === 'acTL') frames = view.getUint32(offset + 8);
     if (type === 'tRNS') trns = true;
-    if (type === 'IDAT' || type === 'IEND') break;
+    if (type === 'IEND') {
+      complete = true;
+      break;
+    }
     offset += 12 + length;
   }
-  return { bitDepth, colorType, trns, ...(frames === undefined ? {} : { frames }) };
+  return { bitDepth, colorType, trns, complete, ...(frames === undefined ? {} : { frames }) };
 }
 
 async function decodePng(request: DecodeRequest): Promise<DecodedImage> {
   const chunks = readPngChunks(request.bytes);
+  if (!chunks.complete)
+    throw new CorruptImageError(request.name, 'PNG data ends before its IEND chunk');
   const image = await decodePngWasm(request.bytes);
   const mayHaveAlpha = chunks.colorType === 4 || chunks.colorType === 6 || chunks.trns;
   const colorSpace =
@@ -255,6 +263,16 @@ async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
   const ifds = UTIF.decode(request.bytes as unknown as ArrayBuffer);
   const page = ifds[0];
   if (!page) throw new CorruptImageError(request.name, 'TIFF without an image directory');
+  // utif2 decodes whatever strips or tiles are present: refuse a file cut short instead.
+  const offsets = (page['t273'] ?? page['t324']) as number[] | undefined;
+  const counts = (page['t279'] ?? page['t325']) as number[] | undefined;
+  if (
+    !offsets ||
+    !counts ||
+    offsets.some((start, i) => start + (counts[i] ?? Infinity) > request.bytes.length)
+  ) {
+    throw new CorruptImageError(request.name, 'TIFF image data ends before its strips or tiles do');
+  }
   UTIF.decodeImage(request.bytes as unknown as ArrayBuffer, page); // the first page only
   const width = page.width;
   const height = page.height;
@@ -288,6 +306,7 @@ async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
 
 /** RIFF chunks of a WebP file: type, payload start and length. */
 function webpChunks(
+  name: string,
   bytes: Uint8Array,
   from: number,
   to: number,
@@ -298,7 +317,7 @@ function webpChunks(
     const type = String.fromCharCode(...bytes.subarray(offset, offset + 4));
     const length = view.getUint32(offset + 4, true);
     if (offset + 8 + length > to)
-      throw new CorruptImageError('webp', `${type} chunk runs past the end`);
+      throw new CorruptImageError(name, `WebP ${type.trim()} chunk runs past the end of the data`);
     chunks.push({ type, start: offset + 8, length });
     offset += 8 + length + (length & 1);
   }
@@ -316,7 +335,7 @@ function u24(bytes: Uint8Array, offset: number): number {
  */
 async function decodeWebp(request: DecodeRequest): Promise<DecodedImage> {
   const { bytes } = request;
-  const chunks = webpChunks(bytes, 12, bytes.length);
+  const chunks = webpChunks(request.name, bytes, 12, bytes.length);
   const frames = chunks.filter((chunk) => chunk.type === 'ANMF');
   if (frames.length === 0) return decodeWasmRgba(request, decodeWebpWasm);
   const canvasChunk = chunks.find((chunk) => chunk.type === 'VP8X');
@@ -332,7 +351,7 @@ async function decodeWebp(request: DecodeRequest): Promise<DecodedImage> {
   if (x0 + frameWidth > width || y0 + frameHeight > height) {
     throw new CorruptImageError(request.name, 'WebP frame extends outside its canvas');
   }
-  const inner = webpChunks(bytes, first.start + 16, first.start + first.length);
+  const inner = webpChunks(request.name, bytes, first.start + 16, first.start + first.length);
   const hasAlpha = inner.some((chunk) => chunk.type === 'ALPH');
   const parts: Uint8Array[] = [];
   if (hasAlpha) {

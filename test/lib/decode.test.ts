@@ -51,3 +51,31 @@ describe('decode', () => {
     expect(opaque.info.hasAlpha).to.equal(false);
   });
 });
+
+describe('decode refuses truncated files of the JavaScript-decoded formats', () => {
+  it('refuses a TIFF whose strip runs past the end of the data', async () => {
+    const UTIF = (await import('utif2')).default;
+    const image = quadrants(64, 64);
+    const tiff = new Uint8Array(UTIF.encodeImage(image.data as unknown as Uint8Array, 64, 64));
+    const complete = await decodeImage({
+      bytes: tiff,
+      format: 'tiff',
+      name: 't.tif',
+      targetBox: { width: 800, height: 600 },
+    });
+    expect(near(pixel(complete.bitmap, 8, 8), RED)).to.equal(true);
+    const cut = tiff.subarray(0, Math.floor(tiff.length * 0.7));
+    let caught: unknown;
+    try {
+      await decodeImage({
+        bytes: cut,
+        format: 'tiff',
+        name: 't.tif',
+        targetBox: { width: 800, height: 600 },
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as { code?: string } | undefined)?.code).to.equal('CORRUPT_IMAGE');
+  });
+});
