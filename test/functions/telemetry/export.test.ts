@@ -18,6 +18,7 @@ import {
 import { FIXTURES_DIR } from '../../fixtures.js';
 import { useAzurite } from '../../helpers/azurite.js';
 import {
+  IDENTITY,
   loopbackConnectionString,
   startIngestion,
   type Envelope,
@@ -70,19 +71,20 @@ describe('telemetry export through the real Azure Monitor exporter (loopback ing
         ),
       );
     }
-    child = await runChild();
+    child = await runChild({ TELEMETRY_EVENTS: JSON.stringify(events) });
   });
   after(async () => {
     await server?.close();
   });
 
   /** Runs the function app in a child with telemetry pointed at the loopback endpoint. */
-  async function runChild(): Promise<{ code: number | null; output: string }> {
+  async function runChild(
+    extra: NodeJS.ProcessEnv,
+  ): Promise<{ code: number | null; output: string }> {
     const process_ = spawn(process.execPath, ['--import', 'tsx', CHILD], {
       env: {
         ...process.env,
         IMAGES_STORAGE: azurite.connectionString,
-        TELEMETRY_EVENTS: JSON.stringify(events),
         APPLICATIONINSIGHTS_CONNECTION_STRING: loopbackConnectionString(
           server,
           INSTRUMENTATION_KEY,
@@ -91,6 +93,7 @@ describe('telemetry export through the real Azure Monitor exporter (loopback ing
         NODE_EXTRA_CA_CERTS: server.caFile,
         // Statsbeat reports to Microsoft's own endpoint, which is not reachable here.
         APPLICATIONINSIGHTS_STATSBEAT_DISABLED_ALL: 'true',
+        ...extra,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -113,6 +116,9 @@ describe('telemetry export through the real Azure Monitor exporter (loopback ing
     expect(server.paths).to.include('/v2.1/track');
     expect(server.envelopes.length).to.be.above(0);
     expect(server.envelopes.every((e) => e.iKey === INSTRUMENTATION_KEY)).to.equal(true);
+    // Without an authentication string: instrumentation key only, no token.
+    const tracks = server.requests.filter((r) => r.path === '/v2.1/track');
+    expect(tracks.every((r) => r.headers.authorization === undefined)).to.equal(true);
   });
 
   it('sends each processed blob as a named request with our attributes, and its steps as dependencies', () => {
@@ -183,5 +189,29 @@ describe('telemetry export through the real Azure Monitor exporter (loopback ing
       'serverless_img.bytes.read',
       'serverless_img.bytes.written',
     ]);
+  });
+
+  it('authenticates with Entra ID through the managed identity when the settings say Authorization=AAD', async () => {
+    const clientId = '11111111-2222-4333-8444-555555555555';
+    const before = server.requests.length;
+    // The managed identity endpoint is a stand-in (Azure's cannot run here), speaking the
+    // protocol App Service and Functions use: IDENTITY_ENDPOINT + X-IDENTITY-HEADER.
+    const again = await runChild({
+      TELEMETRY_EVENTS: JSON.stringify(events.slice(0, 1)),
+      APPLICATIONINSIGHTS_AUTHENTICATION_STRING: `ClientId=${clientId};Authorization=AAD`,
+      IDENTITY_ENDPOINT: server.identityEndpoint,
+      IDENTITY_HEADER: IDENTITY.header,
+    });
+    expect(again.code, again.output).to.equal(0);
+    const requests = server.requests.slice(before);
+    const tokenRequests = requests.filter((r) => r.path === '/msi/token');
+    expect(tokenRequests.length).to.be.above(0);
+    expect(tokenRequests[0]?.query.get('client_id')).to.equal(clientId);
+    expect(tokenRequests[0]?.query.get('resource')).to.match(/^https:\/\/monitor\.azure\.com/);
+    const tracks = requests.filter((r) => r.path === '/v2.1/track');
+    expect(tracks.length).to.be.above(0);
+    for (const track of tracks) {
+      expect(track.headers.authorization).to.equal(`Bearer ${IDENTITY.token}`);
+    }
   });
 });

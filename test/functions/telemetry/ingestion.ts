@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -35,6 +36,14 @@ export interface IngestionServer {
   envelopes: Envelope[];
   /** Request paths received so far (`/v2.1/track`, …). */
   paths: string[];
+  /** Every request received: path, query and headers (to check authentication). */
+  requests: { path: string; query: URLSearchParams; headers: IncomingHttpHeaders }[];
+  /**
+   * `IDENTITY_ENDPOINT` of a stand-in for the managed identity endpoint that App Service and
+   * Azure Functions provide (`GET ?resource=…&client_id=…` with `X-IDENTITY-HEADER`), which
+   * answers with `token`.
+   */
+  identityEndpoint: string;
   close(): Promise<void>;
 }
 
@@ -82,18 +91,42 @@ function decode(body: Buffer, encoding: string | undefined): Envelope[] {
   return (Array.isArray(parsed) ? parsed : [parsed]) as Envelope[];
 }
 
+/** The managed identity stand-in's secret header value and the token it hands out. */
+export const IDENTITY = { header: 'identity-header-for-tests', token: 'token-for-tests' } as const;
+
 /** Starts the endpoint on a free loopback port. */
 export async function startIngestion(): Promise<IngestionServer> {
   const dir = mkdtempSync(join(tmpdir(), 'ingestion-'));
   const { key, cert, certFile } = selfSignedCertificate(dir);
   const envelopes: Envelope[] = [];
   const paths: string[] = [];
+  const requests: IngestionServer['requests'] = [];
   const server: Server = createServer({ key, cert }, (request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const path = (request.url ?? '').split('?')[0] ?? '';
+      const url = new URL(request.url ?? '/', 'https://127.0.0.1');
+      const path = url.pathname;
       paths.push(path);
+      requests.push({ path, query: url.searchParams, headers: request.headers });
+      if (path === '/msi/token') {
+        const allowed = request.headers['x-identity-header'] === IDENTITY.header;
+        response.writeHead(allowed ? 200 : 401, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify(
+            allowed
+              ? {
+                  access_token: IDENTITY.token,
+                  expires_on: String(Math.floor(Date.now() / 1000) + 3600),
+                  resource: url.searchParams.get('resource'),
+                  token_type: 'Bearer',
+                  client_id: url.searchParams.get('client_id'),
+                }
+              : { error: 'invalid identity header' },
+          ),
+        );
+        return;
+      }
       if (request.method === 'POST' && path.endsWith('/track')) {
         const received = decode(Buffer.concat(chunks), request.headers['content-encoding']);
         envelopes.push(...received);
@@ -120,6 +153,8 @@ export async function startIngestion(): Promise<IngestionServer> {
     caFile: certFile,
     envelopes,
     paths,
+    requests,
+    identityEndpoint: `https://127.0.0.1:${port}/msi/token`,
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
