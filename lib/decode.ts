@@ -40,21 +40,6 @@ export interface DecodedImage {
   info: Omit<ImageInfo, 'width' | 'height' | 'orientation' | 'iccProfile' | 'iccApplied'>;
 }
 
-/**
- * The JPEG DCT scale (1, 2, 4 or 8) for a scaled decoder: the largest whose result still
- * covers `target`, so the filtered resize only ever shrinks (by less than 2x) and a 12 MP photo
- * never becomes a 12 MP bitmap.
- */
-export function jpegScaleFor(source: Dimensions, target: Dimensions): 1 | 2 | 4 | 8 {
-  for (const scale of [8, 4, 2] as const) {
-    const covers =
-      Math.ceil(source.width / scale) >= target.width &&
-      Math.ceil(source.height / scale) >= target.height;
-    if (covers) return scale;
-  }
-  return 1;
-}
-
 /** libjpeg warnings after which the picture is damaged (junk before a marker is harmless). */
 function isDamagingJpegWarning(text: string): boolean {
   if (/extraneous bytes before marker/i.test(text)) return false;

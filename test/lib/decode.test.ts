@@ -1,19 +1,11 @@
 import { expect } from 'chai';
-import { decodeImage, hasJpegEnd, jpegScaleFor } from '../../lib/decode.js';
+import { decodeImage, hasJpegEnd } from '../../lib/decode.js';
 import { loadCodecs } from '../../lib/index.js';
 import { jpegOf, photoLike, pixel, pngOf, quadrants, RED, near } from './images.js';
 
 describe('decode', () => {
   before(async () => {
     await loadCodecs();
-  });
-
-  it('picks the largest JPEG scale that still covers the resize box', () => {
-    expect(jpegScaleFor({ width: 4000, height: 3000 }, { width: 800, height: 600 })).to.equal(4);
-    expect(jpegScaleFor({ width: 6000, height: 4000 }, { width: 800, height: 533 })).to.equal(4);
-    expect(jpegScaleFor({ width: 6400, height: 4800 }, { width: 800, height: 600 })).to.equal(8);
-    expect(jpegScaleFor({ width: 1000, height: 750 }, { width: 800, height: 600 })).to.equal(1);
-    expect(jpegScaleFor({ width: 1601, height: 1201 }, { width: 800, height: 600 })).to.equal(2);
   });
 
   it('tells a complete JPEG from one cut before its end-of-image marker', async () => {
