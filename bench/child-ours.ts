@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ProcessOptions } from '../lib/options.js';
 import type { EncodedImage, ProcessResult } from '../lib/types.js';
-import { runChild, type JobResult } from './harness.js';
+import { serveChild, type JobResult } from './harness.js';
 
 /** The part of the library's surface the benchmark uses. */
 interface Library {
@@ -24,7 +24,7 @@ function image(encoded: EncodedImage) {
   };
 }
 
-await runChild(async ({ input, lib }) => {
+await serveChild(async ({ input, lib }) => {
   if (!lib) throw new Error('--lib (URL of the compiled library) is required');
   const { processImage } = (await import(lib)) as Library;
   const bytes = await readFile(input);

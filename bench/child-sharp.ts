@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
-import { runChild, type JobResult } from './harness.js';
+import { serveChild, type JobResult } from './harness.js';
 
 // libvips caches operations by their inputs; every run must do the work again.
 sharp.cache(false);
 
-await runChild(async ({ input }) => {
+await serveChild(async ({ input }) => {
   const bytes = await readFile(input);
   return async (): Promise<JobResult> => {
     createHash('sha256').update(bytes).digest('hex');

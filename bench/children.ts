@@ -1,14 +1,16 @@
 /**
- * Builds what the benchmark runs and starts its child processes: compiles the library the way
+ * Builds what the benchmark runs and drives its child processes: compiles the library the way
  * it ships (`tsc -p tsconfig.build.json` into `dist/`), transpiles the child scripts to plain
- * JavaScript (so no TypeScript loader sits in their memory), and runs one child at a time.
+ * JavaScript (so no TypeScript loader sits in their memory), runs one-shot children (the cold
+ * start) and talks to long-lived measuring children.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import ts from 'typescript';
-import type { ChildReport } from './harness.js';
+import type { ChildCommand } from './harness.js';
 
 /** Output of a finished child process. */
 export interface ChildExit {
@@ -50,14 +52,84 @@ export function parseChildJson<T>(exit: ChildExit, what: string): T {
   throw new Error(`${what} failed (${why}): ${detail}`);
 }
 
-/** Runs one measuring child and returns its report. */
-export async function runMeasuringChild(
-  script: string,
-  args: string[],
-  what: string,
-  timeoutMs: number,
-): Promise<ChildReport> {
-  return parseChildJson<ChildReport>(await runNode(script, args, timeoutMs), what);
+/**
+ * A measuring child kept alive across a case: the parent sends it one command at a time and
+ * reads one JSON line back, so two sides' runs can be interleaved.
+ */
+export class ChildSession {
+  private readonly child: ChildProcess;
+  private readonly lines: string[] = [];
+  private waiting: ((line: string | null) => void) | null = null;
+  private stderr = '';
+  private exited = false;
+
+  constructor(
+    script: string,
+    args: string[],
+    private readonly what: string,
+    private readonly timeoutMs: number,
+  ) {
+    this.child = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    const reader = createInterface({ input: this.child.stdout as NodeJS.ReadableStream });
+    reader.on('line', (line) => this.deliver(line));
+    this.child.on('close', () => {
+      this.exited = true;
+      this.deliver(null);
+    });
+    this.child.on('error', (error) => {
+      this.stderr += String(error);
+      this.exited = true;
+      this.deliver(null);
+    });
+  }
+
+  private deliver(line: string | null): void {
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve(line);
+    } else if (line !== null) {
+      this.lines.push(line);
+    }
+  }
+
+  private nextLine(): Promise<string | null> {
+    const queued = this.lines.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.exited) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        this.stderr += `\nno answer within ${this.timeoutMs} ms`;
+      }, this.timeoutMs);
+      this.waiting = (line) => {
+        clearTimeout(timer);
+        resolve(line);
+      };
+    });
+  }
+
+  /** Waits for the child's next JSON line; an exit or a timeout becomes an error with stderr. */
+  async read<T>(): Promise<T> {
+    const line = await this.nextLine();
+    if (line === null) {
+      const detail = this.stderr.trim().split('\n').slice(0, 8).join('\n');
+      throw new Error(`${this.what} failed: ${detail || 'the process exited without an answer'}`);
+    }
+    return JSON.parse(line) as T;
+  }
+
+  /** Sends one command and returns the child's answer. */
+  async send<T>(command: ChildCommand): Promise<T> {
+    this.child.stdin?.write(`${command}\n`);
+    return this.read<T>();
+  }
+
+  /** Kills the child if it is still running (after a failure on the other side, say). */
+  dispose(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
- * What every benchmark child process shares: read its arguments, time a job (warm-up, then
- * timed runs), measure its own peak RSS, and report one JSON line on stdout to the parent.
+ * What every benchmark child process shares: read its arguments, run and time a job when the
+ * parent says so, measure its own peak RSS, and answer with one JSON line per command.
  * Children run as compiled JavaScript under plain `node`, so no loader inflates their memory.
  */
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
 /** Size and format of one encoded image a job produced. */
@@ -22,24 +23,29 @@ export interface JobResult {
   stagesMs?: Record<string, number>;
 }
 
-/** The line a child prints for the parent. */
-export interface ChildReport {
-  runsMs: number[];
-  /** CPU time (user + system, all threads) of each timed run: less skewed by other load. */
-  cpuMs: number[];
+/** One timed run, as a child reports it. */
+export interface RunReport {
+  ms: number;
+  /** CPU time (user + system, all threads) of the run: less skewed by other load than `ms`. */
+  cpuMs: number;
+  /** Per-stage timings the job reported (ours only). */
+  stagesMs?: Record<string, number>;
+}
+
+/** What a child reports when told to end. */
+export interface EndReport {
   /** Peak resident set size of the whole child process, in MB (1 MB = 2^20 bytes). */
   peakRssMb: number;
   output: ImageSummary;
   thumbnail: ImageSummary;
-  /** Per-stage timings of each timed run (ours only). */
-  stagesMs?: Record<string, number>[];
 }
+
+/** The commands a child obeys, one per line on stdin; it answers each with one JSON line. */
+export type ChildCommand = 'warmup' | 'run' | 'end';
 
 /** Arguments the parent passes to every child. */
 export interface ChildArgs {
   input: string;
-  warmup: number;
-  runs: number;
   /** URL of the compiled library to load (ours only). */
   lib?: string;
   /** Path prefix to write the last run's output and thumbnail to, for the quality check. */
@@ -52,8 +58,6 @@ export function readChildArgs(argv: readonly string[]): ChildArgs {
     args: [...argv],
     options: {
       input: { type: 'string' },
-      warmup: { type: 'string', default: '1' },
-      runs: { type: 'string', default: '5' },
       lib: { type: 'string' },
       save: { type: 'string' },
     },
@@ -61,8 +65,6 @@ export function readChildArgs(argv: readonly string[]): ChildArgs {
   if (!values.input) throw new Error('--input is required');
   return {
     input: values.input,
-    warmup: Number(values.warmup),
-    runs: Number(values.runs),
     ...(values.lib === undefined ? {} : { lib: values.lib }),
     ...(values.save === undefined ? {} : { save: values.save }),
   };
@@ -87,51 +89,52 @@ function summary(image: ImageSummary): ImageSummary {
   return { format: image.format, width: image.width, height: image.height, bytes: image.bytes };
 }
 
-/** Runs `job` `warmup` times untimed, then `runs` times timed, and collects the report. */
-export async function measure(
-  job: () => Promise<JobResult>,
-  args: Pick<ChildArgs, 'warmup' | 'runs' | 'save'>,
-): Promise<ChildReport> {
-  for (let i = 0; i < args.warmup; i++) await job();
-  const runsMs: number[] = [];
-  const cpuMs: number[] = [];
-  const stagesMs: Record<string, number>[] = [];
-  let last: JobResult | undefined;
-  for (let i = 0; i < args.runs; i++) {
-    const cpu = process.cpuUsage();
-    const start = performance.now();
-    last = await job();
-    runsMs.push(performance.now() - start);
-    const used = process.cpuUsage(cpu);
-    cpuMs.push((used.user + used.system) / 1000);
-    if (last.stagesMs) stagesMs.push(last.stagesMs);
-  }
-  if (!last) throw new Error('--runs must be at least 1');
-  if (args.save) {
-    const extension = (format: string) => (format === 'png' ? 'png' : 'jpg');
-    await writeFile(`${args.save}.output.${extension(last.output.format)}`, last.output.data);
-    await writeFile(
-      `${args.save}.thumbnail.${extension(last.thumbnail.format)}`,
-      last.thumbnail.data,
-    );
-  }
-  return {
-    runsMs,
-    cpuMs,
-    peakRssMb: peakRssMb(),
-    output: summary(last.output),
-    thumbnail: summary(last.thumbnail),
-    ...(stagesMs.length > 0 ? { stagesMs } : {}),
-  };
+async function save(prefix: string, last: JobResult): Promise<void> {
+  const extension = (format: string) => (format === 'png' ? 'png' : 'jpg');
+  await writeFile(`${prefix}.output.${extension(last.output.format)}`, last.output.data);
+  await writeFile(`${prefix}.thumbnail.${extension(last.thumbnail.format)}`, last.thumbnail.data);
 }
 
-/** The main of a child: builds the job, measures it, prints the report; any failure exits 1. */
-export async function runChild(makeJob: (args: ChildArgs) => Promise<() => Promise<JobResult>>) {
+/**
+ * The main of a child: builds the job, says it is ready, then obeys the parent's commands
+ * (`warmup`, `run`, `end`) one line at a time, so the parent can interleave the two sides'
+ * runs and both meet the same load. Any failure ends the process with exit code 1.
+ */
+export async function serveChild(makeJob: (args: ChildArgs) => Promise<() => Promise<JobResult>>) {
+  const reply = (message: object) => process.stdout.write(`${JSON.stringify(message)}\n`);
   try {
     const args = readChildArgs(process.argv.slice(2));
     const job = await makeJob(args);
-    const report = await measure(job, args);
-    process.stdout.write(`${JSON.stringify(report)}\n`);
+    let last: JobResult | undefined;
+    reply({ ready: true });
+    for await (const line of createInterface({ input: process.stdin })) {
+      const command = line.trim() as ChildCommand;
+      if (command === 'warmup') {
+        last = await job();
+        reply({ warmedUp: true });
+      } else if (command === 'run') {
+        const cpu = process.cpuUsage();
+        const start = performance.now();
+        last = await job();
+        const ms = performance.now() - start;
+        const used = process.cpuUsage(cpu);
+        const report: RunReport = { ms, cpuMs: (used.user + used.system) / 1000 };
+        if (last.stagesMs) report.stagesMs = last.stagesMs;
+        reply(report);
+      } else if (command === 'end') {
+        if (!last) throw new Error('told to end before any run');
+        if (args.save) await save(args.save, last);
+        const report: EndReport = {
+          peakRssMb: peakRssMb(),
+          output: summary(last.output),
+          thumbnail: summary(last.thumbnail),
+        };
+        reply(report);
+        break;
+      } else {
+        throw new Error(`unknown command '${line}'`);
+      }
+    }
   } catch (error) {
     const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
     process.stderr.write(`${message}\n`);

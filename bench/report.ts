@@ -209,7 +209,7 @@ function header(result: BenchResult): string[] {
     `serverless-img benchmark, ${result.date}`,
     `${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, sharp ${m.sharp}; ` +
       `load average ${result.loadAverage.start.toFixed(2)} at start, ${result.loadAverage.end.toFixed(2)} at end`,
-    `${result.runs} timed runs after ${result.warmup} warm-up per case and side, each side in its own process; median per image`,
+    `${result.runs} timed runs after ${result.warmup} warm-up per case and side, each side in its own process, runs interleaved; median per image`,
     ...(result.runs < 5 ? ['(fewer than 5 timed runs: a smoke run, not a measurement)'] : []),
   ];
 }

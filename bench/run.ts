@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: our library against sharp on generated photo-like images, each side in its
- * own child process, plus the cold start of a fresh process. Progress goes to stderr; stdout
+ * own child process with their runs interleaved, plus the cold start of a fresh process. Progress goes to stderr; stdout
  * carries only the report (tables, or one JSON object with `--json`).
  */
 import { existsSync } from 'node:fs';
@@ -11,15 +11,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { COLD_START_CASE, selectCases, type BenchCase } from './cases.js';
-import {
-  buildChildren,
-  buildLibrary,
-  parseChildJson,
-  runMeasuringChild,
-  runNode,
-} from './children.js';
-import type { ChildReport } from './harness.js';
+import { buildChildren, buildLibrary, parseChildJson, runNode } from './children.js';
 import { ensureInput } from './inputs.js';
+import { measurePair } from './measure.js';
 import { comparePsnr } from './quality.js';
 import {
   measured,
@@ -30,9 +24,8 @@ import {
   type CaseResult,
   type ColdStartResult,
   type SideFailure,
-  type SideResult,
 } from './report.js';
-import { median, medianByKey, range, ratio } from './stats.js';
+import { median, ratio } from './stats.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const WORK = join(ROOT, '.bench');
@@ -43,39 +36,6 @@ function progress(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-function side(report: ChildReport): SideResult {
-  const { min, max } = range(report.runsMs);
-  return {
-    medianMs: median(report.runsMs),
-    minMs: min,
-    maxMs: max,
-    runsMs: report.runsMs,
-    cpuMedianMs: median(report.cpuMs),
-    peakRssMb: report.peakRssMb,
-    output: report.output,
-    thumbnail: report.thumbnail,
-  };
-}
-
-async function measureSide(
-  script: string,
-  args: string[],
-  what: string,
-): Promise<{ result: SideResult | SideFailure; stagesMs: Record<string, number> | null }> {
-  try {
-    const report = await runMeasuringChild(script, args, what, CHILD_TIMEOUT_MS);
-    return {
-      result: side(report),
-      stagesMs: report.stagesMs ? medianByKey(report.stagesMs) : null,
-    };
-  } catch (error) {
-    return {
-      result: { error: error instanceof Error ? error.message : String(error) },
-      stagesMs: null,
-    };
-  }
-}
-
 async function runCase(
   benchCase: BenchCase,
   input: string,
@@ -83,24 +43,29 @@ async function runCase(
   args: BenchArgs,
   library: string | null,
 ): Promise<CaseResult> {
-  const common = ['--input', input, '--warmup', String(args.warmup), '--runs', String(args.runs)];
   const save = (who: string) => ['--save', join(WORK, 'out', `${benchCase.name}.${who}`)];
-  progress(`${benchCase.name}: sharp`);
-  const sharpSide = await measureSide(
-    children.sharp,
-    [...common, ...save('sharp')],
-    `sharp on ${benchCase.name}`,
+  progress(`${benchCase.name}: ${library ? 'sharp and ours, interleaved' : 'sharp only'}`);
+  const outcome = await measurePair(
+    {
+      sharp: {
+        script: children.sharp,
+        args: ['--input', input, ...save('sharp')],
+        what: `sharp on ${benchCase.name}`,
+      },
+      ours: library
+        ? {
+            script: children.ours,
+            args: ['--input', input, ...save('ours'), '--lib', pathToFileURL(library).href],
+            what: `ours on ${benchCase.name}`,
+          }
+        : null,
+    },
+    args,
+    CHILD_TIMEOUT_MS,
+    (message) => progress(`${benchCase.name}: ${message}`),
   );
-  const oursSide = library
-    ? (progress(`${benchCase.name}: ours`),
-      await measureSide(
-        children.ours,
-        [...common, ...save('ours'), '--lib', pathToFileURL(library).href],
-        `ours on ${benchCase.name}`,
-      ))
-    : { result: { error: 'the compiled library does not exist (yet)' }, stagesMs: null };
-  const ours = oursSide.result;
-  const reference = sharpSide.result;
+  const ours = outcome.ours?.result ?? { error: 'the compiled library does not exist (yet)' };
+  const reference = outcome.sharp.result;
   let psnrVsSharpDb: number | null = null;
   if (measured(ours) && measured(reference) && ours.output.format === reference.output.format) {
     const extension = ours.output.format === 'png' ? 'png' : 'jpg';
@@ -124,7 +89,7 @@ async function runCase(
     rssRatio: both ? ratio(ours.peakRssMb, reference.peakRssMb) : null,
     cpuRatio: both ? ratio(ours.cpuMedianMs, reference.cpuMedianMs) : null,
     psnrVsSharpDb,
-    stagesMs: oursSide.stagesMs,
+    stagesMs: outcome.ours?.stagesMs ?? null,
   };
 }
 
