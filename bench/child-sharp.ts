@@ -33,7 +33,11 @@ await serveChild(async ({ input }) => {
     const [output, thumbnail] = await Promise.all([
       encode(sharp(resized.data, raw)).toBuffer({ resolveWithObject: true }),
       encode(
-        sharp(resized.data, raw).resize(150, 150, { fit: 'cover', position: 'centre' }),
+        sharp(resized.data, raw).resize(150, 150, {
+          fit: 'cover',
+          position: 'centre',
+          withoutEnlargement: true,
+        }),
       ).toBuffer({ resolveWithObject: true }),
     ]);
     const image = (result: typeof output) => ({
