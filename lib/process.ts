@@ -108,22 +108,21 @@ export async function processImage(
       );
       return resizeBitmap(decoded.bitmap, resizeTarget, hasAlpha);
     });
-    const profile = await stage('colour', (span) => {
+    const { profile, corrected, applied } = await stage('colour', (span) => {
       const raw = extractIccProfile(bytes, format);
       const parsed = raw ? parseIccProfile(raw) : undefined;
+      // An RGB profile describes RGB pixels only: not gray ones, nor CMYK already converted.
+      const rgbPixels = decoded.info.colorSpace === 'srgb' || decoded.info.colorSpace === 'palette';
+      const transform = rgbPixels ? parsed?.transform : undefined;
       span.setAttributes(
-        imageAttributes({
-          icc_profile: parsed?.description,
-          icc_applied: Boolean(parsed?.transform),
-        }),
+        imageAttributes({ icc_profile: parsed?.description, icc_applied: Boolean(transform) }),
       );
-      return parsed;
+      return {
+        profile: parsed,
+        corrected: transform ? transform(resized) : resized,
+        applied: Boolean(transform),
+      };
     });
-    const colourCorrect =
-      profile?.transform &&
-      decoded.info.colorSpace !== 'cmyk' &&
-      decoded.info.colorSpace !== 'ycck';
-    const corrected = colourCorrect && profile.transform ? profile.transform(resized) : resized;
     const upright = await stage('orient', (span) => {
       span.setAttributes(imageAttributes({ orientation }));
       return applyOrientation(corrected, orientation);
@@ -161,11 +160,15 @@ export async function processImage(
         orientation,
         hasAlpha,
         bitDepth: decoded.info.bitDepth,
+        // 'rgb': RGB pixels in a space other than sRGB, as the embedded profile says.
         colorSpace:
-          profile && !profile.isSrgb && profile.colorSpace === 'RGB'
+          decoded.info.colorSpace === 'srgb' &&
+          profile &&
+          !profile.isSrgb &&
+          profile.colorSpace === 'RGB'
             ? 'rgb'
             : decoded.info.colorSpace,
-        ...(profile ? { iccProfile: profile.description, iccApplied: Boolean(colourCorrect) } : {}),
+        ...(profile ? { iccProfile: profile.description, iccApplied: applied } : {}),
         animated: decoded.info.animated,
         ...(decoded.info.frameCount === undefined ? {} : { frameCount: decoded.info.frameCount }),
         ...(decoded.info.progressive === undefined
