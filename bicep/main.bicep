@@ -136,7 +136,7 @@ var imgSettings = {
   IMG_QUALITY: string(imageOptions.quality)
   IMG_MAX_PIXELS: string(imageOptions.maxPixels)
   IMG_MAX_BYTES: string(imageOptions.maxBytes)
-  IMG_INCLUDE_GPS: string(imageOptions.includeGps)
+  IMG_INCLUDE_GPS: imageOptions.includeGps ? 'true' : 'false'
   IMG_CONCURRENCY: string(concurrency)
   // Half the instance for decoded pixels leaves room for the runtime and the encoders.
   IMG_MEMORY_BUDGET_MB: string(instanceMemoryMB / 2)

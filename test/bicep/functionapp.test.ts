@@ -1,4 +1,8 @@
 import { expect } from 'chai';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../../functions/config.js';
+import { ROOT } from '../../scripts/bicep-cli.js';
 import {
   type Infra,
   type PredictedResource,
@@ -16,6 +20,21 @@ function appSettings(app: PredictedResource): Record<string, unknown> {
     value: unknown;
   }[];
   return Object.fromEntries(list.map((setting) => [setting.name, inPublicCloud(setting.value)]));
+}
+
+/** Every `IMG_*` setting name the function app's code reads (functions/, the local runtime aside). */
+function settingsTheCodeReads(dir = join(ROOT, 'functions')): Set<string> {
+  const names = new Set<string>();
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && entry.name !== 'local') {
+      for (const name of settingsTheCodeReads(path)) names.add(name);
+    } else if (entry.isFile() && entry.name.endsWith('.ts')) {
+      for (const match of readFileSync(path, 'utf8').matchAll(/['"`](IMG_[A-Z_]+)['"`]/g))
+        names.add(match[1]!);
+    }
+  }
+  return names;
 }
 
 /** The ARM expression that reads a property of the user-assigned identity. */
@@ -150,7 +169,7 @@ describe('bicep: function app', function () {
       IMG_QUALITY: '82',
       IMG_MAX_PIXELS: '100000000',
       IMG_MAX_BYTES: '104857600',
-      IMG_INCLUDE_GPS: 'True',
+      IMG_INCLUDE_GPS: 'true',
       IMG_CONCURRENCY: '2',
       IMG_MEMORY_BUDGET_MB: '1024',
       IMG_TIMEOUT_MS: '120000',
@@ -176,6 +195,52 @@ describe('bicep: function app', function () {
     const own = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
     expect(Object.keys(settings)).to.have.members([...contract, ...own]);
     expect(own).to.have.lengthOf(19);
+  });
+
+  it('sets exactly the IMG_* settings the function code reads, no more, no fewer', function () {
+    const set = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
+    expect(set).to.have.members([...settingsTheCodeReads()]);
+  });
+
+  it("passes settings the function's own loader accepts as identity-based storage", function () {
+    // Values Azure fills in at deployment (the identity's client id, the connection string)
+    // stand in as plausible literals; everything else is exactly what the template sets.
+    const clientId = '11111111-2222-3333-4444-555555555555';
+    const env = Object.fromEntries(
+      Object.entries(settings).map(([name, value]) => {
+        const text = String(value);
+        if (text.includes('.clientId)]')) return [name, `ClientId=${clientId};Authorization=AAD`];
+        if (text.endsWith('.clientId]')) return [name, clientId];
+        if (text.endsWith('.ConnectionString]'))
+          return [name, 'InstrumentationKey=00000000-0000-0000-0000-000000000000'];
+        return [name, text];
+      }),
+    );
+    const config = loadConfig(env);
+    expect(config.storage).to.deep.equal({
+      kind: 'identity',
+      setting: 'IMAGES_STORAGE__blobServiceUri',
+      blobServiceUri: `https://${infra.outputs.IMAGES_STORAGE_ACCOUNT}.blob.core.windows.net`,
+      clientId,
+    });
+    expect(config.containers).to.deep.equal({
+      input: 'input',
+      output: 'output',
+      thumbnails: 'thumbnails',
+      metadata: 'metadata',
+      deadletter: 'deadletter',
+    });
+    expect(config.image).to.include({
+      maxWidth: 800,
+      maxHeight: 600,
+      quality: 82,
+      includeGps: true,
+    });
+    expect(config.resources).to.deep.equal({
+      concurrency: 2,
+      memoryBudgetMb: 1024,
+      timeoutMs: 120000,
+    });
   });
 
   it('holds no key, SAS or instrumentation key in any setting value', function () {
