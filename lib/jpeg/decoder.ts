@@ -3,7 +3,10 @@
  * decodes straight to 1/1, 1/2, 1/4 or 1/8 of the stored size by running a reduced inverse
  * DCT per block, like libjpeg's `scale_denom`. At 1/8 it still reads every AC code, but
  * stores and transforms only the DC. Chroma upsampling and colour conversion run at the
- * reduced size, so a 12 MP photo never becomes a 12 MP bitmap.
+ * reduced size, so a 12 MP photo never becomes a 12 MP bitmap. For greyscale, 4:4:4 and
+ * 4:2:0 the pixels equal libjpeg-turbo's (`djpeg -scale 1/n`) exactly; for non-square chroma
+ * (4:2:2, 4:4:0, 4:1:1) at reduced scales, chroma is box-averaged rather than replicated from
+ * a coarser IDCT as libjpeg does, which is closer to the full-size picture.
  *
  * Anything it does not cover (progressive, arithmetic, lossless, hierarchical, 12-bit,
  * CMYK/YCCK) or finds malformed comes back as a typed fallback, never as an exception, so
