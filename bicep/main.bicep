@@ -8,16 +8,21 @@ targetScope = 'resourceGroup'
 
 metadata description = 'Event-driven image pipeline: storage, monitoring, identity, Flex Consumption function app, RBAC, Event Grid system topic and alerts.'
 
-@export()
+// Bounds are the ones functions/config.ts enforces at start, so a bad value fails the
+// deployment instead of the running app.
 @description('Image processing options, passed to the app as IMG_* settings.')
 type ImageOptions = {
   @minValue(1)
+  @maxValue(16384)
   maxWidth: int
   @minValue(1)
+  @maxValue(16384)
   maxHeight: int
   @minValue(1)
+  @maxValue(16384)
   thumbnailWidth: int
   @minValue(1)
+  @maxValue(16384)
   thumbnailHeight: int
   thumbnailFit: 'cover' | 'contain'
   @minValue(1)
@@ -83,10 +88,12 @@ param imageOptions ImageOptions = {
 
 @description('Images processed at once by one instance.')
 @minValue(1)
+@maxValue(256)
 param concurrency int = 2
 
 @description('Longest time one image may take, in milliseconds.')
 @minValue(1000)
+@maxValue(3600000)
 param timeoutMs int = 120000
 
 @description('Days logs are kept in the Log Analytics workspace.')
