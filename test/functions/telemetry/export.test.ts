@@ -51,6 +51,7 @@ describe('telemetry export through the real Azure Monitor exporter (loopback ing
     for (const [name, fixture] of [
       ['photos/good.jpg', 'jpeg/camera-exif-gps.jpg'],
       ['photos/corrupt.jpg', 'bad/truncated.jpg'],
+      ['photos/corrupt-unsampled.jpg', 'bad/truncated.jpg'],
     ] as const) {
       const blob = azurite.serviceClient.getContainerClient('input').getBlockBlobClient(name);
       await blob.uploadData(readFileSync(path.join(FIXTURES_DIR, fixture)));
@@ -71,7 +72,8 @@ describe('telemetry export through the real Azure Monitor exporter (loopback ing
         ),
       );
     }
-    child = await runChild({ TELEMETRY_EVENTS: JSON.stringify(events) });
+    // The third event is kept for the sampling test below.
+    child = await runChild({ TELEMETRY_EVENTS: JSON.stringify(events.slice(0, 2)) });
   });
   after(async () => {
     await server?.close();
@@ -213,5 +215,28 @@ describe('telemetry export through the real Azure Monitor exporter (loopback ing
     for (const track of tracks) {
       expect(track.headers.authorization).to.equal(`Bearer ${IDENTITY.token}`);
     }
+  });
+
+  it('keeps the warning and the metrics of a failure whose trace is sampled out', async () => {
+    const before = server.envelopes.length;
+    const unsampled = await runChild({
+      TELEMETRY_EVENTS: JSON.stringify(events.slice(2, 3)),
+      IMG_TRACE_SAMPLING_RATIO: '0',
+    });
+    expect(unsampled.code, unsampled.output).to.equal(0);
+    expect(unsampled.output).to.contain('"outcome":"failed"');
+    const received = server.envelopes.slice(before);
+    expect(ofType(received, 'RequestData')).to.have.length(0);
+    const warnings = ofType(received, 'MessageData').filter((e) =>
+      String(e.data.baseData.message).includes('photos/corrupt-unsampled.jpg'),
+    );
+    expect(warnings.map((e) => e.data.baseData.severityLevel)).to.deep.equal(['Warning']);
+    expect(String(warnings[0]?.data.baseData.message)).to.contain('CORRUPT_IMAGE');
+    const failed = ofType(received, 'MetricData').filter(
+      (e) =>
+        (e.data.baseData.metrics as { name: string }[])[0]?.name === 'serverless_img.images' &&
+        e.data.baseData.properties?.['serverless_img.outcome'] === 'failed',
+    );
+    expect(failed).to.have.length(1);
   });
 });
