@@ -21,19 +21,19 @@ export interface CodecImage {
 }
 
 /** The global WebAssembly API (Node has it; @types/node 20 does not declare it). */
-declare const WebAssembly: { Module: new (bytes: Uint8Array) => object };
+declare const WebAssembly: { compile: (bytes: Uint8Array) => Promise<object> };
 /** The Emscripten wrappers' init(module, overrides); their typings omit the module argument. */
 type InitWithModule = (module: object, overrides?: object) => Promise<unknown>;
 const withModule = (init: unknown): InitWithModule => init as InitWithModule;
 
 const require = createRequire(import.meta.url);
-const compiled = new Map<string, object>();
+const compiled = new Map<string, Promise<object>>();
 
-/** Compiles a codec's .wasm once per process. */
-function wasmModule(specifier: string): object {
+/** Compiles a codec's .wasm once per process (off the main thread). */
+function wasmModule(specifier: string): Promise<object> {
   let module = compiled.get(specifier);
   if (!module) {
-    module = new WebAssembly.Module(readFileSync(require.resolve(specifier)));
+    module = WebAssembly.compile(readFileSync(require.resolve(specifier)));
     compiled.set(specifier, module);
   }
   return module;
@@ -48,42 +48,71 @@ const emscriptenOptions = {
 
 type Initialiser = () => Promise<unknown>;
 const initialisers: Record<string, Initialiser> = {
-  jpegDecoder: () =>
+  jpegDecoder: async () =>
     withModule(initJpegDecoder)(
-      wasmModule('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
+      await wasmModule('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
       emscriptenOptions,
     ),
-  jpegEncoder: () =>
+  jpegEncoder: async () =>
     withModule(initJpegEncoder)(
-      wasmModule('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm'),
+      await wasmModule('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm'),
       emscriptenOptions,
     ),
-  png: () => initPngDecoder(wasmModule('@jsquash/png/codec/pkg/squoosh_png_bg.wasm') as never),
-  webpDecoder: () =>
+  png: async () =>
+    initPngDecoder((await wasmModule('@jsquash/png/codec/pkg/squoosh_png_bg.wasm')) as never),
+  webpDecoder: async () =>
     withModule(initWebpDecoder)(
-      wasmModule('@jsquash/webp/codec/dec/webp_dec.wasm'),
+      await wasmModule('@jsquash/webp/codec/dec/webp_dec.wasm'),
       emscriptenOptions,
     ),
-  avifDecoder: () =>
+  avifDecoder: async () =>
     withModule(initAvifDecoder)(
-      wasmModule('@jsquash/avif/codec/dec/avif_dec.wasm'),
+      await wasmModule('@jsquash/avif/codec/dec/avif_dec.wasm'),
       emscriptenOptions,
     ),
+};
+/** Loaded on first use only: needed for arithmetic-coded JPEGs, which are rare. */
+const onDemand: Record<string, Initialiser> = {
+  jpegTurbo: async () => {
+    const factory = require('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs') as TurboFactory;
+    turbo = await factory({
+      wasmBinary: readFileSync(
+        require.resolve('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasm'),
+      ),
+      ...emscriptenOptions,
+    });
+  },
 };
 const ready = new Map<string, Promise<unknown>>();
 
 /** Initialises one codec once; after a failure the next call instantiates it afresh. */
-function ensure(name: keyof typeof initialisers): Promise<unknown> {
+function ensure(name: string): Promise<unknown> {
   let promise = ready.get(name);
   if (!promise) {
-    promise = initialisers[name]!();
+    const initialise = initialisers[name] ?? onDemand[name];
+    if (!initialise) throw new Error(`no codec named ${name}`);
+    promise = initialise();
     ready.set(name, promise);
   }
   return promise;
 }
 
-/** Runs a codec call; on failure drops the instance (an aborted Emscripten module is not reused). */
-async function call<T>(
+/**
+ * Codec calls run one at a time: the codecs report warnings through one shared print hook,
+ * and the wrappers await between our reset and their synchronous WASM call, so two images in
+ * flight at once could otherwise swap warnings. WASM calls are synchronous anyway, so nothing
+ * is lost.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+
+/** Runs a codec call in turn; on failure drops the instance (an aborted module is not reused). */
+function call<T>(name: string, work: () => Promise<T>): Promise<{ result: T; messages: string[] }> {
+  const run = queue.then(() => exclusive(name, work));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function exclusive<T>(
   name: string,
   work: () => Promise<T>,
 ): Promise<{ result: T; messages: string[] }> {
@@ -180,48 +209,47 @@ interface TurboDecoder {
   getDecodedBuffer(): Uint8Array;
   delete(): void;
 }
-type TurboFactory = (options: object) => Promise<{ JPEGDecoder: new () => TurboDecoder }>;
-let turbo: ReturnType<TurboFactory> | undefined;
+type TurboModule = { JPEGDecoder: new () => TurboDecoder };
+type TurboFactory = (options: object) => Promise<TurboModule>;
+let turbo: TurboModule | undefined;
 
 /**
  * Decodes a JPEG with libjpeg-turbo built with arithmetic decoding (mozjpeg's build lacks it).
  * Used only for arithmetic-coded files: it is slower than mozjpeg on ordinary ones.
  */
 export async function decodeJpegTurbo(bytes: Uint8Array): Promise<CodecImage> {
-  turbo ??= (require('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs') as TurboFactory)({
-    wasmBinary: readFileSync(require.resolve('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasm')),
-    ...emscriptenOptions,
-  });
-  const module = await turbo;
-  const decoder = new module.JPEGDecoder();
-  try {
-    decoder.getEncodedBuffer(bytes.length).set(bytes);
-    decoder.decode();
-    const { width, height, componentCount } = decoder.getFrameInfo();
-    const decoded = decoder.getDecodedBuffer();
-    if (
-      decoded.length !== width * height * componentCount ||
-      (componentCount !== 1 && componentCount !== 3)
-    ) {
-      throw new Error(`unexpected ${componentCount}-channel output`);
-    }
-    const data = new Uint8ClampedArray(width * height * 4);
-    for (let i = 0, o = 0; o < data.length; i += componentCount, o += 4) {
+  const { result } = await call('jpegTurbo', async () => {
+    const decoder = new turbo!.JPEGDecoder();
+    try {
+      decoder.getEncodedBuffer(bytes.length).set(bytes);
+      decoder.decode();
+      const { width, height, componentCount } = decoder.getFrameInfo();
+      const decoded = decoder.getDecodedBuffer();
+      if (
+        decoded.length !== width * height * componentCount ||
+        (componentCount !== 1 && componentCount !== 3)
+      ) {
+        throw new Error(`unexpected ${componentCount}-channel output`);
+      }
+      const data = new Uint8ClampedArray(width * height * 4);
       const gray = componentCount === 1;
-      data[o] = decoded[i]!;
-      data[o + 1] = decoded[gray ? i : i + 1]!;
-      data[o + 2] = decoded[gray ? i : i + 2]!;
-      data[o + 3] = 255;
+      for (let i = 0, o = 0; o < data.length; i += componentCount, o += 4) {
+        data[o] = decoded[i]!;
+        data[o + 1] = decoded[gray ? i : i + 1]!;
+        data[o + 2] = decoded[gray ? i : i + 2]!;
+        data[o + 3] = 255;
+      }
+      return { width, height, data };
+    } catch (error) {
+      throw new CodecError(
+        error instanceof Error ? error.message : 'libjpeg-turbo could not decode the data',
+        error,
+      );
+    } finally {
+      decoder.delete();
     }
-    return { width, height, data };
-  } catch (error) {
-    throw new CodecError(
-      error instanceof Error ? error.message : 'libjpeg-turbo could not decode the data',
-      error,
-    );
-  } finally {
-    decoder.delete();
-  }
+  });
+  return result;
 }
 
 /** Decodes an AVIF to 8-bit RGBA. */

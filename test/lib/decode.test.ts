@@ -71,3 +71,16 @@ describe('decode refuses truncated files of the JavaScript-decoded formats', () 
     expect((caught as { code?: string } | undefined)?.code).to.equal('CORRUPT_IMAGE');
   });
 });
+
+describe('codecs under concurrency', () => {
+  it('keeps each image its own verdict when a truncated and a good JPEG decode at once', async () => {
+    const { decodeJpegWasm } = await import('../../lib/codecs/index.js');
+    const good = await jpegOf(photoLike(300, 200));
+    const cut = good.subarray(0, Math.floor(good.length * 0.6));
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = await Promise.all([decodeJpegWasm(good), decodeJpegWasm(cut)]);
+      expect(a.warnings, 'good').to.deep.equal([]);
+      expect(b.warnings.join(' '), 'cut').to.match(/premature end/i);
+    }
+  });
+});
