@@ -80,7 +80,7 @@ let shared: ImageRunner | undefined;
 
 /** The process-wide runner, built once from `IMG_CONCURRENCY`, `IMG_MEMORY_BUDGET_MB`, `IMG_TIMEOUT_MS`. */
 export function sharedImageRunner(
-  resources: ResourceSettings = readResourceSettings(),
+  resources: ImageRunnerOptions = readResourceSettings(),
 ): ImageRunner {
   shared ??= new ImageRunner(resources);
   return shared;

@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import { BASES, CORRUPT_WEIGHT, loadImage } from '../../../../functions/local/load/images.js';
+import { percentile, round } from '../../../../functions/local/load/stats.js';
+import { ImageError, processImage } from '../../../../lib/index.js';
+import { fixture } from '../../support.js';
+
+/** Small stand-ins for the cached base images, so the test needs no generation. */
+const bases = new Map(
+  BASES.map((spec) => [
+    spec.name,
+    new Uint8Array(fixture(spec.format === 'jpeg' ? 'size/panorama.jpg' : 'png/gray.png')),
+  ]),
+);
+
+describe('functions/local/load: images and statistics', () => {
+  it('gives every upload its own bytes and name while keeping the picture', async () => {
+    const a = loadImage(0, 'run', bases);
+    const b = loadImage(1, 'run', bases);
+    expect(a.base).to.equal(b.base);
+    expect(a.name).to.not.equal(b.name);
+    expect(a.bytes).to.not.deep.equal(b.bytes);
+    const [ra, rb] = await Promise.all([
+      processImage(a.bytes, { name: a.name }),
+      processImage(b.bytes, { name: b.name }),
+    ]);
+    expect(ra.output.bytes).to.deep.equal(rb.output.bytes);
+    expect(ra.metadata.source.sha256).to.not.equal(rb.metadata.source.sha256);
+  });
+
+  it('keeps PNG variants valid (the added text chunk has a correct CRC)', async () => {
+    const index = [...Array(200).keys()].find((i) =>
+      loadImage(i, 'run', bases).base.includes('screenshot'),
+    );
+    expect(index).to.not.equal(undefined);
+    const png = loadImage(index!, 'run', bases);
+    const result = await processImage(png.bytes, { name: png.name });
+    expect(result.metadata.source.format).to.equal('png');
+  });
+
+  it('mixes sizes by weight and makes a few corrupt inputs that fail with typed errors', async () => {
+    const images = Array.from({ length: 200 }, (_, i) => loadImage(i, 'run', bases));
+    const total = BASES.reduce((sum, spec) => sum + spec.weight, 0) + CORRUPT_WEIGHT;
+    const corrupt = images.filter((image) => image.corrupt);
+    expect(corrupt.length).to.be.within(1, Math.ceil((200 * CORRUPT_WEIGHT) / total) + 1);
+    for (const spec of BASES) {
+      expect(
+        images.some((image) => image.base === spec.name),
+        spec.name,
+      ).to.equal(true);
+    }
+    expect(new Set(images.map((image) => image.name)).size).to.equal(200);
+    for (const image of corrupt) {
+      const error = await processImage(image.bytes, { name: image.name }).catch((e: unknown) => e);
+      expect(error, image.name).to.be.instanceOf(ImageError);
+    }
+  });
+
+  it('takes percentiles by nearest rank and rounds', () => {
+    const values = [5, 1, 4, 2, 3, 6, 7, 8, 9, 10];
+    expect(percentile(values, 50)).to.equal(5);
+    expect(percentile(values, 95)).to.equal(10);
+    expect(percentile(values, 10)).to.equal(1);
+    expect(percentile([], 99)).to.equal(0);
+    expect(round(1.26, 1)).to.equal(1.3);
+  });
+});
