@@ -260,3 +260,32 @@ export function renderJson(result: BenchResult): string {
     typeof value === 'number' && Number.isFinite(value) ? round(value) : value,
   )}\n`;
 }
+
+function arrow(before: string, after: string): string {
+  return `${before} → ${after}`;
+}
+
+/**
+ * Markdown table of two runs side by side (say, before and after a change to the core): for
+ * each case in both, ours' figures and the ratios to sharp, "before → after".
+ */
+export function renderComparison(before: BenchResult, after: BenchResult): string {
+  const rows: string[][] = [];
+  for (const now of after.cases) {
+    const then = before.cases.find((c) => c.name === now.name);
+    if (!then || !measured(then.ours) || !measured(now.ours)) continue;
+    rows.push([
+      now.name,
+      arrow(ms(then.ours.medianMs), ms(now.ours.medianMs)),
+      arrow(ms(then.ours.cpuMedianMs), ms(now.ours.cpuMedianMs)),
+      arrow(then.ours.peakRssMb.toFixed(0), now.ours.peakRssMb.toFixed(0)),
+      arrow(times(then.ratio), times(now.ratio)),
+      arrow(times(then.cpuRatio), times(now.cpuRatio)),
+      arrow(times(then.rssRatio), times(now.rssRatio)),
+    ]);
+  }
+  return `${formatMarkdownTable(
+    ['case', 'ours ms', 'ours CPU ms', 'ours RSS MB', 'time ×', 'CPU ×', 'RSS ×'],
+    rows,
+  )}\n`;
+}

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { psnr } from '../../bench/quality.js';
 import {
+  renderComparison,
   renderJson,
   renderMarkdown,
   renderText,
@@ -78,6 +79,20 @@ describe('bench report', () => {
     expect(text).to.include('| --- | ---: | ---: | ---: |');
     expect(text).to.match(/\| jpeg-12mp \| 4000×3000 \| 3\.8 MB \| 300 \| 60\.0 \| 5\.00× \|/);
     expect(text).to.include('- issue 2 (≤ 6× time, ≤ 2.5× RSS): jpeg-12mp time met, RSS met');
+  });
+
+  it('puts two runs side by side, before → after, for the cases both measured', () => {
+    const after: BenchResult = {
+      ...result,
+      cases: [{ ...result.cases[0]!, ours: side(120, 130), ratio: 2, rssRatio: 1.3, cpuRatio: 2 }],
+    };
+    const text = renderComparison(result, after);
+    expect(text).to.include(
+      '| case | ours ms | ours CPU ms | ours RSS MB | time × | CPU × | RSS × |',
+    );
+    expect(text).to.include(
+      '| jpeg-12mp | 300 → 120 | 300 → 120 | 200 → 130 | 5.00× → 2.00× | 5.00× → 2.00× | 2.00× → 1.30× |',
+    );
   });
 
   it('reports a side that failed instead of dropping the case', () => {
