@@ -4,7 +4,7 @@
  */
 import { InvalidOptionError } from './errors.js';
 
-/** How the thumbnail fills its box: `cover` crops around the centre, `contain` letterboxes. */
+/** How the thumbnail fills its box: `cover` crops around the centre, `contain` fits inside (no bars). */
 export type ThumbnailFit = 'cover' | 'contain';
 
 /** Everything `processImage` can be told. All fields have defaults (see `DEFAULT_OPTIONS`). */
