@@ -125,12 +125,12 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
       info: { ...base, colorSpace: header.components === 1 ? 'gray' : 'srgb' },
     };
   }
-  // Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (1/1 to 1/8)
-  // that still covers the target box; anything lib/jpeg declines goes to mozjpeg below.
-  const scaled = decodeScaledJpeg(bytes, {
-    scale: chooseJpegScale(header.width, header.height, request.targetBox),
-  });
-  if (scaled.ok) {
+  // Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (1/2 to 1/8)
+  // that still covers the target box. At full size mozjpeg is the faster of the two, and it
+  // takes whatever lib/jpeg declines.
+  const scale = chooseJpegScale(header.width, header.height, request.targetBox);
+  const scaled = scale > 1 ? decodeScaledJpeg(bytes, { scale }) : undefined;
+  if (scaled?.ok) {
     const { width, height, data } = scaled.image;
     return {
       bitmap: { width, height, data },
