@@ -19,6 +19,8 @@ export interface BenchArgs {
   cases: string[];
   /** Skip compiling the library first (use `dist/` as it is). */
   skipBuild: boolean;
+  /** Autogroup nice value for the measuring processes (see `Priority`); null leaves it alone. */
+  nice: number | null;
   /** Compiled library to measure instead of `dist/lib/index.js` (e.g. an older build to compare). */
   lib: string | null;
 }
@@ -28,6 +30,16 @@ function count(name: string, raw: string, min: number): number {
   if (!Number.isInteger(value) || value < min || value > 1000) {
     throw new Error(
       `Expected integer between ${min} and 1000 for --${name} but received ${raw} of type string`,
+    );
+  }
+  return value;
+}
+
+function niceValue(raw: string): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < -20 || value > 19) {
+    throw new Error(
+      `Expected integer between -20 and 19 for --nice but received ${raw} of type string`,
     );
   }
   return value;
@@ -46,6 +58,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       cases: { type: 'string', default: '' },
       'skip-build': { type: 'boolean', default: false },
       lib: { type: 'string' },
+      nice: { type: 'string' },
     },
   });
   return {
@@ -60,5 +73,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       .filter((name) => name.length > 0),
     skipBuild: values['skip-build'],
     lib: values.lib ?? null,
+    nice: values.nice === undefined ? null : niceValue(values.nice),
   };
 }

@@ -4,7 +4,7 @@
  * sharp, …). On a machine shared with other work, both sides then meet the same load, so the
  * ratio stays fair even when the absolute times do not.
  */
-import { ChildSession } from './children.js';
+import { ChildSession, type Priority } from './children.js';
 import type { EndReport, RunReport } from './harness.js';
 import type { SideFailure, SideResult } from './report.js';
 import { median, medianByKey, range } from './stats.js';
@@ -53,8 +53,8 @@ class Side {
   error: string | null = null;
   private readonly session: ChildSession;
 
-  constructor(spec: SideSpec, timeoutMs: number) {
-    this.session = new ChildSession(spec.script, spec.args, spec.what, timeoutMs);
+  constructor(spec: SideSpec, timeoutMs: number, priority: Priority) {
+    this.session = new ChildSession(spec.script, spec.args, spec.what, timeoutMs, priority);
   }
 
   async ready(): Promise<void> {
@@ -98,9 +98,10 @@ export async function measurePair(
   counts: { warmup: number; runs: number },
   timeoutMs: number,
   onProgress: (message: string) => void = () => {},
+  priority: Priority = { nice: null },
 ): Promise<{ sharp: SideOutcome; ours: SideOutcome | null }> {
-  const sharp = new Side(specs.sharp, timeoutMs);
-  const ours = specs.ours ? new Side(specs.ours, timeoutMs) : null;
+  const sharp = new Side(specs.sharp, timeoutMs, priority);
+  const ours = specs.ours ? new Side(specs.ours, timeoutMs, priority) : null;
   const sides = ours ? [sharp, ours] : [sharp];
   for (const side of sides) await side.ready();
   for (let i = 0; i < counts.warmup; i++) for (const side of sides) await side.warmup();

@@ -59,6 +59,8 @@ export interface BenchResult {
   loadAverage: { start: number; end: number };
   runs: number;
   warmup: number;
+  /** Autogroup nice value the measuring processes ran with (`--nice`), null when left alone. */
+  nice: number | null;
   coldStartMs: number | null;
   coldStart: ColdStartResult | SideFailure | null;
   cases: CaseResult[];
@@ -210,6 +212,9 @@ function header(result: BenchResult): string[] {
     `${m.cpus} cores (${m.cpuModel}), ${m.memoryGb} GB, Node ${m.node}, sharp ${m.sharp}; ` +
       `load average ${result.loadAverage.start.toFixed(2)} at start, ${result.loadAverage.end.toFixed(2)} at end`,
     `${result.runs} timed runs after ${result.warmup} warm-up per case and side, each side in its own process, runs interleaved; median per image`,
+    ...(result.nice === null
+      ? []
+      : [`measuring processes in their own sessions with autogroup nice ${result.nice} (--nice)`]),
     ...(result.runs < 5 ? ['(fewer than 5 timed runs: a smoke run, not a measurement)'] : []),
   ];
 }

@@ -63,6 +63,7 @@ async function runCase(
     args,
     CHILD_TIMEOUT_MS,
     (message) => progress(`${benchCase.name}: ${message}`),
+    { nice: args.nice },
   );
   const ours = outcome.ours?.result ?? { error: 'the compiled library does not exist (yet)' };
   const reference = outcome.sharp.result;
@@ -103,12 +104,14 @@ async function coldStart(
   script: string,
   library: string,
   input: string,
-  runs: number,
+  args: BenchArgs,
 ): Promise<ColdStartResult> {
   const wall: number[] = [];
   const inside: ColdRun[] = [];
-  for (let i = 0; i < runs; i++) {
-    const exit = await runNode(script, [pathToFileURL(library).href, input], CHILD_TIMEOUT_MS);
+  for (let i = 0; i < args.coldRuns; i++) {
+    const exit = await runNode(script, [pathToFileURL(library).href, input], CHILD_TIMEOUT_MS, {
+      nice: args.nice,
+    });
     inside.push(parseChildJson<ColdRun>(exit, 'cold start'));
     wall.push(exit.wallMs);
   }
@@ -154,7 +157,7 @@ async function main(): Promise<void> {
     progress(`cold start x${args.coldRuns}`);
     const input = inputs.get(COLD_START_CASE) as string;
     try {
-      cold = await coldStart(children.cold, library, input, args.coldRuns);
+      cold = await coldStart(children.cold, library, input, args);
     } catch (error) {
       cold = { error: error instanceof Error ? error.message : String(error) };
     }
@@ -172,6 +175,7 @@ async function main(): Promise<void> {
     loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
     runs: args.runs,
     warmup: args.warmup,
+    nice: args.nice,
     coldStartMs: cold !== null && 'medianMs' in cold ? cold.medianMs : null,
     coldStart: cold,
     cases: results,

@@ -14,6 +14,7 @@ describe('bench arguments', () => {
       cases: [],
       skipBuild: false,
       lib: null,
+      nice: null,
     });
     expect(selectCases(args.cases).map((c) => c.name)).to.deep.equal(CASES.map((c) => c.name));
   });
@@ -28,6 +29,11 @@ describe('bench arguments', () => {
   it('refuses a run count that is not a positive integer', () => {
     expect(() => parseBenchArgs(['--runs', '0'])).to.throw(/--runs/);
     expect(() => parseBenchArgs(['--runs', 'five'])).to.throw(/--runs/);
+  });
+
+  it('reads a --nice value and refuses one outside -20..19', () => {
+    expect(parseBenchArgs(['--nice=-10']).nice).to.equal(-10);
+    expect(() => parseBenchArgs(['--nice=-21'])).to.throw(/--nice/);
   });
 
   it('names the known cases when asked for an unknown one', () => {

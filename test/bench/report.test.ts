@@ -29,6 +29,7 @@ const result: BenchResult = {
   loadAverage: { start: 0.5, end: 0.7 },
   runs: 5,
   warmup: 1,
+  nice: null,
   coldStartMs: 812.3456,
   coldStart: {
     medianMs: 812.3456,
