@@ -140,7 +140,8 @@ async function main(): Promise<void> {
   if (!library) progress(`${libraryPath} does not exist; only sharp is measured`);
 
   const inputs = new Map<string, string>();
-  for (const benchCase of [...cases, ...selectCases([COLD_START_CASE])]) {
+  const coldCase = args.coldRuns > 0 ? selectCases([COLD_START_CASE]) : [];
+  for (const benchCase of [...cases, ...coldCase]) {
     if (inputs.has(benchCase.name)) continue;
     progress(`input ${benchCase.name} (generated once into .bench/inputs/)`);
     inputs.set(benchCase.name, await ensureInput(benchCase, join(WORK, 'inputs')));
