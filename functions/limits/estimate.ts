@@ -7,10 +7,13 @@ import { DEFAULT_OPTIONS } from '../../lib/options.js';
 import { sniffFormat } from '../../lib/sniff.js';
 
 /**
- * Bytes of working memory per declared pixel: the decoded RGBA bitmap (4 bytes) lives in the
- * codec's WASM memory and again in a JS buffer, plus the pre-shrunk copy and the encoders'
- * buffers. Measured here as the rise in peak RSS while one image is processed: 11.6 bytes per
- * pixel for a 12 MP JPEG, 10.7 for 24 MP, 11.3 for 8 MP, 14 for 4 MP.
+ * Bytes of working memory per declared pixel for a full-size decode: the RGBA bitmap (4 bytes)
+ * in the codec's WASM memory and again in a JS buffer, plus the pre-shrunk copy and the
+ * encoders' buffers. Measured as the rise in peak RSS while one image is processed: 11.6 bytes
+ * per pixel for a 12 MP JPEG, 10.7 for 24 MP, 14 for 4 MP, about 20 for a 2 MP PNG. Baseline
+ * JPEGs that decode at a reduced DCT scale need far less (28 MB for 12 MP), but the estimate
+ * stays at full size on purpose: a stream the scaled decoder declines (truncated, malformed)
+ * falls back to a full-size decode, and a budget must hold for the worst case a header allows.
  */
 export const BYTES_PER_PIXEL = 12;
 
