@@ -486,7 +486,8 @@ function decodeScan(state: ParserState, pos: number, headerEnd: number): number 
         if (nTouched === 0) fillBlock(c.plane, offset, c.stride, blockSize, dc * s.quant[0]!);
         else if (blockSize === 8) idct8x8(coef, s.quant, c.plane, offset, c.stride);
         else if (blockSize === 4) idct4x4(coef, s.quant, c.plane, offset, c.stride);
-        else if (blockSize === 2) idct2x2(coef, s.quant, c.plane, offset, c.stride);
+        else if (blockSize === 2)
+          idct2x2(coef, touched, nTouched, s.quant, c.plane, offset, c.stride);
         else idct1x1(coef, s.quant, c.plane, offset);
         for (let t = 0; t < nTouched; t++) coef[touched[t]!] = 0;
       }

@@ -283,51 +283,72 @@ export function idct4x4(
   }
 }
 
-/** The 2x2 reduced IDCT (libjpeg `jpeg_idct_2x2`): quarter size; even rows/columns unused. */
+/** Per odd row r of a column, its weight in the 2x2 IDCT's first pass (libjpeg constants). */
+const ODD_ROW_2X2 = new Float64Array([
+  0,
+  FIX_3_624509785,
+  0,
+  -FIX_1_272758580,
+  0,
+  FIX_0_850430095,
+  0,
+  -FIX_0_720959822,
+]);
+const oddSums = new Float64Array(8);
+
+/**
+ * The 2x2 reduced IDCT (libjpeg `jpeg_idct_2x2`): quarter size; even rows and columns unused.
+ * At 1/4 scale it runs once per luma block, so it works from the list of stored positions
+ * (`touched`, `count` of them) instead of scanning the block: each odd-row coefficient adds
+ * into its column's sum, then both passes run without branches. The integer sums and the
+ * rounding are libjpeg's, so the pixels are too.
+ */
 export function idct2x2(
   coef: Int32Array,
+  touched: Int32Array,
+  count: number,
   quant: Int32Array,
   out: Uint8Array,
   offset: number,
   stride: number,
 ): void {
-  const ws = workspace;
-  const limit = IDCT_LIMIT;
-  for (let c = 0; c < 8; c++) {
-    if (c === 2 || c === 4 || c === 6) continue;
-    if (coef[8 + c] === 0 && coef[24 + c] === 0 && coef[40 + c] === 0 && coef[56 + c] === 0) {
-      const dc = (coef[c]! * quant[c]!) << PASS1_BITS;
-      ws[c] = dc;
-      ws[8 + c] = dc;
-      continue;
-    }
-    const tmp10 = coef[c]! * quant[c]! * 32768;
-    const tmp0 =
-      -coef[56 + c]! * quant[56 + c]! * FIX_0_720959822 +
-      coef[40 + c]! * quant[40 + c]! * FIX_0_850430095 -
-      coef[24 + c]! * quant[24 + c]! * FIX_1_272758580 +
-      coef[8 + c]! * quant[8 + c]! * FIX_3_624509785;
-    const shift = CONST_BITS - PASS1_BITS + 2;
-    const round = 1 << (shift - 1);
-    ws[c] = (tmp10 + tmp0 + round) >> shift;
-    ws[8 + c] = (tmp10 - tmp0 + round) >> shift;
+  const odd = oddSums;
+  const rowWeight = ODD_ROW_2X2;
+  for (let t = 0; t < count; t++) {
+    const z = touched[t]!;
+    const row = z >> 3;
+    if (row !== 0) odd[z & 7] = odd[z & 7]! + coef[z]! * quant[z]! * rowWeight[row]!;
   }
+  const o0 = odd[0]!;
+  const o1 = odd[1]!;
+  const o3 = odd[3]!;
+  const o5 = odd[5]!;
+  const o7 = odd[7]!;
+  odd[0] = 0;
+  odd[1] = 0;
+  odd[3] = 0;
+  odd[5] = 0;
+  odd[7] = 0;
+  // Row 0 of each column, scaled for pass 1.
+  const d0 = coef[0]! * quant[0]! * 32768;
+  const d1 = coef[1]! * quant[1]! * 32768;
+  const d3 = coef[3]! * quant[3]! * 32768;
+  const d5 = coef[5]! * quant[5]! * 32768;
+  const d7 = coef[7]! * quant[7]! * 32768;
+  const shift1 = CONST_BITS - PASS1_BITS + 2;
+  const round1 = 1 << (shift1 - 1);
   const shift = CONST_BITS + PASS1_BITS + 3 + 2;
   const round = 1 << (shift - 1);
-  for (let r = 0, row = 0; r < 2; r++, row += 8) {
-    const o = offset + r * stride;
-    if (ws[row + 1] === 0 && ws[row + 3] === 0 && ws[row + 5] === 0 && ws[row + 7] === 0) {
-      const v = limit[((ws[row]! + 16) >> 5) & 1023]!;
-      out[o] = v;
-      out[o + 1] = v;
-      continue;
-    }
-    const tmp10 = ws[row]! * 32768;
+  const limit = IDCT_LIMIT;
+  for (let r = 0, sign = 1, o = offset; r < 2; r++, sign = -1, o += stride) {
+    const w0 = (d0 + sign * o0 + round1) >> shift1;
+    const w1 = (d1 + sign * o1 + round1) >> shift1;
+    const w3 = (d3 + sign * o3 + round1) >> shift1;
+    const w5 = (d5 + sign * o5 + round1) >> shift1;
+    const w7 = (d7 + sign * o7 + round1) >> shift1;
+    const tmp10 = w0 * 32768;
     const tmp0 =
-      -ws[row + 7]! * FIX_0_720959822 +
-      ws[row + 5]! * FIX_0_850430095 -
-      ws[row + 3]! * FIX_1_272758580 +
-      ws[row + 1]! * FIX_3_624509785;
+      -w7 * FIX_0_720959822 + w5 * FIX_0_850430095 - w3 * FIX_1_272758580 + w1 * FIX_3_624509785;
     out[o] = limit[((tmp10 + tmp0 + round) >> shift) & 1023]!;
     out[o + 1] = limit[((tmp10 - tmp0 + round) >> shift) & 1023]!;
   }
