@@ -2,7 +2,7 @@
  * Starts OpenTelemetry for the process, before anything else runs: Application Insights through
  * the Azure Monitor distro when a connection string is set, console exporters when asked for,
  * or nothing at all (the `@opentelemetry/api` calls in lib/ and functions/ stay no-ops).
- * `shutdownTelemetry` flushes and stops it, for the CLI, the local runtime and tests.
+ * `shutdownTelemetry` flushes and stops it, for the local runtime, scripts and tests.
  */
 import {
   SpanKind,
@@ -46,9 +46,9 @@ import {
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { SERVICE_NAME, SERVICE_VERSION } from './service.js';
+import { readTelemetrySettings, type TelemetrySettings } from './settings.js';
 
 export { SERVICE_NAME, SERVICE_VERSION } from './service.js';
-import { readTelemetrySettings, type TelemetrySettings } from './settings.js';
 
 /** The `@azure/functions` module (see `functions/azure-functions.ts`). */
 type AzureFunctionsModule = typeof import('@azure/functions');
@@ -68,8 +68,6 @@ export interface TelemetryOptions {
    * then parents ours and `context.log` is exported by the worker (`WorkerOpenTelemetryEnabled`).
    */
   azureFunctions?: AzureFunctionsModule | undefined;
-  /** Overrides the credential built from the settings (Entra ID authentication). */
-  credential?: TokenCredential;
 }
 
 interface ActiveTelemetry {
@@ -137,8 +135,7 @@ function startAzureMonitor(
   settings: TelemetrySettings,
   options: TelemetryOptions,
 ): () => Promise<void> {
-  const credential =
-    options.credential ?? (settings.entraId ? entraCredential(settings.entraId) : undefined);
+  const credential = settings.entraId ? entraCredential(settings.entraId) : undefined;
   useAzureMonitor({
     azureMonitorExporterOptions: {
       connectionString: settings.connectionString,

@@ -2,8 +2,10 @@ import { expect } from 'chai';
 import { SpanKind, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
+import { BatchSpanProcessor, InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import {
   SERVICE_NAME,
+  flushTelemetry,
   shutdownTelemetry,
   startTelemetry,
   telemetryMode,
@@ -121,6 +123,16 @@ describe('telemetry setup', () => {
     }
     expect(printed).to.have.length(1);
     expect(printed[0]).to.include({ name: 'process image' });
+  });
+
+  it('flushes batched spans on demand without stopping', async () => {
+    const exporter = new InMemorySpanExporter();
+    startTelemetry({ env: {}, spanProcessors: [new BatchSpanProcessor(exporter)] });
+    trace.getTracer('test').startSpan('batched').end();
+    expect(exporter.getFinishedSpans()).to.have.length(0);
+    await flushTelemetry();
+    expect(exporter.getFinishedSpans().map((s) => s.name)).to.deep.equal(['batched']);
+    expect(telemetryMode()).to.equal('custom');
   });
 
   it('clears the global providers on shutdown, so the process is back to no-op', async () => {
