@@ -1,7 +1,16 @@
 import { expect } from 'chai';
 import { readExif, normaliseExif } from '../../lib/exif.js';
 import { loadCodecs, processImage } from '../../lib/index.js';
-import { jpegOf, photoLike, withExif, type ExifSpec } from './images.js';
+import {
+  jpegOf,
+  photoLike,
+  pngChunk,
+  pngOf,
+  quadrants,
+  tiffExif,
+  withExif,
+  type ExifSpec,
+} from './images.js';
 
 const CAMERA: ExifSpec = {
   ifd0: [
@@ -110,5 +119,23 @@ describe('EXIF', () => {
       takenAt: '2020-01-02T03:04:05',
     });
     expect(normaliseExif({ DateTimeOriginal: '0000:00:00 00:00:00' }, true)).to.equal(null);
+  });
+
+  it('reads EXIF and orientation from a PNG eXIf chunk too', async () => {
+    const png = await pngOf(quadrants(40, 20));
+    const exif = pngChunk(
+      'eXIf',
+      tiffExif({
+        ifd0: [
+          { tag: 0x0112, short: [6] },
+          { tag: 0x010f, ascii: 'Contoso' },
+        ],
+      }),
+    );
+    const withChunk = Uint8Array.from([...png.subarray(0, 33), ...exif, ...png.subarray(33)]);
+    const result = await processImage(withChunk, { name: 'rotated.png' });
+    expect(result.metadata.image.orientation).to.equal(6);
+    expect(result.metadata.exif).to.deep.equal({ make: 'Contoso' });
+    expect(result.output).to.include({ width: 20, height: 40 });
   });
 });
