@@ -13,7 +13,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { expect } from 'chai';
 import type { Config } from '../../functions/config.js';
 import { unquoteETag } from '../../functions/events.js';
-import { closeSharedImageRunner } from '../../functions/limits/index.js';
+import { closeSharedImageRunner, sharedImageRunner } from '../../functions/limits/index.js';
 import {
   azuriteConnectionString,
   startAzurite,
@@ -310,5 +310,28 @@ describe('reliability: faults, races and outages against Azurite', function () {
     expect(result.deadLettered).to.deep.equal([]);
     expect(Object.fromEntries(result.failed)).to.deep.equal({ 'names/zero.jpg': 'EMPTY_INPUT' });
     expect(result.succeeded).to.have.length(inputs.length - 1);
+  });
+
+  it('records TIMEOUT for an image that overruns the time limit, and does not retry it', async () => {
+    // The process-wide runner, rebuilt with a 10 ms limit against a 12 MP decode.
+    await closeSharedImageRunner();
+    sharedImageRunner({ concurrency: 2, memoryBudgetMb: 1024, timeoutMs: 10 });
+    try {
+      await upload(direct, config.containers.input, 'slow/photo.jpg', fixture(LARGE));
+      await upload(direct, config.containers.input, 'slow/empty.jpg', new Uint8Array(0));
+      const retries = { count: 0 };
+      startPipeline(retries);
+      const result = await settle();
+      expect(result.violations).to.deep.equal([]);
+      expect(Object.fromEntries(result.failed)).to.deep.equal({
+        'slow/photo.jpg': 'TIMEOUT',
+        'slow/empty.jpg': 'EMPTY_INPUT',
+      });
+      expect(retries.count).to.equal(0);
+    } finally {
+      await pipeline?.stop();
+      pipeline = undefined;
+      await closeSharedImageRunner();
+    }
   });
 });
