@@ -58,7 +58,7 @@ const ZIGZAG = new Uint8Array([
 
 /**
  * For each IDCT size, where to store the coefficient at each zigzag position: its natural
- * position when that IDCT reads it, else 64 (decoded and dropped). 1x1 reads the DC alone;
+ * position when that IDCT reads it, else 64 (a scratch slot: decoded and dropped). 1x1 reads the DC alone;
  * 2x2 rows and columns 0,1,3,5,7; 4x4 all but row and column 4; 8x8 everything.
  */
 const STORE_AT: Record<number, Uint8Array> = (() => {
@@ -386,7 +386,9 @@ interface ScanComponent {
   storeAt: Uint8Array;
 }
 
-const coefficients = new Int32Array(64);
+// Slot 64 takes the coefficients an IDCT does not read: storing there unconditionally costs
+// less than a branch that, at 1/2 and 1/4 scale, the CPU cannot predict.
+const coefficients = new Int32Array(65);
 const touched = new Int32Array(64);
 
 /**
@@ -628,10 +630,9 @@ function decodeBlock(
       cnt -= fast & 15;
       k += (fast >> 4) & 15;
       const z = storeAt[k]!;
-      if (z !== 64) {
-        coef[z] = fast >> 8;
-        touched[nTouched++] = z;
-      }
+      coef[z] = fast >> 8;
+      touched[nTouched] = z;
+      nTouched += (z - 64) >>> 31; // 1 unless z is the drop slot 64
       k++;
       continue;
     }
@@ -668,10 +669,9 @@ function decodeBlock(
     cnt -= size;
     if (value < 1 << (size - 1)) value += 1 - (1 << size);
     const z = storeAt[k]!;
-    if (z !== 64) {
-      coef[z] = value;
-      touched[nTouched++] = z;
-    }
+    coef[z] = value;
+    touched[nTouched] = z;
+    nTouched += (z - 64) >>> 31;
     k++;
   }
   // A run past position 63 landed in STORE_AT's overflow entries; now it is an error.
