@@ -4,7 +4,6 @@
  * codecs; CMYK/YCCK JPEG, GIF, BMP and TIFF through JavaScript decoders. A file a decoder only
  * half reads fails with CORRUPT_IMAGE: never a wrong picture.
  */
-import jpegJs from 'jpeg-js';
 import {
   CodecError,
   decodeAvifWasm,
@@ -100,6 +99,7 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
   if (header.components === 4) {
     // mozjpeg cannot convert CMYK/YCCK to RGB; jpeg-js does, honouring Adobe's inverted CMYK.
     const ycck = header.adobeTransform === 2;
+    const jpegJs = (await import('jpeg-js')).default;
     const decoded = jpegJs.decode(bytes, {
       useTArray: true,
       formatAsRGBA: true,

@@ -4,8 +4,25 @@
  * that make `takenAt` exact, and is maintained; exif-parser reads JPEG only and drops the offsets.
  * A damaged EXIF block never fails the image: it reads as "no EXIF".
  */
-import exifr from 'exifr';
+import type exifrModule from 'exifr';
 import type { ExifInfo, ImageFormat } from './types.js';
+
+type Exifr = typeof exifrModule;
+// exifr's lite bundle (JPEG, HEIF/AVIF) loads in a quarter of the full one's time; the full
+// bundle (PNG, TIFF) is imported only when such a file comes. A variable specifier: the
+// bundles have no typings of their own, they share exifr's.
+const LITE = 'exifr/dist/lite.esm.mjs';
+const FULL = 'exifr/dist/full.esm.mjs';
+const bundles = new Map<string, Promise<Exifr>>();
+function exifrFor(format: ImageFormat): Promise<Exifr> {
+  const specifier = format === 'jpeg' || format === 'avif' ? LITE : FULL;
+  let bundle = bundles.get(specifier);
+  if (!bundle) {
+    bundle = import(specifier).then((module: { default: Exifr }) => module.default);
+    bundles.set(specifier, bundle);
+  }
+  return bundle;
+}
 
 /** What the metadata and orient stages need from EXIF. */
 export interface ExifRead {
@@ -165,6 +182,7 @@ export async function readExif(
   if (!source) return none;
   let raw: RawExif | undefined;
   try {
+    const exifr = await exifrFor(format);
     raw = (await exifr.parse(source, OPTIONS)) as RawExif | undefined;
   } catch {
     return none;

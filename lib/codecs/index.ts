@@ -6,12 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import decodeAvifRaw, { init as initAvifDecoder } from '@jsquash/avif/decode.js';
 import decodeJpegRaw, { init as initJpegDecoder } from '@jsquash/jpeg/decode.js';
 import encodeJpegRaw, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
-import { decode as decodePngRaw, init as initPngDecoder } from '@jsquash/png/decode.js';
-import encodePngRaw from '@jsquash/png/encode.js';
-import decodeWebpRaw, { init as initWebpDecoder } from '@jsquash/webp/decode.js';
+
+// JPEG's codecs load with the module; the others' glue is imported on first use (cold start).
+let pngDecoder: typeof import('@jsquash/png/decode.js') | undefined;
+let pngEncoder: typeof import('@jsquash/png/encode.js') | undefined;
+type PngEncode = (typeof import('@jsquash/png/encode.js'))['default'];
+let webpDecoder: typeof import('@jsquash/webp/decode.js') | undefined;
+let avifDecoder: typeof import('@jsquash/avif/decode.js') | undefined;
 
 /** An 8-bit RGBA bitmap as the codecs return it. */
 export interface CodecImage {
@@ -58,18 +61,31 @@ const initialisers: Record<string, Initialiser> = {
       await wasmModule('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm'),
       emscriptenOptions,
     ),
-  png: async () =>
-    initPngDecoder((await wasmModule('@jsquash/png/codec/pkg/squoosh_png_bg.wasm')) as never),
-  webpDecoder: async () =>
-    withModule(initWebpDecoder)(
-      await wasmModule('@jsquash/webp/codec/dec/webp_dec.wasm'),
-      emscriptenOptions,
-    ),
-  avifDecoder: async () =>
-    withModule(initAvifDecoder)(
-      await wasmModule('@jsquash/avif/codec/dec/avif_dec.wasm'),
-      emscriptenOptions,
-    ),
+  png: async () => {
+    const [decoder, encoder, module] = await Promise.all([
+      import('@jsquash/png/decode.js'),
+      import('@jsquash/png/encode.js'),
+      wasmModule('@jsquash/png/codec/pkg/squoosh_png_bg.wasm'),
+    ]);
+    await decoder.init(module as never); // the encoder shares the decoder's wasm-bindgen module
+    [pngDecoder, pngEncoder] = [decoder, encoder];
+  },
+  webpDecoder: async () => {
+    const [decoder, module] = await Promise.all([
+      import('@jsquash/webp/decode.js'),
+      wasmModule('@jsquash/webp/codec/dec/webp_dec.wasm'),
+    ]);
+    await withModule(decoder.init)(module, emscriptenOptions);
+    webpDecoder = decoder;
+  },
+  avifDecoder: async () => {
+    const [decoder, module] = await Promise.all([
+      import('@jsquash/avif/decode.js'),
+      wasmModule('@jsquash/avif/codec/dec/avif_dec.wasm'),
+    ]);
+    await withModule(decoder.init)(module, emscriptenOptions);
+    avifDecoder = decoder;
+  },
 };
 /** Loaded on first use only: needed for arithmetic-coded JPEGs, which are rare. */
 const onDemand: Record<string, Initialiser> = {
@@ -183,21 +199,21 @@ export async function encodeJpegWasm(image: CodecImage, quality: number): Promis
 
 /** Decodes a PNG (any bit depth, palette, interlaced; first frame of an APNG) to 8-bit RGBA. */
 export async function decodePngWasm(bytes: Uint8Array): Promise<CodecImage> {
-  const { result } = await call('png', () => decodePngRaw(asArrayBuffer(bytes)));
+  const { result } = await call('png', () => pngDecoder!.decode(asArrayBuffer(bytes)));
   return result as unknown as CodecImage;
 }
 
 /** Encodes RGBA as an 8-bit PNG. */
 export async function encodePngWasm(image: CodecImage): Promise<Uint8Array> {
   const { result } = await call('png', () =>
-    encodePngRaw(image as unknown as Parameters<typeof encodePngRaw>[0]),
+    pngEncoder!.default(image as unknown as Parameters<PngEncode>[0]),
   );
   return new Uint8Array(result);
 }
 
 /** Decodes a WebP (lossy or lossless, with alpha) to RGBA. */
 export async function decodeWebpWasm(bytes: Uint8Array): Promise<CodecImage> {
-  const { result } = await call('webpDecoder', () => decodeWebpRaw(asArrayBuffer(bytes)));
+  const { result } = await call('webpDecoder', () => webpDecoder!.default(asArrayBuffer(bytes)));
   return result as unknown as CodecImage;
 }
 
@@ -254,6 +270,6 @@ export async function decodeJpegTurbo(bytes: Uint8Array): Promise<CodecImage> {
 
 /** Decodes an AVIF to 8-bit RGBA. */
 export async function decodeAvifWasm(bytes: Uint8Array): Promise<CodecImage> {
-  const { result } = await call('avifDecoder', () => decodeAvifRaw(asArrayBuffer(bytes)));
+  const { result } = await call('avifDecoder', () => avifDecoder!.default(asArrayBuffer(bytes)));
   return result as unknown as CodecImage;
 }
