@@ -58,8 +58,8 @@ const ZIGZAG = new Uint8Array([
 
 /**
  * For each IDCT size, where to store the coefficient at each zigzag position: its natural
- * position when that IDCT reads it, else 64 (a scratch slot: decoded and dropped). 1x1 reads the DC alone;
- * 2x2 rows and columns 0,1,3,5,7; 4x4 all but row and column 4; 8x8 everything.
+ * position when that IDCT reads it, else 64 (a scratch slot: decoded and dropped). 1x1 reads
+ * the DC alone; 2x2 rows and columns 0,1,3,5,7; 4x4 all but row and column 4; 8x8 everything.
  */
 const STORE_AT: Record<number, Uint8Array> = (() => {
   const make = (used: (u: number) => boolean): Uint8Array => {
@@ -599,28 +599,27 @@ function decodeBlock(
   const acCodes = acTable.fast;
   let k = 1;
   while (k < 64) {
-    if (cnt <= 16) {
-      const b0 = data[pos];
-      const b1 = data[pos + 1];
-      if (b0 !== 0xff && b1 !== 0xff && b1 !== undefined) {
-        buf = (buf << 16) | (b0! << 8) | b1;
-        pos += 2;
-        cnt += 16;
-      } else {
-        while (cnt <= 24) {
-          let byte = 0;
-          if (pos < end) {
-            byte = data[pos]!;
-            if (byte !== 0xff) pos++;
-            else if (data[pos + 1] === 0) pos += 2;
-            else {
-              byte = 0;
-              padBits += 8;
-            }
-          } else padBits += 8;
-          buf = (buf << 8) | byte;
-          cnt += 8;
-        }
+    if (pos + 1 < end && data[pos] !== 0xff && data[pos + 1] !== 0xff) {
+      // Branch-free refill: take two bytes exactly when 16 bits or fewer are left.
+      const n = (cnt - 17) >>> 31;
+      const shift = n << 4;
+      buf = (buf << shift) | (((data[pos]! << 8) | data[pos + 1]!) & -n);
+      pos += n << 1;
+      cnt += shift;
+    } else if (cnt <= 16) {
+      while (cnt <= 24) {
+        let byte = 0;
+        if (pos < end) {
+          byte = data[pos]!;
+          if (byte !== 0xff) pos++;
+          else if (data[pos + 1] === 0) pos += 2;
+          else {
+            byte = 0;
+            padBits += 8;
+          }
+        } else padBits += 8;
+        buf = (buf << 8) | byte;
+        cnt += 8;
       }
     }
     const lookahead = (buf >>> (cnt - 10)) & 1023;

@@ -317,7 +317,7 @@ export function idct2x2(
   for (let t = 0; t < count; t++) {
     const z = touched[t]!;
     const row = z >> 3;
-    if (row !== 0) odd[z & 7] = odd[z & 7]! + coef[z]! * quant[z]! * rowWeight[row]!;
+    odd[z & 7] = odd[z & 7]! + coef[z]! * quant[z]! * rowWeight[row]!; // row 0 weighs 0
   }
   const o0 = odd[0]!;
   const o1 = odd[1]!;
