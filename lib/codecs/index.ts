@@ -160,6 +160,10 @@ export class CodecError extends Error {
   }
 }
 
+/**
+ * The bytes as an ArrayBuffer of their own. A copy when they are a view into a larger buffer:
+ * small Node Buffers share an 8 KB pool, and Buffer#slice is a view, not a copy.
+ */
 function asArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   if (
     bytes.byteOffset === 0 &&
@@ -168,7 +172,7 @@ function asArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   ) {
     return bytes.buffer;
   }
-  return bytes.slice().buffer;
+  return new Uint8Array(bytes).buffer;
 }
 
 /** Loads every WASM codec once (optional warm-up for a CLI or function start). */

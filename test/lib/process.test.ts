@@ -296,3 +296,22 @@ describe('processImage', () => {
     });
   });
 });
+
+describe('processImage with Node Buffers', () => {
+  it('reads a small Buffer from Node’s shared pool (a view at an offset) correctly', async () => {
+    const jpeg = await jpegOf(quadrants(16, 16));
+    const pooled = Buffer.from(jpeg);
+    expect(pooled.byteOffset > 0 || pooled.buffer.byteLength > pooled.length).to.equal(true);
+    const result = await processImage(pooled, { name: 'small.jpg' });
+    expect(result.output).to.include({ width: 16, height: 16 });
+    const progressive = withExif(await jpegOf(quadrants(40, 30)), orientationExif(6));
+    const fromPool = Buffer.from(progressive);
+    const rotated = await processImage(fromPool, { name: 'r.jpg' });
+    expect(rotated.output).to.include({ width: 30, height: 40 });
+    const png = Buffer.from(await pngOf(quadrants(20, 10)));
+    expect((await processImage(png, { name: 'p.png' })).output).to.include({
+      width: 20,
+      height: 10,
+    });
+  });
+});
