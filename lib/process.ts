@@ -5,7 +5,12 @@
 import type { Span } from '@opentelemetry/api';
 import { decodeImage } from './decode.js';
 import { encodeBitmap, outputFormatFor } from './encode.js';
-import { EmptyInputError, UnsupportedFormatError, toImageError } from './errors.js';
+import {
+  EmptyInputError,
+  InvalidOptionError,
+  UnsupportedFormatError,
+  toImageError,
+} from './errors.js';
 import { readExif } from './exif.js';
 import { guardInput } from './guard.js';
 import { extractIccProfile, parseIccProfile } from './icc.js';
@@ -51,6 +56,9 @@ export async function processImage(
   bytes: Uint8Array,
   options: Partial<ProcessOptions> = {},
 ): Promise<ProcessResult> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('options', 'object', options);
+  }
   const settings = resolveOptions(options);
   const timingsMs: Record<string, number> = {};
   const stage = async <T>(name: string, work: (span: Span) => Promise<T> | T): Promise<T> => {

@@ -254,6 +254,8 @@ describe('processImage', () => {
       const source = await jpegOf(quadrants(8, 8));
       const error = await failure(processImage(source, { name: 'a.jpg', quality: 0 }));
       expect(error.code).to.equal('INVALID_OPTION');
+      const notAnObject = await failure(processImage(source, null as never));
+      expect(notAnObject.code).to.equal('INVALID_OPTION');
     });
 
     it('keeps working after a corrupt input (the codec instance recovers)', async () => {
