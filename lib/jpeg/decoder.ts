@@ -134,8 +134,8 @@ export function decodeScaledJpeg(
     if (error instanceof JpegFallback) {
       return { ok: false, reason: error.reason, detail: error.detail };
     }
-    // A RangeError from an allocation or an internal slip: let the general codec decide.
-    return { ok: false, reason: 'malformed', detail: String(error) };
+    // A RangeError from an allocation, or a bug: let the general codec decide.
+    return { ok: false, reason: 'internal', detail: String(error) };
   }
 }
 
@@ -322,6 +322,12 @@ function readFrame(state: ParserState, pos: number, end: number): void {
     const needX = (scaled * hMax) / c.h;
     const needY = (scaled * vMax) / c.v;
     const blockSize = Math.min(8, Math.max(needX, needY));
+    // Sampling factors of 3 give IDCT sizes and stretch ratios we have no kernel for.
+    const whole = (ratio: number): boolean =>
+      ratio >= 1 ? Number.isInteger(ratio) : Number.isInteger(1 / ratio);
+    if (!STORE_AT[blockSize] || !whole(needX / blockSize) || !whole(needY / blockSize)) {
+      fail('sampling', `sampling factors ${c.h}x${c.v} of ${hMax}x${vMax}`);
+    }
     const stride = mcusX * c.h * blockSize;
     const rows = mcusY * c.v * blockSize;
     return {

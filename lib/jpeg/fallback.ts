@@ -24,7 +24,9 @@ export type JpegFallbackReason =
   /** The entropy-coded data ends before the last MCU. */
   | 'truncated'
   /** Anything else out of spec: bad lengths, tables, markers or codes. */
-  | 'malformed';
+  | 'malformed'
+  /** An exception the decoder did not raise itself (a bug, or an allocation that failed). */
+  | 'internal';
 
 /** Thrown inside the decoder and caught at its entry point, never seen by callers. */
 export class JpegFallback extends Error {
