@@ -17,6 +17,9 @@ export interface IccProfile {
   isSrgb: boolean;
 }
 
+/** Larger embedded profiles are ignored. */
+const MAX_PROFILE_BYTES = 16 * 1024 * 1024;
+
 function ascii(bytes: Uint8Array, offset: number, length: number): string {
   return String.fromCharCode(...bytes.subarray(offset, offset + length));
 }
@@ -71,7 +74,10 @@ function pngProfile(bytes: Uint8Array): Uint8Array | undefined {
       const data = bytes.subarray(offset + 8, offset + 8 + length);
       const nameEnd = data.indexOf(0);
       if (nameEnd < 0) return undefined;
-      return new Uint8Array(inflateSync(data.subarray(nameEnd + 2)));
+      // Capped: a few compressed KB must not inflate into gigabytes (profiles are KBs to ~1 MB).
+      return new Uint8Array(
+        inflateSync(data.subarray(nameEnd + 2), { maxOutputLength: MAX_PROFILE_BYTES }),
+      );
     }
     offset += 12 + length;
   }

@@ -151,3 +151,40 @@ describe('ICC colour management', () => {
       .forEach((value, channel) => expect(value).to.be.closeTo(expected[channel]!, 4));
   });
 });
+
+describe('ICC profile extraction limits', () => {
+  it('ignores a PNG iCCP chunk that would inflate past 16 MB (a zlib bomb)', async () => {
+    const { deflateSync } = await import('node:zlib');
+    const { PNG_SIGNATURE, pngChunk, pngOf, quadrants } = await import('./images.js');
+    const png = await pngOf(quadrants(8, 8));
+    const bomb = deflateSync(new Uint8Array(20 * 1024 * 1024));
+    expect(bomb.length).to.be.lessThan(100_000);
+    const iccp = pngChunk(
+      'iCCP',
+      Uint8Array.from([...Array.from('bomb', (c) => c.charCodeAt(0)), 0, 0, ...bomb]),
+    );
+    const file = Uint8Array.from([
+      ...PNG_SIGNATURE,
+      ...png.subarray(8, 33),
+      ...iccp,
+      ...png.subarray(33),
+    ]);
+    expect(extractIccProfile(file, 'png')).to.equal(undefined);
+    const small = pngChunk(
+      'iCCP',
+      Uint8Array.from([
+        ...Array.from('p3', (c) => c.charCodeAt(0)),
+        0,
+        0,
+        ...deflateSync(DISPLAY_P3),
+      ]),
+    );
+    const withProfile = Uint8Array.from([
+      ...PNG_SIGNATURE,
+      ...png.subarray(8, 33),
+      ...small,
+      ...png.subarray(33),
+    ]);
+    expect(extractIccProfile(withProfile, 'png')).to.deep.equal(DISPLAY_P3);
+  });
+});
