@@ -153,31 +153,46 @@ function boxShrinkAlpha(source: Bitmap, factor: number): Bitmap {
   const dw = Math.ceil(sw / factor);
   const dh = Math.ceil(sh / factor);
   const out = new Uint8Array(dw * dh * 4);
-  const sums = new Float64Array(dw * 4);
+  // Column sums over the block's rows: colour times alpha (at most 255 * 255 * 256 rows) fits.
+  const red = new Uint32Array(sw);
+  const green = new Uint32Array(sw);
+  const blue = new Uint32Array(sw);
+  const alpha = new Uint32Array(sw);
   for (let dy = 0; dy < dh; dy++) {
-    sums.fill(0);
+    red.fill(0);
+    green.fill(0);
+    blue.fill(0);
+    alpha.fill(0);
     const y0 = dy * factor;
     const y1 = Math.min(sh, y0 + factor);
     for (let y = y0; y < y1; y++) {
       for (let x = 0, s = y * sw * 4; x < sw; x++, s += 4) {
-        const d = ((x / factor) | 0) * 4;
-        const alpha = src[s + 3]!;
-        sums[d] = sums[d]! + src[s]! * alpha;
-        sums[d + 1] = sums[d + 1]! + src[s + 1]! * alpha;
-        sums[d + 2] = sums[d + 2]! + src[s + 2]! * alpha;
-        sums[d + 3] = sums[d + 3]! + alpha;
+        const a = src[s + 3]!;
+        red[x] = red[x]! + src[s]! * a;
+        green[x] = green[x]! + src[s + 1]! * a;
+        blue[x] = blue[x]! + src[s + 2]! * a;
+        alpha[x] = alpha[x]! + a;
       }
     }
     let o = dy * dw * 4;
     for (let dx = 0; dx < dw; dx++, o += 4) {
-      const area = (y1 - y0) * (Math.min(sw, (dx + 1) * factor) - dx * factor);
-      const d = dx * 4;
-      const a = sums[d + 3]!;
+      const x0 = dx * factor;
+      const x1 = Math.min(sw, x0 + factor);
+      let r = 0;
+      let g = 0;
+      let b = 0;
+      let a = 0;
+      for (let x = x0; x < x1; x++) {
+        r += red[x]!;
+        g += green[x]!;
+        b += blue[x]!;
+        a += alpha[x]!;
+      }
       const divisor = a === 0 ? 1 : a;
-      out[o] = Math.round(sums[d]! / divisor);
-      out[o + 1] = Math.round(sums[d + 1]! / divisor);
-      out[o + 2] = Math.round(sums[d + 2]! / divisor);
-      out[o + 3] = Math.round(a / area);
+      out[o] = Math.round(r / divisor);
+      out[o + 1] = Math.round(g / divisor);
+      out[o + 2] = Math.round(b / divisor);
+      out[o + 3] = Math.round(a / ((y1 - y0) * (x1 - x0)));
     }
   }
   return { width: dw, height: dh, data: out };
