@@ -1,8 +1,10 @@
 /**
  * Stage 3: decode the bytes into an 8-bit RGBA bitmap, with what the headers say about the
- * source (bit depth, colour space, alpha, frames). JPEG, PNG, WebP and AVIF go through the WASM
- * codecs; CMYK/YCCK JPEG, GIF, BMP and TIFF through JavaScript decoders. A file a decoder only
- * half reads fails with CORRUPT_IMAGE: never a wrong picture.
+ * source (bit depth, colour space, alpha, frames). Baseline JPEGs shrink on load (lib/jpeg, DCT
+ * scaling to just above the target box); other JPEGs go to mozjpeg, arithmetic-coded ones to
+ * libjpeg-turbo, CMYK/YCCK to jpeg-js; PNG, WebP and AVIF to their WASM codecs; GIF, BMP and
+ * TIFF to JavaScript decoders. A file cut short or only half read fails with CORRUPT_IMAGE:
+ * never a wrong picture.
  */
 import {
   CodecError,

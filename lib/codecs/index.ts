@@ -1,6 +1,7 @@
 /**
- * The WASM codecs (mozjpeg, libpng's Rust port, libwebp, libavif through @jsquash), each
- * compiled once per process from its .wasm file in node_modules and instantiated once.
+ * The WASM codecs (mozjpeg, the Rust png crate, libwebp, libavif through @jsquash; libjpeg-turbo
+ * for arithmetic-coded JPEGs), each compiled once per process from its .wasm file in
+ * node_modules and instantiated once (again only after a codec aborts).
  * Node 20's fetch() cannot read file: URLs, so the binaries are read from disk here: the only
  * place in lib/ that touches the file system.
  */
