@@ -571,6 +571,7 @@ function decodeBlock(
       }
     }
   }
+  // The next 10 bits (FAST_BITS in huffman.ts, written out so the shift is a constant).
   let entry = dcTable.fast[(buf >>> (cnt - 10)) & 1023]!;
   if (entry === 0) {
     entry = decodeLongCode(dcTable, (buf >>> (cnt - 16)) & 0xffff);

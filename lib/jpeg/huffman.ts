@@ -5,7 +5,7 @@
  */
 import { JpegFallback } from './fallback.js';
 
-/** Bits of lookahead the fast tables resolve. */
+/** Bits of lookahead the fast tables resolve; decoder.ts spells it out as 10 and 1023. */
 export const FAST_BITS = 10;
 
 /** One DHT table, ready for decoding. */
