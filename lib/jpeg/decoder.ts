@@ -435,75 +435,109 @@ function decodeScan(state: ParserState, pos: number, headerEnd: number): number 
   const first = scan[0]!.component;
   const mcusX = single ? first.codedBlocksX : frame.mcusX;
   const mcusY = single ? first.codedBlocksY : frame.mcusY;
-  const blockScan: number[] = [];
-  const blockOffset: number[] = [];
+  const blockScan = new Int32Array(10);
+  const blockOffset = new Int32Array(10);
+  let blocksPerMcu = 0;
   for (let j = 0; j < count; j++) {
     const c = scan[j]!.component;
     const h = single ? 1 : c.h;
     const v = single ? 1 : c.v;
     for (let by = 0; by < v; by++) {
       for (let bx = 0; bx < h; bx++) {
-        blockScan.push(j);
-        blockOffset.push(by * c.blockSize * c.stride + bx * c.blockSize);
+        if (blocksPerMcu === 10) fail('malformed', 'more than 10 blocks per MCU');
+        blockScan[blocksPerMcu] = j;
+        blockOffset[blocksPerMcu++] = by * c.blockSize * c.stride + bx * c.blockSize;
       }
     }
   }
-  if (blockScan.length > 10) fail('malformed', 'more than 10 blocks per MCU');
-  const blocksPerMcu = blockScan.length;
-  const mcuStepX = scan.map((s) => (single ? 1 : s.component.h) * s.component.blockSize);
-  const mcuStepY = scan.map(
-    (s) => (single ? 1 : s.component.v) * s.component.blockSize * s.component.stride,
-  );
-  const predictions = new Int32Array(count);
-  const coef = coefficients;
-  const restartInterval = state.restartInterval;
-
-  // Bit reader state, kept in locals inside `decodeBlock`: buffer, bit count, byte position,
-  // and zero bits inserted past the end of the data (consuming any means the data ran out).
-  const bits = new Int32Array([0, 0, headerEnd, 0]);
-  let restartsLeft = restartInterval;
-  let nextRestart = 0;
-
-  for (let my = 0; my < mcusY; my++) {
-    for (let mx = 0; mx < mcusX; mx++) {
-      if (restartInterval !== 0) {
-        if (restartsLeft === 0) {
-          if (bits[3]! > bits[1]!) fail('truncated', 'entropy-coded data ends early');
-          const at = findMarker(data, bits[2]!);
-          if (at >= data.length) fail('truncated', 'data ends before a restart marker');
-          if (data[at + 1] !== 0xd0 + nextRestart) {
-            fail('malformed', 'missing or out-of-order restart marker');
-          }
-          bits.set([0, 0, at + 2, 0]);
-          nextRestart = (nextRestart + 1) & 7;
-          predictions.fill(0);
-          restartsLeft = restartInterval;
-        }
-        restartsLeft--;
-      }
-      for (let b = 0; b < blocksPerMcu; b++) {
-        const j = blockScan[b]!;
-        const s = scan[j]!;
-        const nTouched = decodeBlock(data, bits, s.dc, s.ac, s.storeAt, coef, touched);
-        const dc = predictions[j]! + coef[0]!;
-        predictions[j] = dc;
-        coef[0] = dc;
-        const c = s.component;
-        const offset = my * mcuStepY[j]! + mx * mcuStepX[j]! + blockOffset[b]!;
-        const blockSize = c.blockSize;
-        if (nTouched === 0) fillBlock(c.plane, offset, c.stride, blockSize, dc * s.quant[0]!);
-        else if (blockSize === 8) idct8x8(coef, s.quant, c.plane, offset, c.stride);
-        else if (blockSize === 4) idct4x4(coef, s.quant, c.plane, offset, c.stride);
-        else if (blockSize === 2)
-          idct2x2(coef, touched, nTouched, s.quant, c.plane, offset, c.stride);
-        else idct1x1(coef, s.quant, c.plane, offset);
-        for (let t = 0; t < nTouched; t++) coef[touched[t]!] = 0;
-      }
-    }
-    if (bits[3]! > bits[1]!) fail('truncated', 'entropy-coded data ends early');
-  }
+  const rows: McuRows = {
+    data,
+    scan,
+    blocksPerMcu,
+    blockScan,
+    blockOffset,
+    mcuStepX: Int32Array.from(scan, (s) => (single ? 1 : s.component.h) * s.component.blockSize),
+    mcuStepY: Int32Array.from(
+      scan,
+      (s) => (single ? 1 : s.component.v) * s.component.blockSize * s.component.stride,
+    ),
+    mcusX,
+    predictions: new Int32Array(count),
+    // Bit reader state, kept in locals inside `decodeBlock`: buffer, bit count, byte position,
+    // and zero bits inserted past the end of the data (consuming any means the data ran out).
+    bits: new Int32Array([0, 0, headerEnd, 0]),
+    restartInterval: state.restartInterval,
+    // MCUs left before the next restart marker, and that marker's number.
+    restart: new Int32Array([state.restartInterval, 0]),
+  };
+  for (let my = 0; my < mcusY; my++) decodeMcuRow(rows, my);
   for (const s of scan) s.component.decoded = true;
-  return findMarker(data, bits[2]!);
+  return findMarker(data, rows.bits[2]!);
+}
+
+/** What decoding one row of MCUs needs; the mutable parts are typed arrays. */
+interface McuRows {
+  data: Uint8Array;
+  scan: ScanComponent[];
+  blocksPerMcu: number;
+  /** Per block of an MCU: its scan component, and its offset inside the MCU. */
+  blockScan: Int32Array;
+  blockOffset: Int32Array;
+  /** Per scan component: plane offset of one MCU step right and one MCU row down. */
+  mcuStepX: Int32Array;
+  mcuStepY: Int32Array;
+  mcusX: number;
+  predictions: Int32Array;
+  bits: Int32Array;
+  restartInterval: number;
+  restart: Int32Array;
+}
+
+/**
+ * Decodes MCU row `my` of a scan into the component planes. A function of its own (not a loop
+ * inside decodeScan) so that it is optimised after a few rows of the first image, rather than
+ * by on-stack replacement once per scan.
+ */
+function decodeMcuRow(rows: McuRows, my: number): void {
+  const { data, scan, blocksPerMcu, blockScan, blockOffset, mcuStepX, mcuStepY, mcusX } = rows;
+  const { predictions, bits, restartInterval, restart } = rows;
+  const coef = coefficients;
+  for (let mx = 0; mx < mcusX; mx++) {
+    if (restartInterval !== 0) {
+      if (restart[0] === 0) {
+        if (bits[3]! > bits[1]!) fail('truncated', 'entropy-coded data ends early');
+        const at = findMarker(data, bits[2]!);
+        if (at >= data.length) fail('truncated', 'data ends before a restart marker');
+        if (data[at + 1] !== 0xd0 + restart[1]!) {
+          fail('malformed', 'missing or out-of-order restart marker');
+        }
+        bits.set([0, 0, at + 2, 0]);
+        restart[1] = (restart[1]! + 1) & 7;
+        predictions.fill(0);
+        restart[0] = restartInterval;
+      }
+      restart[0] = restart[0]! - 1;
+    }
+    for (let b = 0; b < blocksPerMcu; b++) {
+      const j = blockScan[b]!;
+      const s = scan[j]!;
+      const nTouched = decodeBlock(data, bits, s.dc, s.ac, s.storeAt, coef, touched);
+      const dc = predictions[j]! + coef[0]!;
+      predictions[j] = dc;
+      coef[0] = dc;
+      const c = s.component;
+      const offset = my * mcuStepY[j]! + mx * mcuStepX[j]! + blockOffset[b]!;
+      const blockSize = c.blockSize;
+      if (nTouched === 0) fillBlock(c.plane, offset, c.stride, blockSize, dc * s.quant[0]!);
+      else if (blockSize === 8) idct8x8(coef, s.quant, c.plane, offset, c.stride);
+      else if (blockSize === 4) idct4x4(coef, s.quant, c.plane, offset, c.stride);
+      else if (blockSize === 2)
+        idct2x2(coef, touched, nTouched, s.quant, c.plane, offset, c.stride);
+      else idct1x1(coef, s.quant, c.plane, offset);
+      for (let t = 0; t < nTouched; t++) coef[touched[t]!] = 0;
+    }
+  }
+  if (bits[3]! > bits[1]!) fail('truncated', 'entropy-coded data ends early');
 }
 
 /** A block with only a DC coefficient is flat at every IDCT size: fill it directly. */
