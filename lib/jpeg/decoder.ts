@@ -16,7 +16,7 @@
  */
 import { JpegFallback, type JpegFallbackReason } from './fallback.js';
 import { buildHuffmanTable, decodeLongCode, type HuffmanTable } from './huffman.js';
-import { IDCT_LIMIT, idct1x1, idct2x2, idct4x4, idct8x8 } from './idct.js';
+import { IDCT_LIMIT, ODD_ROW_2X2, idct1x1, idct2x2, idct4x4, idct8x8 } from './idct.js';
 import { convertToRgba, type PlaneComponent } from './color.js';
 
 export { JpegFallback, type JpegFallbackReason } from './fallback.js';
@@ -79,6 +79,34 @@ const STORE_AT: Record<number, Uint8Array> = (() => {
   };
 })();
 
+/**
+ * For the 2x2 IDCT, where each zigzag position adds into its column sums (see idct2x2): row 0
+ * of column c into slot c, odd rows into slot 8 + c, anything the IDCT does not read into 16.
+ */
+const SUM_SLOT_2X2: Uint8Array = (() => {
+  const table = new Uint8Array(80).fill(16);
+  const used = (u: number): boolean => u === 0 || (u & 1) === 1;
+  for (let k = 0; k < 64; k++) {
+    const z = ZIGZAG[k]!;
+    if (used(z >> 3) && used(z & 7)) table[k] = z >> 3 === 0 ? z & 7 : 8 + (z & 7);
+  }
+  return table;
+})();
+
+/** Weight 1 at every position: coefficients stored as they are. */
+const UNWEIGHTED = new Float64Array(80).fill(1);
+
+/** The 2x2 IDCT's weight for each zigzag position: dequantization times its row's factor. */
+function weights2x2(quant: Int32Array): Float64Array {
+  const weights = new Float64Array(80);
+  for (let k = 0; k < 64; k++) {
+    const z = ZIGZAG[k]!;
+    if (SUM_SLOT_2X2[k] === 16) continue;
+    weights[k] = quant[z]! * (z >> 3 === 0 ? 32768 : ODD_ROW_2X2[z >> 3]!);
+  }
+  return weights;
+}
+
 interface FrameComponent {
   id: number;
   h: number;
@@ -129,7 +157,10 @@ export function decodeScaledJpeg(
   options: JpegDecodeOptions = {},
 ): JpegDecodeResult {
   try {
-    return { ok: true, image: decode(data, options.scale ?? 1, options.maxPixels ?? 100_000_000) };
+    return {
+      ok: true,
+      image: decode(data, options.scale ?? 1, options.maxPixels ?? 100_000_000),
+    };
   } catch (error) {
     if (error instanceof JpegFallback) {
       return { ok: false, reason: error.reason, detail: error.detail };
@@ -389,12 +420,17 @@ interface ScanComponent {
   dc: HuffmanTable;
   ac: HuffmanTable;
   quant: Int32Array;
-  storeAt: Uint8Array;
+  /** Per zigzag position: `acc[slotAt[k]] += value * weightAt[k]` (see STORE_AT, SUM_SLOT_2X2). */
+  slotAt: Uint8Array;
+  weightAt: Float64Array;
+  /** The shared natural-order block, or for the 2x2 IDCT this component's column sums. */
+  acc: Float64Array;
 }
 
 // Slot 64 takes the coefficients an IDCT does not read: storing there unconditionally costs
-// less than a branch that, at 1/2 and 1/4 scale, the CPU cannot predict.
-const coefficients = new Int32Array(65);
+// less than a branch that, at 1/2 and 1/4 scale, the CPU cannot predict. Float64: the 2x2
+// column sums share decodeBlock's code and need more than 32 bits; integers stay exact.
+const coefficients = new Float64Array(65);
 const touched = new Int32Array(64);
 
 /**
@@ -422,7 +458,16 @@ function decodeScan(state: ParserState, pos: number, headerEnd: number): number 
     const quant = state.quant[component.quantId];
     if (!dc || !ac) fail('malformed', 'scan uses an undefined Huffman table');
     if (!quant) fail('malformed', 'component uses an undefined quantization table');
-    scan.push({ component, dc, ac, quant, storeAt: STORE_AT[component.blockSize]! });
+    const sums = component.blockSize === 2;
+    scan.push({
+      component,
+      dc,
+      ac,
+      quant,
+      slotAt: sums ? SUM_SLOT_2X2 : STORE_AT[component.blockSize]!,
+      weightAt: sums ? weights2x2(quant) : UNWEIGHTED,
+      acc: sums ? new Float64Array(17) : coefficients,
+    });
   }
   const ss = data[headerEnd - 3]!;
   const se = data[headerEnd - 2]!;
@@ -465,7 +510,7 @@ function decodeScan(state: ParserState, pos: number, headerEnd: number): number 
     predictions: new Int32Array(count),
     // Bit reader state, kept in locals inside `decodeBlock`: buffer, bit count, byte position,
     // and zero bits inserted past the end of the data (consuming any means the data ran out).
-    bits: new Int32Array([0, 0, headerEnd, 0]),
+    bits: new Int32Array([0, 0, headerEnd, 0, 0]),
     restartInterval: state.restartInterval,
     // MCUs left before the next restart marker, and that marker's number.
     restart: new Int32Array([state.restartInterval, 0]),
@@ -521,18 +566,21 @@ function decodeMcuRow(rows: McuRows, my: number): void {
     for (let b = 0; b < blocksPerMcu; b++) {
       const j = blockScan[b]!;
       const s = scan[j]!;
-      const nTouched = decodeBlock(data, bits, s.dc, s.ac, s.storeAt, coef, touched);
-      const dc = predictions[j]! + coef[0]!;
+      const nTouched = decodeBlock(data, bits, s.dc, s.ac, s.slotAt, s.weightAt, s.acc, touched);
+      const dc = predictions[j]! + bits[4]!;
       predictions[j] = dc;
-      coef[0] = dc;
       const c = s.component;
       const offset = my * mcuStepY[j]! + mx * mcuStepX[j]! + blockOffset[b]!;
       const blockSize = c.blockSize;
+      if (blockSize === 2) {
+        s.acc[0] = dc * s.weightAt[0]!;
+        idct2x2(s.acc, c.plane, offset, c.stride);
+        continue;
+      }
+      coef[0] = dc;
       if (nTouched === 0) fillBlock(c.plane, offset, c.stride, blockSize, dc * s.quant[0]!);
       else if (blockSize === 8) idct8x8(coef, s.quant, c.plane, offset, c.stride);
       else if (blockSize === 4) idct4x4(coef, s.quant, c.plane, offset, c.stride);
-      else if (blockSize === 2)
-        idct2x2(coef, touched, nTouched, s.quant, c.plane, offset, c.stride);
       else idct1x1(coef, s.quant, c.plane, offset);
       for (let t = 0; t < nTouched; t++) coef[touched[t]!] = 0;
     }
@@ -556,9 +604,10 @@ function fillBlock(
 }
 
 /**
- * Huffman-decodes one block (T.81 F.2.2): the DC difference into `coef[0]`, and the AC
- * coefficients its IDCT reads (`storeAt`) into their natural positions, listed in `touched` so
- * the caller can clear them. Returns how many were stored. The bit buffer lives in locals
+ * Huffman-decodes one block (T.81 F.2.2): the DC difference into `bits[4]`, and each AC
+ * coefficient added into `acc[slotAt[k]]` times `weightAt[k]`: its natural position in the
+ * shared block (weight 1), or the 2x2 IDCT's column sums. Slots written are listed in
+ * `touched` so the caller can clear them; returns how many. The bit buffer lives in locals
  * here and in `bits` between blocks; no call per bit or per symbol on the common path.
  */
 function decodeBlock(
@@ -566,8 +615,9 @@ function decodeBlock(
   bits: Int32Array,
   dcTable: HuffmanTable,
   acTable: HuffmanTable,
-  storeAt: Uint8Array,
-  coef: Int32Array,
+  slotAt: Uint8Array,
+  weightAt: Float64Array,
+  acc: Float64Array,
   touched: Int32Array,
 ): number {
   const end = data.length;
@@ -634,7 +684,7 @@ function decodeBlock(
     cnt -= size;
     if (diff < 1 << (size - 1)) diff += 1 - (1 << size);
   }
-  coef[0] = diff;
+  bits[4] = diff;
 
   const acFast = acTable.fastAc;
   const acCodes = acTable.fast;
@@ -669,8 +719,8 @@ function decodeBlock(
       // Code and magnitude resolved together.
       cnt -= fast & 15;
       k += (fast >> 4) & 15;
-      const z = storeAt[k]!;
-      coef[z] = fast >> 8;
+      const z = slotAt[k]!;
+      acc[z] = acc[z]! + (fast >> 8) * weightAt[k]!;
       touched[nTouched] = z;
       nTouched += (z - 64) >>> 31; // 1 unless z is the drop slot 64
       k++;
@@ -708,8 +758,8 @@ function decodeBlock(
     let value = (buf >>> (cnt - size)) & ((1 << size) - 1);
     cnt -= size;
     if (value < 1 << (size - 1)) value += 1 - (1 << size);
-    const z = storeAt[k]!;
-    coef[z] = value;
+    const z = slotAt[k]!;
+    acc[z] = acc[z]! + value * weightAt[k]!;
     touched[nTouched] = z;
     nTouched += (z - 64) >>> 31;
     k++;

@@ -51,7 +51,7 @@ const workspace = new Int32Array(64);
 
 /** The accurate 8x8 integer IDCT (libjpeg `jpeg_idct_islow`). */
 export function idct8x8(
-  coef: Int32Array,
+  coef: Float64Array,
   quant: Int32Array,
   out: Uint8Array,
   offset: number,
@@ -199,7 +199,7 @@ export function idct8x8(
 
 /** The 4x4 reduced IDCT (libjpeg `jpeg_idct_4x4`): half size; row and column 4 unused. */
 export function idct4x4(
-  coef: Int32Array,
+  coef: Float64Array,
   quant: Int32Array,
   out: Uint8Array,
   offset: number,
@@ -284,7 +284,7 @@ export function idct4x4(
 }
 
 /** Per odd row r of a column, its weight in the 2x2 IDCT's first pass (libjpeg constants). */
-const ODD_ROW_2X2 = new Float64Array([
+export const ODD_ROW_2X2: Float64Array = new Float64Array([
   0,
   FIX_3_624509785,
   0,
@@ -294,47 +294,34 @@ const ODD_ROW_2X2 = new Float64Array([
   0,
   -FIX_0_720959822,
 ]);
-const oddSums = new Float64Array(8);
 
 /**
  * The 2x2 reduced IDCT (libjpeg `jpeg_idct_2x2`): quarter size; even rows and columns unused.
- * At 1/4 scale it runs once per luma block, so it works from the list of stored positions
- * (`touched`, `count` of them) instead of scanning the block: each odd-row coefficient adds
- * into its column's sum, then both passes run without branches. The integer sums and the
- * rounding are libjpeg's, so the pixels are too.
+ * At 1/4 scale it runs once per luma block, so the decoder does its first half while reading
+ * the codes: `sums[c]` holds row 0 of column c dequantized and scaled by 2^15, `sums[8 + c]`
+ * the weighted sum of its odd rows (see ODD_ROW_2X2), for c in 0, 1, 3, 5, 7. The integer
+ * sums and the rounding are libjpeg's, so the pixels are too. Clears the sums it reads.
  */
-export function idct2x2(
-  coef: Int32Array,
-  touched: Int32Array,
-  count: number,
-  quant: Int32Array,
-  out: Uint8Array,
-  offset: number,
-  stride: number,
-): void {
-  const odd = oddSums;
-  const rowWeight = ODD_ROW_2X2;
-  for (let t = 0; t < count; t++) {
-    const z = touched[t]!;
-    const row = z >> 3;
-    odd[z & 7] = odd[z & 7]! + coef[z]! * quant[z]! * rowWeight[row]!; // row 0 weighs 0
-  }
-  const o0 = odd[0]!;
-  const o1 = odd[1]!;
-  const o3 = odd[3]!;
-  const o5 = odd[5]!;
-  const o7 = odd[7]!;
-  odd[0] = 0;
-  odd[1] = 0;
-  odd[3] = 0;
-  odd[5] = 0;
-  odd[7] = 0;
-  // Row 0 of each column, scaled for pass 1.
-  const d0 = coef[0]! * quant[0]! * 32768;
-  const d1 = coef[1]! * quant[1]! * 32768;
-  const d3 = coef[3]! * quant[3]! * 32768;
-  const d5 = coef[5]! * quant[5]! * 32768;
-  const d7 = coef[7]! * quant[7]! * 32768;
+export function idct2x2(sums: Float64Array, out: Uint8Array, offset: number, stride: number): void {
+  const d0 = sums[0]!;
+  const d1 = sums[1]!;
+  const d3 = sums[3]!;
+  const d5 = sums[5]!;
+  const d7 = sums[7]!;
+  const o0 = sums[8]!;
+  const o1 = sums[9]!;
+  const o3 = sums[11]!;
+  const o5 = sums[13]!;
+  const o7 = sums[15]!;
+  sums[1] = 0;
+  sums[3] = 0;
+  sums[5] = 0;
+  sums[7] = 0;
+  sums[8] = 0;
+  sums[9] = 0;
+  sums[11] = 0;
+  sums[13] = 0;
+  sums[15] = 0;
   const shift1 = CONST_BITS - PASS1_BITS + 2;
   const round1 = 1 << (shift1 - 1);
   const shift = CONST_BITS + PASS1_BITS + 3 + 2;
@@ -356,7 +343,7 @@ export function idct2x2(
 
 /** The 1x1 reduced IDCT (libjpeg `jpeg_idct_1x1`): the block's mean from its DC alone. */
 export function idct1x1(
-  coef: Int32Array,
+  coef: Float64Array,
   quant: Int32Array,
   out: Uint8Array,
   offset: number,
