@@ -18,7 +18,7 @@ import { sha256Hex, successRecord } from './metadata.js';
 import { outputName } from './naming.js';
 import { resolveOptions, type ProcessOptions } from './options.js';
 import { applyOrientation, swapsAxes } from './orient.js';
-import { fitInside, makeThumbnail, resizeBitmap } from './resize.js';
+import { fitInside, makeThumbnail, resizeBitmap, type Size } from './resize.js';
 import { sniffFormat } from './sniff.js';
 import { imageAttributes, inSpan } from './tracing.js';
 import type { Bitmap, EncodedImage, ImageInfo, OutputFormat, ProcessResult } from './types.js';
@@ -45,6 +45,35 @@ function encoded(
     height: bitmap.height,
     bytes,
   };
+}
+
+/**
+ * The smallest decoded size that serves both outputs: the resized image, and a cover thumbnail
+ * that must fill its box (which a panorama shrunk to 800 wide may not). Stored orientation.
+ */
+function decodeTarget(
+  declared: Size,
+  box: Size,
+  thumbnailBox: Size,
+  fit: ProcessOptions['thumbnailFit'],
+): Size {
+  const resized = fitInside(declared.width, declared.height, box.width, box.height);
+  if (fit !== 'cover') return resized;
+  const cover = Math.min(
+    1,
+    Math.max(thumbnailBox.width / declared.width, thumbnailBox.height / declared.height),
+  );
+  return {
+    width: Math.max(resized.width, Math.round(declared.width * cover)),
+    height: Math.max(resized.height, Math.round(declared.height * cover)),
+  };
+}
+
+function colourCorrect(
+  bitmap: Bitmap,
+  transform: ((bitmap: Bitmap) => Bitmap) | undefined,
+): Bitmap {
+  return transform ? transform(bitmap) : bitmap;
 }
 
 /**
@@ -93,7 +122,10 @@ export async function processImage(
     const box = swap
       ? { width: settings.maxHeight, height: settings.maxWidth }
       : { width: settings.maxWidth, height: settings.maxHeight };
-    const target = fitInside(declared.width, declared.height, box.width, box.height);
+    const thumbnailBox = swap
+      ? { width: settings.thumbnailHeight, height: settings.thumbnailWidth }
+      : { width: settings.thumbnailWidth, height: settings.thumbnailHeight };
+    const target = decodeTarget(declared, box, thumbnailBox, settings.thumbnailFit);
     const decoded = await stage('decode', async (span) => {
       const result = await decodeImage({ bytes, format, name: settings.name, targetBox: target });
       span.setAttributes(
@@ -116,7 +148,7 @@ export async function processImage(
       );
       return resizeBitmap(decoded.bitmap, resizeTarget, hasAlpha);
     });
-    const { profile, corrected, applied } = await stage('colour', (span) => {
+    const { profile, transform, corrected, applied } = await stage('colour', (span) => {
       const raw = extractIccProfile(bytes, format);
       const parsed = raw ? parseIccProfile(raw) : undefined;
       // An RGB profile describes RGB pixels only: not gray ones, nor CMYK already converted.
@@ -127,7 +159,8 @@ export async function processImage(
       );
       return {
         profile: parsed,
-        corrected: transform ? transform(resized) : resized,
+        transform,
+        corrected: colourCorrect(resized, transform),
         applied: Boolean(transform),
       };
     });
@@ -136,12 +169,26 @@ export async function processImage(
       return applyOrientation(corrected, orientation);
     });
     const thumbnail = await stage('thumbnail', (span) => {
-      const result = makeThumbnail(
-        upright,
-        { width: settings.thumbnailWidth, height: settings.thumbnailHeight },
-        settings.thumbnailFit,
-        hasAlpha,
-      );
+      // Cut from the resized image, except when a very wide or tall image came out shorter than
+      // the cover box: then from the decoded bitmap, so the thumbnail still fills its box.
+      const fromDecoded =
+        settings.thumbnailFit === 'cover' &&
+        (resized.width < thumbnailBox.width || resized.height < thumbnailBox.height) &&
+        decoded.bitmap.width * decoded.bitmap.height > resized.width * resized.height;
+      const result = fromDecoded
+        ? applyOrientation(
+            colourCorrect(
+              makeThumbnail(decoded.bitmap, thumbnailBox, 'cover', hasAlpha),
+              transform,
+            ),
+            orientation,
+          )
+        : makeThumbnail(
+            upright,
+            { width: settings.thumbnailWidth, height: settings.thumbnailHeight },
+            settings.thumbnailFit,
+            hasAlpha,
+          );
       span.setAttributes(imageAttributes({ width: result.width, height: result.height }));
       return result;
     });

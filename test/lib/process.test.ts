@@ -116,6 +116,24 @@ describe('processImage', () => {
     expect(near(pixel(output, 225, 300), WHITE)).to.equal(true);
   });
 
+  it('fills a 150x150 thumbnail for a panorama that resizes to less than 150 high', async () => {
+    const result = await processImage(await jpegOf(photoLike(2400, 300)), { name: 'pano.jpg' });
+    expect(result.output).to.include({ width: 800, height: 100 });
+    expect(result.thumbnail).to.include({ width: 150, height: 150 });
+  });
+
+  it('fills the thumbnail of a tall image stored sideways (orientation 6)', async () => {
+    const source = withExif(await jpegOf(photoLike(2400, 300)), orientationExif(6));
+    const result = await processImage(source, { name: 'tall.jpg' });
+    expect(result.output).to.include({ width: 75, height: 600 });
+    expect(result.thumbnail).to.include({ width: 150, height: 150 });
+  });
+
+  it('never upscales a thumbnail beyond the source itself', async () => {
+    const result = await processImage(await jpegOf(photoLike(400, 90)), { name: 'strip.jpg' });
+    expect(result.thumbnail).to.include({ width: 150, height: 90 });
+  });
+
   it('rotates before fitting: a tall stored image with orientation 8 fits 800x600 as landscape', async () => {
     const source = withExif(await jpegOf(photoLike(600, 1600)), orientationExif(8));
     const result = await processImage(source, { name: 'tall.jpg' });
