@@ -7,9 +7,11 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { ImageError, TooLargeError } from '../errors.js';
-import { failureRecord, processImage } from '../index.js';
-import { metadataName, outputName } from '../naming.js';
+import { failureRecord } from '../index.js';
+import { metadataName } from '../naming.js';
 import { DEFAULT_OPTIONS, type ProcessOptions } from '../options.js';
+import { WorkerFailedError } from '../runner/pool.js';
+import type { ProcessResult } from '../types.js';
 import type { InputFile } from './inputs.js';
 import { OutputTree } from './write.js';
 
@@ -135,36 +137,22 @@ async function writeFailure(
   }
 }
 
-/**
- * Fails `file` from outside its job (a worker that timed out or died): removes whatever the
- * job may have half-written, then writes its failure record, reading only the file's first
- * bytes and streaming its hash.
- */
-export async function failJob(
-  file: InputFile,
-  tree: OutputTree,
-  error: unknown,
-  fallback: CliErrorCode,
-  started: number,
-): Promise<JobOutcome> {
-  for (const format of ['jpeg', 'png'] as const) {
-    await tree.discard('output', outputName(file.name, format));
-    await tree.discard('thumbnails', outputName(file.name, format));
-  }
-  await tree.discard('metadata', metadataName(file.name));
-  const size = await stat(file.path).then(
-    (info) => info.size,
-    () => 0,
-  );
-  const source = await headAndHash(file.path, size).catch(() => ({ bytes: new Uint8Array(0) }));
-  return writeFailure(file, tree, error, source, fallback, started);
-}
+/** How a job has its bytes processed (the batch passes `ImagePool.process`). */
+export type ProcessBytes = (
+  bytes: Uint8Array,
+  options: Partial<ProcessOptions>,
+) => Promise<ProcessResult>;
 
-/** Processes `file` with `options` and writes its results into `tree`. */
+/**
+ * Processes `file` with `options` through `process` and writes its results into `tree`. Reading
+ * and writing stay on this thread, so a worker stopped at the time limit leaves nothing half
+ * written.
+ */
 export async function runJob(
   file: InputFile,
   options: Partial<ProcessOptions>,
   tree: OutputTree,
+  process: ProcessBytes,
 ): Promise<JobOutcome> {
   const started = performance.now();
   const done = (outcome: Omit<JobOutcome, 'name' | 'source' | 'ms'>): JobOutcome => ({
@@ -202,9 +190,10 @@ export async function runJob(
 
   let result;
   try {
-    result = await processImage(bytes, jobOptions);
+    result = await process(bytes, jobOptions);
   } catch (error) {
-    return fail(error, { bytes }, 'INTERNAL_ERROR');
+    const fallback = error instanceof WorkerFailedError ? 'WORKER_CRASHED' : 'INTERNAL_ERROR';
+    return fail(error, { bytes }, fallback);
   }
 
   try {

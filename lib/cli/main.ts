@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseCliArgs, USAGE, UsageError } from './args.js';
 import { collectInputs } from './inputs.js';
-import { runAll } from './pool.js';
+import { runAll } from './batch.js';
 import { createProgress, formatSummary, summarise } from './report.js';
 import { OutputTree } from './write.js';
 
@@ -35,8 +35,8 @@ export async function main(
     for (const entry of skipped) io.stderr.write(`skipped ${entry.path}: ${entry.reason}\n`);
 
     const progress = createProgress(files.length, io.stderr);
-    const pool = { concurrency: args.concurrency, timeoutMs: args.timeoutMs };
-    const outcomes = await runAll(files, args.options, tree, pool, (outcome) =>
+    const batch = { concurrency: args.concurrency, timeoutMs: args.timeoutMs };
+    const outcomes = await runAll(files, args.options, tree, batch, (outcome) =>
       progress.tick(outcome),
     );
     progress.stop();
