@@ -7,7 +7,7 @@ import { RestError } from '@azure/storage-blob';
 
 /** Every error code the adapters can raise. Stable: logs, alerts and spans key on them. */
 export type AdapterErrorCode =
-  'CONFIG_INVALID' | 'EVENT_INVALID' | 'STORAGE_TRANSIENT' | 'STORAGE_PERMANENT';
+  'CONFIG_INVALID' | 'EVENT_INVALID' | 'NAME_TOO_LONG' | 'STORAGE_TRANSIENT' | 'STORAGE_PERMANENT';
 
 /** Base class of the adapter errors. */
 export class AdapterError extends Error {
@@ -54,6 +54,32 @@ export class InvalidEventError extends AdapterError {
   constructor(detail: string) {
     super('EVENT_INVALID', `Not a valid Storage event: ${detail}.`, { permanent: true });
   }
+}
+
+/**
+ * A result of the input would get a blob name over Azure's limit (1,024 characters), so Azure
+ * would refuse to write it: known from the event, before anything is read or written.
+ */
+export class NameTooLongError extends AdapterError {
+  override readonly name = 'NameTooLongError';
+  constructor(
+    readonly sourceName: string,
+    /** The longest name a result would get. */
+    readonly resultName: string,
+    readonly maxLength: number,
+  ) {
+    const fits = maxLength - (resultName.length - sourceName.length);
+    super(
+      'NAME_TOO_LONG',
+      `${abbreviate(sourceName)} (${sourceName.length} characters) would give a result named with ${resultName.length} characters, over Azure's limit of ${maxLength} for a blob name; rename it to at most ${fits} characters and upload it again.`,
+      { permanent: true },
+    );
+  }
+}
+
+/** The start and end of a long name, so a log line stays readable. */
+function abbreviate(name: string): string {
+  return name.length <= 80 ? name : `${name.slice(0, 40)}…${name.slice(-30)}`;
 }
 
 /** A storage call failed in a way that can pass (5xx, throttling, timeout, network, auth). */

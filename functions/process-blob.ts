@@ -6,7 +6,8 @@
  * conditional on the source version it holds) → tidy older results.
  *
  * Bad images are permanent failures: a failure record is written and the invocation
- * completes. Storage trouble that can pass is rethrown so Event Grid retries.
+ * completes. So is a name whose results Azure would refuse (over 1,024 characters), known
+ * from the event. Storage trouble that can pass is rethrown so Event Grid retries.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -19,10 +20,27 @@ import { metadataName } from '../lib/naming.js';
 import type { FailureRecord, ImageFormat, SourceInfo } from '../lib/types.js';
 import { getConfig, type Config } from './config.js';
 import { deleteResults } from './delete-blob.js';
-import { AdapterError, classifyStorageError, InvalidEventError, statusOf } from './errors.js';
+import {
+  AdapterError,
+  classifyStorageError,
+  InvalidEventError,
+  NameTooLongError,
+  statusOf,
+} from './errors.js';
 import { parseStorageEvent, routeEvent, type BlobEventFacts, type StorageEvent } from './events.js';
 import { processImageLimited, WorkerFailedError } from './limits/index.js';
-import { propertiesOrUndefined, readLink, writeResult, type SourceLink } from './results.js';
+import {
+  longestResultName,
+  longNameRecordName,
+  MAX_BLOB_NAME_LENGTH,
+  metadataLocation,
+  propertiesOrUndefined,
+  readLink,
+  removeResult,
+  resultNamesFit,
+  writeResult,
+  type SourceLink,
+} from './results.js';
 import { createBlobServiceClient } from './storage.js';
 import { recordImage } from './telemetry/metrics.js';
 
@@ -154,12 +172,11 @@ export async function handleStorageEvent(
         span.setAttribute('serverless_img.input.name', facts.blobName);
         if (route.action === 'delete') {
           span.updateName('delete results');
-          const removed = await deleteResults(
-            deps.serviceClient,
-            deps.config.containers,
-            facts.blobName,
-            { sequencer: facts.sequencer },
-          );
+          const removed = resultNamesFit(facts.blobName)
+            ? await deleteResults(deps.serviceClient, deps.config.containers, facts.blobName, {
+                sequencer: facts.sequencer,
+              })
+            : await deleteLongNameRecord(deps, facts.blobName, facts.sequencer);
           context.log(`Deleted ${removed.length} result(s) of ${facts.blobName}.`);
           return finish(span, { status: 'deleted', name: facts.blobName, removed, ms: elapsed() });
         }
@@ -219,7 +236,7 @@ async function processBlob(
   // version has complete results (or a failure record).
   const metadataClient = serviceClient
     .getContainerClient(config.containers.metadata)
-    .getBlockBlobClient(metadataName(name));
+    .getBlockBlobClient(metadataLocation(name));
   const done = await propertiesOrUndefined(metadataClient, 'read metadata properties');
   if (done !== undefined) {
     const link = readLink(done.metadata);
@@ -232,6 +249,16 @@ async function processBlob(
   }
 
   const link: SourceLink = { name, eTag: blob.eTag, sequencer: blob.sequencer };
+  if (!resultNamesFit(name)) {
+    // Azure would refuse every write under such a name with a 400: record it, read nothing.
+    const error = new NameTooLongError(name, longestResultName(name), MAX_BLOB_NAME_LENGTH);
+    return recordFailure(deps, context, span, link, error, {
+      name,
+      total: blob.contentLength,
+      declaredContentType: blob.contentType,
+      elapsed,
+    });
+  }
   const maxBytes = config.image.maxBytes;
   if (blob.contentLength !== undefined && blob.contentLength > maxBytes) {
     span.setAttribute('serverless_img.input.bytes', blob.contentLength);
@@ -398,18 +425,37 @@ async function processBlob(
   return outcome;
 }
 
-/** Writes the failure record (conditionally, like any result) and removes older results. */
+/**
+ * Removes the long-name failure record of `name` (its only result) if made before the delete
+ * with `sequencer`.
+ */
+async function deleteLongNameRecord(
+  deps: HandlerDeps,
+  name: string,
+  sequencer: string,
+): Promise<string[]> {
+  const container = deps.config.containers.metadata;
+  const recordName = longNameRecordName(name);
+  const blob = deps.serviceClient.getContainerClient(container).getBlobClient(recordName);
+  return (await removeResult(blob, { name, sequencer })) ? [`${container}/${recordName}`] : [];
+}
+
+/**
+ * Writes the failure record (conditionally, like any result) and removes older results. A
+ * source whose result names would be too long gets its record under `_long-names/`.
+ */
 async function recordFailure(
   deps: HandlerDeps,
   context: InvocationContext,
   span: Span,
   link: SourceLink,
-  error: ImageError,
+  error: ImageError | NameTooLongError,
   source: {
     name: string;
     /** The bytes, when they were read; absent when the blob was refused unread. */
     bytes?: Uint8Array;
-    total: number;
+    /** The blob's size; unknown when the event did not say and nothing was read. */
+    total: number | undefined;
     declaredContentType: string | undefined;
     elapsed: () => number;
   },
@@ -423,13 +469,15 @@ async function recordFailure(
     },
     error,
   );
+  // The core's record wraps anything but its own errors; an adapter's code stays as it is.
+  record.error = error.toJSON();
   record.source.eTag = link.eTag;
   if (source.bytes === undefined) {
-    // Refused unread (over maxBytes): the size is the blob's, and there is no hash to give.
-    record.source.bytes = source.total;
+    // Refused unread (over maxBytes, or a name too long): the size is the blob's, no hash.
+    record.source.bytes = source.total ?? 0;
     delete (record.source as Partial<SourceInfo>).sha256;
   }
-  const metadataBlob = metadataName(source.name);
+  const metadataBlob = metadataLocation(source.name);
   const written = await inChildSpan('upload metadata', () =>
     writeResult(
       serviceClient.getContainerClient(config.containers.metadata).getBlockBlobClient(metadataBlob),
@@ -448,15 +496,20 @@ async function recordFailure(
       ms: source.elapsed(),
     };
   }
-  // A failed new version leaves no results of an older one behind.
-  await deleteResults(
-    serviceClient,
-    config.containers,
-    source.name,
-    { sequencer: link.sequencer },
-    [`${config.containers.metadata}/${metadataBlob}`],
+  // A failed new version leaves no results of an older one behind. (Under a name too long,
+  // there never were any: the record just written replaced the older version's.)
+  if (resultNamesFit(source.name)) {
+    await deleteResults(
+      serviceClient,
+      config.containers,
+      source.name,
+      { sequencer: link.sequencer },
+      [`${config.containers.metadata}/${metadataBlob}`],
+    );
+  }
+  context.warn(
+    `Failed ${source.name} (${error.code}): ${error.message} Failure record: ${config.containers.metadata}/${metadataBlob}.`,
   );
-  context.warn(`Failed ${source.name} (${error.code}): ${error.message} Failure record written.`);
   const outcome: Outcome = {
     status: 'failed',
     name: source.name,

@@ -5,8 +5,45 @@
  * hand and use `ifMatch`/`ifNoneMatch` on the result's own eTag, so under at-least-once,
  * out-of-order delivery a result never goes back to an older version of its source.
  */
+import { createHash } from 'node:crypto';
 import type { BlobClient, BlockBlobClient } from '@azure/storage-blob';
+import { metadataName, outputName } from '../lib/naming.js';
 import { classifyStorageError, statusOf, TransientStorageError } from './errors.js';
+
+/**
+ * Azure's limit on a blob name, in characters of the name itself (not of its URL-encoded
+ * form). We count UTF-16 code units (`string.length`), never fewer than Azure's characters.
+ */
+export const MAX_BLOB_NAME_LENGTH = 1024;
+
+/** The longest name a result of `sourceName` would get (metadata, output or thumbnail). */
+export function longestResultName(sourceName: string): string {
+  const names = [
+    metadataName(sourceName),
+    outputName(sourceName, 'jpeg'),
+    outputName(sourceName, 'png'),
+  ];
+  return names.reduce((longest, name) => (name.length > longest.length ? name : longest));
+}
+
+/** Whether every result of `sourceName` gets a name Azure accepts. */
+export function resultNamesFit(sourceName: string): boolean {
+  return longestResultName(sourceName).length <= MAX_BLOB_NAME_LENGTH;
+}
+
+/**
+ * Where, in the metadata container, the failure record of a source whose result names would
+ * be too long goes: a name that always fits, derived from the source name alone.
+ */
+export function longNameRecordName(sourceName: string): string {
+  const hash = createHash('sha256').update(sourceName, 'utf8').digest('hex');
+  return `_long-names/${hash}.json`;
+}
+
+/** The metadata document of `sourceName`: `<name>.json`, or its long-name failure record. */
+export function metadataLocation(sourceName: string): string {
+  return resultNamesFit(sourceName) ? metadataName(sourceName) : longNameRecordName(sourceName);
+}
 
 /** Which source version a result was made from. */
 export interface SourceLink {

@@ -3,10 +3,10 @@
  * for its current eTag? Used by `npm start -- --once` and by load and fault tests.
  */
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { metadataName } from '../../lib/naming.js';
 import type { MetadataRecord } from '../../lib/types.js';
 import type { Config } from '../config.js';
 import { unquoteETag } from '../events.js';
+import { metadataLocation } from '../results.js';
 
 /** The state of the containers after a run. */
 export interface ResultsReport {
@@ -38,7 +38,7 @@ export async function verifyResults(
     records: new Map(),
   };
   for await (const item of input.listBlobsFlat()) {
-    const record = await readRecord(metadata.getBlobClient(metadataName(item.name)));
+    const record = await readRecord(metadata.getBlobClient(metadataLocation(item.name)));
     const eTag = item.properties.etag;
     if (
       record === undefined ||

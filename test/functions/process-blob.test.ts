@@ -5,7 +5,7 @@ import type { MetadataRecord, SuccessRecord, FailureRecord } from '../../lib/typ
 import type { Config } from '../../functions/config.js';
 import { TransientStorageError } from '../../functions/errors.js';
 import { createEventHandler, type EventHandler } from '../../functions/process-blob.js';
-import { writeResult } from '../../functions/results.js';
+import { longNameRecordName, writeResult } from '../../functions/results.js';
 import { createBlobServiceClient } from '../../functions/storage.js';
 import { useAzurite } from '../helpers/azurite.js';
 import {
@@ -261,6 +261,72 @@ describe('functions/process-blob (against Azurite)', function () {
       data: event.data,
     };
     expect((await handle(cloudEvent, invocation())).status).to.equal('succeeded');
+  });
+
+  it('records a name whose results Azure would refuse (over 1,024 characters) as NAME_TOO_LONG, without retry', async () => {
+    // Azurite accepts such names; Azure answers 400. What is asserted is our own behaviour.
+    const name = `long/${'n'.repeat(1011)}.jpg`;
+    expect(name).to.have.length(1020);
+    const bytes = fixture(PHOTO);
+    const event = await upload(client, config.containers.input, name, bytes);
+    const logs: string[] = [];
+    const outcome = await handle(event, invocation(logs));
+    expect(outcome).to.include({ status: 'failed', errorCode: 'NAME_TOO_LONG', name });
+    const recordName = longNameRecordName(name);
+    expect(await results()).to.deep.equal({ output: [], thumbnails: [], metadata: [recordName] });
+    const record = await readJson<FailureRecord>(client, config.containers.metadata, recordName);
+    expect(record.status).to.equal('failed');
+    expect(record.error).to.include({ code: 'NAME_TOO_LONG', permanent: true });
+    expect(record.error.message).to.include('at most 1019 characters');
+    expect(record.source).to.include({ name, eTag: event.data.eTag, bytes: bytes.length });
+    // Decided from the event: the blob was never read, so there is no hash of it.
+    expect(record.source).to.not.have.property('sha256');
+    const warning = logs.find((line) => line.startsWith('warning:'));
+    expect(warning).to.include('NAME_TOO_LONG').and.include(recordName);
+    expect(await handle(event, invocation())).to.include({
+      status: 'skipped',
+      reason: 'duplicate',
+    });
+  });
+
+  it('processes a name at the limit: 1,019 characters give a 1,024-character metadata name', async () => {
+    const name = `edge/${'e'.repeat(1010)}.jpg`;
+    const event = await upload(client, config.containers.input, name, fixture(PHOTO));
+    expect(await handle(event, invocation())).to.include({ status: 'succeeded' });
+    expect((await results()).metadata).to.deep.equal([`${name}.json`]);
+  });
+
+  it('records NAME_TOO_LONG for a name without extension whose output would gain ".jpg"', async () => {
+    const name = `noext/${'q'.repeat(1016)}`;
+    const event = await upload(client, config.containers.input, name, fixture(PHOTO), '');
+    const outcome = await handle(event, invocation());
+    expect(outcome).to.include({ status: 'failed', errorCode: 'NAME_TOO_LONG' });
+    expect(await results()).to.deep.equal({
+      output: [],
+      thumbnails: [],
+      metadata: [longNameRecordName(name)],
+    });
+  });
+
+  it('replaces the long-name record of an older version, and BlobDeleted removes it', async () => {
+    const name = `gone/${'g'.repeat(1100)}.png`;
+    const first = await upload(client, config.containers.input, name, fixture(PHOTO));
+    expect(await handle(first, invocation())).to.include({ errorCode: 'NAME_TOO_LONG' });
+    const second = await upload(client, config.containers.input, name, fixture('jpeg/gray.jpg'));
+    expect(await handle(second, invocation())).to.include({ errorCode: 'NAME_TOO_LONG' });
+    expect(await handle(first, invocation())).to.include({
+      status: 'skipped',
+      reason: 'superseded',
+    });
+    const recordName = longNameRecordName(name);
+    const record = await readJson<FailureRecord>(client, config.containers.metadata, recordName);
+    expect(record.source.eTag).to.equal(second.data.eTag);
+    const deleted = await remove(client, config.containers.input, name);
+    expect(await handle(deleted, invocation())).to.deep.include({
+      status: 'deleted',
+      removed: [`${config.containers.metadata}/${recordName}`],
+    });
+    expect(await results()).to.deep.equal({ output: [], thumbnails: [], metadata: [] });
   });
 
   it('removes the results when the input blob is deleted', async () => {

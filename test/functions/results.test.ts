@@ -1,9 +1,46 @@
 import { expect } from 'chai';
-import { readLink, removeResult, writeResult } from '../../functions/results.js';
+import {
+  longNameRecordName,
+  metadataLocation,
+  readLink,
+  removeResult,
+  resultNamesFit,
+  writeResult,
+} from '../../functions/results.js';
 import { useAzurite } from '../helpers/azurite.js';
 
 const seq = (n: number): string => n.toString(16).toUpperCase().padStart(32, '0');
 const body = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+describe("functions/results: names over Azure's 1,024-character limit", () => {
+  it('lets a 1,019-character name through: its metadata name is exactly 1,024 characters', () => {
+    const name = `a/${'x'.repeat(1013)}.jpg`;
+    expect(name).to.have.length(1019);
+    expect(resultNamesFit(name)).to.equal(true);
+    expect(metadataLocation(name)).to.equal(`${name}.json`);
+  });
+
+  it('refuses a 1,020-character name, with or without an extension', () => {
+    expect(resultNamesFit(`a/${'x'.repeat(1014)}.jpg`)).to.equal(false);
+    // No extension: the output gains ".jpg" (1,024 characters), the metadata ".json" (1,025).
+    expect(resultNamesFit(`a/${'x'.repeat(1013)}`)).to.equal(true);
+    expect(resultNamesFit(`a/${'x'.repeat(1018)}`)).to.equal(false);
+  });
+
+  it('counts characters of the name, not bytes of its URL-encoded form', () => {
+    // 1,019 "é": 2,038 bytes in UTF-8, 6,114 once percent-encoded, still 1,019 characters.
+    expect(resultNamesFit('é'.repeat(1019))).to.equal(true);
+    expect(resultNamesFit('é'.repeat(1020))).to.equal(false);
+  });
+
+  it('puts the failure record of a long name under _long-names/, named by its SHA-256', () => {
+    const name = 'y'.repeat(1500);
+    const record = metadataLocation(name);
+    expect(record).to.equal(longNameRecordName(name));
+    expect(record).to.match(/^_long-names\/[0-9a-f]{64}\.json$/);
+    expect(record).to.not.equal(metadataLocation(`${name}z`));
+  });
+});
 
 describe('functions/results (against Azurite)', function () {
   this.timeout(60_000);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Config } from '../../functions/config.js';
 import { createEventHandler, type EventHandler } from '../../functions/process-blob.js';
@@ -64,6 +64,20 @@ describe('functions/process-blob spans for skipped and deleted events', function
       'serverless_img.outcome': 'skipped',
       'serverless_img.skip_reason': 'other-container',
     });
+  });
+
+  it('marks a name whose results would be over 1,024 characters failed, status ERROR, NAME_TOO_LONG', async () => {
+    const name = `long/${'s'.repeat(1100)}.jpg`;
+    const event = await upload(client, config.containers.input, name, fixture('jpeg/gray.jpg'));
+    await handle(event, invocation());
+    const [span] = rootSpans();
+    expect(span?.status.code).to.equal(SpanStatusCode.ERROR);
+    expect(span?.attributes).to.include({
+      'serverless_img.outcome': 'failed',
+      'serverless_img.error.code': 'NAME_TOO_LONG',
+      'error.type': 'NAME_TOO_LONG',
+    });
+    expect(memory.spans().map((s) => s.name)).to.not.include('download');
   });
 
   it('names the span of a BlobDeleted "delete results"', async () => {

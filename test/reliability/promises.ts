@@ -10,8 +10,7 @@ import { createHash } from 'node:crypto';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Config } from '../../functions/config.js';
 import { unquoteETag } from '../../functions/events.js';
-import { readLink } from '../../functions/results.js';
-import { metadataName } from '../../lib/naming.js';
+import { metadataLocation, readLink } from '../../functions/results.js';
 import type { MetadataRecord } from '../../lib/types.js';
 
 /** What became of each input blob. */
@@ -72,7 +71,7 @@ export async function account(client: BlobServiceClient, config: Config): Promis
   for (const [name, source] of current) {
     let record: MetadataRecord | undefined;
     try {
-      const body = await metadata.getBlobClient(metadataName(name)).downloadToBuffer();
+      const body = await metadata.getBlobClient(metadataLocation(name)).downloadToBuffer();
       record = JSON.parse(body.toString('utf8')) as MetadataRecord;
     } catch (error) {
       if ((error as { statusCode?: number }).statusCode !== 404) throw error;
