@@ -6,7 +6,7 @@
  * the destination is replaced, never followed.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** The three output folders, named after the pipeline's blob containers. */
@@ -93,24 +93,6 @@ export class OutputTree {
         );
       } else if (!info.isDirectory()) {
         throw new UnsafePathError(`Cannot write "${name}": ${current} is not a folder.`);
-      }
-    }
-  }
-
-  /**
-   * Removes `name` from `container`, with any temporary file an interrupted write of it left
-   * behind: after a worker is stopped mid-job, no partial result may stay beside its failure
-   * record.
-   */
-  async discard(container: Container, name: string): Promise<void> {
-    const destination = destinationPath(this.realRoot, container, name);
-    const realFolder = await realpath(path.dirname(destination)).catch(() => undefined);
-    if (realFolder === undefined || !isInside(this.realRoot, realFolder)) return;
-    const base = path.basename(destination);
-    const entries = await readdir(realFolder).catch(() => [] as string[]);
-    for (const entry of entries) {
-      if (entry === base || (entry.startsWith(`.${base}.`) && entry.endsWith('.tmp'))) {
-        await rm(path.join(realFolder, entry), { force: true }).catch(() => undefined);
       }
     }
   }

@@ -90,20 +90,6 @@ describe('cli/write: nothing is written outside --out', () => {
     expect(await readFile(path.join(root, 'output', 'a.jpg'), 'utf8')).to.equal('new bytes');
   });
 
-  it('discards a result and the temporaries of an interrupted write, and nothing else', async () => {
-    const tree = await OutputTree.open(root);
-    await tree.write('output', 'd/a.jpg', 'result');
-    await tree.write('output', 'd/a.jpg.keep', 'another file');
-    await tree.write('output', 'd/b.jpg', 'another result');
-    await writeFile(path.join(root, 'output', 'd', '.a.jpg.0123456789ab.tmp'), 'half');
-    await tree.discard('output', 'd/a.jpg');
-    await tree.discard('output', 'never/written.jpg');
-    expect((await readdir(path.join(root, 'output', 'd'))).sort()).to.deep.equal([
-      'a.jpg.keep',
-      'b.jpg',
-    ]);
-  });
-
   it('works when the root itself is reached through a symlink', async () => {
     const real = path.join(scratch, 'real-out');
     await mkdir(real);

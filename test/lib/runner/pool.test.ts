@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { transferableSymbol, valueSymbol } from 'piscina';
+import { ImageError, processImage, type ProcessResult } from '../../../lib/index.js';
+import { ImagePool, WorkerFailedError } from '../../../lib/runner/pool.js';
+import { transferOutput, type WorkerOutput } from '../../../lib/runner/worker.js';
+import { getFixture } from '../../fixtures.js';
+
+const read = (name: string) => new Uint8Array(readFileSync(getFixture(name).path));
+const crashingWorker = new URL('./crashing-worker.ts', import.meta.url);
+
+describe('lib/runner: the image pool', function () {
+  this.timeout(120_000);
+  let pool: ImagePool | undefined;
+  afterEach(async () => {
+    await pool?.close();
+    pool = undefined;
+  });
+
+  it('gives the same images and metadata from a worker thread as processing inline', async () => {
+    pool = new ImagePool({ threads: 1, timeoutMs: 60_000 });
+    const bytes = read('png/alpha.png');
+    const inWorker = await pool.process(bytes, { name: 'alpha.png' });
+    const inline = await processImage(bytes, { name: 'alpha.png' });
+    expect(inWorker.output.bytes).to.deep.equal(inline.output.bytes);
+    expect(inWorker.thumbnail.bytes).to.deep.equal(inline.thumbnail.bytes);
+    expect(inWorker.metadata.source).to.deep.equal(inline.metadata.source);
+    // The caller's bytes were copied, not moved: it still has them for a failure record.
+    expect(bytes.byteLength).to.be.greaterThan(0);
+  });
+
+  it('stops an overrunning image with TIMEOUT and goes on with a fresh worker', async () => {
+    pool = new ImagePool({ threads: 1, timeoutMs: 60_000 });
+    const slow = await pool
+      .process(read('size/large-photo.jpg'), { name: 'slow.jpg' }, 50)
+      .catch((e: unknown) => e);
+    expect(slow).to.be.instanceOf(ImageError).with.property('code', 'TIMEOUT');
+    const next = await pool.process(read('png/alpha.png'), { name: 'next.png' });
+    expect(next.metadata.status).to.equal('succeeded');
+  });
+
+  it('fails an image whose worker dies with WORKER_FAILED, and replaces the worker', async () => {
+    pool = new ImagePool({ threads: 1, timeoutMs: 60_000, workerUrl: crashingWorker });
+    const crashed = await pool.process(read('png/alpha.png'), { name: 'crash' }).catch((e) => e);
+    expect(crashed).to.be.instanceOf(WorkerFailedError).with.property('code', 'WORKER_FAILED');
+    expect((crashed as Error).message).to.match(/The worker processing crash stopped/);
+    const next = await pool.process(read('png/alpha.png'), { name: 'after.png' });
+    expect(next.metadata.status).to.equal('succeeded');
+  });
+
+  it('adds the task fields of the calling thread to every task', async () => {
+    pool = new ImagePool({
+      threads: 1,
+      timeoutMs: 60_000,
+      workerUrl: crashingWorker,
+      taskFields: () => ({ crash: true }),
+    });
+    const error = await pool.process(read('png/alpha.png'), { name: 'fine.png' }).catch((e) => e);
+    expect(error).to.be.instanceOf(WorkerFailedError);
+  });
+
+  it('shows every answer to the calling thread before it becomes a result or an error', async () => {
+    const seen: WorkerOutput[] = [];
+    pool = new ImagePool({ threads: 1, timeoutMs: 60_000, onOutput: (o) => seen.push(o) });
+    const error = await pool.process(read('bad/empty.jpg'), { name: 'empty.jpg' }).catch((e) => e);
+    expect(error).to.be.instanceOf(ImageError).with.property('code', 'EMPTY_INPUT');
+    await pool.process(read('png/alpha.png'), { name: 'alpha.png' });
+    expect(seen.map((output) => output.ok)).to.deep.equal([false, true]);
+  });
+});
+
+describe('lib/runner: moving results out of a worker', () => {
+  const image = (bytes: Uint8Array) => ({ name: 'x', format: 'png', width: 1, height: 1, bytes });
+  const answer = (output: Uint8Array, thumbnail: Uint8Array): WorkerOutput => ({
+    ok: true,
+    result: { output: image(output), thumbnail: image(thumbnail) } as unknown as ProcessResult,
+  });
+
+  it('moves each buffer that holds exactly one encoded image', () => {
+    const output = new Uint8Array(10);
+    const thumbnail = new Uint8Array(4);
+    const moved = transferOutput(answer(output, thumbnail)) as unknown as Record<symbol, unknown>;
+    expect(moved[transferableSymbol]).to.deep.equal([output.buffer, thumbnail.buffer]);
+    expect(moved[valueSymbol]).to.have.nested.property('result.output.bytes', output);
+  });
+
+  it('copies an image that is a view into a larger buffer (WASM memory, pooled buffers)', () => {
+    const shared = new ArrayBuffer(64);
+    const plain = answer(new Uint8Array(shared, 8, 10), new Uint8Array(shared, 0, 4));
+    expect(transferOutput(plain)).to.equal(plain);
+  });
+});
