@@ -265,8 +265,108 @@ export function guardInput(
       throw new UnsupportedFormatError(options.name, `JPEG with ${header.precision}-bit samples`);
     }
     if (header.lossless) throw new UnsupportedFormatError(options.name, 'lossless JPEG');
+    if (!header.arithmetic) guardJpegEntropyBytes(bytes, header, options.name);
   }
+  if (format === 'png') guardPngCompression(bytes, dimensions, options.name);
   return dimensions;
+}
+
+/**
+ * Every 8x8 block of a Huffman-coded scan costs at least one bit (its DC code), so a file with
+ * fewer bits than the first scan has blocks cannot hold the picture its header declares: a
+ * rewritten header or a cut file, refused before a decoder spends seconds on it. Arithmetic
+ * coding can code a block in under a bit, so it is not checked.
+ */
+function guardJpegEntropyBytes(bytes: Uint8Array, header: JpegHeader, name: string): void {
+  const blocks = firstScanBlocks(bytes, header);
+  if (blocks === undefined || bytes.length * 8 >= blocks) return;
+  throw new CorruptImageError(
+    name,
+    `JPEG declares ${header.width}x${header.height}, which needs at least ${blocks} coded blocks (one bit each), but the file has only ${bytes.length} bytes`,
+  );
+}
+
+/**
+ * The number of 8x8 blocks of the components in the first scan (SOS), from the frame header's
+ * sampling factors; undefined when the markers cannot be read (the decoder reports that).
+ */
+function firstScanBlocks(bytes: Uint8Array, header: JpegHeader): number | undefined {
+  const sampling = new Map<number, { h: number; v: number }>();
+  let offset = 2;
+  while (offset + 4 <= bytes.length) {
+    if (bytes[offset] !== 0xff) {
+      offset++;
+      continue;
+    }
+    const marker = bytes[offset + 1]!;
+    if (
+      marker === 0xff ||
+      marker === 0xd8 ||
+      marker === 0x01 ||
+      (marker >= 0xd0 && marker <= 0xd7)
+    ) {
+      offset++;
+      continue;
+    }
+    const length = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
+    if (length < 2) return undefined;
+    const body = offset + 4;
+    if (SOF_MARKERS.has(marker)) {
+      const count = bytes[body + 5] ?? 0;
+      for (let i = 0; i < count && body + 8 + i * 3 < bytes.length; i++) {
+        const factors = bytes[body + 7 + i * 3]!;
+        sampling.set(bytes[body + 6 + i * 3]!, { h: factors >> 4, v: factors & 15 });
+      }
+    }
+    if (marker === 0xda) {
+      const factors = [...sampling.values()];
+      const hMax = Math.max(...factors.map((f) => f.h));
+      const vMax = Math.max(...factors.map((f) => f.v));
+      if (!(hMax > 0 && vMax > 0)) return undefined;
+      let blocks = 0;
+      const count = bytes[body] ?? 0;
+      for (let i = 0; i < count; i++) {
+        const component = sampling.get(bytes[body + 1 + i * 2] ?? -1);
+        if (!component) return undefined;
+        const width = Math.ceil((header.width * component.h) / hMax);
+        const height = Math.ceil((header.height * component.v) / vMax);
+        blocks += Math.ceil(width / 8) * Math.ceil(height / 8);
+      }
+      return blocks;
+    }
+    offset += 2 + length;
+  }
+  return undefined;
+}
+
+/** Samples per pixel of each PNG colour type. */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/** Deflate cannot compress better than 1032:1 (two bits per 258-byte match). */
+const DEFLATE_MAX_RATIO = 1032;
+
+/**
+ * A PNG whose image data (IDAT) is smaller than its declared rows could ever deflate to is cut
+ * short or a decompression bomb: refused before the decoder inflates it.
+ */
+function guardPngCompression(bytes: Uint8Array, dimensions: Dimensions, name: string): void {
+  const channels = PNG_CHANNELS[bytes[25] ?? -1];
+  const bitDepth = bytes[24] ?? 0;
+  if (channels === undefined || bitDepth === 0) return;
+  const rowBytes = 1 + Math.ceil((dimensions.width * channels * bitDepth) / 8);
+  const rawBytes = dimensions.height * rowBytes;
+  let idatBytes = 0;
+  for (let offset = 8; offset + 12 <= bytes.length;) {
+    const length = u32be(bytes, offset);
+    if (fourcc(bytes, offset + 4) === 'IDAT')
+      idatBytes += Math.min(length, bytes.length - offset - 12);
+    offset += 12 + length;
+  }
+  if (idatBytes * DEFLATE_MAX_RATIO >= rawBytes) return;
+  throw new CorruptImageError(
+    name,
+    `PNG declares ${dimensions.width}x${dimensions.height} (${rawBytes} bytes of rows), more than its ${idatBytes} bytes of image data can hold at deflate's best ratio of ${DEFLATE_MAX_RATIO}:1`,
+  );
 }
 
 /**

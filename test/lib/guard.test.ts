@@ -1,6 +1,9 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { ImageError, readDeclaredDimensions, sniffFormat } from '../../lib/index.js';
 import { guardInput } from '../../lib/guard.js';
+import { deflateSync } from 'node:zlib';
+import { FIXTURES } from '../fixtures.js';
 import { jpegOf, photoLike, PNG_SIGNATURE, pngChunk, tiffExif } from './images.js';
 
 const bytes = (...parts: (number[] | string | Uint8Array)[]): Uint8Array =>
@@ -128,7 +131,10 @@ describe('guardInput', () => {
     expect(() => guardInput(png(1001, 1000), 'png', limits))
       .to.throw(ImageError)
       .with.property('code', 'TOO_MANY_PIXELS');
-    expect(guardInput(png(1000, 1000), 'png', limits)).to.deep.equal({ width: 1000, height: 1000 });
+    // Past the pixel limit the header-only PNG is refused for its missing image data instead.
+    expect(() => guardInput(png(1000, 1000), 'png', limits))
+      .to.throw(ImageError)
+      .with.property('code', 'CORRUPT_IMAGE');
   });
 
   it('refuses 12-bit JPEG samples with UNSUPPORTED_FORMAT rather than decoding them wrongly', () => {
@@ -181,5 +187,89 @@ describe('guardInput on GIF frames', () => {
       width: 10,
       height: 10,
     });
+  });
+});
+
+describe('guardInput on data too small for the declared picture', () => {
+  const limits = { name: 'lie.jpg', maxBytes: 1e8, maxPixels: 1e8 };
+
+  /** The same JPEG with its frame header (SOF) rewritten to declare `width`x`height`. */
+  function declaring(jpeg: Uint8Array, width: number, height: number): Uint8Array {
+    const copy = Uint8Array.from(jpeg);
+    for (let i = 2; i + 9 < copy.length; i++) {
+      if (copy[i] === 0xff && copy[i + 1]! >= 0xc0 && copy[i + 1]! <= 0xc2) {
+        copy.set([height >> 8, height & 255, width >> 8, width & 255], i + 5);
+        return copy;
+      }
+    }
+    throw new Error('no SOF');
+  }
+
+  it('refuses a Huffman JPEG whose header was rewritten to a size its bytes cannot hold', async () => {
+    const jpeg = await jpegOf(photoLike(64, 64));
+    expect(guardInput(jpeg, 'jpeg', limits)).to.deep.equal({ width: 64, height: 64 });
+    const lie = declaring(jpeg, 8000, 6000);
+    let caught: unknown;
+    try {
+      guardInput(lie, 'jpeg', limits);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).to.be.instanceOf(ImageError);
+    expect((caught as ImageError).code).to.equal('CORRUPT_IMAGE');
+    expect((caught as ImageError).message).to.contain('lie.jpg');
+    expect((caught as ImageError).message).to.contain('8000x6000');
+    expect((caught as ImageError).message).to.contain(`${lie.length} bytes`);
+  });
+
+  it('checks progressive and CMYK JPEGs too, and leaves arithmetic-coded ones to their decoder', () => {
+    const progressive = FIXTURES.find((f) => f.name === 'jpeg/progressive.jpg')!;
+    const cmyk = FIXTURES.find((f) => f.name === 'jpeg/cmyk-adobe.jpg')!;
+    const arithmetic = FIXTURES.find((f) => f.name === 'jpeg/arithmetic.jpg')!;
+    const read = (path: string) => new Uint8Array(readFileSync(path));
+    expect(() => guardInput(declaring(read(progressive.path), 8000, 6000), 'jpeg', limits))
+      .to.throw(ImageError)
+      .with.property('code', 'CORRUPT_IMAGE');
+    expect(() => guardInput(declaring(read(cmyk.path), 8000, 6000), 'jpeg', limits))
+      .to.throw(ImageError)
+      .with.property('code', 'CORRUPT_IMAGE');
+    const lie = Uint8Array.from(read(arithmetic.path));
+    for (let i = 2; i + 9 < lie.length; i++) {
+      if (lie[i] === 0xff && lie[i + 1] === 0xc9) {
+        lie.set([6000 >> 8, 6000 & 255, 8000 >> 8, 8000 & 255], i + 5);
+        break;
+      }
+    }
+    expect(guardInput(lie, 'jpeg', limits)).to.deep.equal({ width: 8000, height: 6000 });
+  });
+
+  it("refuses a PNG whose image data is below deflate's best ratio for its declared rows", () => {
+    const rows = 1 + 1000 * 4;
+    const idat = deflateSync(new Uint8Array(rows * 1000), { level: 9 });
+    const ihdr = (height: number) =>
+      pngChunk('IHDR', Uint8Array.from([...be32(1000), ...be32(height), 8, 6, 0, 0, 0]));
+    const file = (height: number) =>
+      bytes(
+        PNG_SIGNATURE,
+        ihdr(height),
+        pngChunk('IDAT', idat),
+        pngChunk('IEND', new Uint8Array()),
+      );
+    // The real 1000x1000 image of zeros passes: zlib's level 9 stays above the bound.
+    expect(guardInput(file(1000), 'png', limits)).to.deep.equal({ width: 1000, height: 1000 });
+    expect(() => guardInput(file(20000), 'png', limits))
+      .to.throw(ImageError)
+      .with.property('code', 'CORRUPT_IMAGE');
+  });
+
+  it('passes every valid fixture', () => {
+    for (const fixture of FIXTURES) {
+      if (fixture.errorCode || !fixture.format) continue;
+      const input = new Uint8Array(readFileSync(fixture.path));
+      expect(
+        guardInput(input, fixture.format, { ...limits, name: fixture.name }),
+        fixture.name,
+      ).to.deep.equal({ width: fixture.width, height: fixture.height });
+    }
   });
 });
