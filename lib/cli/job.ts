@@ -1,7 +1,8 @@
 /**
- * One file, start to finish: read it, process it with the library, write the resized image,
- * the thumbnail and (last) the metadata document; or, when anything fails, write a failure
- * record instead. Never throws: every problem becomes a failed outcome with a code.
+ * One file, start to finish: read it, have its bytes processed (by the image pool of
+ * lib/runner/), write the resized image, the thumbnail and (last) the metadata document; or,
+ * when anything fails, write a failure record instead. Never throws: every problem becomes a
+ * failed outcome with a code.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
