@@ -9,10 +9,10 @@ import '../telemetry/register.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { BlobServiceClient } from '@azure/storage-blob';
 import { loadConfig, type Config } from '../config.js';
 import type { Outcome } from '../process-blob.js';
 import { telemetryLogHandler } from '../telemetry/logs.js';
+import { createBlobServiceClient } from '../storage.js';
 import { shutdownTelemetry, telemetryMode } from '../telemetry/setup.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
 import { createLocalPipeline, type DeliveryResult } from './pipeline.js';
@@ -25,7 +25,8 @@ const USAGE = `Usage: npm start -- [options]
   --in-memory      keep Azurite's data in memory only (default: .azurite/)
   --no-samples     do not upload the sample images on the first run
   --once           process what is in 'input', then exit (0: every blob has results or a
-                   failure record; 1: something was dead-lettered or left unprocessed)
+                   failure record; 1: something was dead-lettered or left unprocessed, or
+                   its dead-letter record could not be written)
   --poll-ms <n>    how often to look for new blobs (default 1000)
   --help
 
@@ -133,7 +134,8 @@ async function main(): Promise<number> {
       'npm start needs a storage connection string (IMAGES_STORAGE) or none at all (Azurite)',
     );
   }
-  const serviceClient = BlobServiceClient.fromConnectionString(config.storage.connectionString);
+  // The function's own client and retry policy (the SDK's default waits 4 s, 8 s, 16 s).
+  const serviceClient = createBlobServiceClient(config.storage);
   const shutdown = async (): Promise<void> => {
     await pipeline.stop();
     await azurite?.stop();
@@ -160,9 +162,15 @@ async function main(): Promise<number> {
     serviceClient,
     pollIntervalMs: options.pollMs,
     retry: options.once ? { initialDelayMs: 200, maxDelayMs: 2_000 } : {},
+    deadLetterRetry: options.once ? { initialDelayMs: 200, maxDelayMs: 2_000 } : {},
     onResult: (result) => {
       console.log(formatResult(result));
       if (result.deadLettered !== undefined) telemetryLog('error', formatResult(result));
+    },
+    onDeadLetterPending: (result) => {
+      const line = `✗ ${result.name}  undeliverable after ${result.attempts} attempts, kept in memory (retried at each scan): ${result.error ?? ''}`;
+      console.log(line);
+      telemetryLog('error', line);
     },
     onRetry: ({ name, attempt, delayMs, error }) =>
       console.log(
@@ -177,13 +185,30 @@ async function main(): Promise<number> {
   if (options.once) {
     await pipeline.scan();
     await pipeline.idle();
-    const report = await verifyResults(serviceClient, config);
+    // Dead-letter records still unwritten (storage down): they would be lost with the process.
+    const unwritten = pipeline.pendingDeadLetters();
+    let report;
+    try {
+      report = await verifyResults(serviceClient, config);
+    } catch (error) {
+      if (unwritten.length === 0) throw error;
+      console.log(`Could not list the results: ${error instanceof Error ? error.message : error}`);
+    }
     await shutdown();
-    console.log(
-      `${report.complete} with results, ${report.failed} with a failure record, ${report.deadLettered} dead-lettered, ${report.missing.length} unprocessed.`,
-    );
-    for (const name of report.missing) console.log(`  unprocessed: ${name}`);
-    return report.deadLettered === 0 && report.missing.length === 0 ? 0 : 1;
+    if (report !== undefined) {
+      console.log(
+        `${report.complete} with results, ${report.failed} with a failure record, ${report.deadLettered} dead-lettered, ${report.missing.length} unprocessed.`,
+      );
+      for (const name of report.missing) console.log(`  unprocessed: ${name}`);
+    }
+    if (unwritten.length > 0) {
+      console.log(`${unwritten.length} not dead-lettered: the record could not be written.`);
+    }
+    for (const result of unwritten) {
+      console.log(`  not dead-lettered: ${result.name}: ${result.error ?? ''}`);
+    }
+    const clean = report !== undefined && report.deadLettered === 0 && report.missing.length === 0;
+    return clean && unwritten.length === 0 ? 0 : 1;
   }
 
   const connection = config.storage.connectionString;
@@ -197,7 +222,11 @@ Results appear in ${containers.output}/, ${containers.thumbnails}/ and ${contain
   });
   console.log('Stopping…');
   await shutdown();
-  return 0;
+  const unwritten = pipeline.pendingDeadLetters();
+  for (const result of unwritten) {
+    console.log(`  not dead-lettered (lost with this process): ${result.name}`);
+  }
+  return unwritten.length === 0 ? 0 : 1;
 }
 
 main().then(

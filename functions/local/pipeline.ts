@@ -2,7 +2,9 @@
  * The local stand-in for Event Grid: watches the input container, turns each new or
  * changed blob into a BlobCreated event and each removed blob into BlobDeleted, and
  * delivers them to the same handler the Functions host calls, with Event Grid's delivery
- * behaviour: retries with exponential back-off, then a dead-letter record.
+ * behaviour: retries with exponential back-off, then a dead-letter record. A dead-letter record
+ * that cannot be written (storage down) is retried with back-off, then kept in memory and
+ * written again at each scan: an event is never dropped.
  */
 import { randomUUID } from 'node:crypto';
 import type { LogHandler } from '@azure/functions';
@@ -58,6 +60,13 @@ export interface LocalPipelineOptions {
   onResult?: (result: DeliveryResult) => void;
   /** Called after each failed delivery that will be retried. */
   onRetry?: (info: { name: string; attempt: number; delayMs: number; error: unknown }) => void;
+  /** Back-off for writing a dead-letter record. Default 5 attempts, 1 s doubling to 30 s. */
+  deadLetterRetry?: Partial<RetryPolicy>;
+  /**
+   * Called once when an event's dead-letter record could not be written after its retries:
+   * the event stays in memory (`pendingDeadLetters()`) and is written again at each scan.
+   */
+  onDeadLetterPending?: (result: DeliveryResult) => void;
   /** Where the handler's `context.log` goes. Default: nowhere (the runtime prints one line per image). */
   logHandler?: LogHandler;
 }
@@ -74,6 +83,11 @@ export interface LocalPipeline {
   idle(): Promise<void>;
   /** Names of blobs seen in the input container, with the eTag last turned into an event. */
   readonly known: ReadonlyMap<string, string>;
+  /**
+   * Events that ran out of delivery attempts and whose dead-letter record could not be
+   * written yet (storage down); each `scan()` tries again. Lost if the process ends.
+   */
+  pendingDeadLetters(): DeliveryResult[];
 }
 
 interface Delivery {
@@ -82,6 +96,8 @@ interface Delivery {
   kind: 'created' | 'deleted';
   attempts: number;
   lastError?: unknown;
+  /** Where its dead-letter record goes: chosen once, so a retried write never makes two. */
+  deadLetterPath?: string;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, initialDelayMs: 1_000, maxDelayMs: 30_000 };
@@ -91,6 +107,7 @@ export function createLocalPipeline(options: LocalPipelineOptions): LocalPipelin
   const { config, serviceClient } = options;
   const handler = options.handler ?? createEventHandler({ config, serviceClient });
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const deadLetterRetry: RetryPolicy = { ...DEFAULT_RETRY, ...options.deadLetterRetry };
   const concurrency = options.concurrency ?? config.resources.concurrency;
   const pollIntervalMs = options.pollIntervalMs ?? 1_000;
   const input = serviceClient.getContainerClient(config.containers.input);
@@ -101,6 +118,10 @@ export function createLocalPipeline(options: LocalPipelineOptions): LocalPipelin
 
   const queue: Delivery[] = [];
   const retryTimers = new Set<NodeJS.Timeout>();
+  /** Dead-letter records not written yet, with the delivery error they will carry. */
+  const pending = new Map<Delivery, string>();
+  /** Back-off waits of dead-letter writes; `stop()` ends them early. */
+  const wakers = new Set<() => void>();
   let inFlight = 0;
   let idleWaiters: (() => void)[] = [];
   let pollTimer: NodeJS.Timeout | undefined;
@@ -163,17 +184,62 @@ export function createLocalPipeline(options: LocalPipelineOptions): LocalPipelin
         return;
       }
       const message = error instanceof Error ? error.message : String(error);
+      await writeDeadLetter(delivery, message, deadLetterRetry.maxAttempts);
+    }
+  }
+
+  /**
+   * Writes the dead-letter record of `delivery`, up to `attempts` times with back-off. When
+   * every attempt fails, the event is kept in `pending` for the next scan, never dropped.
+   */
+  async function writeDeadLetter(
+    delivery: Delivery,
+    message: string,
+    attempts: number,
+  ): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= attempts; attempt += 1) {
       try {
         const where = await deadLetter(delivery, message);
+        pending.delete(delivery);
         options.onResult?.({ ...summary(delivery), deadLettered: where, error: message });
-      } catch (deadLetterError) {
-        const why =
-          deadLetterError instanceof Error ? deadLetterError.message : String(deadLetterError);
-        options.onResult?.({
-          ...summary(delivery),
-          error: `${message}; the dead-letter record could not be written either: ${why}`,
+        return;
+      } catch (error) {
+        lastError = error;
+        if (stopped || attempt === attempts) break;
+        const delayMs = Math.min(
+          deadLetterRetry.initialDelayMs * 2 ** (attempt - 1),
+          deadLetterRetry.maxDelayMs,
+        );
+        await new Promise<void>((resolve) => {
+          const wake = (): void => {
+            clearTimeout(timer);
+            wakers.delete(wake);
+            resolve();
+          };
+          const timer = setTimeout(wake, delayMs);
+          wakers.add(wake);
         });
       }
+    }
+    const known = pending.has(delivery);
+    pending.set(delivery, message);
+    if (!known) options.onDeadLetterPending?.(pendingResult(delivery, message, lastError));
+  }
+
+  function pendingResult(delivery: Delivery, message: string, error?: unknown): DeliveryResult {
+    const why =
+      error === undefined ? '' : `: ${error instanceof Error ? error.message : String(error)}`;
+    return {
+      ...summary(delivery),
+      error: `${message}; the dead-letter record is not written yet${why}`,
+    };
+  }
+
+  /** One more attempt at every dead-letter record still in memory. */
+  async function flushPending(): Promise<void> {
+    for (const [delivery, message] of [...pending]) {
+      await writeDeadLetter(delivery, message, 1);
     }
   }
 
@@ -181,7 +247,7 @@ export function createLocalPipeline(options: LocalPipelineOptions): LocalPipelin
   async function deadLetter(delivery: Delivery, lastOutcome: string): Promise<string> {
     const now = new Date();
     const pad = (n: number): string => String(n).padStart(2, '0');
-    const path = [
+    const path = (delivery.deadLetterPath ??= [
       'LOCAL',
       'PROCESSIMAGE',
       now.getUTCFullYear(),
@@ -189,7 +255,7 @@ export function createLocalPipeline(options: LocalPipelineOptions): LocalPipelin
       pad(now.getUTCDate()),
       pad(now.getUTCHours()),
       `${randomUUID()}.json`,
-    ].join('/');
+    ].join('/'));
     const record = [
       {
         ...delivery.event,
@@ -210,6 +276,7 @@ export function createLocalPipeline(options: LocalPipelineOptions): LocalPipelin
   }
 
   async function scanOnce(): Promise<number> {
+    await flushPending();
     const seen = new Set<string>();
     let emitted = 0;
     for await (const item of input.listBlobsFlat()) {
@@ -264,6 +331,8 @@ export function createLocalPipeline(options: LocalPipelineOptions): LocalPipelin
 
   return {
     known: knownETags,
+    pendingDeadLetters: () =>
+      [...pending].map(([delivery, message]) => pendingResult(delivery, message)),
     start() {
       stopped = false;
       if (pollTimer === undefined) poll();
@@ -274,6 +343,7 @@ export function createLocalPipeline(options: LocalPipelineOptions): LocalPipelin
       pollTimer = undefined;
       for (const timer of retryTimers) clearTimeout(timer);
       retryTimers.clear();
+      for (const wake of [...wakers]) wake();
       queue.length = 0;
       await scanning?.catch(() => undefined);
       await new Promise<void>((resolve) => {

@@ -113,6 +113,7 @@ describe('reliability: faults, races and outages against Azurite', function () {
       serviceClient,
       pollIntervalMs: 100,
       retry: { ...RETRY, ...retry },
+      deadLetterRetry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 400 },
       onResult: (r) => deliveries.push(`${r.name} ${r.kind} ${r.outcome?.status ?? 'dead'}`),
       onRetry: () => {
         retries.count += 1;
@@ -216,6 +217,32 @@ describe('reliability: faults, races and outages against Azurite', function () {
     expect(result.violations).to.deep.equal([]);
     expect(result.deadLettered).to.deep.equal(['doomed/png/alpha.png']);
     expect(result.succeeded).to.deep.equal(['doomed/jpeg/gray.jpg']);
+  });
+
+  it('keeps, never drops, an event whose dead-letter record cannot be written, until storage takes it', async () => {
+    await uploadBatch('undead', ['png/alpha.png', 'jpeg/gray.jpg']);
+    let deadLetterStorageUp = false;
+    proxy.setRule((r) =>
+      (isInputDownload(config)(r) && r.blob === 'undead/png/alpha.png') ||
+      (!deadLetterStorageUp &&
+        r.operation === 'upload' &&
+        r.container === config.containers.deadletter)
+        ? '503'
+        : undefined,
+    );
+    const running = startPipeline(undefined, { maxAttempts: 3, maxDelayMs: 400 });
+    while (running.pendingDeadLetters().length === 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(running.pendingDeadLetters().map((r) => r.name)).to.deep.equal(['undead/png/alpha.png']);
+    expect(deliveries).to.not.include('undead/png/alpha.png created dead');
+    deadLetterStorageUp = true;
+    const result = await settle();
+    expect(result.violations).to.deep.equal([]);
+    expect(result.deadLettered).to.deep.equal(['undead/png/alpha.png']);
+    expect(result.succeeded).to.deep.equal(['undead/jpeg/gray.jpg']);
+    expect(running.pendingDeadLetters()).to.deep.equal([]);
+    expect(proxy.injected.get('503 upload')).to.be.greaterThan(0);
   });
 
   it('applies duplicate and reordered events once, ending on the newest version', async () => {

@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Config } from '../../../functions/config.js';
 import { parseStorageEvent, routeEvent, unquoteETag } from '../../../functions/events.js';
+import { azuriteConnectionString } from '../../../functions/local/azurite.js';
+import { firstN, startFaultProxy, type FaultProxy } from '../../../functions/local/load/proxy.js';
 import { createLocalPipeline, type DeliveryResult } from '../../../functions/local/pipeline.js';
 import { verifyResults } from '../../../functions/local/verify.js';
 import { createEventHandler, type EventHandler } from '../../../functions/process-blob.js';
@@ -176,6 +178,94 @@ describe('functions/local/pipeline (against Azurite)', function () {
     });
     const report = await verifyResults(client, config);
     expect(report).to.deep.include({ complete: 0, deadLettered: 1, missing: ['doomed.jpg'] });
+  });
+
+  describe('when the dead-letter container cannot be written', () => {
+    let proxy: FaultProxy;
+
+    beforeEach(async () => {
+      proxy = await startFaultProxy(azurite.port);
+    });
+
+    afterEach(async () => {
+      await proxy.close();
+    });
+
+    /** The deliverer's own storage, through the proxy; one try per call (no SDK retries). */
+    const proxied = () =>
+      createBlobServiceClient(
+        {
+          kind: 'connectionString',
+          setting: 'IMAGES_STORAGE',
+          connectionString: azuriteConnectionString(proxy.port),
+        },
+        { maxTries: 1, tryTimeoutMs: 2_000 },
+      );
+    const isDeadLetterWrite = (r: { operation: string; container: string | undefined }) =>
+      r.operation === 'upload' && r.container === config.containers.deadletter;
+
+    it('retries a dead-letter write that fails, and writes one record once storage answers', async () => {
+      proxy.setRule(firstN(2, '503', isDeadLetterWrite));
+      const results: DeliveryResult[] = [];
+      const pipeline = createLocalPipeline({
+        config,
+        serviceClient: proxied(),
+        handler: flaky(Number.POSITIVE_INFINITY),
+        retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 100 },
+        deadLetterRetry: { maxAttempts: 4, initialDelayMs: 10, maxDelayMs: 100 },
+        onResult: (result) => results.push(result),
+      });
+      await put('doomed.jpg', fixture(PHOTO));
+      await pipeline.scan();
+      await pipeline.idle();
+      expect(proxy.injected.get('503 upload')).to.equal(2);
+      expect(results).to.have.length(1);
+      expect(results[0]?.deadLettered).to.match(/^p\d+-deadletter\/LOCAL\/PROCESSIMAGE\//);
+      expect(pipeline.pendingDeadLetters()).to.deep.equal([]);
+      expect(await list(client, config.containers.deadletter)).to.have.length(1);
+      await pipeline.stop();
+    });
+
+    it('keeps an event whose dead-letter record cannot be written, and writes it at the next scan', async () => {
+      proxy.setRule((r) => (isDeadLetterWrite(r) ? '503' : undefined));
+      const results: DeliveryResult[] = [];
+      const pending: DeliveryResult[] = [];
+      const pipeline = createLocalPipeline({
+        config,
+        serviceClient: proxied(),
+        handler: flaky(Number.POSITIVE_INFINITY),
+        retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 100 },
+        deadLetterRetry: { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 100 },
+        onResult: (result) => results.push(result),
+        onDeadLetterPending: (result) => pending.push(result),
+      });
+      await put('doomed.jpg', fixture(PHOTO));
+      await pipeline.scan();
+      await pipeline.idle();
+      expect(proxy.injected.get('503 upload')).to.equal(3);
+      expect(results, 'not reported done, nor dropped').to.deep.equal([]);
+      expect(pending.map((r) => r.name)).to.deep.equal(['doomed.jpg']);
+      expect(pending[0]?.error).to.match(/dead-letter record is not written yet/);
+      expect(pipeline.pendingDeadLetters().map((r) => r.name)).to.deep.equal(['doomed.jpg']);
+      expect(await list(client, config.containers.deadletter)).to.deep.equal([]);
+
+      // Still down at the next scan: kept, reported once.
+      await pipeline.scan();
+      expect(pipeline.pendingDeadLetters()).to.have.length(1);
+      expect(pending).to.have.length(1);
+
+      proxy.setRule(undefined);
+      await pipeline.scan();
+      expect(pipeline.pendingDeadLetters()).to.deep.equal([]);
+      expect(results).to.have.length(1);
+      expect(results[0]).to.deep.include({ name: 'doomed.jpg', attempts: 2 });
+      const letters = await list(client, config.containers.deadletter);
+      expect(letters).to.have.length(1);
+      expect(results[0]?.deadLettered).to.equal(`${config.containers.deadletter}/${letters[0]}`);
+      const report = await verifyResults(client, config);
+      expect(report).to.deep.include({ deadLettered: 1, missing: ['doomed.jpg'] });
+      await pipeline.stop();
+    });
   });
 
   it('accounts for every input blob: results, failure records, and what is left unprocessed', async () => {
