@@ -3,7 +3,7 @@
  * source (bit depth, colour space, alpha, frames). Baseline JPEGs shrink on load (lib/jpeg, DCT
  * scaling to just above the target box); other JPEGs go to mozjpeg, arithmetic-coded ones to
  * libjpeg-turbo, CMYK/YCCK to jpeg-js; PNG, WebP and AVIF to their WASM codecs; GIF, BMP and
- * TIFF to JavaScript decoders. A file cut short or only half read fails with CORRUPT_IMAGE:
+ * TIFF to JavaScript decoders (GIF's our own, lib/gif.ts). A file cut short or only half read fails with CORRUPT_IMAGE:
  * never a wrong picture.
  */
 import {
@@ -15,6 +15,7 @@ import {
   decodeWebpWasm,
 } from './codecs/index.js';
 import { CorruptImageError, UnsupportedFormatError } from './errors.js';
+import { decodeGifFirstFrame } from './gif.js';
 import { readJpegHeader, type Dimensions } from './guard.js';
 import { chooseJpegScale, decodeScaledJpeg } from './jpeg/index.js';
 import type { Bitmap, ImageFormat, ImageInfo } from './types.js';
@@ -208,16 +209,12 @@ async function decodePng(request: DecodeRequest): Promise<DecodedImage> {
   };
 }
 
-async function decodeGif(request: DecodeRequest): Promise<DecodedImage> {
-  const { GifReader } = await import('omggif');
-  const reader = new GifReader(Buffer.from(request.bytes));
-  const data = new Uint8Array(reader.width * reader.height * 4);
-  reader.decodeAndBlitFrameRGBA(0, data);
-  const frameCount = reader.numFrames();
+function decodeGif(request: DecodeRequest): DecodedImage {
+  const { width, height, data, frameCount } = decodeGifFirstFrame(request.bytes, request.name);
   return {
-    bitmap: { width: reader.width, height: reader.height, data },
-    width: reader.width,
-    height: reader.height,
+    bitmap: { width, height, data },
+    width,
+    height,
     info: {
       hasAlpha: hasAnyAlpha(data),
       bitDepth: 8,
@@ -419,7 +416,7 @@ export async function decodeImage(request: DecodeRequest): Promise<DecodedImage>
       case 'png':
         return await decodePng(request);
       case 'gif':
-        return await decodeGif(request);
+        return decodeGif(request);
       case 'bmp':
         return await decodeBmp(request);
       case 'tiff':

@@ -3,13 +3,13 @@
  * inputs over the byte or pixel limits before any bitmap is allocated. A decompression bomb
  * (a tiny file declaring a huge size) fails here in microseconds.
  */
-import { GifReader } from 'omggif';
 import {
   CorruptImageError,
   TooLargeError,
   TooManyPixelsError,
   UnsupportedFormatError,
 } from './errors.js';
+import { readGifStructure } from './gif.js';
 import type { ProcessOptions } from './options.js';
 import type { ImageFormat } from './types.js';
 
@@ -371,29 +371,22 @@ function guardPngCompression(bytes: Uint8Array, dimensions: Dimensions, name: st
 
 /**
  * The first frame (the one we decode) may declare a size larger than the logical screen, and
- * the decoder allocates for it and would blit it wrongly: check it too. The reader only
- * indexes blocks here; nothing is decompressed.
+ * the decoder allocates for it and would blit it wrongly: check it too. Only the blocks are
+ * walked here; nothing is decompressed.
  */
 function guardGifFrames(
   bytes: Uint8Array,
   options: Pick<ProcessOptions, 'name' | 'maxPixels'>,
 ): void {
-  let reader: GifReader;
-  try {
-    reader = new GifReader(bytes as unknown as Buffer);
-  } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new CorruptImageError(options.name, `gif structure: ${detail}`, error);
-  }
-  if (reader.numFrames() === 0) throw new CorruptImageError(options.name, 'gif without an image');
-  const frame = reader.frameInfo(0);
+  const gif = readGifStructure(bytes, options.name);
+  const frame = gif.first;
   if (frame.width * frame.height > options.maxPixels) {
     throw new TooManyPixelsError(options.name, frame.width, frame.height, options.maxPixels);
   }
-  if (frame.x + frame.width > reader.width || frame.y + frame.height > reader.height) {
+  if (frame.x + frame.width > gif.width || frame.y + frame.height > gif.height) {
     throw new CorruptImageError(
       options.name,
-      `gif first frame extends outside the ${reader.width}x${reader.height} screen`,
+      `gif first frame extends outside the ${gif.width}x${gif.height} screen`,
     );
   }
 }

@@ -1,0 +1,303 @@
+/**
+ * GIF reading of our own: the block structure (header, logical screen, colour tables, graphic
+ * control extension, image descriptors) and a bounded LZW decoder for the first frame. Every
+ * loop is bounded by the input or the frame size and every code is checked against the table,
+ * so damaged files fail fast with CORRUPT_IMAGE instead of looping (omggif's decoder chased
+ * invalid codes forever) or succeeding with part of the picture missing.
+ */
+import { CorruptImageError } from './errors.js';
+
+/** The first frame of a GIF and what the file says around it. */
+export interface GifFrame {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  interlaced: boolean;
+  /** Offset of the colour table that applies (local, else global); undefined if none. */
+  paletteOffset?: number;
+  paletteSize: number;
+  /** Palette index drawn as transparent, from the graphic control extension. */
+  transparentIndex?: number;
+  /** Offset of the LZW minimum code size byte; the data sub-blocks follow it. */
+  dataOffset: number;
+}
+
+/** The logical screen, the first frame and how many frames the file holds. */
+export interface GifStructure {
+  width: number;
+  height: number;
+  frameCount: number;
+  first: GifFrame;
+}
+
+/** Reads past a chain of data sub-blocks from `offset`; returns the offset after its terminator. */
+function skipSubBlocks(bytes: Uint8Array, offset: number, name: string): number {
+  let at = offset;
+  for (;;) {
+    const size = bytes[at];
+    if (size === undefined) throw new CorruptImageError(name, 'GIF data ends inside a block');
+    at += 1 + size;
+    if (size === 0) return at;
+  }
+}
+
+/**
+ * Walks the blocks of a GIF: the logical screen, every extension (skipped by its sub-blocks,
+ * the graphic control extension before the first image read for transparency) and every image
+ * descriptor, up to the trailer. Throws CorruptImageError for a damaged structure.
+ */
+export function readGifStructure(bytes: Uint8Array, name: string): GifStructure {
+  if (bytes.length < 13) throw new CorruptImageError(name, 'GIF header ends early');
+  const signature = String.fromCharCode(...bytes.subarray(0, 6));
+  if (signature !== 'GIF87a' && signature !== 'GIF89a') {
+    throw new CorruptImageError(name, 'not a GIF87a/GIF89a header');
+  }
+  const width = bytes[6]! | (bytes[7]! << 8);
+  const height = bytes[8]! | (bytes[9]! << 8);
+  const packed = bytes[10]!;
+  let offset = 13;
+  let globalPalette: number | undefined;
+  let globalSize = 0;
+  if (packed & 0x80) {
+    globalPalette = offset;
+    globalSize = 1 << ((packed & 7) + 1);
+    offset += globalSize * 3;
+  }
+  let first: GifFrame | undefined;
+  let frameCount = 0;
+  let transparentIndex: number | undefined;
+  while (offset < bytes.length) {
+    const block = bytes[offset++]!;
+    if (block === 0x3b) break; // trailer
+    if (block === 0x21) {
+      const label = bytes[offset++];
+      if (label === undefined) throw new CorruptImageError(name, 'GIF data ends inside a block');
+      if (
+        label === 0xf9 &&
+        first === undefined &&
+        bytes[offset] === 4 &&
+        offset + 4 < bytes.length
+      ) {
+        transparentIndex = bytes[offset + 1]! & 1 ? bytes[offset + 4]! : undefined;
+      }
+      offset = skipSubBlocks(bytes, offset, name);
+      continue;
+    }
+    if (block !== 0x2c) {
+      throw new CorruptImageError(name, `unknown GIF block 0x${block.toString(16)}`);
+    }
+    if (offset + 9 > bytes.length)
+      throw new CorruptImageError(name, 'GIF image descriptor ends early');
+    const u16 = (at: number) => bytes[at]! | (bytes[at + 1]! << 8);
+    const flags = bytes[offset + 8]!;
+    const frame: GifFrame = {
+      x: u16(offset),
+      y: u16(offset + 2),
+      width: u16(offset + 4),
+      height: u16(offset + 6),
+      interlaced: (flags & 0x40) !== 0,
+      paletteSize: globalSize,
+      dataOffset: 0,
+      ...(globalPalette === undefined ? {} : { paletteOffset: globalPalette }),
+      ...(transparentIndex === undefined ? {} : { transparentIndex }),
+    };
+    offset += 9;
+    if (flags & 0x80) {
+      frame.paletteOffset = offset;
+      frame.paletteSize = 1 << ((flags & 7) + 1);
+      offset += frame.paletteSize * 3;
+    }
+    frame.dataOffset = offset;
+    offset = skipSubBlocks(bytes, offset + 1, name);
+    frameCount += 1;
+    first ??= frame;
+  }
+  if (!first) throw new CorruptImageError(name, 'gif without an image');
+  return { width, height, frameCount, first };
+}
+
+/** The largest LZW table of GIF: 12-bit codes. */
+const MAX_CODES = 4096;
+
+/**
+ * Decodes the LZW data of a frame into `pixels` palette indexes (`pixels` = width x height).
+ * Stops once the frame is full (extra data is ignored, as browsers do); fails when a code is
+ * not in the table or the data ends before the frame is complete. Work is bounded by the data
+ * length plus the frame size: each code either resets the table or emits at least one index.
+ */
+export function decodeGifLzw(
+  bytes: Uint8Array,
+  dataOffset: number,
+  pixels: number,
+  name: string,
+): Uint8Array {
+  const minCodeSize = bytes[dataOffset];
+  if (minCodeSize === undefined || minCodeSize < 1 || minCodeSize > 8) {
+    throw new CorruptImageError(name, `GIF LZW minimum code size ${String(minCodeSize)}`);
+  }
+  // Gather the sub-blocks into one run of code bytes (bounded by the file).
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (let at = dataOffset + 1; ;) {
+    const size = bytes[at] ?? 0;
+    if (size === 0) break;
+    const chunk = bytes.subarray(at + 1, at + 1 + size);
+    chunks.push(chunk);
+    total += chunk.length;
+    at += 1 + size;
+  }
+  const data = new Uint8Array(total);
+  let filled = 0;
+  for (const chunk of chunks) {
+    data.set(chunk, filled);
+    filled += chunk.length;
+  }
+
+  const clear = 1 << minCodeSize;
+  const end = clear + 1;
+  const prefix = new Uint16Array(MAX_CODES);
+  const suffix = new Uint8Array(MAX_CODES);
+  const first = new Uint8Array(MAX_CODES);
+  const length = new Uint16Array(MAX_CODES);
+  for (let code = 0; code < clear; code++) {
+    suffix[code] = code;
+    first[code] = code;
+    length[code] = 1;
+  }
+  const output = new Uint8Array(pixels);
+  let out = 0;
+  let codeSize = minCodeSize + 1;
+  let next = end + 1;
+  let previous = -1;
+  let bitBuffer = 0;
+  let bitCount = 0;
+  let position = 0;
+
+  /** Writes the string of `code` (its length known) at `out`, clipped to the frame. */
+  const emit = (code: number): void => {
+    const size = length[code]!;
+    let at = out + size - 1;
+    let chase = code;
+    for (let i = 0; i < size; i++) {
+      if (at < pixels) output[at] = suffix[chase]!;
+      at -= 1;
+      chase = prefix[chase]!;
+    }
+    out = Math.min(pixels, out + size);
+  };
+
+  while (out < pixels) {
+    while (bitCount < codeSize && position < data.length) {
+      bitBuffer |= data[position++]! << bitCount;
+      bitCount += 8;
+    }
+    if (bitCount < codeSize) break; // data ended before the frame was complete
+    const code = bitBuffer & ((1 << codeSize) - 1);
+    bitBuffer >>>= codeSize;
+    bitCount -= codeSize;
+    if (code === clear) {
+      codeSize = minCodeSize + 1;
+      next = end + 1;
+      previous = -1;
+      continue;
+    }
+    if (code === end) break;
+    if (previous < 0) {
+      if (code >= clear)
+        throw new CorruptImageError(name, `GIF LZW code ${code} before any string`);
+      emit(code);
+      previous = code;
+      continue;
+    }
+    if (code > next || (code === next && next >= MAX_CODES)) {
+      throw new CorruptImageError(name, `GIF LZW code ${code} not in the table of ${next}`);
+    }
+    if (next < MAX_CODES) {
+      // The new entry: the previous string plus the first index of this one (itself if new).
+      prefix[next] = previous;
+      suffix[next] = code === next ? first[previous]! : first[code]!;
+      first[next] = first[previous]!;
+      length[next] = length[previous]! + 1;
+      next += 1;
+      if (next === 1 << codeSize && codeSize < 12) codeSize += 1;
+    }
+    emit(code);
+    previous = code;
+  }
+  if (out < pixels) {
+    throw new CorruptImageError(
+      name,
+      `GIF image data ends after ${out} of the first frame's ${pixels} pixels`,
+    );
+  }
+  return output;
+}
+
+/** Palette indexes past the colour table read as opaque black. */
+function paletteRgba(bytes: Uint8Array, frame: GifFrame): Uint8Array {
+  const palette = new Uint8Array(256 * 4);
+  for (let i = 0; i < 256; i++) {
+    const at = frame.paletteOffset === undefined ? -1 : frame.paletteOffset + i * 3;
+    if (i < frame.paletteSize && at >= 0 && at + 2 < bytes.length) {
+      palette.set([bytes[at]!, bytes[at + 1]!, bytes[at + 2]!], i * 4);
+    }
+    palette[i * 4 + 3] = 255;
+  }
+  if (frame.transparentIndex !== undefined) palette[frame.transparentIndex * 4 + 3] = 0;
+  return palette;
+}
+
+/** Rows of an interlaced frame in the order they are stored: every 8th, 4th, 2nd, then odd. */
+function storedRowOrder(height: number, interlaced: boolean): number[] {
+  if (!interlaced) return Array.from({ length: height }, (_, row) => row);
+  const rows: number[] = [];
+  for (const [start, step] of [
+    [0, 8],
+    [4, 8],
+    [2, 4],
+    [1, 2],
+  ] as const) {
+    for (let row = start; row < height; row += step) rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * Decodes the first frame of a GIF onto a transparent canvas of the logical screen's size, as
+ * RGBA. Throws CorruptImageError for a damaged structure, a frame outside the screen, an
+ * invalid LZW code or image data that ends before the frame is complete.
+ */
+export function decodeGifFirstFrame(
+  bytes: Uint8Array,
+  name: string,
+): { width: number; height: number; data: Uint8Array; frameCount: number } {
+  const gif = readGifStructure(bytes, name);
+  const { first: frame, width, height } = gif;
+  if (frame.x + frame.width > width || frame.y + frame.height > height) {
+    throw new CorruptImageError(
+      name,
+      `gif first frame extends outside the ${width}x${height} screen`,
+    );
+  }
+  if (frame.paletteOffset === undefined)
+    throw new CorruptImageError(name, 'GIF without a colour table');
+  const indexes = decodeGifLzw(bytes, frame.dataOffset, frame.width * frame.height, name);
+  const palette = paletteRgba(bytes, frame);
+  const data = new Uint8Array(width * height * 4);
+  const rows = storedRowOrder(frame.height, frame.interlaced);
+  for (let stored = 0; stored < rows.length; stored++) {
+    const row = rows[stored]!;
+    let target = ((frame.y + row) * width + frame.x) * 4;
+    let source = stored * frame.width;
+    for (let x = 0; x < frame.width; x++, target += 4, source += 1) {
+      const colour = indexes[source]! * 4;
+      if (palette[colour + 3] === 0) continue; // transparent: the canvas stays clear
+      data[target] = palette[colour]!;
+      data[target + 1] = palette[colour + 1]!;
+      data[target + 2] = palette[colour + 2]!;
+      data[target + 3] = 255;
+    }
+  }
+  return { width, height, data, frameCount: gif.frameCount };
+}
