@@ -16,9 +16,12 @@ import {
 } from './codecs/index.js';
 import { CorruptImageError, UnsupportedFormatError } from './errors.js';
 import { decodeGifFirstFrame } from './gif.js';
+import { decompressLzwStrips, readTiffDirectories } from './tiff.js';
 import { readJpegHeader, type Dimensions } from './guard.js';
 import { chooseJpegScale, decodeScaledJpeg } from './jpeg/index.js';
 import type { Bitmap, ImageFormat, ImageInfo } from './types.js';
+
+type UTIFPage = import('utif2').IFD;
 
 /** What the decode stage is asked to do. */
 export interface DecodeRequest {
@@ -244,9 +247,9 @@ async function decodeBmp(request: DecodeRequest): Promise<DecodedImage> {
 
 async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
   const UTIF = (await import('utif2')).default;
-  const ifds = UTIF.decode(request.bytes as unknown as ArrayBuffer);
-  const page = ifds[0];
-  if (!page) throw new CorruptImageError(request.name, 'TIFF without an image directory');
+  // Our own bounded directory reader and LZW decoder in front of utif2's (see lib/tiff.ts).
+  const directories = readTiffDirectories(request.bytes, request.name);
+  const page = directories.first as unknown as UTIFPage;
   // utif2 decodes whatever strips or tiles are present: refuse a file cut short instead.
   const offsets = (page['t273'] ?? page['t324']) as number[] | undefined;
   const counts = (page['t279'] ?? page['t325']) as number[] | undefined;
@@ -257,10 +260,12 @@ async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
   ) {
     throw new CorruptImageError(request.name, 'TIFF image data ends before its strips or tiles do');
   }
-  UTIF.decodeImage(request.bytes as unknown as ArrayBuffer, page); // the first page only
-  const width = page.width;
-  const height = page.height;
-  const rgba = UTIF.toRGBA8(page);
+  const plain = decompressLzwStrips(request.bytes, directories.first, request.name);
+  const image = plain.directory as unknown as UTIFPage;
+  UTIF.decodeImage(plain.bytes as unknown as ArrayBuffer, image); // the first page only
+  const width = image.width;
+  const height = image.height;
+  const rgba = UTIF.toRGBA8(image);
   if (!width || !height || rgba.length !== width * height * 4) {
     throw new CorruptImageError(request.name, 'TIFF image data does not match its size');
   }
@@ -283,7 +288,7 @@ async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
       bitDepth: bitsPerSample,
       colorSpace,
       animated: false,
-      frameCount: ifds.length,
+      frameCount: directories.count,
     },
   };
 }
