@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { GifReader, GifWriter } from 'omggif';
+import sharp from 'sharp';
 import { ImageError } from '../../lib/errors.js';
 import { decodeGifFirstFrame, decodeGifLzw, readGifStructure } from '../../lib/gif.js';
 import { FIXTURES } from '../fixtures.js';
@@ -52,6 +53,24 @@ describe('GIF reading (lib/gif)', () => {
     const decoded = decodeGifFirstFrame(gif, 'w.gif');
     expect(decoded.frameCount).to.equal(2);
     expect(decoded.data[3]).to.equal(0); // (0,0) is outside the 50x30 frame at (5,6)
+    expect(Buffer.from(decoded.data).equals(Buffer.from(omggifFirstFrame(gif)))).to.equal(true);
+  });
+
+  it('draws a noisy 300x200 GIF from libvips (12-bit codes, table resets) exactly as omggif does', async () => {
+    const width = 300;
+    const height = 200;
+    const rgba = Buffer.alloc(width * height * 4);
+    let seed = 3;
+    for (let i = 0; i < width * height; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      rgba.set([seed >>> 24, (i * 7) & 255, (seed >>> 16) & 255, 255], i * 4);
+    }
+    const gif = new Uint8Array(
+      await sharp(rgba, { raw: { width, height, channels: 4 } })
+        .gif({ dither: 1 })
+        .toBuffer(),
+    );
+    const decoded = decodeGifFirstFrame(gif, 'noise.gif');
     expect(Buffer.from(decoded.data).equals(Buffer.from(omggifFirstFrame(gif)))).to.equal(true);
   });
 
