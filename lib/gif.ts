@@ -177,14 +177,21 @@ export function decodeGifLzw(
   /** Writes the string of `code` (its length known) at `out`, clipped to the frame. */
   const emit = (code: number): void => {
     const size = length[code]!;
-    let at = out + size - 1;
     let chase = code;
-    for (let i = 0; i < size; i++) {
+    if (out + size <= pixels) {
+      for (let at = out + size - 1; at >= out; at--) {
+        output[at] = suffix[chase]!;
+        chase = prefix[chase]!;
+      }
+      out += size;
+      return;
+    }
+    // The last string overruns the frame: keep what fits.
+    for (let at = out + size - 1; at >= out; at--) {
       if (at < pixels) output[at] = suffix[chase]!;
-      at -= 1;
       chase = prefix[chase]!;
     }
-    out = Math.min(pixels, out + size);
+    out = pixels;
   };
 
   while (out < pixels) {

@@ -157,14 +157,20 @@ export function decodeTiffLzw(
   let position = 0;
   const emit = (code: number): void => {
     const size = length[code]!;
-    let at = out + size - 1;
     let chase = code;
-    for (let i = 0; i < size; i++) {
+    if (out + size <= capacity) {
+      for (let at = out + size - 1; at >= out; at--) {
+        output[at] = suffix[chase]!;
+        chase = prefix[chase]!;
+      }
+      out += size;
+      return;
+    }
+    for (let at = out + size - 1; at >= out; at--) {
       if (at < capacity) output[at] = suffix[chase]!;
-      at -= 1;
       chase = prefix[chase]!;
     }
-    out = Math.min(capacity, out + size);
+    out = capacity;
   };
   while (out < capacity) {
     while (bitCount < codeSize && position < data.length) {
