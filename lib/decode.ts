@@ -19,6 +19,8 @@ import { decodeGifFirstFrame } from './gif.js';
 import { decompressLzwStrips, readTiffDirectories } from './tiff.js';
 import { readJpegHeader, type Dimensions } from './guard.js';
 import { chooseJpegScale, decodeScaledJpeg } from './jpeg/index.js';
+import { jpegSegments } from './jpeg/markers.js';
+import { pngChunks } from './png-chunks.js';
 import type { Bitmap, ImageFormat, ImageInfo } from './types.js';
 
 type UTIFPage = import('utif2').IFD;
@@ -51,27 +53,13 @@ function isDamagingJpegWarning(text: string): boolean {
   return /premature end|corrupt jpeg data|bad huffman|bogus|huffman code/i.test(text);
 }
 
-/** Offset just past the first start-of-scan marker's segment, or -1. */
+/**
+ * Offset just past the first start-of-scan marker's segment, or -1. Lenient: a bad segment
+ * length or a stray EOI before the scan is the decoder's to judge (some decode such files).
+ */
 function firstScanOffset(bytes: Uint8Array): number {
-  let offset = 2;
-  while (offset + 4 <= bytes.length) {
-    if (bytes[offset] !== 0xff) {
-      offset++;
-      continue;
-    }
-    const marker = bytes[offset + 1]!;
-    if (
-      marker === 0xff ||
-      marker === 0xd8 ||
-      marker === 0x01 ||
-      (marker >= 0xd0 && marker <= 0xd7)
-    ) {
-      offset++;
-      continue;
-    }
-    const length = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
-    if (marker === 0xda) return offset + 2 + length;
-    offset += 2 + length;
+  for (const segment of jpegSegments(bytes, { lenient: true })) {
+    if (segment.marker === 0xda) return segment.offset + 2 + segment.length;
   }
   return -1;
 }
@@ -171,17 +159,14 @@ function readPngChunks(bytes: Uint8Array): {
   let trns = false;
   let complete = false;
   // Walk every chunk by its length (cheap): a file cut short has no IEND where it should be.
-  for (let offset = 8; offset + 12 <= bytes.length;) {
-    const length = view.getUint32(offset);
-    if (offset + 12 + length > bytes.length) break;
-    const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
-    if (type === 'acTL') frames = view.getUint32(offset + 8);
-    if (type === 'tRNS') trns = true;
-    if (type === 'IEND') {
+  for (const chunk of pngChunks(bytes)) {
+    if (!chunk.complete) break;
+    if (chunk.type === 'acTL') frames = view.getUint32(chunk.offset + 8);
+    if (chunk.type === 'tRNS') trns = true;
+    if (chunk.type === 'IEND') {
       complete = true;
       break;
     }
-    offset += 12 + length;
   }
   return { bitDepth, colorType, trns, complete, ...(frames === undefined ? {} : { frames }) };
 }

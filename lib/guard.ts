@@ -10,7 +10,9 @@ import {
   UnsupportedFormatError,
 } from './errors.js';
 import { readGifStructure } from './gif.js';
+import { jpegSegments, type JpegWalkEnd } from './jpeg/markers.js';
 import type { ProcessOptions } from './options.js';
+import { pngChunks } from './png-chunks.js';
 import type { ImageFormat } from './types.js';
 
 /** Width and height as the header declares them (before EXIF orientation). */
@@ -70,6 +72,13 @@ function fourcc(bytes: Uint8Array, offset: number): string {
   return String.fromCharCode(...bytes.subarray(offset, offset + 4));
 }
 
+/** readJpegHeader's message for each way the marker walk can stop before a frame header. */
+const JPEG_WALK_FAILURE: Record<JpegWalkEnd, string> = {
+  end: 'no frame header (SOF) found',
+  truncated: 'header ends early',
+  'bad-length': 'bad segment length',
+};
+
 const SOF_MARKERS = new Set([
   0xc0, 0xc1, 0xc2, 0xc3, 0xc5, 0xc6, 0xc7, 0xc9, 0xca, 0xcb, 0xcd, 0xce, 0xcf,
 ]);
@@ -79,30 +88,21 @@ const SOF_MARKERS = new Set([
  * segments, as libjpeg does; fails when the stream ends or scan data starts before a frame header.
  */
 export function readJpegHeader(bytes: Uint8Array): JpegHeader {
-  let offset = 2;
   let adobeTransform: number | undefined;
-  while (offset < bytes.length) {
-    if (bytes[offset] !== 0xff) {
-      offset++; // junk before a marker: skip it like libjpeg (with a warning there)
-      continue;
-    }
-    while (bytes[offset] === 0xff) offset++; // fill bytes
-    const marker = bytes[offset];
-    if (marker === undefined) break;
-    offset++;
-    if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) continue;
+  const walk = jpegSegments(bytes);
+  let step = walk.next();
+  for (; !step.done; step = walk.next()) {
+    const { marker, offset, length, body } = step.value;
     if (marker === 0xd9 || marker === 0xda)
       throw new HeaderError('no frame header before the image data');
-    const length = u16be(bytes, offset);
-    if (length < 2) throw new HeaderError('bad segment length');
-    if (marker === 0xee && length >= 14 && fourcc(bytes, offset + 2) === 'Adob') {
-      adobeTransform = bytes[offset + 13];
-    }
+    if (marker === 0xee && length >= 14 && fourcc(body, 0) === 'Adob') adobeTransform = body[11];
     if (SOF_MARKERS.has(marker)) {
-      const precision = bytes[offset + 2];
-      const height = u16be(bytes, offset + 3);
-      const width = u16be(bytes, offset + 5);
-      const components = bytes[offset + 7];
+      // Read from `bytes`, not `body`: an understated SOF length is tolerated, as it always was.
+      const at = offset + 4;
+      const precision = bytes[at];
+      const height = u16be(bytes, at + 1);
+      const width = u16be(bytes, at + 3);
+      const components = bytes[at + 5];
       if (precision === undefined || components === undefined)
         throw new HeaderError('header ends early');
       return {
@@ -116,9 +116,8 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
         ...(adobeTransform === undefined ? {} : { adobeTransform }),
       };
     }
-    offset += length;
   }
-  throw new HeaderError('no frame header (SOF) found');
+  throw new HeaderError(JPEG_WALK_FAILURE[step.value]);
 }
 
 function readPng(bytes: Uint8Array): Dimensions {
@@ -292,30 +291,12 @@ function guardJpegEntropyBytes(bytes: Uint8Array, header: JpegHeader, name: stri
  */
 function firstScanBlocks(bytes: Uint8Array, header: JpegHeader): number | undefined {
   const sampling = new Map<number, { h: number; v: number }>();
-  let offset = 2;
-  while (offset + 4 <= bytes.length) {
-    if (bytes[offset] !== 0xff) {
-      offset++;
-      continue;
-    }
-    const marker = bytes[offset + 1]!;
-    if (
-      marker === 0xff ||
-      marker === 0xd8 ||
-      marker === 0x01 ||
-      (marker >= 0xd0 && marker <= 0xd7)
-    ) {
-      offset++;
-      continue;
-    }
-    const length = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
-    if (length < 2) return undefined;
-    const body = offset + 4;
+  for (const { marker, body } of jpegSegments(bytes)) {
     if (SOF_MARKERS.has(marker)) {
-      const count = bytes[body + 5] ?? 0;
-      for (let i = 0; i < count && body + 8 + i * 3 < bytes.length; i++) {
-        const factors = bytes[body + 7 + i * 3]!;
-        sampling.set(bytes[body + 6 + i * 3]!, { h: factors >> 4, v: factors & 15 });
+      const count = body[5] ?? 0;
+      for (let i = 0; i < count && 7 + i * 3 < body.length; i++) {
+        const factors = body[7 + i * 3]!;
+        sampling.set(body[6 + i * 3]!, { h: factors >> 4, v: factors & 15 });
       }
     }
     if (marker === 0xda) {
@@ -324,9 +305,9 @@ function firstScanBlocks(bytes: Uint8Array, header: JpegHeader): number | undefi
       const vMax = Math.max(...factors.map((f) => f.v));
       if (!(hMax > 0 && vMax > 0)) return undefined;
       let blocks = 0;
-      const count = bytes[body] ?? 0;
+      const count = body[0] ?? 0;
       for (let i = 0; i < count; i++) {
-        const component = sampling.get(bytes[body + 1 + i * 2] ?? -1);
+        const component = sampling.get(body[1 + i * 2] ?? -1);
         if (!component) return undefined;
         const width = Math.ceil((header.width * component.h) / hMax);
         const height = Math.ceil((header.height * component.v) / vMax);
@@ -334,7 +315,6 @@ function firstScanBlocks(bytes: Uint8Array, header: JpegHeader): number | undefi
       }
       return blocks;
     }
-    offset += 2 + length;
   }
   return undefined;
 }
@@ -356,11 +336,9 @@ function guardPngCompression(bytes: Uint8Array, dimensions: Dimensions, name: st
   const rowBytes = 1 + Math.ceil((dimensions.width * channels * bitDepth) / 8);
   const rawBytes = dimensions.height * rowBytes;
   let idatBytes = 0;
-  for (let offset = 8; offset + 12 <= bytes.length;) {
-    const length = u32be(bytes, offset);
-    if (fourcc(bytes, offset + 4) === 'IDAT')
-      idatBytes += Math.min(length, bytes.length - offset - 12);
-    offset += 12 + length;
+  for (const chunk of pngChunks(bytes)) {
+    if (chunk.type === 'IDAT')
+      idatBytes += Math.min(chunk.length, bytes.length - chunk.offset - 12);
   }
   if (idatBytes * DEFLATE_MAX_RATIO >= rawBytes) return;
   throw new CorruptImageError(

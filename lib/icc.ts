@@ -4,6 +4,8 @@
  * after resizing. Profiles we cannot apply (LUT-based, gray, CMYK) are recorded and left alone.
  */
 import { inflateSync } from 'node:zlib';
+import { jpegSegments } from './jpeg/markers.js';
+import { pngChunks } from './png-chunks.js';
 import type { Bitmap, ImageFormat } from './types.js';
 
 /** What we read from an ICC profile. */
@@ -26,27 +28,10 @@ function ascii(bytes: Uint8Array, offset: number, length: number): string {
 
 function jpegProfile(bytes: Uint8Array): Uint8Array | undefined {
   const parts: { sequence: number; data: Uint8Array }[] = [];
-  let offset = 2;
-  while (offset + 4 <= bytes.length && bytes[offset] === 0xff) {
-    const marker = bytes[offset + 1]!;
-    if (marker === 0xda || marker === 0xd9) break;
-    if (
-      marker === 0xff ||
-      marker === 0xd8 ||
-      marker === 0x01 ||
-      (marker >= 0xd0 && marker <= 0xd7)
-    ) {
-      offset++;
-      continue;
+  for (const { marker, length, body } of jpegSegments(bytes)) {
+    if (marker === 0xe2 && length > 16 && ascii(body, 0, 12) === 'ICC_PROFILE\0') {
+      parts.push({ sequence: body[12]!, data: body.subarray(14) });
     }
-    const length = (bytes[offset + 2]! << 8) | bytes[offset + 3]!;
-    if (marker === 0xe2 && length > 16 && ascii(bytes, offset + 4, 12) === 'ICC_PROFILE\0') {
-      parts.push({
-        sequence: bytes[offset + 16]!,
-        data: bytes.subarray(offset + 18, offset + 2 + length),
-      });
-    }
-    offset += 2 + length;
   }
   if (parts.length === 0) return undefined;
   parts.sort((a, b) => a.sequence - b.sequence);
@@ -64,14 +49,9 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 }
 
 function pngProfile(bytes: Uint8Array): Uint8Array | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let offset = 8;
-  while (offset + 12 <= bytes.length) {
-    const length = view.getUint32(offset);
-    const type = ascii(bytes, offset + 4, 4);
+  for (const { type, data } of pngChunks(bytes)) {
     if (type === 'IDAT' || type === 'IEND') break;
     if (type === 'iCCP') {
-      const data = bytes.subarray(offset + 8, offset + 8 + length);
       const nameEnd = data.indexOf(0);
       if (nameEnd < 0) return undefined;
       // Capped: a few compressed KB must not inflate into gigabytes (profiles are KBs to ~1 MB).
@@ -79,7 +59,6 @@ function pngProfile(bytes: Uint8Array): Uint8Array | undefined {
         inflateSync(data.subarray(nameEnd + 2), { maxOutputLength: MAX_PROFILE_BYTES }),
       );
     }
-    offset += 12 + length;
   }
   return undefined;
 }
