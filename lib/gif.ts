@@ -6,6 +6,7 @@
  * invalid codes forever) or succeeding with part of the picture missing.
  */
 import { CorruptImageError } from './errors.js';
+import { LZW_MAX_CODES, LzwStrings } from './lzw.js';
 
 /** The first frame of a GIF and what the file says around it. */
 export interface GifFrame {
@@ -118,7 +119,6 @@ export function readGifStructure(bytes: Uint8Array, name: string): GifStructure 
 }
 
 /** The largest LZW table of GIF: 12-bit codes. */
-const MAX_CODES = 4096;
 
 /**
  * Decodes the LZW data of a frame into `pixels` palette indexes (`pixels` = width x height).
@@ -156,17 +156,7 @@ export function decodeGifLzw(
 
   const clear = 1 << minCodeSize;
   const end = clear + 1;
-  const prefix = new Uint16Array(MAX_CODES);
-  const suffix = new Uint8Array(MAX_CODES);
-  const first = new Uint8Array(MAX_CODES);
-  const length = new Uint16Array(MAX_CODES);
-  for (let code = 0; code < clear; code++) {
-    suffix[code] = code;
-    first[code] = code;
-    length[code] = 1;
-  }
-  const output = new Uint8Array(pixels);
-  let out = 0;
+  const strings = new LzwStrings(clear, pixels);
   let codeSize = minCodeSize + 1;
   let next = end + 1;
   let previous = -1;
@@ -174,27 +164,7 @@ export function decodeGifLzw(
   let bitCount = 0;
   let position = 0;
 
-  /** Writes the string of `code` (its length known) at `out`, clipped to the frame. */
-  const emit = (code: number): void => {
-    const size = length[code]!;
-    let chase = code;
-    if (out + size <= pixels) {
-      for (let at = out + size - 1; at >= out; at--) {
-        output[at] = suffix[chase]!;
-        chase = prefix[chase]!;
-      }
-      out += size;
-      return;
-    }
-    // The last string overruns the frame: keep what fits.
-    for (let at = out + size - 1; at >= out; at--) {
-      if (at < pixels) output[at] = suffix[chase]!;
-      chase = prefix[chase]!;
-    }
-    out = pixels;
-  };
-
-  while (out < pixels) {
+  while (strings.out < pixels) {
     while (bitCount < codeSize && position < data.length) {
       bitBuffer |= data[position++]! << bitCount;
       bitCount += 8;
@@ -213,32 +183,29 @@ export function decodeGifLzw(
     if (previous < 0) {
       if (code >= clear)
         throw new CorruptImageError(name, `GIF LZW code ${code} before any string`);
-      emit(code);
+      strings.write(code);
       previous = code;
       continue;
     }
-    if (code > next || (code === next && next >= MAX_CODES)) {
+    if (code > next || (code === next && next >= LZW_MAX_CODES)) {
       throw new CorruptImageError(name, `GIF LZW code ${code} not in the table of ${next}`);
     }
-    if (next < MAX_CODES) {
+    if (next < LZW_MAX_CODES) {
       // The new entry: the previous string plus the first index of this one (itself if new).
-      prefix[next] = previous;
-      suffix[next] = code === next ? first[previous]! : first[code]!;
-      first[next] = first[previous]!;
-      length[next] = length[previous]! + 1;
+      strings.add(next, previous, code);
       next += 1;
       if (next === 1 << codeSize && codeSize < 12) codeSize += 1;
     }
-    emit(code);
+    strings.write(code);
     previous = code;
   }
-  if (out < pixels) {
+  if (strings.out < pixels) {
     throw new CorruptImageError(
       name,
-      `GIF image data ends after ${out} of the first frame's ${pixels} pixels`,
+      `GIF image data ends after ${strings.out} of the first frame's ${pixels} pixels`,
     );
   }
-  return output;
+  return strings.output;
 }
 
 /** Palette indexes past the colour table read as opaque black. */

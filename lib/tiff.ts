@@ -6,6 +6,7 @@
  * by the file or the declared strip size, and damage is a CorruptImageError.
  */
 import { CorruptImageError } from './errors.js';
+import { LZW_MAX_CODES, LzwStrings } from './lzw.js';
 
 /** A directory as utif2 keeps it: `t<tag>` to the tag's values. */
 export type TiffDirectory = Record<string, unknown>;
@@ -125,7 +126,6 @@ function readValues(
 
 const CLEAR = 256;
 const END = 257;
-const MAX_CODES = 4096;
 
 /**
  * Decodes one LZW strip or tile (TIFF flavour: codes most significant bit first, widths growing
@@ -138,41 +138,14 @@ export function decodeTiffLzw(
   capacity: number,
   name: string,
 ): Uint8Array {
-  const prefix = new Uint16Array(MAX_CODES);
-  const suffix = new Uint8Array(MAX_CODES);
-  const first = new Uint8Array(MAX_CODES);
-  const length = new Uint16Array(MAX_CODES);
-  for (let code = 0; code < 256; code++) {
-    suffix[code] = code;
-    first[code] = code;
-    length[code] = 1;
-  }
-  const output = new Uint8Array(capacity);
-  let out = 0;
+  const strings = new LzwStrings(256, capacity);
   let codeSize = 9;
   let next = END + 1;
   let previous = -1;
   let bitBuffer = 0;
   let bitCount = 0;
   let position = 0;
-  const emit = (code: number): void => {
-    const size = length[code]!;
-    let chase = code;
-    if (out + size <= capacity) {
-      for (let at = out + size - 1; at >= out; at--) {
-        output[at] = suffix[chase]!;
-        chase = prefix[chase]!;
-      }
-      out += size;
-      return;
-    }
-    for (let at = out + size - 1; at >= out; at--) {
-      if (at < capacity) output[at] = suffix[chase]!;
-      chase = prefix[chase]!;
-    }
-    out = capacity;
-  };
-  while (out < capacity) {
+  while (strings.out < capacity) {
     while (bitCount < codeSize && position < data.length) {
       bitBuffer = ((bitBuffer << 8) | data[position++]!) & 0xffffff;
       bitCount += 8;
@@ -189,31 +162,28 @@ export function decodeTiffLzw(
     if (code === END) break;
     if (previous < 0) {
       if (code > 255) throw new CorruptImageError(name, `TIFF LZW code ${code} after a reset`);
-      emit(code);
+      strings.write(code);
       previous = code;
       continue;
     }
-    if (code > next || (code === next && next >= MAX_CODES)) {
+    if (code > next || (code === next && next >= LZW_MAX_CODES)) {
       throw new CorruptImageError(name, `TIFF LZW code ${code} not in the table of ${next}`);
     }
-    if (next < MAX_CODES) {
-      prefix[next] = previous;
-      suffix[next] = code === next ? first[previous]! : first[code]!;
-      first[next] = first[previous]!;
-      length[next] = length[previous]! + 1;
+    if (next < LZW_MAX_CODES) {
+      strings.add(next, previous, code);
       next += 1;
       if (next === (1 << codeSize) - 1 && codeSize < 12) codeSize += 1;
     }
-    emit(code);
+    strings.write(code);
     previous = code;
   }
-  if (out < expected) {
+  if (strings.out < expected) {
     throw new CorruptImageError(
       name,
-      `TIFF LZW data ends after ${out} of a strip's ${expected} bytes`,
+      `TIFF LZW data ends after ${strings.out} of a strip's ${expected} bytes`,
     );
   }
-  return output.subarray(0, expected);
+  return strings.output.subarray(0, expected);
 }
 
 /**
