@@ -326,46 +326,58 @@ function resample(source: Bitmap, rect: Rect, target: Size, premultiply: boolean
   if (premultiply) horizontalAlpha(source, rowFirst, rows, horizontal, dw, temp);
   else horizontalOpaque(source, rowFirst, rows, horizontal, dw, temp);
   const out = new Uint8ClampedArray(dw * dh * 4);
-  const acc = new Float64Array(rowLength);
   const { start: vStart, count: vCount, weights: vWeights, stride: vStride } = vertical;
+  const twoRows = rowLength * 2;
+  // Vertical pass one output pixel at a time: each weight is loaded once for all its channels,
+  // and the sums stay in registers (no accumulator row to load and store per tap).
   for (let y = 0; y < dh; y++) {
-    const n = vCount[y]!;
     const w0 = y * vStride;
+    const wEnd = w0 + vCount[y]!;
     const t0 = (vStart[y]! - rowFirst) * rowLength;
-    acc.fill(0);
-    // Three source rows per pass over the accumulator: a third of its loads and stores.
-    let k = 0;
-    for (; k + 2 < n; k += 3) {
-      const wa = vWeights[w0 + k]!;
-      const wb = vWeights[w0 + k + 1]!;
-      const wc = vWeights[w0 + k + 2]!;
-      const ta = t0 + k * rowLength;
-      const tb = ta + rowLength;
-      const tc = tb + rowLength;
-      for (let i = 0; i < rowLength; i++) {
-        acc[i] = acc[i]! + wa * temp[ta + i]! + wb * temp[tb + i]! + wc * temp[tc + i]!;
-      }
-    }
-    for (; k < n; k++) {
-      const weight = vWeights[w0 + k]!;
-      const t = t0 + k * rowLength;
-      for (let i = 0; i < rowLength; i++) acc[i] = acc[i]! + weight * temp[t + i]!;
-    }
     let o = y * dw * 4;
     if (premultiply) {
       for (let i = 0; i < rowLength; i += 4, o += 4) {
-        const a = acc[i + 3]!;
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        let a = 0;
+        for (let w = w0, t = t0 + i; w < wEnd; w++, t += rowLength) {
+          const weight = vWeights[w]!;
+          r += weight * temp[t]!;
+          g += weight * temp[t + 1]!;
+          b += weight * temp[t + 2]!;
+          a += weight * temp[t + 3]!;
+        }
         const inverse = a > 0 ? 1 / a : 0;
-        out[o] = acc[i]! * inverse;
-        out[o + 1] = acc[i + 1]! * inverse;
-        out[o + 2] = acc[i + 2]! * inverse;
+        out[o] = r * inverse;
+        out[o + 1] = g * inverse;
+        out[o + 2] = b * inverse;
         out[o + 3] = a;
       }
     } else {
       for (let i = 0; i < rowLength; i += 3, o += 4) {
-        out[o] = acc[i]!;
-        out[o + 1] = acc[i + 1]!;
-        out[o + 2] = acc[i + 2]!;
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        let w = w0;
+        let t = t0 + i;
+        for (; w + 1 < wEnd; w += 2, t += twoRows) {
+          const wa = vWeights[w]!;
+          const wb = vWeights[w + 1]!;
+          const u = t + rowLength;
+          r += wa * temp[t]! + wb * temp[u]!;
+          g += wa * temp[t + 1]! + wb * temp[u + 1]!;
+          b += wa * temp[t + 2]! + wb * temp[u + 2]!;
+        }
+        if (w < wEnd) {
+          const weight = vWeights[w]!;
+          r += weight * temp[t]!;
+          g += weight * temp[t + 1]!;
+          b += weight * temp[t + 2]!;
+        }
+        out[o] = r;
+        out[o + 1] = g;
+        out[o + 2] = b;
         out[o + 3] = 255;
       }
     }
