@@ -4,6 +4,7 @@
  * look like — bit flips, overwritten bytes, truncations, inserted and repeated runs, files
  * spliced together, and headers rewritten to declare absurd sizes.
  */
+import { crc32 } from 'node:zlib';
 
 /** A small, fast, seedable PRNG (mulberry32); not for cryptography. */
 export class Prng {
@@ -112,18 +113,6 @@ function writeU32be(out: Uint8Array, at: number, value: number): void {
 function writeU16(out: Uint8Array, at: number, value: number, little: boolean): void {
   if (at + 2 > out.length) return;
   new DataView(out.buffer, out.byteOffset, out.byteLength).setUint16(at, value & 0xffff, little);
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   encodePngWasm,
 } from '../../lib/codecs/index.js';
 import type { Bitmap } from '../../lib/types.js';
+import { crc32 } from 'node:zlib';
 
 export type Rgba = [number, number, number, number];
 
@@ -221,12 +222,7 @@ export function orientationExif(orientation: number): ExifSpec {
 /** A PNG chunk with its CRC. */
 export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const body = Uint8Array.from([...Array.from(type, (c) => c.charCodeAt(0)), ...data]);
-  let crc = 0xffffffff;
-  for (const byte of body) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
-  }
-  crc = (crc ^ 0xffffffff) >>> 0;
+  const crc = crc32(body);
   const length = data.length;
   return Uint8Array.from([
     (length >>> 24) & 255,

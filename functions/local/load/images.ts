@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32 } from 'node:zlib';
 import { encodeJpegWasm, encodePngWasm } from '../../../lib/codecs/index.js';
 
 /** One base image: name, megapixels, format. */
@@ -154,18 +155,6 @@ function withText(png: Uint8Array, text: string): Uint8Array {
   out.set(chunk, ihdrEnd);
   out.set(png.subarray(ihdrEnd), ihdrEnd + chunk.length);
   return out;
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** The `index`-th upload of a run: a variant of a base picked by weight, or a corrupt file. */
