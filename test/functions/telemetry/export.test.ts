@@ -9,14 +9,10 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  blobCreatedEvent,
-  localTopic,
-  sequencerSource,
-  type EventGridStorageEvent,
-} from '../../../functions/local/events.js';
+import type { EventGridStorageEvent } from '../../../functions/local/events.js';
 import { FIXTURES_DIR } from '../../fixtures.js';
 import { useAzurite } from '../../helpers/azurite.js';
+import { upload } from '../support.js';
 import {
   IDENTITY,
   loopbackConnectionString,
@@ -46,31 +42,14 @@ describe('telemetry export through the real Azure Monitor exporter (loopback ing
   before(async () => {
     server = await startIngestion();
     for (const name of CONTAINERS) await azurite.serviceClient.getContainerClient(name).create();
-    const nextSequencer = sequencerSource();
     events = [];
     for (const [name, fixture] of [
       ['photos/good.jpg', 'jpeg/camera-exif-gps.jpg'],
       ['photos/corrupt.jpg', 'bad/truncated.jpg'],
       ['photos/corrupt-unsampled.jpg', 'bad/truncated.jpg'],
     ] as const) {
-      const blob = azurite.serviceClient.getContainerClient('input').getBlockBlobClient(name);
-      await blob.uploadData(readFileSync(path.join(FIXTURES_DIR, fixture)));
-      const properties = await blob.getProperties();
-      events.push(
-        blobCreatedEvent(
-          localTopic('devstoreaccount1'),
-          {
-            container: 'input',
-            name,
-            url: blob.url,
-            eTag: properties.etag ?? '',
-            contentLength: properties.contentLength ?? 0,
-            contentType: properties.contentType,
-            blobType: properties.blobType,
-          },
-          nextSequencer(),
-        ),
-      );
+      const bytes = readFileSync(path.join(FIXTURES_DIR, fixture));
+      events.push(await upload(azurite.serviceClient, 'input', name, bytes));
     }
     // The third event is kept for the sampling test below.
     child = await runChild({ TELEMETRY_EVENTS: JSON.stringify(events.slice(0, 2)) });

@@ -12,7 +12,6 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { azureFunctions as functions } from '../../../functions/azure-functions.js';
 import { loadConfig } from '../../../functions/config.js';
 import { azuriteConnectionString } from '../../../functions/local/azurite.js';
-import { blobCreatedEvent, localTopic, sequencerSource } from '../../../functions/local/events.js';
 import { startFaultProxy, type FaultProxy } from '../../../functions/local/load/proxy.js';
 import { createEventHandler, type EventHandler } from '../../../functions/process-blob.js';
 import { createBlobServiceClient } from '../../../functions/storage.js';
@@ -21,13 +20,13 @@ import { METRIC_NAMES } from '../../../functions/telemetry/metrics.js';
 import { shutdownTelemetry, startTelemetry } from '../../../functions/telemetry/setup.js';
 import { FIXTURES_DIR } from '../../fixtures.js';
 import { useAzurite } from '../../helpers/azurite.js';
+import { upload } from '../support.js';
 import { memoryTelemetry, type MemoryTelemetry } from './memory.js';
 
 const CONTAINERS = ['input', 'output', 'thumbnails', 'metadata', 'deadletter'];
 
 describe('handler telemetry: span tree, metrics and logs (real handler, real Azurite)', () => {
   const azurite = useAzurite();
-  const nextSequencer = sequencerSource();
   let memory: MemoryTelemetry;
   let proxy: FaultProxy;
   let handler: EventHandler;
@@ -57,22 +56,7 @@ describe('handler telemetry: span tree, metrics and logs (real handler, real Azu
 
   /** Uploads `bytes` to input/<name> and delivers its BlobCreated event to the handler. */
   async function deliver(name: string, bytes: Uint8Array) {
-    const blob = azurite.serviceClient.getContainerClient('input').getBlockBlobClient(name);
-    await blob.uploadData(bytes, { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
-    const properties = await blob.getProperties();
-    const event = blobCreatedEvent(
-      localTopic('devstoreaccount1'),
-      {
-        container: 'input',
-        name,
-        url: blob.url,
-        eTag: properties.etag ?? '',
-        contentLength: properties.contentLength ?? bytes.length,
-        contentType: properties.contentType,
-        blobType: properties.blobType,
-      },
-      nextSequencer(),
-    );
+    const event = await upload(azurite.serviceClient, 'input', name, bytes);
     const context = new functions.InvocationContext({
       invocationId: randomUUID(),
       functionName: 'processImage',

@@ -11,9 +11,9 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { blobCreatedEvent, localTopic, sequencerSource } from '../../../functions/local/events.js';
 import { FIXTURES_DIR } from '../../fixtures.js';
 import { useAzurite } from '../../helpers/azurite.js';
+import { upload } from '../support.js';
 import { loopbackConnectionString, startIngestion, type IngestionServer } from './ingestion.js';
 
 const CHILD = fileURLToPath(new URL('./host-child.ts', import.meta.url));
@@ -34,22 +34,8 @@ describe('host correlation (app in a stand-in Functions worker, real exporter)',
 
   it('announces WorkerOpenTelemetryEnabled and parents our request on the host invocation span', async () => {
     const name = 'host/photo.jpg';
-    const blob = azurite.serviceClient.getContainerClient('input').getBlockBlobClient(name);
-    await blob.uploadData(readFileSync(path.join(FIXTURES_DIR, 'jpeg/camera-exif-gps.jpg')));
-    const properties = await blob.getProperties();
-    const event = blobCreatedEvent(
-      localTopic('devstoreaccount1'),
-      {
-        container: 'input',
-        name,
-        url: blob.url,
-        eTag: properties.etag ?? '',
-        contentLength: properties.contentLength ?? 0,
-        contentType: properties.contentType,
-        blobType: properties.blobType,
-      },
-      sequencerSource()(),
-    );
+    const bytes = readFileSync(path.join(FIXTURES_DIR, 'jpeg/camera-exif-gps.jpg'));
+    const event = await upload(azurite.serviceClient, 'input', name, bytes);
     const hostTraceId = randomBytes(16).toString('hex');
     const hostSpanId = randomBytes(8).toString('hex');
 
