@@ -260,15 +260,19 @@ async function processBlob(
     });
   }
   const maxBytes = config.image.maxBytes;
-  if (blob.contentLength !== undefined && blob.contentLength > maxBytes) {
-    span.setAttribute('serverless_img.input.bytes', blob.contentLength);
-    const error = new TooLargeError(name, blob.contentLength, maxBytes);
+  // Over the byte cap, by the event's word or the blob's: a failure record, nothing read.
+  const refuseTooLarge = (total: number, declaredContentType: string | undefined) => {
+    span.setAttribute('serverless_img.input.bytes', total);
+    const error = new TooLargeError(name, total, maxBytes);
     return recordFailure(deps, context, span, link, error, {
       name,
-      total: blob.contentLength,
-      declaredContentType: blob.contentType,
+      total,
+      declaredContentType,
       elapsed,
     });
+  };
+  if (blob.contentLength !== undefined && blob.contentLength > maxBytes) {
+    return refuseTooLarge(blob.contentLength, blob.contentType);
   }
 
   const input = serviceClient.getContainerClient(blob.container).getBlobClient(name);
@@ -311,14 +315,7 @@ async function processBlob(
   }
   if (downloaded.kind === 'deleted') return skip('deleted', 'the blob was deleted since the event');
   if (downloaded.kind === 'too-large') {
-    span.setAttribute('serverless_img.input.bytes', downloaded.total);
-    const error = new TooLargeError(name, downloaded.total, maxBytes);
-    return recordFailure(deps, context, span, link, error, {
-      name,
-      total: downloaded.total,
-      declaredContentType: downloaded.contentType,
-      elapsed,
-    });
+    return refuseTooLarge(downloaded.total, downloaded.contentType);
   }
   span.setAttribute('serverless_img.input.bytes', downloaded.bytes.length);
 
