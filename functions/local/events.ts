@@ -48,26 +48,23 @@ export function localTopic(account: string): string {
   return `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/local/providers/Microsoft.Storage/storageAccounts/${account}`;
 }
 
-/** A `Microsoft.Storage.BlobCreated` event for `blob`, as Azure shapes it for `PutBlob`. */
-export function blobCreatedEvent(
+/** The envelope and data fields every Storage event carries, around the event's own data. */
+function storageEvent(
   topic: string,
-  blob: BlobSnapshot,
+  eventType: string,
+  blob: Pick<BlobSnapshot, 'container' | 'name' | 'url' | 'contentType' | 'blobType'>,
   sequencer: string,
+  data: Record<string, unknown>,
 ): EventGridStorageEvent {
   return {
     topic,
     subject: `/blobServices/default/containers/${blob.container}/blobs/${blob.name}`,
-    eventType: BLOB_CREATED,
+    eventType,
     eventTime: new Date().toISOString(),
     id: randomUUID(),
     data: {
-      api: 'PutBlob',
-      clientRequestId: randomUUID(),
-      requestId: randomUUID(),
-      // Azure's events carry the eTag without quotes.
-      eTag: unquoteETag(blob.eTag),
+      ...data,
       contentType: blob.contentType ?? 'application/octet-stream',
-      contentLength: blob.contentLength,
       blobType: blob.blobType ?? 'BlockBlob',
       url: blob.url,
       sequencer,
@@ -78,28 +75,30 @@ export function blobCreatedEvent(
   };
 }
 
+/** A `Microsoft.Storage.BlobCreated` event for `blob`, as Azure shapes it for `PutBlob`. */
+export function blobCreatedEvent(
+  topic: string,
+  blob: BlobSnapshot,
+  sequencer: string,
+): EventGridStorageEvent {
+  return storageEvent(topic, BLOB_CREATED, blob, sequencer, {
+    api: 'PutBlob',
+    clientRequestId: randomUUID(),
+    requestId: randomUUID(),
+    // Azure's events carry the eTag without quotes.
+    eTag: unquoteETag(blob.eTag),
+    contentLength: blob.contentLength,
+  });
+}
+
 /** A `Microsoft.Storage.BlobDeleted` event for `blob` (no eTag or length, as in Azure). */
 export function blobDeletedEvent(
   topic: string,
   blob: Pick<BlobSnapshot, 'container' | 'name' | 'url' | 'contentType' | 'blobType'>,
   sequencer: string,
 ): EventGridStorageEvent {
-  return {
-    topic,
-    subject: `/blobServices/default/containers/${blob.container}/blobs/${blob.name}`,
-    eventType: BLOB_DELETED,
-    eventTime: new Date().toISOString(),
-    id: randomUUID(),
-    data: {
-      api: 'DeleteBlob',
-      requestId: randomUUID(),
-      contentType: blob.contentType ?? 'application/octet-stream',
-      blobType: blob.blobType ?? 'BlockBlob',
-      url: blob.url,
-      sequencer,
-      storageDiagnostics: { batchId: randomUUID() },
-    },
-    dataVersion: '',
-    metadataVersion: '1',
-  };
+  return storageEvent(topic, BLOB_DELETED, blob, sequencer, {
+    api: 'DeleteBlob',
+    requestId: randomUUID(),
+  });
 }
