@@ -9,7 +9,6 @@
  * completes. So is a name whose results Azure would refuse (over 1,024 characters), known
  * from the event. Storage trouble that can pass is rethrown so Event Grid retries.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { InvocationContext } from '@azure/functions';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
@@ -306,7 +305,6 @@ async function processBlob(
       : {
           kind: 'ok' as const,
           bytes: read.bytes,
-          sha256: read.sha256,
           contentType: response.contentType,
         };
   });
@@ -322,7 +320,6 @@ async function processBlob(
   const bytes = downloaded.bytes;
   const format = sniffFormat(bytes);
   if (format !== undefined) span.setAttribute('serverless_img.format', format);
-  link.sha256 = downloaded.sha256;
   let result;
   try {
     // Through the process's image runner: concurrency limit, memory budget, time limit.
@@ -346,6 +343,8 @@ async function processBlob(
   }
 
   result.metadata.source.eTag = blob.eTag;
+  // The core hashed the bytes for its record; the results' blob metadata carries the same hash.
+  link.sha256 = result.metadata.source.sha256;
   const writes = [
     {
       span: 'upload output',
@@ -469,6 +468,7 @@ async function recordFailure(
   // The core's record wraps anything but its own errors; an adapter's code stays as it is.
   record.error = error.toJSON();
   record.source.eTag = link.eTag;
+  if (source.bytes !== undefined) link.sha256 = record.source.sha256;
   if (source.bytes === undefined) {
     // Refused unread (over maxBytes, or a name too long): the size is the blob's, no hash.
     record.source.bytes = source.total ?? 0;
@@ -563,31 +563,29 @@ async function inChildSpan<T>(name: string, work: (span: Span) => Promise<T>): P
 }
 
 /**
- * Reads a download stream into memory, hashing as it goes, and stops as soon as it passes
+ * Reads a download stream into memory and stops as soon as it passes
  * `maxBytes` (the declared length can be absent or wrong). `bytes` is undefined then.
  */
 async function readCapped(
   stream: Readable | undefined,
   maxBytes: number,
   operation: string,
-): Promise<{ bytes: Uint8Array | undefined; total: number; sha256: string }> {
-  const hash = createHash('sha256');
+): Promise<{ bytes: Uint8Array | undefined; total: number }> {
   const chunks: Buffer[] = [];
   let total = 0;
-  if (stream === undefined) return { bytes: new Uint8Array(0), total, sha256: hash.digest('hex') };
+  if (stream === undefined) return { bytes: new Uint8Array(0), total };
   try {
     for await (const chunk of stream) {
       const buffer = chunk as Buffer;
       total += buffer.length;
       if (total > maxBytes) {
         stream.destroy();
-        return { bytes: undefined, total, sha256: '' };
+        return { bytes: undefined, total };
       }
-      hash.update(buffer);
       chunks.push(buffer);
     }
   } catch (error) {
     throw classifyStorageError(operation, error);
   }
-  return { bytes: Buffer.concat(chunks, total), total, sha256: hash.digest('hex') };
+  return { bytes: Buffer.concat(chunks, total), total };
 }
