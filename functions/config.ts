@@ -92,6 +92,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxPixels: integer(env, 'IMG_MAX_PIXELS', 100_000_000, 1, Number.MAX_SAFE_INTEGER),
       maxBytes: integer(env, 'IMG_MAX_BYTES', 104_857_600, 1, Number.MAX_SAFE_INTEGER),
       includeGps: boolean(env, 'IMG_INCLUDE_GPS', true),
+      shrinkOnLoad: boolean(env, 'IMG_SHRINK_ON_LOAD', true),
     },
     resources: readResourceSettings(env),
   };

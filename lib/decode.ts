@@ -36,6 +36,8 @@ export interface DecodeRequest {
    * can decode at a reduced scale (JPEG DCT scaling) may return any bitmap that still covers it.
    */
   targetBox: Dimensions;
+  /** False: decode at full size even where DCT scaling could shrink on load (default true). */
+  shrinkOnLoad?: boolean;
 }
 
 /** The decoded bitmap (possibly reduced, see `targetBox`) and what we learnt about the source. */
@@ -122,7 +124,10 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
   // Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (1/2 to 1/8)
   // that still covers the target box. At full size mozjpeg is the faster of the two, and it
   // takes whatever lib/jpeg declines.
-  const scale = chooseJpegScale(header.width, header.height, request.targetBox);
+  const scale =
+    request.shrinkOnLoad === false
+      ? 1
+      : chooseJpegScale(header.width, header.height, request.targetBox);
   const scaled = scale > 1 ? decodeScaledJpeg(bytes, { scale }) : undefined;
   if (scaled?.ok) {
     const { width, height, data } = scaled.image;

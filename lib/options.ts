@@ -28,6 +28,11 @@ export interface ProcessOptions {
   maxBytes: number;
   /** Keep GPS coordinates in the metadata document. */
   includeGps: boolean;
+  /**
+   * Decode JPEGs straight to a reduced size (DCT scaling) when that cannot cost quality; off
+   * decodes every JPEG at full size first (slower, more memory; for comparisons).
+   */
+  shrinkOnLoad: boolean;
 }
 
 /** The defaults, documented in the README. */
@@ -43,6 +48,7 @@ export const DEFAULT_OPTIONS: Readonly<ProcessOptions> = Object.freeze({
   maxPixels: 100_000_000,
   maxBytes: 100 * 1024 * 1024,
   includeGps: true,
+  shrinkOnLoad: true,
 });
 
 function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
@@ -69,8 +75,10 @@ export function resolveOptions(options: Partial<ProcessOptions> = {}): ProcessOp
   if (merged.thumbnailFit !== 'cover' && merged.thumbnailFit !== 'contain') {
     throw new InvalidOptionError('thumbnailFit', "'cover' or 'contain'", merged.thumbnailFit);
   }
-  if (typeof merged.includeGps !== 'boolean') {
-    throw new InvalidOptionError('includeGps', 'boolean', merged.includeGps);
+  for (const flag of ['includeGps', 'shrinkOnLoad'] as const) {
+    if (typeof merged[flag] !== 'boolean') {
+      throw new InvalidOptionError(flag, 'boolean', merged[flag]);
+    }
   }
   return merged;
 }

@@ -127,7 +127,13 @@ export async function processImage(
       : { width: settings.thumbnailWidth, height: settings.thumbnailHeight };
     const target = decodeTarget(declared, box, thumbnailBox, settings.thumbnailFit);
     const decoded = await stage('decode', async (span) => {
-      const result = await decodeImage({ bytes, format, name: settings.name, targetBox: target });
+      const result = await decodeImage({
+        bytes,
+        format,
+        name: settings.name,
+        targetBox: target,
+        shrinkOnLoad: settings.shrinkOnLoad,
+      });
       span.setAttributes(
         imageAttributes({
           format,

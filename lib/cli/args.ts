@@ -50,6 +50,7 @@ Options:
   --max-pixels <n>          refuse images declaring more pixels (default 100000000)
   --max-bytes <n>           refuse files with more bytes (default 104857600)
   --no-gps                  leave GPS coordinates out of the metadata
+  --no-shrink-on-load       decode JPEGs at full size (slower; for comparisons)
   --concurrency <n>         files processed in parallel (default: number of CPUs)
   --timeout <seconds>       time limit per file, then it fails with TIMEOUT (default 120)
   --json                    print a JSON summary on stdout (progress and table go to stderr)
@@ -98,6 +99,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
         'max-pixels': { type: 'string' },
         'max-bytes': { type: 'string' },
         'no-gps': { type: 'boolean' },
+        'no-shrink-on-load': { type: 'boolean' },
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
         json: { type: 'boolean' },
@@ -136,6 +138,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   }
   if (values.fit !== undefined) options.thumbnailFit = values.fit as ThumbnailFit;
   if (values['no-gps']) options.includeGps = false;
+  if (values['no-shrink-on-load']) options.shrinkOnLoad = false;
   try {
     resolveOptions({ ...options, name: 'command line' });
   } catch (error) {

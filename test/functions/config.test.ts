@@ -34,6 +34,7 @@ describe('functions/config', () => {
       maxPixels: 100_000_000,
       maxBytes: 104_857_600,
       includeGps: true,
+      shrinkOnLoad: true,
     });
     expect(config.resources).to.deep.equal({
       concurrency: 2,
@@ -48,12 +49,14 @@ describe('functions/config', () => {
       IMG_MAX_WIDTH: '1024',
       IMG_QUALITY: '90',
       IMG_INCLUDE_GPS: 'false',
+      IMG_SHRINK_ON_LOAD: '0',
       IMG_THUMBNAIL_FIT: 'contain',
       IMG_OUTPUT_CONTAINER: 'resized-images',
     });
     expect(config.image.maxWidth).to.equal(1024);
     expect(config.image.quality).to.equal(90);
     expect(config.image.includeGps).to.equal(false);
+    expect(config.image.shrinkOnLoad).to.equal(false);
     expect(config.image.thumbnailFit).to.equal('contain');
     expect(config.containers.output).to.equal('resized-images');
   });

@@ -33,6 +33,22 @@ describe('decode', () => {
     expect(near(pixel(decoded.bitmap, 5, 5), RED)).to.equal(true);
   });
 
+  it('decodes a large JPEG at full size when shrink-on-load is off, and reduced when it is on', async () => {
+    const bytes = await jpegOf(photoLike(640, 480));
+    const request = {
+      bytes,
+      format: 'jpeg' as const,
+      name: 'p.jpg',
+      targetBox: { width: 80, height: 60 },
+    };
+    const full = await decodeImage({ ...request, shrinkOnLoad: false });
+    expect([full.bitmap.width, full.bitmap.height]).to.deep.equal([640, 480]);
+    const reduced = await decodeImage(request);
+    expect(reduced.bitmap.width).to.be.below(640);
+    expect(reduced.bitmap.width).to.be.at.least(80);
+    expect([reduced.width, reduced.height]).to.deep.equal([640, 480]);
+  });
+
   it('reports alpha only when a pixel is actually transparent', async () => {
     const opaque = await decodeImage({
       bytes: await pngOf(quadrants(8, 8)),

@@ -38,6 +38,7 @@ describe('cli/args', () => {
       '--max-bytes',
       '1000',
       '--no-gps',
+      '--no-shrink-on-load',
       '--concurrency',
       '3',
       '--timeout',
@@ -54,6 +55,7 @@ describe('cli/args', () => {
       maxPixels: 5_000_000,
       maxBytes: 1000,
       includeGps: false,
+      shrinkOnLoad: false,
     });
     expect(args.concurrency).to.equal(3);
     expect(args.timeoutMs).to.equal(2500);
