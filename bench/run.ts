@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { COLD_START_CASE, selectCases, type BenchCase } from './cases.js';
 import { buildChildren, buildLibrary, parseChildJson, runNode } from './children.js';
+import { measureFidelity, type Fidelity } from './fidelity.js';
 import { ensureInput } from './inputs.js';
 import { measurePair } from './measure.js';
 import { comparePsnr } from './quality.js';
@@ -75,6 +76,19 @@ async function runCase(
       join(WORK, 'out', `${benchCase.name}.sharp.output.${extension}`),
     );
   }
+  let fidelity: Fidelity | null = null;
+  if (library && benchCase.format === 'jpeg' && measured(ours) && measured(reference)) {
+    progress(`${benchCase.name}: quality against a Lanczos-3 of the full-size decode`);
+    try {
+      fidelity = await measureFidelity(
+        input,
+        pathToFileURL(library).href,
+        join(WORK, 'out', `${benchCase.name}.sharp.output.jpg`),
+      );
+    } catch (error) {
+      progress(`${benchCase.name}: quality not measured: ${String(error)}`);
+    }
+  }
   const both = measured(ours) && measured(reference);
   return {
     name: benchCase.name,
@@ -90,6 +104,7 @@ async function runCase(
     rssRatio: both ? ratio(ours.peakRssMb, reference.peakRssMb) : null,
     cpuRatio: both ? ratio(ours.cpuMedianMs, reference.cpuMedianMs) : null,
     psnrVsSharpDb,
+    fidelity,
     stagesMs: outcome.ours?.stagesMs ?? null,
   };
 }

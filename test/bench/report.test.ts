@@ -71,7 +71,23 @@ describe('bench report', () => {
     expect(text).to.match(/jpeg-12mp\s+4000×3000.*300\s+60\.0\s+5\.00×\s+200\s+100\s+2\.00×/);
     expect(text).to.match(/jpeg-12mp\s+250\s+30\.0\s+20\.0\s+300/);
     expect(text).to.include('issue 2 (≤ 6× time, ≤ 2.5× RSS): jpeg-12mp time met, RSS met');
-    expect(text).to.include('issue 6 (≤ 2.5× time, ≤ 1.5× RSS): jpeg-12mp time missed, RSS missed');
+    expect(text).to.include(
+      'issue 6 (≤ 2.5× time, ≤ 1.5× RSS, ≤ 1 dB lost): jpeg-12mp time missed, RSS missed, quality not measured',
+    );
+  });
+
+  it('scores quality against the full-size decode path and judges the loss', () => {
+    const scored = (lossDb: number): BenchResult => ({
+      ...result,
+      cases: result.cases.map((c) => ({
+        ...c,
+        fidelity: { oursDb: 35 - lossDb, fullSizeDb: 35, sharpDb: 33.5, lossDb },
+      })),
+    });
+    const within = renderText(scored(0.4));
+    expect(within).to.match(/jpeg-12mp\s+34\.60\s+35\.00\s+0\.40\s+33\.50/);
+    expect(within).to.include('quality met (0.40 dB lost)');
+    expect(renderText(scored(1.6))).to.include('quality missed (1.60 dB lost)');
   });
 
   it('renders the same figures as Markdown tables for the README', () => {
