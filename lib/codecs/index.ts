@@ -1,16 +1,17 @@
 /**
  * The WASM codecs (mozjpeg, the Rust png crate, libwebp, libavif through @jsquash; libjpeg-turbo
- * for arithmetic-coded JPEGs), each compiled once per process from its .wasm file in
- * node_modules and instantiated once (again only after a codec aborts).
+ * for JPEG encoding and arithmetic-coded JPEGs), each compiled once per process from its .wasm
+ * file in node_modules and instantiated once (again only after a codec aborts).
  * Node 20's fetch() cannot read file: URLs, so the binaries are read from disk here: the only
  * place in lib/ that touches the file system.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import decodeJpegRaw, { init as initJpegDecoder } from '@jsquash/jpeg/decode.js';
-import encodeJpegRaw, { init as initJpegEncoder } from '@jsquash/jpeg/encode.js';
 
-// JPEG's codecs load with the module; the others' glue is imported on first use (cold start).
+// mozjpeg's decoder loads with the module; the others' glue is imported on first use (cold start).
+let mozjpegEncoder: typeof import('@jsquash/jpeg/encode.js') | undefined;
+type MozjpegEncode = (typeof import('@jsquash/jpeg/encode.js'))['default'];
 let pngDecoder: typeof import('@jsquash/png/decode.js') | undefined;
 let pngEncoder: typeof import('@jsquash/png/encode.js') | undefined;
 type PngEncode = (typeof import('@jsquash/png/encode.js'))['default'];
@@ -25,7 +26,10 @@ export interface CodecImage {
 }
 
 /** The global WebAssembly API (Node has it; @types/node 20 does not declare it). */
-declare const WebAssembly: { compile: (bytes: Uint8Array) => Promise<object> };
+declare const WebAssembly: {
+  compile: (bytes: Uint8Array) => Promise<object>;
+  instantiate: (module: object, imports: object) => Promise<object>;
+};
 /** The Emscripten wrappers' init(module, overrides); their typings omit the module argument. */
 type InitWithModule = (module: object, overrides?: object) => Promise<unknown>;
 const withModule = (init: unknown): InitWithModule => init as InitWithModule;
@@ -57,11 +61,24 @@ const initialisers: Record<string, Initialiser> = {
       await wasmModule('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
       emscriptenOptions,
     ),
-  jpegEncoder: async () =>
-    withModule(initJpegEncoder)(
-      await wasmModule('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm'),
-      emscriptenOptions,
-    ),
+  jpegTurbo: async () => {
+    const factory = require('@cornerstonejs/codec-libjpeg-turbo-8bit/wasmjs') as TurboFactory;
+    const module = await wasmModule('@cornerstonejs/codec-libjpeg-turbo-8bit/wasm');
+    // Emscripten's hook to instantiate our compiled module instead of compiling its own; it
+    // never hears of a failed instantiation, so that failure rejects alongside.
+    let failed: (error: unknown) => void = () => undefined;
+    const instantiationFailed = new Promise<never>((_, reject) => (failed = reject));
+    turbo = await Promise.race([
+      factory({
+        instantiateWasm: (imports: object, receive: (instance: object) => void) => {
+          WebAssembly.instantiate(module, imports).then(receive, failed);
+          return {};
+        },
+        ...emscriptenOptions,
+      }),
+      instantiationFailed,
+    ]);
+  },
   png: async () => {
     const [decoder, encoder, module] = await Promise.all([
       import('@jsquash/png/decode.js'),
@@ -88,16 +105,15 @@ const initialisers: Record<string, Initialiser> = {
     avifDecoder = decoder;
   },
 };
-/** Loaded on first use only: needed for arithmetic-coded JPEGs, which are rare. */
+/** Loaded on first use only: mozjpeg encodes only the images too small for libjpeg-turbo's. */
 const onDemand: Record<string, Initialiser> = {
-  jpegTurbo: async () => {
-    const factory = require('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs') as TurboFactory;
-    turbo = await factory({
-      wasmBinary: readFileSync(
-        require.resolve('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasm'),
-      ),
-      ...emscriptenOptions,
-    });
+  mozjpegEncoder: async () => {
+    const [encoder, module] = await Promise.all([
+      import('@jsquash/jpeg/encode.js'),
+      wasmModule('@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm'),
+    ]);
+    await withModule(encoder.init)(module, emscriptenOptions);
+    mozjpegEncoder = encoder;
   },
 };
 const ready = new Map<string, Promise<unknown>>();
@@ -189,17 +205,81 @@ export async function decodeJpegWasm(
   return { image: result as unknown as CodecImage, warnings: messages };
 }
 
-/** Encodes RGBA as a baseline, Huffman-optimised JPEG with mozjpeg (no EXIF, JFIF only). */
+/**
+ * Encodes RGBA (alpha ignored) as a baseline 4:2:0 JFIF JPEG with no EXIF or other metadata.
+ * libjpeg-turbo (TurboJPEG) encodes it, about 5x faster than mozjpeg's trellis quantisation for
+ * a similar size; mozjpeg takes only images too small for the encoder's buffer (see below).
+ */
 export async function encodeJpegWasm(image: CodecImage, quality: number): Promise<Uint8Array> {
-  const { result } = await call('jpegEncoder', () =>
-    encodeJpegRaw(image as unknown as Parameters<typeof encodeJpegRaw>[0], {
-      quality,
-      baseline: true,
-      progressive: false,
-      optimize_coding: true,
-    }),
-  );
-  return new Uint8Array(result);
+  const { width, height, data } = image;
+  if (width * height * TURBO_CHANNELS < turboOutputBound(width, height)) {
+    const { result } = await call('mozjpegEncoder', () =>
+      mozjpegEncoder!.default(image as unknown as Parameters<MozjpegEncode>[0], {
+        quality,
+        baseline: true,
+        progressive: false,
+        optimize_coding: true,
+        chroma_subsample: 2,
+      }),
+    );
+    return new Uint8Array(result);
+  }
+  const { result } = await call('jpegTurbo', async () => {
+    if (data.length !== width * height * 4) {
+      throw new Error(`expected ${width * height * 4} bytes of RGBA, got ${data.length}`);
+    }
+    const encoder = new turbo!.JPEGEncoder();
+    try {
+      encoder.setProgressive(0);
+      encoder.setSubSampling(TJSAMP_420);
+      encoder.setQuality(quality);
+      // Four channels only to size the buffers (see TURBO_CHANNELS); the pixels go in as
+      // packed RGB at the start of the buffer, which is all the encoder reads.
+      const rgb = encoder.getDecodedBuffer({
+        width,
+        height,
+        bitsPerSample: 8,
+        componentCount: TURBO_CHANNELS,
+        isSigned: false,
+      });
+      for (let i = 0, o = 0; i < data.length; i += 4, o += 3) {
+        rgb[o] = data[i]!;
+        rgb[o + 1] = data[i + 1]!;
+        rgb[o + 2] = data[i + 2]!;
+      }
+      encoder.encode();
+      return encoder.getEncodedBuffer();
+    } catch (error) {
+      // Its C++ exceptions reach JavaScript as bare numbers (pointers), not Errors.
+      throw new CodecError(
+        error instanceof Error ? error.message : 'libjpeg-turbo could not encode the image',
+        error,
+      );
+    } finally {
+      encoder.delete();
+    }
+  });
+  return new Uint8Array(result.buffer, result.byteOffset, result.byteLength);
+}
+
+/** TurboJPEG's TJSAMP_420: chroma halved both ways, as mozjpeg's and sharp's defaults. */
+const TJSAMP_420 = 2;
+
+/**
+ * The channel count we declare to the encoder. Its wrapper (JPEGEncoder.hpp) sizes its output
+ * buffer to the input buffer, width * height * channels, then calls tjCompress2 with
+ * TJFLAG_NOREALLOC, which tells TurboJPEG the buffer holds turboOutputBound() bytes: when it
+ * holds less, a small image overruns it and silently corrupts the WASM heap. Declaring four
+ * channels makes the buffers a third larger than packed RGB; the wrapper still compresses
+ * TJPF_RGB (anything but one channel), reading width * 3 bytes a row. Images for which even
+ * that is below the bound (under about 46x46, or a few pixels thin) go to mozjpeg.
+ */
+const TURBO_CHANNELS = 4;
+
+/** tj3JPEGBufSize(width, height, TJSAMP_420) in libjpeg-turbo 3.x: TurboJPEG's worst case. */
+export function turboOutputBound(width: number, height: number): number {
+  const pad16 = (n: number) => Math.ceil(n / 16) * 16;
+  return pad16(width) * pad16(height) * 3 + 2048;
 }
 
 /** Decodes a PNG (any bit depth, palette, interlaced; first frame of an APNG) to 8-bit RGBA. */
@@ -222,7 +302,7 @@ export async function decodeWebpWasm(bytes: Uint8Array): Promise<CodecImage> {
   return result as unknown as CodecImage;
 }
 
-/** libjpeg-turbo's decoder as @cornerstonejs builds it (CommonJS, no typings). */
+/** libjpeg-turbo's decoder and encoder as @cornerstonejs builds them (CommonJS, no typings). */
 interface TurboDecoder {
   getEncodedBuffer(length: number): Uint8Array;
   decode(): void;
@@ -230,7 +310,25 @@ interface TurboDecoder {
   getDecodedBuffer(): Uint8Array;
   delete(): void;
 }
-type TurboModule = { JPEGDecoder: new () => TurboDecoder };
+interface TurboFrame {
+  width: number;
+  height: number;
+  bitsPerSample: 8;
+  componentCount: number;
+  isSigned: false;
+}
+interface TurboEncoder {
+  setProgressive(progressive: 0 | 1): void;
+  setSubSampling(subsampling: number): void;
+  setQuality(quality: number): void;
+  /** A view of the WASM buffer the encoder reads, width * height * componentCount bytes. */
+  getDecodedBuffer(frame: TurboFrame): Uint8Array;
+  encode(): void;
+  /** A copy of the JPEG, out of WASM memory. */
+  getEncodedBuffer(): Uint8ClampedArray;
+  delete(): void;
+}
+type TurboModule = { JPEGDecoder: new () => TurboDecoder; JPEGEncoder: new () => TurboEncoder };
 type TurboFactory = (options: object) => Promise<TurboModule>;
 let turbo: TurboModule | undefined;
 
