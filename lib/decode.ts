@@ -121,14 +121,14 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
       info: { ...base, colorSpace: header.components === 1 ? 'gray' : 'srgb' },
     };
   }
-  // Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (1/2 to 1/8)
-  // that still covers the target box. At full size mozjpeg is the faster of the two, and it
-  // takes whatever lib/jpeg declines.
+  // Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (4/8 to 1/8)
+  // that still leaves the resize room to filter (see chooseJpegScale). At full size mozjpeg
+  // is the faster of the two, and it takes whatever lib/jpeg declines.
   const scale =
     request.shrinkOnLoad === false
-      ? 1
+      ? 8
       : chooseJpegScale(header.width, header.height, request.targetBox);
-  const scaled = scale > 1 ? decodeScaledJpeg(bytes, { scale }) : undefined;
+  const scaled = scale < 8 ? decodeScaledJpeg(bytes, { scale }) : undefined;
   if (scaled?.ok) {
     const { width, height, data } = scaled.image;
     return {

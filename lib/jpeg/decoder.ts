@@ -1,12 +1,14 @@
 /**
  * A baseline JPEG decoder (ITU-T T.81: sequential DCT, Huffman, 8-bit; SOF0 and SOF1) that
- * decodes straight to 1/1, 1/2, 1/4 or 1/8 of the stored size by running a reduced inverse
- * DCT per block, like libjpeg's `scale_denom`. At 1/8 it still reads every AC code, but
- * stores and transforms only the DC. Chroma upsampling and colour conversion run at the
- * reduced size, so a 12 MP photo never becomes a 12 MP bitmap. For greyscale, 4:4:4 and
- * 4:2:0 the pixels equal libjpeg-turbo's (`djpeg -scale 1/n`) exactly; for non-square chroma
- * (4:2:2, 4:4:0, 4:1:1) at reduced scales, chroma is box-averaged rather than replicated from
- * a coarser IDCT as libjpeg does, which is closer to the full-size picture.
+ * decodes straight to 8/8, 4/8, 3/8, 2/8 or 1/8 of the stored size by running a reduced
+ * inverse DCT per block, like libjpeg's `scale_num`/`scale_denom`. At 1/8 it still reads every
+ * AC code, but stores and transforms only the DC; at 3/8 it runs a 3-point IDCT on the lowest
+ * 3x3 coefficients (and, for 4:2:0 chroma, a 6-point one on the lowest 6x6). Chroma
+ * upsampling and colour conversion run at the reduced size, so a 12 MP photo never becomes a
+ * 12 MP bitmap. For greyscale, 4:4:4 and 4:2:0 the pixels equal libjpeg-turbo's (`djpeg
+ * -scale n/8`) exactly; for non-square chroma (4:2:2, 4:4:0, 4:1:1) at reduced scales, chroma
+ * is decoded at the larger of its two sizes and box-averaged in the other direction, rather
+ * than replicated from a coarser IDCT as libjpeg does, which is closer to the full-size picture.
  *
  * Anything it does not cover (progressive, arithmetic, lossless, hierarchical, 12-bit,
  * CMYK/YCCK) or finds malformed comes back as a typed fallback, never as an exception, so
@@ -16,13 +18,25 @@
  */
 import { JpegFallback, type JpegFallbackReason } from './fallback.js';
 import { buildHuffmanTable, decodeLongCode, type HuffmanTable } from './huffman.js';
-import { IDCT_LIMIT, ODD_ROW_2X2, idct1x1, idct2x2, idct4x4, idct8x8 } from './idct.js';
+import {
+  IDCT_LIMIT,
+  ODD_ROW_2X2,
+  idct1x1,
+  idct2x2,
+  idct3x3,
+  idct4x4,
+  idct6x6,
+  idct8x8,
+} from './idct.js';
 import { convertToRgba, type PlaneComponent } from './color.js';
 
 export { JpegFallback, type JpegFallbackReason } from './fallback.js';
 
-/** Denominator of the decode scale: the output is ceil(size / scale) pixels each way. */
-export type JpegScale = 1 | 2 | 4 | 8;
+/**
+ * Decode scale in eighths (libjpeg's `scale_num` over a `scale_denom` of 8): the output is
+ * ceil(size * scale / 8) pixels each way, so 8 is full size, 4 half, 3 three eighths.
+ */
+export type JpegScale = 1 | 2 | 3 | 4 | 8;
 
 /** A decoded image: RGBA, 4 bytes per pixel, row-major, no padding. */
 export interface ScaledJpeg {
@@ -43,7 +57,7 @@ export type JpegDecodeResult =
 
 /** Options of `decodeScaledJpeg`. */
 export interface JpegDecodeOptions {
-  /** Scale denominator (default 1). */
+  /** Scale in eighths (default 8: full size). */
   scale?: JpegScale;
   /** Refuse (fall back) when the frame declares more pixels than this (default 100 MP). */
   maxPixels?: number;
@@ -59,7 +73,8 @@ const ZIGZAG = new Uint8Array([
 /**
  * For each IDCT size, where to store the coefficient at each zigzag position: its natural
  * position when that IDCT reads it, else 64 (a scratch slot: decoded and dropped). 1x1 reads
- * the DC alone; 2x2 rows and columns 0,1,3,5,7; 4x4 all but row and column 4; 8x8 everything.
+ * the DC alone; 2x2 rows and columns 0,1,3,5,7; 3x3 rows and columns 0..2; 4x4 all but row and
+ * column 4; 6x6 rows and columns 0..5; 8x8 everything.
  */
 const STORE_AT: Record<number, Uint8Array> = (() => {
   const make = (used: (u: number) => boolean): Uint8Array => {
@@ -74,7 +89,9 @@ const STORE_AT: Record<number, Uint8Array> = (() => {
   return {
     1: make((u) => u === 0),
     2: make((u) => u === 0 || (u & 1) === 1),
+    3: make((u) => u < 3),
     4: make((u) => u !== 4),
+    6: make((u) => u < 6),
     8: make(() => true),
   };
 })();
@@ -112,7 +129,7 @@ interface FrameComponent {
   h: number;
   v: number;
   quantId: number;
-  /** IDCT output size of one block: 1, 2, 4 or 8. */
+  /** IDCT output size of one block: 1, 2, 3, 4, 6 or 8. */
   blockSize: number;
   plane: Uint8Array;
   stride: number;
@@ -149,7 +166,7 @@ interface ParserState {
 }
 
 /**
- * Decodes a baseline JPEG at 1/`scale` of its size to RGBA, or says why it cannot.
+ * Decodes a baseline JPEG at `scale`/8 of its size to RGBA, or says why it cannot.
  * Never throws: anything unsupported or malformed is a fallback result.
  */
 export function decodeScaledJpeg(
@@ -159,7 +176,7 @@ export function decodeScaledJpeg(
   try {
     return {
       ok: true,
-      image: decode(data, options.scale ?? 1, options.maxPixels ?? 100_000_000),
+      image: decode(data, options.scale ?? 8, options.maxPixels ?? 100_000_000),
     };
   } catch (error) {
     if (error instanceof JpegFallback) {
@@ -275,17 +292,17 @@ function decode(input: Uint8Array, scale: JpegScale, maxPixels: number): ScaledJ
     if (!component.decoded) fail('truncated', `component ${component.id} has no scan`);
   }
   const colorSpace = frame.components.length === 1 ? 'gray' : rgbOrYcc(state, frame);
-  const width = Math.ceil(frame.width / scale);
-  const height = Math.ceil(frame.height / scale);
+  const width = Math.ceil((frame.width * scale) / 8);
+  const height = Math.ceil((frame.height * scale) / 8);
   const planes: PlaneComponent[] = frame.components.map((c) => ({
     plane: c.plane,
     stride: c.stride,
-    hExpand: (frame.hMax * 8) / scale / (c.h * c.blockSize),
-    vExpand: (frame.vMax * 8) / scale / (c.v * c.blockSize),
+    hExpand: (frame.hMax * scale) / (c.h * c.blockSize),
+    vExpand: (frame.vMax * scale) / (c.v * c.blockSize),
     width: c.scaledWidth,
     height: c.scaledHeight,
   }));
-  const fancy = scale < 8;
+  const fancy = scale > 1;
   const rgba = convertToRgba(planes, width, height, colorSpace, fancy);
   return {
     width,
@@ -341,7 +358,7 @@ function readFrame(state: ParserState, pos: number, end: number): void {
   }
   const hMax = Math.max(...raw.map((c) => c.h));
   const vMax = Math.max(...raw.map((c) => c.v));
-  const scaled = 8 / state.scale;
+  const scale = state.scale;
   const mcusX = Math.ceil(width / (8 * hMax));
   const mcusY = Math.ceil(height / (8 * vMax));
   const components = raw.map((c): FrameComponent => {
@@ -349,14 +366,16 @@ function readFrame(state: ParserState, pos: number, end: number): void {
     // Output samples one block must cover each way. Like libjpeg-turbo, subsampled chroma is
     // scaled up inside the IDCT (up to 8x8) rather than upsampled; unlike it, a non-square ratio
     // (4:2:2, 4:4:0, 4:1:1) takes the larger size and box-averages the other direction, so a
-    // chroma block at 1/8 is not a single value smeared over 16 pixels.
-    const needX = (scaled * hMax) / c.h;
-    const needY = (scaled * vMax) / c.v;
-    const blockSize = Math.min(8, Math.max(needX, needY));
-    // Sampling factors of 3 give IDCT sizes and stretch ratios we have no kernel for.
-    const whole = (ratio: number): boolean =>
-      ratio >= 1 ? Number.isInteger(ratio) : Number.isInteger(1 / ratio);
-    if (!STORE_AT[blockSize] || !whole(needX / blockSize) || !whole(needY / blockSize)) {
+    // chroma block at 1/8 is not a single value smeared over 16 pixels. Where the larger size
+    // has no IDCT or no whole stretch (4:1:1 at 3/8 needs 12x3), the next smaller IDCT size that
+    // reaches both by whole stretches or averages (6x6: 2x wider, 2 rows averaged) serves.
+    const needX = (scale * hMax) / c.h;
+    const needY = (scale * vMax) / c.v;
+    const largest = Math.min(8, Math.max(needX, needY));
+    const blockSize = IDCT_SIZES.find(
+      (size) => size <= largest && whole(needX / size) && whole(needY / size),
+    );
+    if (blockSize === undefined) {
       fail('sampling', `sampling factors ${c.h}x${c.v} of ${hMax}x${vMax}`);
     }
     const stride = mcusX * c.h * blockSize;
@@ -374,6 +393,14 @@ function readFrame(state: ParserState, pos: number, end: number): void {
     };
   });
   state.frame = { width, height, hMax, vMax, mcusX, mcusY, components };
+}
+
+/** Output sizes of the IDCTs in idct.ts, largest first. */
+const IDCT_SIZES = [8, 6, 4, 3, 2, 1] as const;
+
+/** Whether a stretch ratio is a whole number of output pixels per sample, or of samples per pixel. */
+function whole(ratio: number): boolean {
+  return ratio >= 1 ? Number.isInteger(ratio) : Number.isInteger(1 / ratio);
 }
 
 function readQuantTables(state: ParserState, pos: number, end: number): void {
@@ -581,6 +608,8 @@ function decodeMcuRow(rows: McuRows, my: number): void {
       if (nTouched === 0) fillBlock(c.plane, offset, c.stride, blockSize, dc * s.quant[0]!);
       else if (blockSize === 8) idct8x8(coef, s.quant, c.plane, offset, c.stride);
       else if (blockSize === 4) idct4x4(coef, s.quant, c.plane, offset, c.stride);
+      else if (blockSize === 3) idct3x3(coef, s.quant, c.plane, offset, c.stride);
+      else if (blockSize === 6) idct6x6(coef, s.quant, c.plane, offset, c.stride);
       else idct1x1(coef, s.quant, c.plane, offset);
       for (let t = 0; t < nTouched; t++) coef[touched[t]!] = 0;
     }

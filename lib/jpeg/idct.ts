@@ -1,8 +1,10 @@
 /**
- * Inverse DCTs of one 8x8 block, dequantizing on the fly, at four output sizes: 8x8 (the
- * accurate integer IDCT of libjpeg's jidctint.c), and the reduced 4x4, 2x2 and 1x1 of its
- * jidctred.c, which equal the full IDCT box-averaged over 2x2, 4x4 and 8x8 pixels. Same
- * fixed-point constants and rounding as libjpeg, so results match libjpeg-based decoders.
+ * Inverse DCTs of one 8x8 block, dequantizing on the fly, at six output sizes: 8x8 (the
+ * accurate integer IDCT of libjpeg's jidctint.c); the reduced 4x4, 2x2 and 1x1 of its
+ * jidctred.c, which equal the full IDCT box-averaged over 2x2, 4x4 and 8x8 pixels; and the
+ * 6x6 and 3x3 of jidctint.c, true 6- and 3-point IDCTs of the block's lowest frequencies (3/8
+ * scale, and its 4:2:0 chroma). Same fixed-point constants and rounding as libjpeg-turbo, so
+ * results match libjpeg-based decoders.
  *
  * `coef` holds the quantized coefficients in natural (row-major) order; `quant` the
  * quantization table in natural order. Output samples go to `out` at `offset`, `stride`.
@@ -13,16 +15,19 @@ const PASS1_BITS = 2;
 
 const FIX_0_211164243 = 1730;
 const FIX_0_298631336 = 2446;
+const FIX_0_366025404 = 2998;
 const FIX_0_390180644 = 3196;
 const FIX_0_509795579 = 4176;
 const FIX_0_541196100 = 4433;
 const FIX_0_601344887 = 4926;
+const FIX_0_707106781 = 5793;
 const FIX_0_720959822 = 5906;
 const FIX_0_765366865 = 6270;
 const FIX_0_850430095 = 6967;
 const FIX_0_899976223 = 7373;
 const FIX_1_061594337 = 8697;
 const FIX_1_175875602 = 9633;
+const FIX_1_224744871 = 10033;
 const FIX_1_272758580 = 10426;
 const FIX_1_451774981 = 11893;
 const FIX_1_501321110 = 12299;
@@ -280,6 +285,110 @@ export function idct4x4(
     out[o + 3] = limit[((tmp10 - tmp2 + round) >> shift) & 1023]!;
     out[o + 1] = limit[((tmp12 + odd0 + round) >> shift) & 1023]!;
     out[o + 2] = limit[((tmp12 - odd0 + round) >> shift) & 1023]!;
+  }
+}
+
+/**
+ * The 6x6 IDCT (libjpeg `jpeg_idct_6x6`): a 6-point IDCT of rows and columns 0..5, for 4:2:0
+ * chroma at 3/8 scale (one chroma block covers a 6x6 luma area there). Rows and columns 6, 7
+ * unused.
+ */
+export function idct6x6(
+  coef: Float64Array,
+  quant: Int32Array,
+  out: Uint8Array,
+  offset: number,
+  stride: number,
+): void {
+  const ws = workspace;
+  const limit = IDCT_LIMIT;
+  const shift1 = CONST_BITS - PASS1_BITS;
+  for (let c = 0; c < 6; c++) {
+    let tmp0 = coef[c]! * quant[c]! * 8192 + (1 << (shift1 - 1));
+    let tmp10 = coef[32 + c]! * quant[32 + c]! * FIX_0_707106781;
+    let tmp1 = tmp0 + tmp10;
+    const tmp11 = (tmp0 - tmp10 - tmp10) >> shift1;
+    tmp0 = coef[16 + c]! * quant[16 + c]! * FIX_1_224744871;
+    tmp10 = tmp1 + tmp0;
+    const tmp12 = tmp1 - tmp0;
+
+    const z1 = coef[8 + c]! * quant[8 + c]!;
+    const z2 = coef[24 + c]! * quant[24 + c]!;
+    const z3 = coef[40 + c]! * quant[40 + c]!;
+    tmp1 = (z1 + z3) * FIX_0_366025404;
+    tmp0 = tmp1 + (z1 + z2) * 8192;
+    const tmp2 = tmp1 + (z3 - z2) * 8192;
+    tmp1 = (z1 - z2 - z3) << PASS1_BITS;
+
+    ws[c] = (tmp10 + tmp0) >> shift1;
+    ws[40 + c] = (tmp10 - tmp0) >> shift1;
+    ws[8 + c] = tmp11 + tmp1;
+    ws[32 + c] = tmp11 - tmp1;
+    ws[16 + c] = (tmp12 + tmp2) >> shift1;
+    ws[24 + c] = (tmp12 - tmp2) >> shift1;
+  }
+  const shift = CONST_BITS + PASS1_BITS + 3;
+  for (let r = 0, row = 0; r < 6; r++, row += 8) {
+    const o = offset + r * stride;
+    let tmp0 = (ws[row]! + (1 << (PASS1_BITS + 2))) * 8192;
+    let tmp10 = ws[row + 4]! * FIX_0_707106781;
+    let tmp1 = tmp0 + tmp10;
+    const tmp11 = tmp0 - tmp10 - tmp10;
+    tmp0 = ws[row + 2]! * FIX_1_224744871;
+    tmp10 = tmp1 + tmp0;
+    const tmp12 = tmp1 - tmp0;
+
+    const z1 = ws[row + 1]!;
+    const z2 = ws[row + 3]!;
+    const z3 = ws[row + 5]!;
+    tmp1 = (z1 + z3) * FIX_0_366025404;
+    tmp0 = tmp1 + (z1 + z2) * 8192;
+    const tmp2 = tmp1 + (z3 - z2) * 8192;
+    tmp1 = (z1 - z2 - z3) * 8192;
+
+    out[o] = limit[((tmp10 + tmp0) >> shift) & 1023]!;
+    out[o + 5] = limit[((tmp10 - tmp0) >> shift) & 1023]!;
+    out[o + 1] = limit[((tmp11 + tmp1) >> shift) & 1023]!;
+    out[o + 4] = limit[((tmp11 - tmp1) >> shift) & 1023]!;
+    out[o + 2] = limit[((tmp12 + tmp2) >> shift) & 1023]!;
+    out[o + 3] = limit[((tmp12 - tmp2) >> shift) & 1023]!;
+  }
+}
+
+/**
+ * The 3x3 IDCT (libjpeg `jpeg_idct_3x3`): 3/8 size, a 3-point IDCT of rows and columns 0..2.
+ * Unlike the 2x2 (an exact box average of the 8x8 IDCT, which aliases when a resize follows),
+ * it keeps only the frequencies three samples can carry.
+ */
+export function idct3x3(
+  coef: Float64Array,
+  quant: Int32Array,
+  out: Uint8Array,
+  offset: number,
+  stride: number,
+): void {
+  const ws = workspace;
+  const limit = IDCT_LIMIT;
+  const shift1 = CONST_BITS - PASS1_BITS;
+  for (let c = 0; c < 3; c++) {
+    const tmp0 = coef[c]! * quant[c]! * 8192 + (1 << (shift1 - 1));
+    const tmp12 = coef[16 + c]! * quant[16 + c]! * FIX_0_707106781;
+    const tmp10 = tmp0 + tmp12;
+    const odd = coef[8 + c]! * quant[8 + c]! * FIX_1_224744871;
+    ws[c] = (tmp10 + odd) >> shift1;
+    ws[16 + c] = (tmp10 - odd) >> shift1;
+    ws[8 + c] = (tmp0 - tmp12 - tmp12) >> shift1;
+  }
+  const shift = CONST_BITS + PASS1_BITS + 3;
+  for (let r = 0, row = 0; r < 3; r++, row += 8) {
+    const o = offset + r * stride;
+    const tmp0 = (ws[row]! + (1 << (PASS1_BITS + 2))) * 8192;
+    const tmp12 = ws[row + 2]! * FIX_0_707106781;
+    const tmp10 = tmp0 + tmp12;
+    const odd = ws[row + 1]! * FIX_1_224744871;
+    out[o] = limit[((tmp10 + odd) >> shift) & 1023]!;
+    out[o + 2] = limit[((tmp10 - odd) >> shift) & 1023]!;
+    out[o + 1] = limit[((tmp0 - tmp12 - tmp12) >> shift) & 1023]!;
   }
 }
 

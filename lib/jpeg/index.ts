@@ -1,6 +1,6 @@
 /**
- * Shrink-on-load JPEG decoding: a baseline decoder that runs the inverse DCT at 1/2, 1/4 or
- * 1/8 size, and the rule that picks the scale. Everything else falls back to the general codec.
+ * Shrink-on-load JPEG decoding: a baseline decoder that runs the inverse DCT at 4/8, 3/8, 2/8
+ * or 1/8 size, and the rule that picks the scale. Everything else falls back to the general codec.
  */
 export {
   decodeScaledJpeg,
@@ -10,4 +10,4 @@ export {
   type JpegScale,
   type ScaledJpeg,
 } from './decoder.js';
-export { chooseJpegScale } from './scale.js';
+export { chooseJpegScale, RESAMPLE_MARGIN } from './scale.js';
