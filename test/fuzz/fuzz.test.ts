@@ -8,12 +8,13 @@
  *   FUZZ_ITERATIONS=50000 FUZZ_SECONDS=1800 FUZZ_SEED=$RANDOM npx mocha test/fuzz/fuzz.test.ts
  */
 import { expect } from 'chai';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ImageWorkerPool } from '../../functions/limits/pool.js';
 import { ImageError, type ImageErrorCode } from '../../lib/errors.js';
 import { readExif } from '../../lib/exif.js';
 import { guardInput } from '../../lib/guard.js';
+import { decodeScaledJpeg, type JpegScale } from '../../lib/jpeg/index.js';
 import { DEFAULT_OPTIONS } from '../../lib/options.js';
 import { sniffFormat } from '../../lib/sniff.js';
 import type { ExifInfo, ProcessResult } from '../../lib/types.js';
@@ -181,6 +182,75 @@ describe('fuzz: hostile and damaged images', function () {
       }
     }
     expect(cases).to.be.greaterThan(0);
+    expect(findings, `\n${report(findings, file)}\n`).to.deep.equal([]);
+  });
+
+  it('lib/jpeg answers every mutated JPEG at every scale (1/8 to 8/8, 3/8 too) with a bitmap of the declared size or a reasoned fallback', () => {
+    // processImage reaches lib/jpeg only for photos larger than the box, which the seeds are
+    // not; so the scaled decoder is driven here directly, inline, at each of its scales. Seeds:
+    // the JPEG seeds plus lib/jpeg's own fixtures (4:2:0 and 6x6 chroma at 3/8, 4:2:2, 4:4:0,
+    // 4:1:1, 3x1, restart markers, multi-scan). A thrown error, an 'internal' fallback (an
+    // unchecked index or a bug caught by decodeScaledJpeg), a wrong size or a decode slower
+    // than the per-image limit is a finding.
+    const file = 'test/fuzz/fuzz.test.ts';
+    const findings: Finding[] = [];
+    const scales: readonly JpegScale[] = [1, 2, 3, 4, 8];
+    const fixtures = path.resolve('test', 'lib', 'jpeg', 'fixtures');
+    const jpegs = [
+      ...seeds.filter((s) => sniffFormat(s.bytes) === 'jpeg'),
+      ...readdirSync(fixtures)
+        .filter((name) => name.endsWith('.jpg'))
+        .map((name) => ({ name, bytes: new Uint8Array(readFileSync(path.join(fixtures, name))) })),
+    ];
+    const deadline = Date.now() + (SECONDS / 3) * 1000;
+    const outcomes = new Map<string, number>();
+    const decodedAt = new Map<JpegScale, number>();
+    let cases = 0;
+    for (const seed of caseSeeds(ITERATIONS)) {
+      if (Date.now() > deadline) break;
+      const fuzzCase = makeCase(seed, jpegs);
+      cases += 1;
+      for (const scale of scales) {
+        const started = Date.now();
+        let problem: string | undefined;
+        let outcome: string;
+        try {
+          // A pixel cap like the guard's, scaled to the tiny seeds: a mutated header that
+          // declares a huge frame ends as a 'dimensions' fallback instead of a long decode.
+          const result = decodeScaledJpeg(fuzzCase.bytes, { scale, maxPixels: 1 << 22 });
+          if (result.ok) {
+            outcome = 'decoded';
+            decodedAt.set(scale, (decodedAt.get(scale) ?? 0) + 1);
+            const { width, height, sourceWidth, sourceHeight, data } = result.image;
+            const expected = [
+              Math.ceil((sourceWidth * scale) / 8),
+              Math.ceil((sourceHeight * scale) / 8),
+            ];
+            if (
+              width !== expected[0] ||
+              height !== expected[1] ||
+              data.length !== width * height * 4
+            ) {
+              problem = `${width}x${height} (${data.length} bytes) at ${scale}/8 of ${sourceWidth}x${sourceHeight}`;
+            }
+          } else {
+            outcome = result.reason;
+            if (result.reason === 'internal') problem = `internal at ${scale}/8: ${result.detail}`;
+          }
+        } catch (error) {
+          outcome = 'threw';
+          problem = `threw at ${scale}/8: ${String(error)}`;
+        }
+        const elapsed = Date.now() - started;
+        if (!problem && elapsed > TIMEOUT_MS) problem = `took ${elapsed} ms at ${scale}/8`;
+        if (problem) record(findings, fuzzCase, problem, 'jpeg-scaled');
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
+    }
+    console.log(`      ${cases} cases x ${scales.length} scales:`, Object.fromEntries(outcomes));
+    expect(cases).to.be.greaterThan(0);
+    // Damaged files decode at every scale, so the cases reach each IDCT, not only the headers.
+    for (const scale of scales) expect(decodedAt.get(scale) ?? 0, `${scale}/8`).to.be.above(0);
     expect(findings, `\n${report(findings, file)}\n`).to.deep.equal([]);
   });
 
