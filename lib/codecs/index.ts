@@ -207,11 +207,15 @@ export async function decodeJpegWasm(
 
 /**
  * Encodes RGBA (alpha ignored) as a baseline 4:2:0 JFIF JPEG with no EXIF or other metadata.
- * libjpeg-turbo (TurboJPEG) encodes it, about 5x faster than mozjpeg's trellis quantisation for
- * a similar size; mozjpeg takes only images too small for the encoder's buffer (see below).
+ * libjpeg-turbo (TurboJPEG) encodes it, about 4x faster than mozjpeg (whose trellis
+ * quantisation buys a little quality) at a similar size; mozjpeg takes only images too small
+ * for the encoder's buffer (see TURBO_CHANNELS).
  */
 export async function encodeJpegWasm(image: CodecImage, quality: number): Promise<Uint8Array> {
   const { width, height, data } = image;
+  if (data.length !== width * height * 4) {
+    throw new CodecError(`expected ${width * height * 4} bytes of RGBA, got ${data.length}`, image);
+  }
   if (width * height * TURBO_CHANNELS < turboOutputBound(width, height)) {
     const { result } = await call('mozjpegEncoder', () =>
       mozjpegEncoder!.default(image as unknown as Parameters<MozjpegEncode>[0], {
@@ -219,15 +223,14 @@ export async function encodeJpegWasm(image: CodecImage, quality: number): Promis
         baseline: true,
         progressive: false,
         optimize_coding: true,
+        // Its default (auto_subsample) picks 2x1 (4:2:2); 2x2 is the 4:2:0 libjpeg-turbo writes.
+        auto_subsample: false,
         chroma_subsample: 2,
       }),
     );
     return new Uint8Array(result);
   }
   const { result } = await call('jpegTurbo', async () => {
-    if (data.length !== width * height * 4) {
-      throw new Error(`expected ${width * height * 4} bytes of RGBA, got ${data.length}`);
-    }
     const encoder = new turbo!.JPEGEncoder();
     try {
       encoder.setProgressive(0);
@@ -272,12 +275,12 @@ const TJSAMP_420 = 2;
  * holds less, a small image overruns it and silently corrupts the WASM heap. Declaring four
  * channels makes the buffers a third larger than packed RGB; the wrapper still compresses
  * TJPF_RGB (anything but one channel), reading width * 3 bytes a row. Images for which even
- * that is below the bound (under about 46x46, or a few pixels thin) go to mozjpeg.
+ * that is below the bound (smaller than 48x48; some under 37 pixels on a side) go to mozjpeg.
  */
 const TURBO_CHANNELS = 4;
 
 /** tj3JPEGBufSize(width, height, TJSAMP_420) in libjpeg-turbo 3.x: TurboJPEG's worst case. */
-export function turboOutputBound(width: number, height: number): number {
+function turboOutputBound(width: number, height: number): number {
   const pad16 = (n: number) => Math.ceil(n / 16) * 16;
   return pad16(width) * pad16(height) * 3 + 2048;
 }
