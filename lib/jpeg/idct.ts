@@ -304,6 +304,22 @@ export function idct6x6(
   const limit = IDCT_LIMIT;
   const shift1 = CONST_BITS - PASS1_BITS;
   for (let c = 0; c < 6; c++) {
+    if (
+      coef[8 + c] === 0 &&
+      coef[16 + c] === 0 &&
+      coef[24 + c] === 0 &&
+      coef[32 + c] === 0 &&
+      coef[40 + c] === 0
+    ) {
+      const dc = (coef[c]! * quant[c]!) << PASS1_BITS;
+      ws[c] = dc;
+      ws[8 + c] = dc;
+      ws[16 + c] = dc;
+      ws[24 + c] = dc;
+      ws[32 + c] = dc;
+      ws[40 + c] = dc;
+      continue;
+    }
     let tmp0 = coef[c]! * quant[c]! * 8192 + (1 << (shift1 - 1));
     let tmp10 = coef[32 + c]! * quant[32 + c]! * FIX_0_707106781;
     let tmp1 = tmp0 + tmp10;
@@ -330,6 +346,22 @@ export function idct6x6(
   const shift = CONST_BITS + PASS1_BITS + 3;
   for (let r = 0, row = 0; r < 6; r++, row += 8) {
     const o = offset + r * stride;
+    if (
+      ws[row + 1] === 0 &&
+      ws[row + 2] === 0 &&
+      ws[row + 3] === 0 &&
+      ws[row + 4] === 0 &&
+      ws[row + 5] === 0
+    ) {
+      const v = limit[((ws[row]! + 16) >> 5) & 1023]!;
+      out[o] = v;
+      out[o + 1] = v;
+      out[o + 2] = v;
+      out[o + 3] = v;
+      out[o + 4] = v;
+      out[o + 5] = v;
+      continue;
+    }
     let tmp0 = (ws[row]! + (1 << (PASS1_BITS + 2))) * 8192;
     let tmp10 = ws[row + 4]! * FIX_0_707106781;
     let tmp1 = tmp0 + tmp10;
