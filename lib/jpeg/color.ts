@@ -9,8 +9,8 @@ export interface PlaneComponent {
   plane: Uint8Array;
   stride: number;
   /**
-   * Output pixels per sample, horizontally and vertically: 1, 2 or 4 to upsample, or 1/2 and
-   * 1/4 to box-average 2 or 4 samples into one pixel.
+   * Output pixels per sample, horizontally and vertically: a whole number (2, 3, 4) to
+   * upsample, or its reciprocal (1/2, 1/3, 1/4) to box-average that many samples into one pixel.
    */
   hExpand: number;
   vExpand: number;

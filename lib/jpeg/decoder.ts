@@ -455,7 +455,7 @@ interface ScanComponent {
 }
 
 // Slot 64 takes the coefficients an IDCT does not read: storing there unconditionally costs
-// less than a branch that, at 1/2 and 1/4 scale, the CPU cannot predict. Float64: the 2x2
+// less than a branch that, at reduced scales, the CPU cannot predict. Float64: the 2x2
 // column sums share decodeBlock's code and need more than 32 bits; integers stay exact.
 const coefficients = new Float64Array(65);
 const touched = new Int32Array(64);

@@ -438,7 +438,7 @@ export const ODD_ROW_2X2: Float64Array = new Float64Array([
 
 /**
  * The 2x2 reduced IDCT (libjpeg `jpeg_idct_2x2`): quarter size; even rows and columns unused.
- * At 1/4 scale it runs once per luma block, so the decoder does its first half while reading
+ * At 2/8 scale it runs once per luma block, so the decoder does its first half while reading
  * the codes: `sums[c]` holds row 0 of column c dequantized and scaled by 2^15, `sums[8 + c]`
  * the weighted sum of its odd rows (see ODD_ROW_2X2), for c in 0, 1, 3, 5, 7. The integer
  * sums and the rounding are libjpeg's, so the pixels are too. Clears the sums it reads.
