@@ -208,13 +208,16 @@ export async function decodeJpegWasm(
 /**
  * Encodes RGBA (alpha ignored) as a baseline 4:2:0 JFIF JPEG with no EXIF or other metadata.
  * libjpeg-turbo (TurboJPEG) encodes it, about 4x faster than mozjpeg (whose trellis
- * quantisation buys a little quality) at a similar size; mozjpeg takes only images too small
- * for the encoder's buffer (see TURBO_CHANNELS).
+ * quantisation makes smaller files at the same quality setting); mozjpeg takes only images too
+ * small for the encoder's buffer (see TURBO_CHANNELS).
  */
 export async function encodeJpegWasm(image: CodecImage, quality: number): Promise<Uint8Array> {
   const { width, height, data } = image;
   if (data.length !== width * height * 4) {
-    throw new CodecError(`expected ${width * height * 4} bytes of RGBA, got ${data.length}`, image);
+    throw new CodecError(
+      `expected ${width * height * 4} bytes of RGBA, got ${data.length}`,
+      undefined,
+    );
   }
   if (width * height * TURBO_CHANNELS < turboOutputBound(width, height)) {
     const { result } = await call('mozjpegEncoder', () =>
