@@ -18,7 +18,13 @@ import { CorruptImageError, UnsupportedFormatError } from './errors.js';
 import { decodeGifFirstFrame } from './gif.js';
 import { decompressLzwStrips, readTiffDirectories } from './tiff.js';
 import { readJpegHeader, type Dimensions } from './guard.js';
-import { chooseJpegScale, decodeScaledJpeg } from './jpeg/index.js';
+import {
+  chooseJpegScale,
+  decodeScaledJpeg,
+  decodeScaledJpegPlanes,
+  PLANE_MARGIN,
+  type ScaledJpegPlanes,
+} from './jpeg/index.js';
 import { jpegSegments } from './jpeg/markers.js';
 import { pngChunks } from './png-chunks.js';
 import type { Bitmap, ImageFormat, ImageInfo } from './types.js';
@@ -38,16 +44,35 @@ export interface DecodeRequest {
   targetBox: Dimensions;
   /** False: decode at full size even where DCT scaling could shrink on load (default true). */
   shrinkOnLoad?: boolean;
+  /**
+   * True: a JPEG that shrinks on load through lib/jpeg may come back as component planes, to be
+   * resized plane by plane (`resizePlanes`) and colour-converted at the output size.
+   */
+  planes?: boolean;
 }
 
-/** The decoded bitmap (possibly reduced, see `targetBox`) and what we learnt about the source. */
-export interface DecodedImage {
-  bitmap: Bitmap;
+/** What every decode says about the source. */
+interface DecodedSource {
   /** Full size of the source, in stored orientation. */
   width: number;
   height: number;
   info: Omit<ImageInfo, 'width' | 'height' | 'orientation' | 'iccProfile' | 'iccApplied'>;
 }
+
+/** The decoded bitmap (possibly reduced, see `targetBox`) and what we learnt about the source. */
+export interface DecodedBitmap extends DecodedSource {
+  kind: 'bitmap';
+  bitmap: Bitmap;
+}
+
+/** A JPEG decoded at a reduced scale as component planes, before colour conversion. */
+export interface DecodedPlanes extends DecodedSource {
+  kind: 'planes';
+  planes: ScaledJpegPlanes;
+}
+
+/** Either decode; planes only when the request allowed them. */
+export type DecodedImage = DecodedBitmap | DecodedPlanes;
 
 /** libjpeg warnings after which the picture is damaged (junk before a marker is harmless). */
 function isDamagingJpegWarning(text: string): boolean {
@@ -105,6 +130,7 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
       maxMemoryUsageInMB: 4096,
     });
     return {
+      kind: 'bitmap',
       bitmap: { width: decoded.width, height: decoded.height, data: decoded.data },
       width: header.width,
       height: header.height,
@@ -115,6 +141,7 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
     // mozjpeg's WASM build has no arithmetic decoder; libjpeg-turbo's has.
     const image = await decodeJpegTurbo(bytes);
     return {
+      kind: 'bitmap',
       bitmap: image,
       width: header.width,
       height: header.height,
@@ -128,10 +155,33 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
     request.shrinkOnLoad === false
       ? 8
       : chooseJpegScale(header.width, header.height, request.targetBox);
+  if (scale < 8 && request.planes === true) {
+    // Planes: the resize stage filters each component on its own grid and converts colour at
+    // the output size; chroma planes at least PLANE_MARGIN times the target each way.
+    const planar = decodeScaledJpegPlanes(bytes, {
+      scale,
+      minPlaneSize: {
+        width: Math.ceil(request.targetBox.width * PLANE_MARGIN),
+        height: Math.ceil(request.targetBox.height * PLANE_MARGIN),
+      },
+    });
+    if (planar.ok) {
+      return {
+        kind: 'planes',
+        planes: planar.image,
+        width: header.width,
+        height: header.height,
+        info: { ...base, colorSpace: header.components === 1 ? 'gray' : 'srgb' },
+      };
+    }
+  }
+  // RGBA when planes were not allowed, or lib/jpeg declined them (4:1:1, or a file it falls
+  // back on anyway: then this fails fast too, or on the same data, before mozjpeg's turn).
   const scaled = scale < 8 ? decodeScaledJpeg(bytes, { scale }) : undefined;
   if (scaled?.ok) {
     const { width, height, data } = scaled.image;
     return {
+      kind: 'bitmap',
       bitmap: { width, height, data },
       width: header.width,
       height: header.height,
@@ -142,6 +192,7 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
   const damage = warnings.find(isDamagingJpegWarning);
   if (damage) throw new CorruptImageError(name, damage);
   return {
+    kind: 'bitmap',
     bitmap: image,
     width: header.width,
     height: header.height,
@@ -189,6 +240,7 @@ async function decodePng(request: DecodeRequest): Promise<DecodedImage> {
         ? 'gray'
         : 'srgb';
   return {
+    kind: 'bitmap',
     bitmap: image,
     width: image.width,
     height: image.height,
@@ -205,6 +257,7 @@ async function decodePng(request: DecodeRequest): Promise<DecodedImage> {
 function decodeGif(request: DecodeRequest): DecodedImage {
   const { width, height, data, frameCount } = decodeGifFirstFrame(request.bytes, request.name);
   return {
+    kind: 'bitmap',
     bitmap: { width, height, data },
     width,
     height,
@@ -223,6 +276,7 @@ async function decodeBmp(request: DecodeRequest): Promise<DecodedImage> {
   const decoded = bmp.decode(Buffer.from(request.bytes));
   const bitDepth = request.bytes[28] ?? 24;
   return {
+    kind: 'bitmap',
     bitmap: { width: decoded.width, height: decoded.height, data: decoded.data },
     width: decoded.width,
     height: decoded.height,
@@ -270,6 +324,7 @@ async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
           ? 'palette'
           : 'srgb';
   return {
+    kind: 'bitmap',
     bitmap: { width, height, data: rgba },
     width,
     height,
@@ -373,6 +428,7 @@ async function decodeWebp(request: DecodeRequest): Promise<DecodedImage> {
     canvas.set(row, ((y + y0) * width + x0) * 4);
   }
   return {
+    kind: 'bitmap',
     bitmap: { width, height, data: canvas },
     width,
     height,
@@ -392,6 +448,7 @@ async function decodeWasmRgba(
 ): Promise<DecodedImage> {
   const image = await decoder(request.bytes);
   return {
+    kind: 'bitmap',
     bitmap: image,
     width: image.width,
     height: image.height,
@@ -400,9 +457,14 @@ async function decodeWasmRgba(
 }
 
 /**
- * Decodes an image of a sniffed and guarded format into RGBA. Throws CorruptImageError when a
- * decoder fails or reads only part of the data.
+ * Decodes an image of a sniffed and guarded format into RGBA (or, when `planes` allows it, a
+ * shrink-on-load JPEG into planes). Throws CorruptImageError when a decoder fails or reads only
+ * part of the data.
  */
+export async function decodeImage(
+  request: DecodeRequest & { planes?: false },
+): Promise<DecodedBitmap>;
+export async function decodeImage(request: DecodeRequest): Promise<DecodedImage>;
 export async function decodeImage(request: DecodeRequest): Promise<DecodedImage> {
   try {
     switch (request.format) {

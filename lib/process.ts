@@ -18,7 +18,7 @@ import { sha256Hex, successRecord } from './metadata.js';
 import { outputName } from './naming.js';
 import { resolveOptions, type ProcessOptions } from './options.js';
 import { applyOrientation, swapsAxes } from './orient.js';
-import { fitInside, makeThumbnail, resizeBitmap, type Size } from './resize.js';
+import { fitInside, makeThumbnail, resizeBitmap, resizePlanes, type Size } from './resize.js';
 import { sniffFormat } from './sniff.js';
 import { imageAttributes, inSpan } from './tracing.js';
 import type { Bitmap, EncodedImage, ImageInfo, OutputFormat, ProcessResult } from './types.js';
@@ -126,6 +126,12 @@ export async function processImage(
       ? { width: settings.thumbnailHeight, height: settings.thumbnailWidth }
       : { width: settings.thumbnailWidth, height: settings.thumbnailHeight };
     const target = decodeTarget(declared, box, thumbnailBox, settings.thumbnailFit);
+    // A very wide or tall image can come out shorter than the cover thumbnail box: then the
+    // thumbnail is cut from the decoded bitmap, which must therefore be RGBA, not planes.
+    const declaredTarget = fitInside(declared.width, declared.height, box.width, box.height);
+    const coverFromDecoded =
+      settings.thumbnailFit === 'cover' &&
+      (declaredTarget.width < thumbnailBox.width || declaredTarget.height < thumbnailBox.height);
     const decoded = await stage('decode', async (span) => {
       const result = await decodeImage({
         bytes,
@@ -133,14 +139,17 @@ export async function processImage(
         name: settings.name,
         targetBox: target,
         shrinkOnLoad: settings.shrinkOnLoad,
+        planes: !coverFromDecoded,
       });
+      const decodedSize = result.kind === 'bitmap' ? result.bitmap : result.planes;
       span.setAttributes(
         imageAttributes({
           format,
           width: result.width,
           height: result.height,
-          'decoded.width': result.bitmap.width,
-          'decoded.height': result.bitmap.height,
+          'decoded.width': decodedSize.width,
+          'decoded.height': decodedSize.height,
+          'decoded.planes': result.kind === 'planes',
           has_alpha: result.info.hasAlpha,
         }),
       );
@@ -152,7 +161,10 @@ export async function processImage(
       span.setAttributes(
         imageAttributes({ width: resizeTarget.width, height: resizeTarget.height }),
       );
-      return resizeBitmap(decoded.bitmap, resizeTarget, hasAlpha);
+      // Planes: filtered one component at a time, colour-converted at the target size.
+      return decoded.kind === 'planes'
+        ? resizePlanes(decoded.planes, resizeTarget)
+        : resizeBitmap(decoded.bitmap, resizeTarget, hasAlpha);
     });
     const { profile, transform, corrected, applied } = await stage('colour', (span) => {
       const raw = extractIccProfile(bytes, format);
@@ -177,16 +189,15 @@ export async function processImage(
     const thumbnail = await stage('thumbnail', (span) => {
       // Cut from the resized image, except when a very wide or tall image came out shorter than
       // the cover box: then from the decoded bitmap, so the thumbnail still fills its box.
+      const source = decoded.kind === 'bitmap' ? decoded.bitmap : undefined;
       const fromDecoded =
         settings.thumbnailFit === 'cover' &&
         (resized.width < thumbnailBox.width || resized.height < thumbnailBox.height) &&
-        decoded.bitmap.width * decoded.bitmap.height > resized.width * resized.height;
+        source !== undefined &&
+        source.width * source.height > resized.width * resized.height;
       const result = fromDecoded
         ? applyOrientation(
-            colourCorrect(
-              makeThumbnail(decoded.bitmap, thumbnailBox, 'cover', hasAlpha),
-              transform,
-            ),
+            colourCorrect(makeThumbnail(source, thumbnailBox, 'cover', hasAlpha), transform),
             orientation,
           )
         : makeThumbnail(

@@ -4,6 +4,8 @@
  * twice the target, then a separable Lanczos-3 pass does the rest, so nothing aliases. Images with
  * transparency are filtered with premultiplied alpha, so transparent pixels do not bleed colour.
  */
+import { convertToRgba, YCC_TO_RGB } from './jpeg/color.js';
+import type { JpegPlane, ScaledJpegPlanes } from './jpeg/index.js';
 import type { ThumbnailFit } from './options.js';
 import type { Bitmap } from './types.js';
 
@@ -402,6 +404,164 @@ export function resizeBitmap(source: Bitmap, target: Size, premultiply: boolean)
   const scale = factor >= 2 ? Math.min(factor, 256) : 1;
   const rect = { x: 0, y: 0, width: source.width / scale, height: source.height / scale };
   return resample(shrunk, rect, target, premultiply);
+}
+
+/** Horizontal pass of one 8-bit plane into `temp` (1 float per sample), four rows at a time. */
+function horizontalPlane(
+  plane: JpegPlane,
+  rowFirst: number,
+  rows: number,
+  taps: Taps,
+  dw: number,
+  temp: Float32Array,
+): void {
+  const { samples, stride: sw } = plane;
+  const { start, count, weights, stride } = taps;
+  let y = 0;
+  // Four rows per pass: each weight is loaded once for four sums.
+  for (; y + 3 < rows; y += 4) {
+    const r0 = (y + rowFirst) * sw;
+    const r1 = r0 + sw;
+    const r2 = r1 + sw;
+    const r3 = r2 + sw;
+    const t0 = y * dw;
+    for (let x = 0; x < dw; x++) {
+      let w = x * stride;
+      const end = w + count[x]!;
+      let p = start[x]!;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (; w < end; w++, p++) {
+        const weight = weights[w]!;
+        s0 += weight * samples[r0 + p]!;
+        s1 += weight * samples[r1 + p]!;
+        s2 += weight * samples[r2 + p]!;
+        s3 += weight * samples[r3 + p]!;
+      }
+      const t = t0 + x;
+      temp[t] = s0;
+      temp[t + dw] = s1;
+      temp[t + 2 * dw] = s2;
+      temp[t + 3 * dw] = s3;
+    }
+  }
+  for (; y < rows; y++) {
+    const row = (y + rowFirst) * sw;
+    let t = y * dw;
+    for (let x = 0; x < dw; x++) {
+      let w = x * stride;
+      const end = w + count[x]!;
+      let p = row + start[x]!;
+      let s = 0;
+      for (; w < end; w++, p++) s += weights[w]! * samples[p]!;
+      temp[t++] = s;
+    }
+  }
+}
+
+/**
+ * Lanczos-3 of one plane to `target`, the plane covering `extent` (output-grid pixels times the
+ * plane's own samples per pixel, so a 2x subsampled plane maps the same area with half the
+ * samples). Returns the samples unrounded, `target.width` per row, for the colour conversion.
+ */
+function resamplePlane(plane: JpegPlane, extent: Size, target: Size): Float32Array {
+  const { width: dw, height: dh } = target;
+  const horizontal = computeTaps(plane.width, 0, extent.width * plane.xScale, dw);
+  const vertical = computeTaps(plane.height, 0, extent.height * plane.yScale, dh);
+  let rowFirst = plane.height;
+  let rowLast = 0;
+  for (let i = 0; i < dh; i++) {
+    rowFirst = Math.min(rowFirst, vertical.start[i]!);
+    rowLast = Math.max(rowLast, vertical.start[i]! + vertical.count[i]!);
+  }
+  const rows = rowLast - rowFirst;
+  const temp = new Float32Array(dw * rows);
+  horizontalPlane(plane, rowFirst, rows, horizontal, dw, temp);
+  const out = new Float32Array(dw * dh);
+  const { start: vStart, count: vCount, weights: vWeights, stride: vStride } = vertical;
+  for (let y = 0; y < dh; y++) {
+    const w0 = y * vStride;
+    const wEnd = w0 + vCount[y]!;
+    const t0 = (vStart[y]! - rowFirst) * dw;
+    const o = y * dw;
+    // Four output samples per pass: each weight loaded once for all four.
+    let x = 0;
+    for (; x + 3 < dw; x += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let w = w0, t = t0 + x; w < wEnd; w++, t += dw) {
+        const weight = vWeights[w]!;
+        s0 += weight * temp[t]!;
+        s1 += weight * temp[t + 1]!;
+        s2 += weight * temp[t + 2]!;
+        s3 += weight * temp[t + 3]!;
+      }
+      out[o + x] = s0;
+      out[o + x + 1] = s1;
+      out[o + x + 2] = s2;
+      out[o + x + 3] = s3;
+    }
+    for (; x < dw; x++) {
+      let s = 0;
+      for (let w = w0, t = t0 + x; w < wEnd; w++, t += dw) s += vWeights[w]! * temp[t]!;
+      out[o + x] = s;
+    }
+  }
+  return out;
+}
+
+/**
+ * Resizes a JPEG decoded as component planes (lib/jpeg `decodeScaledJpegPlanes`) to `target`
+ * RGBA: Lanczos-3 per plane, each on its own sampling grid (subsampled chroma filtered from its
+ * smaller plane, no upsampling), then colour conversion once, at the target size.
+ */
+export function resizePlanes(image: ScaledJpegPlanes, target: Size): Bitmap {
+  const { planes, colorSpace } = image;
+  if (planes.length === 3 && planes.every((p) => p.xScale === 1 && p.yScale === 1)) {
+    // All three on the output grid (4:4:4, or chroma that needed its full size): converting
+    // first and resizing three channels in one pass is the faster order, and the same pixels.
+    const components = planes.map((p) => ({
+      plane: p.samples,
+      stride: p.stride,
+      hExpand: 1,
+      vExpand: 1,
+      width: p.width,
+      height: p.height,
+    }));
+    const { width, height } = image;
+    const data = convertToRgba(components, width, height, colorSpace, true);
+    return resizeBitmap({ width, height, data }, target, false);
+  }
+  const extent = { width: image.width, height: image.height };
+  const resized = planes.map((plane) => resamplePlane(plane, extent, target));
+  const first = resized[0]!;
+  const second = resized[1] ?? first;
+  const third = resized[2] ?? first;
+  const n = target.width * target.height;
+  const out = new Uint8ClampedArray(n * 4);
+  const { crToR, cbToB, crToG, cbToG } = YCC_TO_RGB;
+  const ycc = colorSpace === 'ycbcr';
+  for (let i = 0, o = 0; i < n; i++, o += 4) {
+    const a = first[i]!;
+    if (ycc) {
+      const cb = second[i]! - 128;
+      const cr = third[i]! - 128;
+      out[o] = a + crToR * cr;
+      out[o + 1] = a - cbToG * cb - crToG * cr;
+      out[o + 2] = a + cbToB * cb;
+    } else {
+      // RGB planes, or grey in all three (second and third default to the first).
+      out[o] = a;
+      out[o + 1] = second[i]!;
+      out[o + 2] = third[i]!;
+    }
+    out[o + 3] = 255;
+  }
+  return { width: target.width, height: target.height, data: out };
 }
 
 function copyRect(source: Bitmap, x0: number, y0: number, size: Size): Bitmap {

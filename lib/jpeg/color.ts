@@ -19,6 +19,9 @@ export interface PlaneComponent {
   height: number;
 }
 
+/** The YCbCr → RGB coefficients of JFIF (libjpeg's jdcolor.c), for conversions in floating point. */
+export const YCC_TO_RGB = { crToR: 1.402, cbToB: 1.772, crToG: 0.71414, cbToG: 0.34414 } as const;
+
 const SCALE_BITS = 16;
 const ONE_HALF = 1 << (SCALE_BITS - 1);
 const fix = (x: number): number => Math.round(x * (1 << SCALE_BITS));
@@ -29,10 +32,10 @@ const CR_G = new Int32Array(256);
 const CB_G = new Int32Array(256);
 for (let i = 0; i < 256; i++) {
   const x = i - 128;
-  CR_R[i] = (fix(1.402) * x + ONE_HALF) >> SCALE_BITS;
-  CB_B[i] = (fix(1.772) * x + ONE_HALF) >> SCALE_BITS;
-  CR_G[i] = -fix(0.71414) * x;
-  CB_G[i] = -fix(0.34414) * x + ONE_HALF;
+  CR_R[i] = (fix(YCC_TO_RGB.crToR) * x + ONE_HALF) >> SCALE_BITS;
+  CB_B[i] = (fix(YCC_TO_RGB.cbToB) * x + ONE_HALF) >> SCALE_BITS;
+  CR_G[i] = -fix(YCC_TO_RGB.crToG) * x;
+  CB_G[i] = -fix(YCC_TO_RGB.cbToG) * x + ONE_HALF;
 }
 
 /**

@@ -9,6 +9,8 @@
  * -scale n/8`) exactly; for non-square chroma (4:2:2, 4:4:0, 4:1:1) at reduced scales, chroma
  * is decoded at the larger of its two sizes and box-averaged in the other direction, rather
  * than replicated from a coarser IDCT as libjpeg does, which is closer to the full-size picture.
+ * `decodeScaledJpegPlanes` instead returns the component planes before upsampling and colour
+ * conversion, chroma on its own smaller grid, for a resize that converts colour at the end.
  *
  * Anything it does not cover (progressive, arithmetic, lossless, hierarchical, 12-bit,
  * CMYK/YCCK) or finds malformed comes back as a typed fallback, never as an exception, so
@@ -55,12 +57,57 @@ export interface ScaledJpeg {
 export type JpegDecodeResult =
   { ok: true; image: ScaledJpeg } | { ok: false; reason: JpegFallbackReason; detail: string };
 
+/**
+ * One decoded component at its own reduced size, before any upsampling or colour conversion.
+ * Sample `i` covers output pixels `[i / xScale, (i + 1) / xScale)` (centred siting, as JFIF says).
+ */
+export interface JpegPlane {
+  /** Samples, row-major, `stride` per row; only the first `width` x `height` belong to the image. */
+  samples: Uint8Array;
+  stride: number;
+  width: number;
+  height: number;
+  /**
+   * Samples per output pixel, horizontally and vertically: 1 for luma; for 4:2:0 chroma 1/2 at
+   * its own scale, 2/3 when decoded with a 4x4 IDCT at 3/8, 1 with a 6x6 one.
+   */
+  xScale: number;
+  yScale: number;
+}
+
+/** A scaled decode as component planes: what `decodeScaledJpeg` would colour-convert to RGBA. */
+export interface ScaledJpegPlanes {
+  /** Size of the RGBA image `decodeScaledJpeg` would return at this scale. */
+  width: number;
+  height: number;
+  /** One plane (grey) or three (Y, Cb, Cr or R, G, B). */
+  planes: JpegPlane[];
+  sourceWidth: number;
+  sourceHeight: number;
+  scale: JpegScale;
+  colorSpace: 'ycbcr' | 'rgb' | 'gray';
+}
+
+/** Either the decoded planes or why the general codec should decode this file instead. */
+export type JpegPlanesResult =
+  { ok: true; image: ScaledJpegPlanes } | { ok: false; reason: JpegFallbackReason; detail: string };
+
 /** Options of `decodeScaledJpeg`. */
 export interface JpegDecodeOptions {
   /** Scale in eighths (default 8: full size). */
   scale?: JpegScale;
   /** Refuse (fall back) when the frame declares more pixels than this (default 100 MP). */
   maxPixels?: number;
+}
+
+/** Options of `decodeScaledJpegPlanes`. */
+export interface JpegPlanesOptions extends JpegDecodeOptions {
+  /**
+   * Samples each plane must have at least, each way (default none): a subsampled component is
+   * decoded with a larger IDCT (at most its full size) until its plane covers this. DCT scaling
+   * aliases, so a plane much smaller than the resize target costs quality.
+   */
+  minPlaneSize?: { width: number; height: number };
 }
 
 /** Zigzag position → natural (row-major) position, T.81 Figure A.6. */
@@ -163,6 +210,11 @@ interface ParserState {
   restartInterval: number;
   jfif: boolean;
   adobeTransform: number;
+  /**
+   * Planes: decode each component on its own grid, at least this many samples each way (see
+   * `JpegPlanesOptions`); undefined decodes every component onto the output grid, for RGBA.
+   */
+  planeMin: { width: number; height: number } | undefined;
 }
 
 /**
@@ -173,11 +225,30 @@ export function decodeScaledJpeg(
   data: Uint8Array,
   options: JpegDecodeOptions = {},
 ): JpegDecodeResult {
+  return guarded(() => toRgba(decode(data, options, undefined)));
+}
+
+/**
+ * Decodes a baseline JPEG at `scale`/8 into its component planes, before upsampling or colour
+ * conversion, so a resize can run per plane and convert colour only at the output size.
+ * Subsampled chroma stays on its own, smaller grid as far as `minPlaneSize` allows. Never
+ * throws, like `decodeScaledJpeg`.
+ */
+export function decodeScaledJpegPlanes(
+  data: Uint8Array,
+  options: JpegPlanesOptions = {},
+): JpegPlanesResult {
+  return guarded(() =>
+    toPlanes(decode(data, options, options.minPlaneSize ?? { width: 0, height: 0 })),
+  );
+}
+
+/** Runs a decode, turning a fallback or any other exception into a fallback result. */
+function guarded<T>(
+  work: () => T,
+): { ok: true; image: T } | { ok: false; reason: JpegFallbackReason; detail: string } {
   try {
-    return {
-      ok: true,
-      image: decode(data, options.scale ?? 8, options.maxPixels ?? 100_000_000),
-    };
+    return { ok: true, image: work() };
   } catch (error) {
     if (error instanceof JpegFallback) {
       return { ok: false, reason: error.reason, detail: error.detail };
@@ -191,7 +262,23 @@ function fail(reason: JpegFallbackReason, detail: string): never {
   throw new JpegFallback(reason, detail);
 }
 
-function decode(input: Uint8Array, scale: JpegScale, maxPixels: number): ScaledJpeg {
+/** A fully decoded frame: every component's plane filled, and what the samples mean. */
+interface DecodedFrame {
+  frame: Frame;
+  scale: JpegScale;
+  colorSpace: 'ycbcr' | 'rgb' | 'gray';
+  /** Output size at this scale. */
+  width: number;
+  height: number;
+}
+
+function decode(
+  input: Uint8Array,
+  options: JpegDecodeOptions,
+  planeMin: { width: number; height: number } | undefined,
+): DecodedFrame {
+  const scale = options.scale ?? 8;
+  const maxPixels = options.maxPixels ?? 100_000_000;
   // A plain view: a Buffer (or other subclass) would give the hot loops a second map.
   const data = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) fail('malformed', 'no SOI marker');
@@ -206,6 +293,7 @@ function decode(input: Uint8Array, scale: JpegScale, maxPixels: number): ScaledJ
     restartInterval: 0,
     jfif: false,
     adobeTransform: -1,
+    planeMin,
   };
   const end = data.length;
   let pos = 2;
@@ -294,6 +382,12 @@ function decode(input: Uint8Array, scale: JpegScale, maxPixels: number): ScaledJ
   const colorSpace = frame.components.length === 1 ? 'gray' : rgbOrYcc(state, frame);
   const width = Math.ceil((frame.width * scale) / 8);
   const height = Math.ceil((frame.height * scale) / 8);
+  return { frame, scale, colorSpace, width, height };
+}
+
+/** Upsamples and colour-converts a frame decoded on the output grid (blocks sized to it). */
+function toRgba(decoded: DecodedFrame): ScaledJpeg {
+  const { frame, scale, colorSpace, width, height } = decoded;
   const planes: PlaneComponent[] = frame.components.map((c) => ({
     plane: c.plane,
     stride: c.stride,
@@ -308,6 +402,27 @@ function decode(input: Uint8Array, scale: JpegScale, maxPixels: number): ScaledJ
     width,
     height,
     data: rgba,
+    sourceWidth: frame.width,
+    sourceHeight: frame.height,
+    scale,
+    colorSpace,
+  };
+}
+
+/** The planes of a frame decoded with every block at `scale`/8 of its component's size. */
+function toPlanes(decoded: DecodedFrame): ScaledJpegPlanes {
+  const { frame, scale, colorSpace, width, height } = decoded;
+  return {
+    width,
+    height,
+    planes: frame.components.map((c) => ({
+      samples: c.plane,
+      stride: c.stride,
+      width: c.scaledWidth,
+      height: c.scaledHeight,
+      xScale: (c.h * c.blockSize) / (frame.hMax * scale),
+      yScale: (c.v * c.blockSize) / (frame.vMax * scale),
+    })),
     sourceWidth: frame.width,
     sourceHeight: frame.height,
     scale,
@@ -363,6 +478,11 @@ function readFrame(state: ParserState, pos: number, end: number): void {
   const mcusY = Math.ceil(height / (8 * vMax));
   const components = raw.map((c): FrameComponent => {
     if (hMax % c.h !== 0 || vMax % c.v !== 0) fail('sampling', 'non-integral sampling ratio');
+    // Planes cover chroma subsampled at most 2x each way (4:2:0, 4:2:2, 4:4:0); 4:1:1 and the
+    // like go the RGBA way, whose non-square handling suits them better.
+    if (state.planeMin && (hMax / c.h > 2 || vMax / c.v > 2)) {
+      fail('sampling', `no planes for sampling factors ${c.h}x${c.v} of ${hMax}x${vMax}`);
+    }
     // Output samples one block must cover each way. Like libjpeg-turbo, subsampled chroma is
     // scaled up inside the IDCT (up to 8x8) rather than upsampled; unlike it, a non-square ratio
     // (4:2:2, 4:4:0, 4:1:1) takes the larger size and box-averages the other direction, so a
@@ -372,9 +492,18 @@ function readFrame(state: ParserState, pos: number, end: number): void {
     const needX = (scale * hMax) / c.h;
     const needY = (scale * vMax) / c.v;
     const largest = Math.min(8, Math.max(needX, needY));
-    const blockSize = IDCT_SIZES.find(
-      (size) => size <= largest && whole(needX / size) && whole(needY / size),
-    );
+    // Planes keep each component at its own sampling: one block is always scale x scale.
+    // Planes: each component at the smallest IDCT size from `scale` up whose plane still covers
+    // `minPlaneSize`; luma (at `scale`) always does, subsampled chroma may need a larger IDCT.
+    const planeMin = state.planeMin;
+    const blockSize = planeMin
+      ? (PLANE_SIZES.find(
+          (size) =>
+            size >= scale &&
+            (width * c.h * size) / (hMax * 8) >= planeMin.width &&
+            (height * c.v * size) / (vMax * 8) >= planeMin.height,
+        ) ?? 8)
+      : IDCT_SIZES.find((size) => size <= largest && whole(needX / size) && whole(needY / size));
     if (blockSize === undefined) {
       fail('sampling', `sampling factors ${c.h}x${c.v} of ${hMax}x${vMax}`);
     }
@@ -397,6 +526,9 @@ function readFrame(state: ParserState, pos: number, end: number): void {
 
 /** Output sizes of the IDCTs in idct.ts, largest first. */
 const IDCT_SIZES = [8, 6, 4, 3, 2, 1] as const;
+
+/** The same, smallest first: the candidates for one plane's block size. */
+const PLANE_SIZES = [1, 2, 3, 4, 6, 8] as const;
 
 /** Whether a stretch ratio is a whole number of output pixels per sample, or of samples per pixel. */
 function whole(ratio: number): boolean {

@@ -4,10 +4,15 @@
  */
 export {
   decodeScaledJpeg,
+  decodeScaledJpegPlanes,
   type JpegDecodeOptions,
   type JpegDecodeResult,
   type JpegFallbackReason,
+  type JpegPlane,
+  type JpegPlanesOptions,
+  type JpegPlanesResult,
   type JpegScale,
   type ScaledJpeg,
+  type ScaledJpegPlanes,
 } from './decoder.js';
-export { chooseJpegScale, RESAMPLE_MARGIN } from './scale.js';
+export { chooseJpegScale, PLANE_MARGIN, RESAMPLE_MARGIN } from './scale.js';
