@@ -14,7 +14,8 @@ import { ImageWorkerPool } from '../../functions/limits/pool.js';
 import { ImageError, type ImageErrorCode } from '../../lib/errors.js';
 import { readExif } from '../../lib/exif.js';
 import { guardInput } from '../../lib/guard.js';
-import { decodeScaledJpeg, type JpegScale } from '../../lib/jpeg/index.js';
+import { decodeScaledJpeg, decodeScaledJpegPlanes, type JpegScale } from '../../lib/jpeg/index.js';
+import { resizePlanes } from '../../lib/resize.js';
 import { DEFAULT_OPTIONS } from '../../lib/options.js';
 import { sniffFormat } from '../../lib/sniff.js';
 import type { ExifInfo, ProcessResult } from '../../lib/types.js';
@@ -185,7 +186,36 @@ describe('fuzz: hostile and damaged images', function () {
     expect(findings, `\n${report(findings, file)}\n`).to.deep.equal([]);
   });
 
-  it('lib/jpeg answers every mutated JPEG at every scale (1/8 to 8/8, 3/8 too) with a bitmap of the declared size or a reasoned fallback', () => {
+  /**
+   * The planar decode the pipeline uses for shrink-on-load, then its plane resize: a throw, an
+   * 'internal' fallback or a wrong-sized resize is a finding.
+   */
+  let planarDecodes = 0;
+  function planarProblem(bytes: Uint8Array, scale: JpegScale): string | undefined {
+    try {
+      const result = decodeScaledJpegPlanes(bytes, {
+        scale,
+        maxPixels: 1 << 22,
+        minPlaneSize: { width: 3, height: 2 },
+      });
+      if (!result.ok) {
+        return result.reason === 'internal'
+          ? `planes: internal at ${scale}/8: ${result.detail}`
+          : undefined;
+      }
+      planarDecodes += 1;
+      const target = { width: Math.max(1, result.image.width >> 1), height: 1 };
+      const resized = resizePlanes(result.image, target);
+      if (resized.data.length !== target.width * target.height * 4) {
+        return `planes: resized to ${resized.width}x${resized.height} at ${scale}/8`;
+      }
+      return undefined;
+    } catch (error) {
+      return `planes: threw at ${scale}/8: ${String(error)}`;
+    }
+  }
+
+  it('lib/jpeg answers every mutated JPEG at every scale (1/8 to 8/8, 3/8 too) with a bitmap or planes of the declared size, or a reasoned fallback', () => {
     // processImage reaches lib/jpeg only for photos larger than the box, which the seeds are
     // not; so the scaled decoder is driven here directly, inline, at each of its scales. Seeds:
     // the JPEG seeds plus lib/jpeg's own fixtures (4:2:0 and 6x6 chroma at 3/8, 4:2:2, 4:4:0,
@@ -241,6 +271,7 @@ describe('fuzz: hostile and damaged images', function () {
           outcome = 'threw';
           problem = `threw at ${scale}/8: ${String(error)}`;
         }
+        if (!problem && scale < 8) problem = planarProblem(fuzzCase.bytes, scale);
         const elapsed = Date.now() - started;
         if (!problem && elapsed > TIMEOUT_MS) problem = `took ${elapsed} ms at ${scale}/8`;
         if (problem) record(findings, fuzzCase, problem, 'jpeg-scaled');
@@ -251,6 +282,7 @@ describe('fuzz: hostile and damaged images', function () {
     expect(cases).to.be.greaterThan(0);
     // Damaged files decode at every scale, so the cases reach each IDCT, not only the headers.
     for (const scale of scales) expect(decodedAt.get(scale) ?? 0, `${scale}/8`).to.be.above(0);
+    expect(planarDecodes, 'planar decodes').to.be.above(0);
     expect(findings, `\n${report(findings, file)}\n`).to.deep.equal([]);
   });
 
