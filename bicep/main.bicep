@@ -33,6 +33,7 @@ type ImageOptions = {
   @minValue(1)
   maxBytes: int
   includeGps: bool
+  shrinkOnLoad: bool
 }
 
 @description('Environment name (dev, test, prod...), part of every resource name.')
@@ -84,6 +85,7 @@ param imageOptions ImageOptions = {
   maxPixels: 100000000
   maxBytes: 104857600
   includeGps: true
+  shrinkOnLoad: true
 }
 
 @description('Images processed at once by one instance.')
@@ -144,6 +146,7 @@ var imgSettings = {
   IMG_MAX_PIXELS: string(imageOptions.maxPixels)
   IMG_MAX_BYTES: string(imageOptions.maxBytes)
   IMG_INCLUDE_GPS: imageOptions.includeGps ? 'true' : 'false'
+  IMG_SHRINK_ON_LOAD: imageOptions.shrinkOnLoad ? 'true' : 'false'
   IMG_CONCURRENCY: string(concurrency)
   // Half the instance for decoded pixels leaves room for the runtime and the encoders.
   IMG_MEMORY_BUDGET_MB: string(instanceMemoryMB / 2)

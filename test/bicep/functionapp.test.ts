@@ -194,7 +194,7 @@ describe('bicep: function app', function () {
     ];
     const own = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
     expect(Object.keys(settings)).to.have.members([...contract, ...own]);
-    expect(own).to.have.lengthOf(19);
+    expect(own).to.have.lengthOf(20);
   });
 
   it('sets exactly the IMG_* settings the function code reads, no more, no fewer', function () {
@@ -235,6 +235,7 @@ describe('bicep: function app', function () {
       maxHeight: 600,
       quality: 82,
       includeGps: true,
+      shrinkOnLoad: true,
     });
     expect(config.resources).to.deep.equal({
       concurrency: 2,
