@@ -170,6 +170,7 @@ describe('bicep: function app', function () {
       IMG_MAX_PIXELS: '100000000',
       IMG_MAX_BYTES: '104857600',
       IMG_INCLUDE_GPS: 'true',
+      IMG_SHRINK_ON_LOAD: 'true',
       IMG_CONCURRENCY: '2',
       IMG_MEMORY_BUDGET_MB: '1024',
       IMG_TIMEOUT_MS: '120000',
