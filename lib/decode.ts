@@ -3,7 +3,7 @@
  * source (bit depth, colour space, alpha, frames). Baseline JPEGs shrink on load (lib/jpeg, DCT
  * scaling to just above the target box); other JPEGs go to mozjpeg, arithmetic-coded ones to
  * libjpeg-turbo, CMYK/YCCK to jpeg-js; PNG, WebP and AVIF to their WASM codecs; GIF, BMP and
- * TIFF to JavaScript decoders (GIF's our own, lib/gif.ts). A file cut short or only half read fails with CORRUPT_IMAGE:
+ * TIFF to JavaScript decoders (GIF's our own, lib/gif.ts; 32-bit BMPs with alpha, lib/bmp.ts). A file cut short or only half read fails with CORRUPT_IMAGE:
  * never a wrong picture.
  */
 import {
@@ -14,6 +14,7 @@ import {
   decodePngWasm,
   decodeWebpWasm,
 } from './codecs/index.js';
+import { decodeBmpWithAlpha } from './bmp.js';
 import { CorruptImageError, UnsupportedFormatError } from './errors.js';
 import { decodeGifFirstFrame } from './gif.js';
 import { decompressLzwStrips, readTiffDirectories } from './tiff.js';
@@ -272,6 +273,18 @@ function decodeGif(request: DecodeRequest): DecodedImage {
 }
 
 async function decodeBmp(request: DecodeRequest): Promise<DecodedImage> {
+  // 32-bit bit-field BMPs with an alpha mask: our own reader, since jimp's drops the alpha.
+  const withAlpha = decodeBmpWithAlpha(request.bytes, request.name);
+  if (withAlpha) {
+    const { width, height, data, hasAlpha } = withAlpha;
+    return {
+      kind: 'bitmap',
+      bitmap: { width, height, data },
+      width,
+      height,
+      info: { hasAlpha, bitDepth: 8, colorSpace: 'srgb', animated: false },
+    };
+  }
   const bmp = (await import('@jimp/js-bmp')).default();
   const decoded = bmp.decode(Buffer.from(request.bytes));
   const bitDepth = request.bytes[28] ?? 24;

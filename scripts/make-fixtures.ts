@@ -297,6 +297,8 @@ function makePngsAndOthers(): void {
     out('other/animated.gif'),
   );
   convert(...quadrantArgs(), 'BMP3:' + out('other/bmp.bmp'));
+  // ImageMagick writes a V5 header with BI_BITFIELDS and an alpha mask for an image with alpha.
+  convert(...quadrantArgs('none'), 'BMP:' + out('other/bmp-alpha.bmp'));
   convert(...quadrantArgs(), '-depth', '8', '-compress', 'LZW', out('other/tiff.tif'));
   run('cwebp', ['-quiet', '-q', '85', tmp('quadrants.png'), '-o', out('other/lossy.webp')]);
   run('cwebp', ['-quiet', '-lossless', out('png/alpha.png'), '-o', out('other/alpha.webp')]);

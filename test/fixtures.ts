@@ -268,6 +268,17 @@ export const FIXTURES: readonly Fixture[] = [
   }),
   fixture({
     ...quadrants,
+    name: 'other/bmp-alpha.bmp',
+    description:
+      '32-bit BMP (V5 header, bit-field masks with alpha); the bottom-right quadrant is fully transparent',
+    format: 'bmp',
+    hasAlpha: true,
+    animated: false,
+    bitDepth: 8,
+    transparentQuadrant: 'bottom-right',
+  }),
+  fixture({
+    ...quadrants,
     name: 'other/tiff.tif',
     description: 'RGB TIFF, LZW-compressed',
     format: 'tiff',

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import sharp from 'sharp';
 import { VALID_FIXTURES } from '../fixtures.js';
+import { bmp32 } from '../helpers/bmp.js';
 
 /** One seed: a name for messages and the bytes. */
 export interface Seed {
@@ -92,7 +93,15 @@ async function generated(): Promise<Seed[]> {
   const made = await Promise.all(
     seeds.map(async ([name, bytes]) => ({ name, bytes: new Uint8Array(await bytes) })),
   );
-  return [...made, { name: 'gen/image.bmp', bytes: bmp(width, height, rgba) }];
+  return [
+    ...made,
+    { name: 'gen/image.bmp', bytes: bmp(width, height, rgba) },
+    // 32-bit with an alpha mask (lib/bmp): V4 header, top-down rows, a half-transparent strip.
+    {
+      name: 'gen/alpha32.bmp',
+      bytes: bmp32({ width, height, rgba, headerSize: 108, topDown: true }),
+    },
+  ];
 }
 
 /** The seeds: small valid fixtures that exist on disk, then the generated ones. */
