@@ -138,16 +138,15 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
       info: { ...base, colorSpace: ycck ? 'ycck' : 'cmyk' },
     };
   }
+  // Every other path decodes to grey or RGB samples of the declared size.
+  const source = {
+    width: header.width,
+    height: header.height,
+    info: { ...base, colorSpace: header.components === 1 ? ('gray' as const) : ('srgb' as const) },
+  };
   if (header.arithmetic) {
     // mozjpeg's WASM build has no arithmetic decoder; libjpeg-turbo's has.
-    const image = await decodeJpegTurbo(bytes);
-    return {
-      kind: 'bitmap',
-      bitmap: image,
-      width: header.width,
-      height: header.height,
-      info: { ...base, colorSpace: header.components === 1 ? 'gray' : 'srgb' },
-    };
+    return { kind: 'bitmap', bitmap: await decodeJpegTurbo(bytes), ...source };
   }
   // Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (4/8 to 1/8)
   // that still leaves the resize room to filter (see chooseJpegScale). At full size mozjpeg
@@ -156,7 +155,8 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
     request.shrinkOnLoad === false
       ? 8
       : chooseJpegScale(header.width, header.height, request.targetBox);
-  if (scale < 8 && request.planes === true) {
+  let tryRgba = scale < 8;
+  if (tryRgba && request.planes === true) {
     // Planes: the resize stage filters each component on its own grid and converts colour at
     // the output size; chroma planes at least PLANE_MARGIN times the target each way.
     const planar = decodeScaledJpegPlanes(bytes, {
@@ -166,39 +166,20 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
         height: Math.ceil(request.targetBox.height * PLANE_MARGIN),
       },
     });
-    if (planar.ok) {
-      return {
-        kind: 'planes',
-        planes: planar.image,
-        width: header.width,
-        height: header.height,
-        info: { ...base, colorSpace: header.components === 1 ? 'gray' : 'srgb' },
-      };
-    }
+    if (planar.ok) return { kind: 'planes', planes: planar.image, ...source };
+    // Only the sampling layout (4:1:1 has no planes) or a fault of the planar path itself can
+    // end differently on the RGBA path; anything else in the stream would fail it the same way.
+    tryRgba = planar.reason === 'sampling' || planar.reason === 'internal';
   }
-  // RGBA when planes were not allowed, or lib/jpeg declined them (4:1:1, or a file it falls
-  // back on anyway: then this fails fast too, or on the same data, before mozjpeg's turn).
-  const scaled = scale < 8 ? decodeScaledJpeg(bytes, { scale }) : undefined;
+  const scaled = tryRgba ? decodeScaledJpeg(bytes, { scale }) : undefined;
   if (scaled?.ok) {
     const { width, height, data } = scaled.image;
-    return {
-      kind: 'bitmap',
-      bitmap: { width, height, data },
-      width: header.width,
-      height: header.height,
-      info: { ...base, colorSpace: header.components === 1 ? 'gray' : 'srgb' },
-    };
+    return { kind: 'bitmap', bitmap: { width, height, data }, ...source };
   }
   const { image, warnings } = await decodeJpegWasm(bytes);
   const damage = warnings.find(isDamagingJpegWarning);
   if (damage) throw new CorruptImageError(name, damage);
-  return {
-    kind: 'bitmap',
-    bitmap: image,
-    width: header.width,
-    height: header.height,
-    info: { ...base, colorSpace: header.components === 1 ? 'gray' : 'srgb' },
-  };
+  return { kind: 'bitmap', bitmap: image, ...source };
 }
 
 /** The PNG facts decoders do not return: bit depth, colour type, frames, transparency chunk. */
