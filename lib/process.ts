@@ -128,10 +128,12 @@ export async function processImage(
     const target = decodeTarget(declared, box, thumbnailBox, settings.thumbnailFit);
     // A very wide or tall image can come out shorter than the cover thumbnail box: then the
     // thumbnail is cut from the decoded bitmap, which must therefore be RGBA, not planes.
-    const declaredTarget = fitInside(declared.width, declared.height, box.width, box.height);
-    const coverFromDecoded =
+    const shortOfCover = (size: Size): boolean =>
       settings.thumbnailFit === 'cover' &&
-      (declaredTarget.width < thumbnailBox.width || declaredTarget.height < thumbnailBox.height);
+      (size.width < thumbnailBox.width || size.height < thumbnailBox.height);
+    const coverFromDecoded = shortOfCover(
+      fitInside(declared.width, declared.height, box.width, box.height),
+    );
     const decoded = await stage('decode', async (span) => {
       const result = await decodeImage({
         bytes,
@@ -191,8 +193,7 @@ export async function processImage(
       // the cover box: then from the decoded bitmap, so the thumbnail still fills its box.
       const source = decoded.kind === 'bitmap' ? decoded.bitmap : undefined;
       const fromDecoded =
-        settings.thumbnailFit === 'cover' &&
-        (resized.width < thumbnailBox.width || resized.height < thumbnailBox.height) &&
+        shortOfCover(resized) &&
         source !== undefined &&
         source.width * source.height > resized.width * resized.height;
       const result = fromDecoded

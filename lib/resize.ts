@@ -309,6 +309,17 @@ function horizontalAlpha(
   }
 }
 
+/** The source rows a vertical pass reads: the first, and how many from there. */
+function rowsRead(vertical: Taps, sourceHeight: number): { rowFirst: number; rows: number } {
+  let rowFirst = sourceHeight;
+  let rowLast = 0;
+  for (let i = 0; i < vertical.start.length; i++) {
+    rowFirst = Math.min(rowFirst, vertical.start[i]!);
+    rowLast = Math.max(rowLast, vertical.start[i]! + vertical.count[i]!);
+  }
+  return { rowFirst, rows: rowLast - rowFirst };
+}
+
 /** Separable resample of `rect` of the source to `target` (3 channels when opaque, 4 with alpha). */
 function resample(source: Bitmap, rect: Rect, target: Size, premultiply: boolean): Bitmap {
   const { width: dw, height: dh } = target;
@@ -316,13 +327,7 @@ function resample(source: Bitmap, rect: Rect, target: Size, premultiply: boolean
   const horizontal = computeTaps(source.width, rect.x, rect.width, dw);
   const vertical = computeTaps(source.height, rect.y, rect.height, dh);
   // Only the source rows the vertical pass reads.
-  let rowFirst = source.height;
-  let rowLast = 0;
-  for (let i = 0; i < dh; i++) {
-    rowFirst = Math.min(rowFirst, vertical.start[i]!);
-    rowLast = Math.max(rowLast, vertical.start[i]! + vertical.count[i]!);
-  }
-  const rows = rowLast - rowFirst;
+  const { rowFirst, rows } = rowsRead(vertical, source.height);
   const rowLength = dw * channels;
   const temp = new Float32Array(rowLength * rows);
   if (premultiply) horizontalAlpha(source, rowFirst, rows, horizontal, dw, temp);
@@ -470,13 +475,7 @@ function resamplePlane(plane: JpegPlane, extent: Size, target: Size): Float32Arr
   const { width: dw, height: dh } = target;
   const horizontal = computeTaps(plane.width, 0, extent.width * plane.xScale, dw);
   const vertical = computeTaps(plane.height, 0, extent.height * plane.yScale, dh);
-  let rowFirst = plane.height;
-  let rowLast = 0;
-  for (let i = 0; i < dh; i++) {
-    rowFirst = Math.min(rowFirst, vertical.start[i]!);
-    rowLast = Math.max(rowLast, vertical.start[i]! + vertical.count[i]!);
-  }
-  const rows = rowLast - rowFirst;
+  const { rowFirst, rows } = rowsRead(vertical, plane.height);
   const temp = new Float32Array(dw * rows);
   horizontalPlane(plane, rowFirst, rows, horizontal, dw, temp);
   const out = new Float32Array(dw * dh);

@@ -333,7 +333,7 @@ interface TurboEncoder {
   setProgressive(progressive: 0 | 1): void;
   setSubSampling(subsampling: number): void;
   setQuality(quality: number): void;
-  /** A view of the WASM buffer the encoder reads, width * height * componentCount bytes. */
+  /** A view of the WASM buffer the encoder reads: width * height * componentCount samples. */
   getDecodedBuffer(frame: TurboFrame): Uint8Array;
   encode(): void;
   /** A copy of the JPEG, out of WASM memory. */

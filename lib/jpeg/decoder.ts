@@ -40,22 +40,30 @@ export { JpegFallback, type JpegFallbackReason } from './fallback.js';
  */
 export type JpegScale = 1 | 2 | 3 | 4 | 8;
 
-/** A decoded image: RGBA, 4 bytes per pixel, row-major, no padding. */
-export interface ScaledJpeg {
+/** What every scaled decode says about the frame it decoded. */
+interface ScaledFrame {
+  /** Output size at this scale. */
   width: number;
   height: number;
-  data: Uint8ClampedArray;
   /** Dimensions declared in the frame header, before scaling. */
   sourceWidth: number;
   sourceHeight: number;
   scale: JpegScale;
-  /** Colour space of the stored samples; the output is always RGBA. */
+  /** Colour space of the stored samples. */
   colorSpace: 'ycbcr' | 'rgb' | 'gray';
 }
 
+/** A decoded image: RGBA, 4 bytes per pixel, row-major, no padding. */
+export interface ScaledJpeg extends ScaledFrame {
+  data: Uint8ClampedArray;
+}
+
+/** Either the decoded result or why the general codec should decode this file instead. */
+type Fallible<T> =
+  { ok: true; image: T } | { ok: false; reason: JpegFallbackReason; detail: string };
+
 /** Either the decoded image or why the general codec should decode this file instead. */
-export type JpegDecodeResult =
-  { ok: true; image: ScaledJpeg } | { ok: false; reason: JpegFallbackReason; detail: string };
+export type JpegDecodeResult = Fallible<ScaledJpeg>;
 
 /**
  * One decoded component at its own reduced size, before any upsampling or colour conversion.
@@ -75,22 +83,17 @@ export interface JpegPlane {
   yScale: number;
 }
 
-/** A scaled decode as component planes: what `decodeScaledJpeg` would colour-convert to RGBA. */
-export interface ScaledJpegPlanes {
-  /** Size of the RGBA image `decodeScaledJpeg` would return at this scale. */
-  width: number;
-  height: number;
+/**
+ * A scaled decode as component planes: what `decodeScaledJpeg` would colour-convert to RGBA
+ * (`width` x `height` is that image's size).
+ */
+export interface ScaledJpegPlanes extends ScaledFrame {
   /** One plane (grey) or three (Y, Cb, Cr or R, G, B). */
   planes: JpegPlane[];
-  sourceWidth: number;
-  sourceHeight: number;
-  scale: JpegScale;
-  colorSpace: 'ycbcr' | 'rgb' | 'gray';
 }
 
 /** Either the decoded planes or why the general codec should decode this file instead. */
-export type JpegPlanesResult =
-  { ok: true; image: ScaledJpegPlanes } | { ok: false; reason: JpegFallbackReason; detail: string };
+export type JpegPlanesResult = Fallible<ScaledJpegPlanes>;
 
 /** Options of `decodeScaledJpeg`. */
 export interface JpegDecodeOptions {
@@ -244,9 +247,7 @@ export function decodeScaledJpegPlanes(
 }
 
 /** Runs a decode, turning a fallback or any other exception into a fallback result. */
-function guarded<T>(
-  work: () => T,
-): { ok: true; image: T } | { ok: false; reason: JpegFallbackReason; detail: string } {
+function guarded<T>(work: () => T): Fallible<T> {
   try {
     return { ok: true, image: work() };
   } catch (error) {
@@ -397,24 +398,19 @@ function toRgba(decoded: DecodedFrame): ScaledJpeg {
     height: c.scaledHeight,
   }));
   const fancy = scale > 1;
-  const rgba = convertToRgba(planes, width, height, colorSpace, fancy);
-  return {
-    width,
-    height,
-    data: rgba,
-    sourceWidth: frame.width,
-    sourceHeight: frame.height,
-    scale,
-    colorSpace,
-  };
+  return { ...scaledFrame(decoded), data: convertToRgba(planes, width, height, colorSpace, fancy) };
+}
+
+/** The size, scale and colour space of a decoded frame. */
+function scaledFrame({ frame, scale, colorSpace, width, height }: DecodedFrame): ScaledFrame {
+  return { width, height, sourceWidth: frame.width, sourceHeight: frame.height, scale, colorSpace };
 }
 
 /** The planes of a frame decoded with every block at `scale`/8 of its component's size. */
 function toPlanes(decoded: DecodedFrame): ScaledJpegPlanes {
-  const { frame, scale, colorSpace, width, height } = decoded;
+  const { frame, scale } = decoded;
   return {
-    width,
-    height,
+    ...scaledFrame(decoded),
     planes: frame.components.map((c) => ({
       samples: c.plane,
       stride: c.stride,
@@ -423,10 +419,6 @@ function toPlanes(decoded: DecodedFrame): ScaledJpegPlanes {
       xScale: (c.h * c.blockSize) / (frame.hMax * scale),
       yScale: (c.v * c.blockSize) / (frame.vMax * scale),
     })),
-    sourceWidth: frame.width,
-    sourceHeight: frame.height,
-    scale,
-    colorSpace,
   };
 }
 
