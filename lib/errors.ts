@@ -1,7 +1,29 @@
 /**
  * Typed errors for the imaging core. Callers branch on `code` (stable, documented in the
- * README) or on `permanent`, never on message text.
+ * README) or on `permanent`, never on message text. An image that cannot be processed fails
+ * with a permanent code that says why; anything else thrown inside the core is a bug, and
+ * surfaces as `INTERNAL` (not permanent: worth a retry, and never blamed on the upload).
  */
+
+/**
+ * What every typed error of this project carries, the core's and the adapters' alike: a stable
+ * code, a message for people, and whether retrying the same input can succeed.
+ */
+export interface CodedError {
+  readonly code: string;
+  readonly message: string;
+  readonly permanent: boolean;
+}
+
+/**
+ * True for an Error that carries a string `code` and a boolean `permanent`: an `ImageError`, or
+ * an adapter's own typed error, which a failure record then keeps as it is.
+ */
+export function isCodedError(value: unknown): value is CodedError & Error {
+  if (!(value instanceof Error)) return false;
+  const { code, permanent } = value as Partial<CodedError>;
+  return typeof code === 'string' && typeof permanent === 'boolean';
+}
 
 /** Every error code the core can raise. Stable: metadata records and alerts key on them. */
 export type ImageErrorCode =
@@ -11,10 +33,11 @@ export type ImageErrorCode =
   | 'TOO_MANY_PIXELS'
   | 'CORRUPT_IMAGE'
   | 'TIMEOUT'
-  | 'INVALID_OPTION';
+  | 'INVALID_OPTION'
+  | 'INTERNAL';
 
 /** Base class: a failure with a stable code and a permanent/transient nature. */
-export class ImageError extends Error {
+export class ImageError extends Error implements CodedError {
   override readonly name: string = 'ImageError';
   /** Retrying the same input cannot succeed when true. */
   readonly permanent: boolean;
@@ -75,7 +98,7 @@ export class TooManyPixelsError extends ImageError {
   }
 }
 
-/** The data is truncated or malformed. */
+/** The data is truncated or malformed: a decoder or a header reader said so. */
 export class CorruptImageError extends ImageError {
   override readonly name = 'CorruptImageError';
   constructor(input: string, detail: string, cause?: unknown) {
@@ -111,9 +134,29 @@ export class InvalidOptionError extends ImageError {
   }
 }
 
-/** Wraps anything thrown into an ImageError, so callers see one type. */
+/**
+ * Something thrown inside the core that is not a deliberate `ImageError`: a bug (a TypeError in
+ * a stage), or a resource that failed (an allocation, a codec that would not load). Not
+ * permanent: a retry may succeed, and the image is not to blame. The original error is the
+ * `cause`, with its stack.
+ */
+export class InternalError extends ImageError {
+  override readonly name = 'InternalError';
+  constructor(input: string, cause: unknown) {
+    const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(
+      'INTERNAL',
+      `Processing ${input} failed on an internal error (${detail}); this is a bug in serverless-img, not a problem with the image.`,
+      { permanent: false, cause },
+    );
+  }
+}
+
+/**
+ * Any thrown value as an ImageError, so callers see one type: an `ImageError` as it is,
+ * anything else as `InternalError` (deliberate failures are typed where they are raised).
+ */
 export function toImageError(input: string, error: unknown): ImageError {
   if (error instanceof ImageError) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  return new CorruptImageError(input, detail, error);
+  return new InternalError(input, error);
 }

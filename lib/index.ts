@@ -3,7 +3,7 @@
  * codecs' own WASM binaries once), no network, no cloud SDK.
  */
 export { processImage } from './process.js';
-export { failureRecord } from './metadata.js';
+export { failureRecord, type FailedSource } from './metadata.js';
 export { sniffFormat } from './sniff.js';
 export { readDeclaredDimensions, type Dimensions } from './guard.js';
 export { loadCodecs } from './codecs/index.js';

@@ -1,16 +1,17 @@
 /**
- * Stage 7: the metadata documents. A success record describes the source, the image, its EXIF,
+ * The metadata documents. A success record describes the source, the image, its EXIF,
  * the outputs and the time per stage; a failure record has the same envelope and says why.
  * Both are described by schemas/metadata.schema.json.
  */
 import { createHash } from 'node:crypto';
-import { toImageError } from './errors.js';
+import { isCodedError, toImageError, type CodedError } from './errors.js';
 import { sniffFormat } from './sniff.js';
 import {
   SCHEMA_VERSION,
   type EncodedImage,
   type ExifInfo,
   type FailureRecord,
+  type FailureSourceInfo,
   type ImageInfo,
   type OutputInfo,
   type SourceInfo,
@@ -59,27 +60,56 @@ export function successRecord(parts: {
   };
 }
 
+/** What an adapter knows of an input that failed, for its failure record. */
+export interface FailedSource {
+  name: string;
+  /** The bytes, when they were read; absent when the input was refused unread (too large). */
+  bytes?: Uint8Array;
+  /** The input's size as the adapter knows it; recorded only when `bytes` are absent. */
+  size?: number;
+  declaredContentType?: string;
+  /** The source blob's eTag, when the adapter has one. */
+  eTag?: string;
+}
+
+function failedSourceInfo(source: FailedSource): FailureSourceInfo {
+  const { bytes } = source;
+  // Refused unread: the size the adapter knows, and no hash or format of bytes never seen.
+  const read = bytes === undefined ? { bytes: source.size ?? 0 } : describeBytes(bytes);
+  return {
+    name: source.name,
+    ...read,
+    ...(source.declaredContentType ? { declaredContentType: source.declaredContentType } : {}),
+    ...(source.eTag === undefined ? {} : { eTag: source.eTag }),
+  };
+}
+
+function describeBytes(bytes: Uint8Array): Pick<SourceInfo, 'bytes' | 'sha256' | 'format'> {
+  const format = sniffFormat(bytes);
+  return { bytes: bytes.length, sha256: sha256Hex(bytes), ...(format ? { format } : {}) };
+}
+
+/** A typed error (the core's or an adapter's) as it is; anything else through toImageError. */
+function errorInfo(name: string, error: unknown): CodedError {
+  const coded = isCodedError(error) ? error : toImageError(name, error);
+  return { code: coded.code, message: coded.message, permanent: coded.permanent };
+}
+
 /**
  * The failure record of an input that could not be processed: the same envelope as a success,
- * with `status: "failed"` and the error's code, message and permanence. Never throws.
+ * with `status: "failed"` and the error's code, message and permanence. Built once, from what
+ * the adapter knows: with `bytes`, their length, SHA-256 and sniffed format; without (refused
+ * unread), `size` alone. A `CodedError` is recorded as it is (an adapter's codes stay theirs);
+ * anything else goes through `toImageError` (`INTERNAL`). Never throws.
+ * Example: `failureRecord({ name: 'a.jpg', bytes }, error)`.
  */
-export function failureRecord(
-  source: { name: string; bytes: Uint8Array; declaredContentType?: string | undefined },
-  error: unknown,
-): FailureRecord {
-  const format = sniffFormat(source.bytes);
+export function failureRecord(source: FailedSource, error: unknown): FailureRecord {
   return {
     schemaVersion: SCHEMA_VERSION,
     status: 'failed',
-    source: {
-      name: source.name,
-      bytes: source.bytes.length,
-      sha256: sha256Hex(source.bytes),
-      ...(format ? { format } : {}),
-      ...(source.declaredContentType ? { declaredContentType: source.declaredContentType } : {}),
-    },
+    source: failedSourceInfo(source),
     library: library(),
     processedAt: new Date().toISOString(),
-    error: toImageError(source.name, error).toJSON(),
+    error: errorInfo(source.name, error),
   };
 }

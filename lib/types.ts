@@ -86,16 +86,19 @@ export interface OutputInfo {
   bytes: number;
 }
 
+/** What a failure record knows about its source: no hash when it was refused unread. */
+export type FailureSourceInfo = Omit<SourceInfo, 'sha256'> & { sha256?: string };
+
 /** Common envelope of success and failure records. */
-interface RecordEnvelope {
+interface RecordEnvelope<Source> {
   schemaVersion: typeof SCHEMA_VERSION;
-  source: SourceInfo;
+  source: Source;
   library: { name: string; version: string };
   processedAt: string;
 }
 
 /** The metadata document of an image that was processed. */
-export interface SuccessRecord extends RecordEnvelope {
+export interface SuccessRecord extends RecordEnvelope<SourceInfo> {
   status: 'succeeded';
   image: ImageInfo;
   exif: ExifInfo | null;
@@ -105,7 +108,7 @@ export interface SuccessRecord extends RecordEnvelope {
 }
 
 /** The metadata document of an input that could not be processed, saying why. */
-export interface FailureRecord extends RecordEnvelope {
+export interface FailureRecord extends RecordEnvelope<FailureSourceInfo> {
   status: 'failed';
   error: { code: ImageErrorCode | string; message: string; permanent: boolean };
 }

@@ -4,11 +4,9 @@
  * when anything fails, write a failure record instead. Never throws: every problem becomes a
  * failed outcome with a code.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, readFile, stat } from 'node:fs/promises';
-import { ImageError, TooLargeError } from '../errors.js';
-import { failureRecord } from '../index.js';
+import { readFile, stat } from 'node:fs/promises';
+import { isCodedError, TooLargeError, type CodedError } from '../errors.js';
+import { failureRecord, type FailedSource } from '../metadata.js';
 import { metadataName } from '../naming.js';
 import { DEFAULT_OPTIONS, type ProcessOptions } from '../options.js';
 import { WorkerFailedError } from '../runner/pool.js';
@@ -46,56 +44,39 @@ export interface JobOutcome {
 
 /** Codes of failures outside the library (the library's own are in lib/errors.ts). */
 export type CliErrorCode =
-  | 'READ_FAILED'
-  | 'WRITE_FAILED'
-  | 'UNSAFE_PATH'
-  | 'NAME_CONFLICT'
-  | 'INTERNAL_ERROR'
-  | 'WORKER_CRASHED';
+  'READ_FAILED' | 'WRITE_FAILED' | 'UNSAFE_PATH' | 'NAME_CONFLICT' | 'WORKER_CRASHED';
+
+/** A failure outside the library: the CLI's own code, and whether running again may help. */
+export class CliError extends Error implements CodedError {
+  override readonly name: string = 'CliError';
+  constructor(
+    readonly code: CliErrorCode,
+    message: string,
+    readonly permanent: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
 
 /** Two inputs could produce outputs of the same name; the later one is not processed. */
-export class NameConflictError extends Error {
+export class NameConflictError extends CliError {
   override readonly name = 'NameConflictError';
-  readonly code = 'NAME_CONFLICT';
   constructor(name: string, earlier: string) {
     super(
+      'NAME_CONFLICT',
       `${name} was not processed: its outputs could take the name of those of ${earlier}; rename one of them.`,
+      true,
     );
   }
 }
 
 function codeOf(error: unknown, fallback: CliErrorCode): string {
-  if (error instanceof ImageError) return error.code;
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return code === 'UNSAFE_PATH' || code === 'NAME_CONFLICT' ? code : fallback;
+  return isCodedError(error) ? error.code : fallback;
 }
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** The first bytes of a file (enough to sniff its format) and its SHA-256, streamed. */
-async function headAndHash(
-  file: string,
-  size: number,
-): Promise<{ bytes: Uint8Array; size: number; sha256: string }> {
-  const handle = await open(file);
-  try {
-    const head = new Uint8Array(Math.min(size, 4096));
-    await handle.read(head, 0, head.length, 0);
-    const hash = createHash('sha256');
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-    return { bytes: head, size, sha256: hash.digest('hex') };
-  } finally {
-    await handle.close();
-  }
-}
-
-/** What is known of a source that failed: its bytes, or its first bytes, size and hash. */
-interface FailedSource {
-  bytes: Uint8Array;
-  size?: number;
-  sha256?: string;
 }
 
 /** Writes the failure record of `file` and returns its failed outcome. */
@@ -103,11 +84,11 @@ async function writeFailure(
   file: InputFile,
   tree: OutputTree,
   error: unknown,
-  source: FailedSource,
-  fallback: CliErrorCode,
+  source: Omit<FailedSource, 'name'>,
   started: number,
 ): Promise<JobOutcome> {
-  const failure = { code: codeOf(error, fallback), message: messageOf(error) };
+  const record = failureRecord({ ...source, name: file.name }, error);
+  const failure = { code: record.error.code, message: record.error.message };
   const metadataFile = metadataName(file.name);
   const outcome = (extra: Partial<JobOutcome>): JobOutcome => ({
     name: file.name,
@@ -117,15 +98,6 @@ async function writeFailure(
     ...extra,
   });
   try {
-    const record = failureRecord({ name: file.name, bytes: source.bytes }, error);
-    // A file refused before reading: record its real size and hash, not the bytes sniffed.
-    if (source.size !== undefined) record.source.bytes = source.size;
-    if (source.sha256 !== undefined) record.source.sha256 = source.sha256;
-    if (!(error instanceof ImageError)) {
-      // Reading and writing may succeed on a retry; a bad name or a conflict will not.
-      const permanent = !['READ_FAILED', 'INTERNAL_ERROR', 'WORKER_CRASHED'].includes(fallback);
-      record.error = { ...failure, permanent };
-    }
     await tree.write('metadata', metadataFile, `${JSON.stringify(record, null, 2)}\n`);
     return outcome({
       ...(record.source.format === undefined ? {} : { format: record.source.format }),
@@ -165,36 +137,35 @@ export async function runJob(
   const jobOptions = { ...options, name: file.name };
   const metadataFile = metadataName(file.name);
 
-  const fail = (
-    error: unknown,
-    source: FailedSource,
-    fallback: CliErrorCode,
-  ): Promise<JobOutcome> => writeFailure(file, tree, error, source, fallback, started);
+  const fail = (error: unknown, source: Omit<FailedSource, 'name'>): Promise<JobOutcome> =>
+    writeFailure(file, tree, error, source, started);
 
   let bytes: Uint8Array;
   try {
     const maxBytes = options.maxBytes ?? DEFAULT_OPTIONS.maxBytes;
     const size = (await stat(file.path)).size;
     // Refuse before reading: a 5 GB file must not be loaded just to be rejected.
-    if (size > maxBytes) {
-      const error = new TooLargeError(file.name, size, maxBytes);
-      return await fail(error, await headAndHash(file.path, size), 'READ_FAILED');
-    }
+    if (size > maxBytes) return await fail(new TooLargeError(file.name, size, maxBytes), { size });
     bytes = await readFile(file.path);
   } catch (error) {
-    return fail(error, { bytes: new Uint8Array(0) }, 'READ_FAILED');
+    // Reading may succeed when run again.
+    return fail(new CliError('READ_FAILED', messageOf(error), false, { cause: error }), {});
   }
 
   if (file.conflictsWith !== undefined) {
-    return fail(new NameConflictError(file.name, file.conflictsWith), { bytes }, 'NAME_CONFLICT');
+    return fail(new NameConflictError(file.name, file.conflictsWith), { bytes });
   }
 
   let result;
   try {
     result = await process(bytes, jobOptions);
   } catch (error) {
-    const fallback = error instanceof WorkerFailedError ? 'WORKER_CRASHED' : 'INTERNAL_ERROR';
-    return fail(error, { bytes }, fallback);
+    // A worker that died says nothing about the image; anything else is the core's own error.
+    const failure =
+      error instanceof WorkerFailedError
+        ? new CliError('WORKER_CRASHED', error.message, false, { cause: error })
+        : error;
+    return fail(failure, { bytes });
   }
 
   try {

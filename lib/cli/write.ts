@@ -16,6 +16,7 @@ export type Container = 'output' | 'thumbnails' | 'metadata';
 export class UnsafePathError extends Error {
   override readonly name = 'UnsafePathError';
   readonly code = 'UNSAFE_PATH';
+  readonly permanent = true;
 }
 
 function isInside(root: string, candidate: string): boolean {

@@ -10,6 +10,7 @@ import {
   loadCodecs,
   processImage,
   SCHEMA_VERSION,
+  TooLargeError,
 } from '../../lib/index.js';
 import { jpegOf, photoLike, pngOf, quadrants, withExif } from './images.js';
 
@@ -98,6 +99,52 @@ describe('metadata documents', () => {
     );
     expect(png.source.format).to.equal('png');
     expectValid(png);
+  });
+
+  it('records an input refused unread with its size and eTag, and no hash or format', () => {
+    const record = failureRecord(
+      { name: 'big.jpg', size: 5_000_000_000, eTag: '"0x8D"', declaredContentType: 'image/jpeg' },
+      new TooLargeError('big.jpg', 5_000_000_000, 1000),
+    );
+    expect(record.source).to.deep.equal({
+      name: 'big.jpg',
+      bytes: 5_000_000_000,
+      declaredContentType: 'image/jpeg',
+      eTag: '"0x8D"',
+    });
+    expect(record.error).to.include({ code: 'TOO_LARGE', permanent: true });
+    expectValid(record);
+  });
+
+  it('records the length, hash and format of the bytes it is given, whatever size is claimed', () => {
+    const bytes = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0]);
+    const record = failureRecord({ name: 'a.jpg', bytes, size: 99 }, new Error('x'));
+    expect(record.source).to.include({ bytes: 4, format: 'jpeg' });
+    expect(record.source.sha256).to.match(/^[0-9a-f]{64}$/);
+  });
+
+  it("keeps an adapter's typed error (code, message, permanent) as it is", () => {
+    class AdapterError extends Error {
+      readonly code = 'STORAGE_TRANSIENT';
+      readonly permanent = false;
+      toJSON(): object {
+        return { code: this.code, extra: 'not recorded' };
+      }
+    }
+    const record = failureRecord({ name: 'a.jpg' }, new AdapterError('storage said 503'));
+    expect(record.error).to.deep.equal({
+      code: 'STORAGE_TRANSIENT',
+      message: 'storage said 503',
+      permanent: false,
+    });
+    expectValid(record);
+  });
+
+  it('rejects a success record without the hash of its source', async () => {
+    const { metadata } = await processImage(await jpegOf(photoLike(20, 20)), { name: 'h.jpg' });
+    const unhashed = JSON.parse(JSON.stringify(metadata));
+    delete unhashed.source.sha256;
+    expect(validate(unhashed)).to.equal(false);
   });
 
   it('rejects documents that break the schema (the schema is not a blank cheque)', async () => {

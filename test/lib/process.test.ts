@@ -306,12 +306,12 @@ describe('processImage', () => {
       });
     });
 
-    it('wraps a non-ImageError as CORRUPT_IMAGE and omits the format of unknown bytes', () => {
+    it('records a non-ImageError as INTERNAL, not permanent, and omits the format of unknown bytes', () => {
       const record = failureRecord(
         { name: 'x.bin', bytes: new Uint8Array([1, 2, 3]) },
         new Error('boom'),
       );
-      expect(record.error.code).to.equal('CORRUPT_IMAGE');
+      expect(record.error).to.include({ code: 'INTERNAL', permanent: false });
       expect(record.source.format).to.equal(undefined);
     });
   });

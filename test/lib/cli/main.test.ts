@@ -8,6 +8,7 @@ import {
   readdir,
   readFile,
   rm,
+  stat,
   symlink,
   writeFile,
 } from 'node:fs/promises';
@@ -335,6 +336,15 @@ describe('serverless-img process (CLI, in-process, real library)', function () {
       const summary = JSON.parse(result.stdout) as JsonSummary;
       expect(summary.files[0]?.error?.code).to.equal('TOO_LARGE');
       expect(await listFiles(path.join(out, 'metadata'))).to.deep.equal(['large-photo.jpg.json']);
+      const record = JSON.parse(
+        await readFile(path.join(out, 'metadata', 'large-photo.jpg.json'), 'utf8'),
+      ) as FailureRecord;
+      validateMetadata(record);
+      // Refused unread: the file's size, and no hash or format of bytes never read.
+      expect(record.source).to.deep.equal({
+        name: 'large-photo.jpg',
+        bytes: (await stat(getFixture('size/large-photo.jpg').path)).size,
+      });
     });
   });
 
