@@ -1,10 +1,14 @@
 /**
- * The function app's configuration: read from the environment once, validated, typed.
- * Every setting, its default and its meaning is listed in the README ("Configuration").
+ * The one settings module: every environment variable that the function app, the local
+ * runtime and the tools read is read and validated here, once, with one rule set and one
+ * message shape (`ConfigError`). Nothing else under `functions/` touches `process.env`.
+ * Every setting, its default and its meaning is listed in docs/configuration.md.
  */
-import type { ProcessOptions, ThumbnailFit } from '../lib/options.js';
+import { DEFAULT_OPTIONS, type ProcessOptions, type ThumbnailFit } from '../lib/options.js';
 import { ConfigError } from './errors.js';
-import { readResourceSettings, type ResourceSettings } from './limits/settings.js';
+
+/** Environment variables, as `process.env` holds them. */
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Where the images live and how we authenticate to it. */
 export type StorageConfig =
@@ -32,133 +36,205 @@ export interface ContainerNames {
   deadletter: string;
 }
 
+/** Resource limits of one process: how many images at once, in how much memory, for how long. */
+export interface ResourceSettings {
+  /** `IMG_CONCURRENCY`: images processed at the same time (default 2). */
+  concurrency: number;
+  /** `IMG_MEMORY_BUDGET_MB`: estimated memory the images in flight may use (default 1024). */
+  memoryBudgetMb: number;
+  /** `IMG_TIMEOUT_MS`: per-image processing limit (default 120000). */
+  timeoutMs: number;
+}
+
+/** The resource defaults: two images, 1 GB of a 2 GB instance, two minutes per image. */
+export const DEFAULT_RESOURCE_SETTINGS: Readonly<ResourceSettings> = Object.freeze({
+  concurrency: 2,
+  memoryBudgetMb: 1024,
+  timeoutMs: 120_000,
+});
+
+/** Where telemetry goes: Application Insights, the console, or nowhere (the API stays a no-op). */
+export type TelemetryExporter = 'azure-monitor' | 'console' | 'none';
+
+/** The telemetry configuration of this process. */
+export interface TelemetrySettings {
+  exporter: TelemetryExporter;
+  /** Application Insights connection string; set when `exporter` is `azure-monitor`. */
+  connectionString?: string;
+  /**
+   * Present when the ingestion must authenticate with Entra ID (`Authorization=AAD`): the client
+   * id of a user-assigned managed identity, or undefined for the default credential chain.
+   */
+  entraId?: { clientId?: string };
+  /** Fraction of traces kept, 0 to 1. Metrics are never sampled. */
+  samplingRatio: number;
+}
+
+/** Options the function passes to the imaging core (all but the per-image name and type). */
+export type ImageSettings = Omit<ProcessOptions, 'name' | 'declaredContentType'>;
+
 /** Everything the function app needs, validated. */
 export interface Config {
   storage: StorageConfig;
   containers: ContainerNames;
-  /** Options passed to the imaging core (without the per-image `name`). */
-  image: Omit<ProcessOptions, 'name' | 'declaredContentType'>;
-  /** `IMG_CONCURRENCY`, `IMG_MEMORY_BUDGET_MB`, `IMG_TIMEOUT_MS` (read by `limits/settings.ts`). */
+  /** Options passed to the imaging core; defaults are the core's `DEFAULT_OPTIONS`. */
+  image: ImageSettings;
   resources: ResourceSettings;
+  telemetry: TelemetrySettings;
 }
-
-type Env = NodeJS.ProcessEnv;
-
-/** The prefixes of the identity-based connection settings, in order of precedence. */
-const STORAGE_PREFIXES = ['IMAGES_STORAGE', 'AzureWebJobsStorage'] as const;
 
 /**
- * Reads and validates every setting from `env`. Throws a `ConfigError` naming the first
- * bad setting, so a misconfigured app fails at start with a message an operator can act on.
+ * The process's environment with `overrides` on top: the one place that reads `process.env`
+ * (the local runtime overrides the storage connection with the Azurite it started).
  */
-export function loadConfig(env: Env = process.env): Config {
-  const containers: ContainerNames = {
-    input: containerName(env, 'IMG_INPUT_CONTAINER', 'input'),
-    output: containerName(env, 'IMG_OUTPUT_CONTAINER', 'output'),
-    thumbnails: containerName(env, 'IMG_THUMBNAIL_CONTAINER', 'thumbnails'),
-    metadata: containerName(env, 'IMG_METADATA_CONTAINER', 'metadata'),
-    deadletter: containerName(env, 'IMG_DEADLETTER_CONTAINER', 'deadletter'),
+export function environment(overrides: Env = {}): Env {
+  return { ...process.env, ...overrides };
+}
+
+/**
+ * Reads and validates every setting from `env`. Throws a `ConfigError` naming the first bad
+ * setting, so a misconfigured app fails when it loads with a message an operator can act on.
+ */
+export function loadConfig(env: Env = environment()): Config {
+  const read = new SettingReader(env);
+  return {
+    storage: storageConfig(read),
+    containers: containerNames(read),
+    image: imageSettings(read),
+    resources: resourceSettings(read),
+    telemetry: telemetrySettings(read),
   };
-  const settings: Record<keyof ContainerNames, string> = {
-    input: 'IMG_INPUT_CONTAINER',
-    output: 'IMG_OUTPUT_CONTAINER',
-    thumbnails: 'IMG_THUMBNAIL_CONTAINER',
-    metadata: 'IMG_METADATA_CONTAINER',
-    deadletter: 'IMG_DEADLETTER_CONTAINER',
+}
+
+/** The telemetry settings alone: telemetry starts before the rest of the app is loaded. */
+export function readTelemetrySettings(env: Env = environment()): TelemetrySettings {
+  return telemetrySettings(new SettingReader(env));
+}
+
+/** Typed readers over one environment: every setting goes through one of these rules. */
+class SettingReader {
+  constructor(private readonly env: Env) {}
+
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const value = /^[+]?\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new ConfigError(name, `an integer between ${min} and ${max}`, raw);
+    }
+    return value;
+  }
+
+  ratio(name: string, fallback: number): number {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const value = /^[+]?(\d+\.?\d*|\.\d+)$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(value >= 0 && value <= 1)) throw new ConfigError(name, 'a number from 0 to 1', raw);
+    return value;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    const lower = raw.toLowerCase();
+    if (lower === 'true' || lower === '1') return true;
+    if (lower === 'false' || lower === '0') return false;
+    throw new ConfigError(name, 'true or false', raw);
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
+    const raw = this.optional(name);
+    if (raw === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    throw new ConfigError(name, allowed.map((value) => `'${value}'`).join(' or '), raw);
+  }
+
+  containerName(name: string, fallback: string): string {
+    const value = this.optional(name) ?? fallback;
+    // Azure's rule: 3-63 characters, lowercase letters, digits and single hyphens inside.
+    if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(value)) {
+      throw new ConfigError(name, 'a container name (3-63 of a-z, 0-9 and single hyphens)', value);
+    }
+    return value;
+  }
+}
+
+const CONTAINER_SETTINGS: Readonly<Record<keyof ContainerNames, [setting: string, name: string]>> =
+  {
+    input: ['IMG_INPUT_CONTAINER', 'input'],
+    output: ['IMG_OUTPUT_CONTAINER', 'output'],
+    thumbnails: ['IMG_THUMBNAIL_CONTAINER', 'thumbnails'],
+    metadata: ['IMG_METADATA_CONTAINER', 'metadata'],
+    deadletter: ['IMG_DEADLETTER_CONTAINER', 'deadletter'],
   };
+
+function containerNames(read: SettingReader): ContainerNames {
+  const containers = {} as ContainerNames;
   // A result container equal to the input would make every result trigger the pipeline again.
   const seen = new Map<string, string>();
-  for (const key of Object.keys(containers) as (keyof ContainerNames)[]) {
-    const other = seen.get(containers[key]);
+  for (const key of Object.keys(CONTAINER_SETTINGS) as (keyof ContainerNames)[]) {
+    const [setting, fallback] = CONTAINER_SETTINGS[key];
+    const name = read.containerName(setting, fallback);
+    const other = seen.get(name);
     if (other !== undefined) {
-      throw new ConfigError(
-        settings[key],
-        `a container name different from ${other}`,
-        containers[key],
-      );
+      throw new ConfigError(setting, `a container name different from ${other}`, name);
     }
-    seen.set(containers[key], settings[key]);
+    seen.set(name, setting);
+    containers[key] = name;
   }
+  return containers;
+}
+
+function imageSettings(read: SettingReader): ImageSettings {
+  const core = DEFAULT_OPTIONS;
+  const dimension = (name: string, fallback: number) => read.integer(name, fallback, 1, 16384);
+  const count = (name: string, fallback: number) =>
+    read.integer(name, fallback, 1, Number.MAX_SAFE_INTEGER);
   return {
-    storage: storageConfig(env),
-    containers,
-    image: {
-      maxWidth: integer(env, 'IMG_MAX_WIDTH', 800, 1, 16384),
-      maxHeight: integer(env, 'IMG_MAX_HEIGHT', 600, 1, 16384),
-      thumbnailWidth: integer(env, 'IMG_THUMBNAIL_WIDTH', 150, 1, 16384),
-      thumbnailHeight: integer(env, 'IMG_THUMBNAIL_HEIGHT', 150, 1, 16384),
-      thumbnailFit: thumbnailFit(env),
-      quality: integer(env, 'IMG_QUALITY', 82, 1, 100),
-      maxPixels: integer(env, 'IMG_MAX_PIXELS', 100_000_000, 1, Number.MAX_SAFE_INTEGER),
-      maxBytes: integer(env, 'IMG_MAX_BYTES', 104_857_600, 1, Number.MAX_SAFE_INTEGER),
-      includeGps: boolean(env, 'IMG_INCLUDE_GPS', true),
-      shrinkOnLoad: boolean(env, 'IMG_SHRINK_ON_LOAD', true),
-    },
-    resources: readResourceSettings(env),
+    maxWidth: dimension('IMG_MAX_WIDTH', core.maxWidth),
+    maxHeight: dimension('IMG_MAX_HEIGHT', core.maxHeight),
+    thumbnailWidth: dimension('IMG_THUMBNAIL_WIDTH', core.thumbnailWidth),
+    thumbnailHeight: dimension('IMG_THUMBNAIL_HEIGHT', core.thumbnailHeight),
+    thumbnailFit: read.oneOf<ThumbnailFit>('IMG_THUMBNAIL_FIT', core.thumbnailFit, [
+      'cover',
+      'contain',
+    ]),
+    quality: read.integer('IMG_QUALITY', core.quality, 1, 100),
+    maxPixels: count('IMG_MAX_PIXELS', core.maxPixels),
+    maxBytes: count('IMG_MAX_BYTES', core.maxBytes),
+    includeGps: read.boolean('IMG_INCLUDE_GPS', core.includeGps),
+    shrinkOnLoad: read.boolean('IMG_SHRINK_ON_LOAD', core.shrinkOnLoad),
   };
 }
 
-let cached: Config | undefined;
-
-/** The process-wide configuration, loaded from `process.env` on first use. */
-export function getConfig(): Config {
-  cached ??= loadConfig();
-  return cached;
+function resourceSettings(read: SettingReader): ResourceSettings {
+  const defaults = DEFAULT_RESOURCE_SETTINGS;
+  return {
+    concurrency: read.integer('IMG_CONCURRENCY', defaults.concurrency, 1, 256),
+    memoryBudgetMb: read.integer('IMG_MEMORY_BUDGET_MB', defaults.memoryBudgetMb, 1, 1_048_576),
+    timeoutMs: read.integer('IMG_TIMEOUT_MS', defaults.timeoutMs, 1, 3_600_000),
+  };
 }
+
+/** The prefixes of the storage connection settings, in order of precedence. */
+const STORAGE_PREFIXES = ['IMAGES_STORAGE', 'AzureWebJobsStorage'] as const;
 
 /**
  * Finds the storage connection: `IMAGES_STORAGE` (connection string, local only), else
  * `IMAGES_STORAGE__blobServiceUri` / `__accountName` (identity), else the same settings
  * under `AzureWebJobsStorage`.
  */
-function storageConfig(env: Env): StorageConfig {
+function storageConfig(read: SettingReader): StorageConfig {
   for (const prefix of STORAGE_PREFIXES) {
-    const connectionString = optional(env, prefix);
-    if (connectionString !== undefined) {
-      if (!/(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)\s*=/i.test(connectionString)) {
-        throw new ConfigError(
-          prefix,
-          'a storage connection string (AccountName=…;AccountKey=… or UseDevelopmentStorage=true)',
-          redact(connectionString),
-        );
-      }
-      return { kind: 'connectionString', setting: prefix, connectionString };
-    }
-    const uriSetting = `${prefix}__blobServiceUri`;
-    const nameSetting = `${prefix}__accountName`;
-    const uri = optional(env, uriSetting);
-    const accountName = optional(env, nameSetting);
-    if (uri === undefined && accountName === undefined) continue;
-    const credential = optional(env, `${prefix}__credential`);
-    if (credential !== undefined && credential.toLowerCase() !== 'managedidentity') {
-      throw new ConfigError(`${prefix}__credential`, "'managedidentity'", credential);
-    }
-    const clientId = optional(env, `${prefix}__clientId`);
-    let blobServiceUri: string;
-    if (uri !== undefined) {
-      let parsed: URL;
-      try {
-        parsed = new URL(uri);
-      } catch {
-        throw new ConfigError(uriSetting, 'an absolute https:// URL', uri);
-      }
-      if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-        throw new ConfigError(uriSetting, 'an absolute https:// URL', uri);
-      }
-      blobServiceUri = uri.replace(/\/+$/, '');
-    } else {
-      const name = accountName ?? '';
-      if (!/^[a-z0-9]{3,24}$/.test(name)) {
-        throw new ConfigError(nameSetting, 'a storage account name (3-24 a-z, 0-9)', name);
-      }
-      blobServiceUri = `https://${name}.blob.core.windows.net`;
-    }
-    return {
-      kind: 'identity',
-      setting: uri !== undefined ? uriSetting : nameSetting,
-      blobServiceUri,
-      ...(clientId === undefined ? {} : { clientId }),
-    };
+    const connectionString = read.optional(prefix);
+    if (connectionString !== undefined) return connectionStringConfig(prefix, connectionString);
+    const identity = identityConfig(read, prefix);
+    if (identity !== undefined) return identity;
   }
   throw new ConfigError(
     'IMAGES_STORAGE__blobServiceUri',
@@ -167,46 +243,112 @@ function storageConfig(env: Env): StorageConfig {
   );
 }
 
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  const value = /^[+]?\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(name, `an integer between ${min} and ${max}`, raw);
+function connectionStringConfig(setting: string, connectionString: string): StorageConfig {
+  if (!/(^|;)\s*(AccountName|BlobEndpoint|UseDevelopmentStorage)\s*=/i.test(connectionString)) {
+    throw new ConfigError(
+      setting,
+      'a storage connection string (AccountName=…;AccountKey=… or UseDevelopmentStorage=true)',
+      redact(connectionString),
+    );
   }
-  return value;
+  return { kind: 'connectionString', setting, connectionString };
 }
 
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = optional(env, name);
-  if (raw === undefined) return fallback;
-  const lower = raw.toLowerCase();
-  if (lower === 'true' || lower === '1') return true;
-  if (lower === 'false' || lower === '0') return false;
-  throw new ConfigError(name, 'true or false', raw);
-}
-
-function thumbnailFit(env: Env): ThumbnailFit {
-  const raw = optional(env, 'IMG_THUMBNAIL_FIT');
-  if (raw === undefined) return 'cover';
-  if (raw === 'cover' || raw === 'contain') return raw;
-  throw new ConfigError('IMG_THUMBNAIL_FIT', "'cover' or 'contain'", raw);
-}
-
-function containerName(env: Env, name: string, fallback: string): string {
-  const value = optional(env, name) ?? fallback;
-  // Azure's rule: 3-63 characters, lowercase letters, digits and single hyphens inside.
-  if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(value)) {
-    throw new ConfigError(name, 'a container name (3-63 of a-z, 0-9 and single hyphens)', value);
+function identityConfig(read: SettingReader, prefix: string): StorageConfig | undefined {
+  const uriSetting = `${prefix}__blobServiceUri`;
+  const nameSetting = `${prefix}__accountName`;
+  const uri = read.optional(uriSetting);
+  const accountName = read.optional(nameSetting);
+  if (uri === undefined && accountName === undefined) return undefined;
+  const credential = read.optional(`${prefix}__credential`);
+  if (credential !== undefined && credential.toLowerCase() !== 'managedidentity') {
+    throw new ConfigError(`${prefix}__credential`, "'managedidentity'", credential);
   }
-  return value;
+  const clientId = read.optional(`${prefix}__clientId`);
+  return {
+    kind: 'identity',
+    setting: uri !== undefined ? uriSetting : nameSetting,
+    blobServiceUri:
+      uri !== undefined ? serviceUri(uriSetting, uri) : accountUri(nameSetting, accountName ?? ''),
+    ...(clientId === undefined ? {} : { clientId }),
+  };
+}
+
+function serviceUri(setting: string, uri: string): string {
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(uri);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.protocol !== 'https:' && parsed?.protocol !== 'http:') {
+    throw new ConfigError(setting, 'an absolute https:// URL', uri);
+  }
+  return uri.replace(/\/+$/, '');
+}
+
+function accountUri(setting: string, accountName: string): string {
+  if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
+    throw new ConfigError(setting, 'a storage account name (3-24 a-z, 0-9)', accountName);
+  }
+  return `https://${accountName}.blob.core.windows.net`;
 }
 
 function redact(connectionString: string): string {
   return connectionString.replace(/(AccountKey|SharedAccessSignature)=[^;]*/gi, '$1=***');
+}
+
+/**
+ * The telemetry contract shared with bicep/: `APPLICATIONINSIGHTS_CONNECTION_STRING`,
+ * `APPLICATIONINSIGHTS_AUTHENTICATION_STRING`, `IMG_TELEMETRY_CONSOLE`,
+ * `IMG_TRACE_SAMPLING_RATIO`. A typo fails at start rather than silently dropping telemetry.
+ */
+function telemetrySettings(read: SettingReader): TelemetrySettings {
+  const samplingRatio = read.ratio('IMG_TRACE_SAMPLING_RATIO', 1);
+  const console = read.boolean('IMG_TELEMETRY_CONSOLE', false);
+  const connectionString = read.optional('APPLICATIONINSIGHTS_CONNECTION_STRING');
+  if (connectionString === undefined) {
+    return { exporter: console ? 'console' : 'none', samplingRatio };
+  }
+  if (!keyValues(connectionString).get('instrumentationkey')) {
+    throw new ConfigError(
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+      'a connection string with InstrumentationKey=…',
+      connectionString.replace(/=.*/s, '=…'),
+    );
+  }
+  const entraId = entraIdOf(read);
+  return {
+    exporter: 'azure-monitor',
+    connectionString,
+    samplingRatio,
+    ...(entraId === undefined ? {} : { entraId }),
+  };
+}
+
+function entraIdOf(read: SettingReader): TelemetrySettings['entraId'] {
+  const setting = 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING';
+  const authentication = read.optional(setting);
+  if (authentication === undefined) return undefined;
+  const auth = keyValues(authentication);
+  if (auth.get('authorization')?.toUpperCase() !== 'AAD') {
+    throw new ConfigError(
+      setting,
+      'Authorization=AAD (optionally with ClientId=<client id>)',
+      authentication,
+    );
+  }
+  const clientId = auth.get('clientid') || read.optional('AZURE_CLIENT_ID');
+  return clientId ? { clientId } : {};
+}
+
+/** Splits `Key=Value;Key=Value` (connection-string style) into a map with lower-case keys. */
+function keyValues(text: string): Map<string, string> {
+  const pairs = new Map<string, string>();
+  for (const part of text.split(';')) {
+    const index = part.indexOf('=');
+    if (index <= 0) continue;
+    pairs.set(part.slice(0, index).trim().toLowerCase(), part.slice(index + 1).trim());
+  }
+  return pairs;
 }

@@ -4,7 +4,7 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { getConfig, type ContainerNames } from './config.js';
+import type { Config, ContainerNames } from './config.js';
 import { storageCodeOf, statusOf } from './errors.js';
 import { createBlobServiceClient } from './storage.js';
 
@@ -45,13 +45,18 @@ export async function checkHealth(
   return { status: healthy ? 'healthy' : 'unhealthy', containers: report };
 }
 
+/** What the probe checks: the containers of one storage account. */
+export interface HealthProbe {
+  serviceClient: BlobServiceClient;
+  containers: ContainerNames;
+}
+
 /** Builds the HTTP handler over a client and container names. */
 export function createHealthHandler(
-  deps: () => { serviceClient: BlobServiceClient; containers: ContainerNames },
+  probe: HealthProbe,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
   return async (_request, context) => {
-    const { serviceClient, containers } = deps();
-    const report = await checkHealth(serviceClient, containers);
+    const report = await checkHealth(probe.serviceClient, probe.containers);
     if (report.status !== 'healthy') context.warn(`Health check failed: ${JSON.stringify(report)}`);
     return {
       status: report.status === 'healthy' ? 200 : 503,
@@ -61,22 +66,16 @@ export function createHealthHandler(
   };
 }
 
-let probe: { serviceClient: BlobServiceClient; containers: ContainerNames } | undefined;
-
-/** The `health` HTTP function with the app's configuration: one try, short timeout. */
-export const health = createHealthHandler(() => {
-  if (probe === undefined) {
-    const config = getConfig();
-    probe = {
-      serviceClient: createBlobServiceClient(config.storage, {
-        maxTries: 1,
-        tryTimeoutMs: CHECK_TIMEOUT_MS,
-      }),
-      containers: config.containers,
-    };
-  }
-  return probe;
-});
+/** The probe of the configured account: one try and a short timeout per container. */
+export function healthProbe(config: Pick<Config, 'storage' | 'containers'>): HealthProbe {
+  return {
+    serviceClient: createBlobServiceClient(config.storage, {
+      maxTries: 1,
+      tryTimeoutMs: CHECK_TIMEOUT_MS,
+    }),
+    containers: config.containers,
+  };
+}
 
 function networkCode(error: unknown): string {
   if (error instanceof Error) {

@@ -1,20 +1,24 @@
 /**
- * The function app's entry point (package.json `main` → dist/functions/index.js): registers
- * the Event Grid function `processImage` and the HTTP function `health`.
+ * The function app's entry point (package.json `main` → dist/functions/index.js): validates the
+ * settings when the host loads the app (a bad setting fails here, not on the first event),
+ * builds the app once and registers the Event Grid function `processImage` and the HTTP
+ * function `health`.
  */
 // First: telemetry starts before any other module takes a tracer or meter.
 import './telemetry/register.js';
+import { createApp } from './app.js';
 import { azureFunctions as functions } from './azure-functions.js';
-import { health } from './health.js';
-import { processImageEvent } from './process-blob.js';
+import { loadConfig } from './config.js';
 
-export { health } from './health.js';
-export { processImageEvent } from './process-blob.js';
+const app = createApp(loadConfig());
+
+/** The app's Event Grid handler (exported for the compiled-app test and scripts). */
+export const processImageEvent = app.processImage;
 
 functions.app.eventGrid('processImage', {
   // The host needs no return value; the outcome is logged and traced inside.
   handler: async (event, context) => {
-    await processImageEvent(event, context);
+    await app.processImage(event, context);
   },
 });
 
@@ -22,5 +26,5 @@ functions.app.http('health', {
   methods: ['GET'],
   authLevel: 'anonymous',
   route: 'health',
-  handler: health,
+  handler: app.health,
 });

@@ -1,8 +1,8 @@
 /**
  * Bounded resources for image processing in one process: a concurrency limit, a memory budget
  * estimated from each image's declared size, and a per-image time limit enforced by running the
- * imaging core in worker threads. The handler calls `processImageLimited` where it would call
- * `processImage`; everything else is the same.
+ * imaging core in worker threads. The app builds one `ImageRunner` from its settings and hands
+ * it to the handler, which calls `runner.process` where it would call `processImage`.
  */
 import { processImage } from '../../lib/index.js';
 import type { ProcessOptions } from '../../lib/options.js';
@@ -10,16 +10,11 @@ import type { ProcessResult } from '../../lib/types.js';
 import { estimateImageBytes } from './estimate.js';
 import { ResourceLimiter, type LimiterState } from './limiter.js';
 import { ImageWorkerPool } from './pool.js';
-import { readResourceSettings, type ResourceSettings } from './settings.js';
+import type { ResourceSettings } from '../config.js';
 
 export { ResourceLimiter, type LimiterState } from './limiter.js';
 export { ImageWorkerPool, WorkerFailedError } from './pool.js';
 export { estimateImageBytes } from './estimate.js';
-export {
-  DEFAULT_RESOURCE_SETTINGS,
-  readResourceSettings,
-  type ResourceSettings,
-} from './settings.js';
 
 /**
  * Where images run: `worker` (default) in a pool of worker threads, which enforces the time
@@ -74,29 +69,4 @@ export class ImageRunner {
   async close(): Promise<void> {
     await this.#pool?.close();
   }
-}
-
-let shared: ImageRunner | undefined;
-
-/** The process-wide runner, built once from `IMG_CONCURRENCY`, `IMG_MEMORY_BUDGET_MB`, `IMG_TIMEOUT_MS`. */
-export function sharedImageRunner(
-  resources: ImageRunnerOptions = readResourceSettings(),
-): ImageRunner {
-  shared ??= new ImageRunner(resources);
-  return shared;
-}
-
-/** `processImage` through the process-wide runner: the entry point the handler uses. */
-export function processImageLimited(
-  bytes: Uint8Array,
-  options: Partial<ProcessOptions>,
-): Promise<ProcessResult> {
-  return sharedImageRunner().process(bytes, options);
-}
-
-/** Stops the process-wide runner's workers (tests and tools call this before exiting). */
-export async function closeSharedImageRunner(): Promise<void> {
-  const runner = shared;
-  shared = undefined;
-  await runner?.close();
 }

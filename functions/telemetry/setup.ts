@@ -46,7 +46,7 @@ import {
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { SERVICE_NAME, SERVICE_VERSION } from './service.js';
-import { readTelemetrySettings, type TelemetrySettings } from './settings.js';
+import { readTelemetrySettings, type Env, type TelemetrySettings } from '../config.js';
 
 export { SERVICE_NAME, SERVICE_VERSION } from './service.js';
 
@@ -58,8 +58,8 @@ export type TelemetryMode = 'azure-monitor' | 'console' | 'custom' | 'none';
 
 /** Extra receivers and inputs for `startTelemetry`; tests pass in-memory exporters here. */
 export interface TelemetryOptions {
-  /** Defaults to `process.env`. */
-  env?: NodeJS.ProcessEnv;
+  /** The environment to read the telemetry settings from; defaults to the process's. */
+  env?: Env;
   spanProcessors?: SpanProcessor[];
   metricReaders?: MetricReader[];
   logRecordProcessors?: LogRecordProcessor[];
@@ -196,12 +196,12 @@ function startLocalSdk(
 }
 
 /**
- * Starts telemetry once per process from the settings (see `settings.ts`); later calls return
+ * Starts telemetry once per process from the settings (see `../config.ts`); later calls return
  * the mode already running. Call it before importing code that creates spans or instruments.
  */
 export function startTelemetry(options: TelemetryOptions = {}): TelemetryMode {
   if (active) return active.mode;
-  const settings = readTelemetrySettings(options.env ?? process.env);
+  const settings = readTelemetrySettings(options.env);
   const custom = Boolean(
     options.spanProcessors?.length ||
     options.metricReaders?.length ||

@@ -15,10 +15,10 @@ describe('functions/health (against Azurite)', function () {
   it('answers 200 with every container reachable', async () => {
     const config = testConfig(azurite.connectionString, 'healthy');
     await createContainers(azurite.serviceClient, config);
-    const handler = createHealthHandler(() => ({
+    const handler = createHealthHandler({
       serviceClient: azurite.serviceClient,
       containers: config.containers,
-    }));
+    });
     const response = await handler(request(), invocation());
     expect(response.status).to.equal(200);
     expect(response.jsonBody).to.deep.equal({
@@ -54,10 +54,10 @@ describe('functions/health (against Azurite)', function () {
       },
       { maxTries: 1, tryTimeoutMs: 2_000 },
     );
-    const handler = createHealthHandler(() => ({
+    const handler = createHealthHandler({
       serviceClient: down,
       containers: config.containers,
-    }));
+    });
     const response = await handler(request(), invocation());
     expect(response.status).to.equal(503);
     const body = response.jsonBody as {

@@ -4,6 +4,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type { MetadataRecord, SuccessRecord, FailureRecord } from '../../lib/types.js';
 import type { Config } from '../../functions/config.js';
 import { TransientStorageError } from '../../functions/errors.js';
+import { handlerDeps } from '../../functions/app.js';
 import { createEventHandler, type EventHandler } from '../../functions/process-blob.js';
 import { longNameRecordName, writeResult } from '../../functions/results.js';
 import { createBlobServiceClient } from '../../functions/storage.js';
@@ -18,6 +19,8 @@ import {
   remove,
   testConfig,
   upload,
+  testHandler,
+  useImageRunner,
 } from './support.js';
 
 const PHOTO = 'jpeg/camera-exif-gps.jpg';
@@ -25,6 +28,7 @@ const PHOTO = 'jpeg/camera-exif-gps.jpg';
 describe('functions/process-blob (against Azurite)', function () {
   this.timeout(60_000);
   const azurite = useAzurite();
+  const images = useImageRunner();
   let client: BlobServiceClient;
   let config: Config;
   let handle: EventHandler;
@@ -35,7 +39,7 @@ describe('functions/process-blob (against Azurite)', function () {
     client = azurite.serviceClient;
     config = testConfig(azurite.connectionString, `t${suite}`);
     await createContainers(client, config);
-    handle = createEventHandler({ config, serviceClient: client });
+    handle = testHandler(config, client, images.runner);
   });
 
   const results = async () => ({
@@ -185,7 +189,7 @@ describe('functions/process-blob (against Azurite)', function () {
 
   it('refuses a blob over maxBytes from the event, without downloading it', async () => {
     const small = testConfig(azurite.connectionString, `t${suite}`, { IMG_MAX_BYTES: '1000' });
-    const limited = createEventHandler({ config: small, serviceClient: client });
+    const limited = testHandler(small, client, images.runner);
     const event = await upload(client, config.containers.input, 'big.jpg', fixture(PHOTO));
     expect(await limited(event, invocation())).to.include({
       status: 'failed',
@@ -202,7 +206,7 @@ describe('functions/process-blob (against Azurite)', function () {
 
   it('refuses a blob over maxBytes when the event under-reports its length', async () => {
     const small = testConfig(azurite.connectionString, `t${suite}`, { IMG_MAX_BYTES: '1000' });
-    const limited = createEventHandler({ config: small, serviceClient: client });
+    const limited = testHandler(small, client, images.runner);
     const event = await upload(client, config.containers.input, 'liar.jpg', fixture(PHOTO));
     event.data.contentLength = 10;
     expect(await limited(event, invocation())).to.include({
@@ -450,7 +454,7 @@ describe('functions/process-blob (against Azurite)', function () {
       { maxTries: 1, tryTimeoutMs: 2_000 },
     );
     const event = await upload(client, config.containers.input, 'later.jpg', fixture(PHOTO));
-    const unreachable = createEventHandler({ config, serviceClient: down });
+    const unreachable = testHandler(config, down, images.runner);
     let caught: unknown;
     try {
       await unreachable(event, invocation());
@@ -459,6 +463,31 @@ describe('functions/process-blob (against Azurite)', function () {
     }
     expect(caught).to.be.instanceOf(TransientStorageError);
     expect((caught as TransientStorageError).code).to.equal('STORAGE_TRANSIENT');
+  });
+
+  it('rethrows a bug inside the core as INTERNAL for Event Grid to retry, writing no failure record', async () => {
+    // The image runner port throws what a bug in a stage throws; the real core's own
+    // classification is tested in test/lib/errors.test.ts and test/lib/process.test.ts.
+    const buggy = createEventHandler({
+      ...handlerDeps(config, client, images.runner),
+      runner: {
+        process: () =>
+          Promise.reject(new TypeError("Cannot read properties of undefined (reading 'width')")),
+      },
+    });
+    const event = await upload(client, config.containers.input, 'bug.jpg', fixture(PHOTO));
+    const logs: string[] = [];
+    let caught: unknown;
+    try {
+      await buggy(event, invocation(logs));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).to.include({ code: 'INTERNAL', permanent: false });
+    expect((await results()).metadata).to.deep.equal([]);
+    const logged = logs.find((line) => line.startsWith('error:')) ?? '';
+    expect(logged).to.match(/bug\.jpg failed and will be retried/);
+    expect(logged, 'the stack of the bug').to.match(/TypeError: Cannot read[\s\S]*\n\s+at /);
   });
 
   it('discards a malformed event without retry, logging why', async () => {

@@ -2,15 +2,25 @@ import { expect } from 'chai';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Config } from '../../functions/config.js';
-import { createEventHandler, type EventHandler } from '../../functions/process-blob.js';
+import type { EventHandler } from '../../functions/process-blob.js';
 import { shutdownTelemetry, startTelemetry } from '../../functions/telemetry/setup.js';
 import { useAzurite } from '../helpers/azurite.js';
 import { memoryTelemetry, type MemoryTelemetry } from './telemetry/memory.js';
-import { createContainers, fixture, invocation, remove, testConfig, upload } from './support.js';
+import {
+  createContainers,
+  fixture,
+  invocation,
+  remove,
+  testConfig,
+  upload,
+  testHandler,
+  useImageRunner,
+} from './support.js';
 
 describe('functions/process-blob spans for skipped and deleted events', function () {
   this.timeout(60_000);
   const azurite = useAzurite();
+  const images = useImageRunner();
   let client: BlobServiceClient;
   let config: Config;
   let handle: EventHandler;
@@ -20,7 +30,7 @@ describe('functions/process-blob spans for skipped and deleted events', function
     client = azurite.serviceClient;
     config = testConfig(azurite.connectionString, 'spans');
     await createContainers(client, config);
-    handle = createEventHandler({ config, serviceClient: client });
+    handle = testHandler(config, client, images.runner);
   });
 
   beforeEach(() => {

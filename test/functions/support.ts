@@ -6,7 +6,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { azureFunctions as functions } from '../../functions/azure-functions.js';
-import { loadConfig, type Config } from '../../functions/config.js';
+import { handlerDeps } from '../../functions/app.js';
+import { DEFAULT_RESOURCE_SETTINGS, loadConfig, type Config } from '../../functions/config.js';
+import { ImageRunner, type ImageRunnerOptions } from '../../functions/limits/index.js';
+import { createEventHandler, type EventHandler } from '../../functions/process-blob.js';
 import {
   blobCreatedEvent,
   blobDeletedEvent,
@@ -36,6 +39,32 @@ export function testConfig(
     IMG_DEADLETTER_CONTAINER: `${prefix}-deadletter`,
     ...env,
   });
+}
+
+/**
+ * Registers hooks that give the suite its own image runner (worker threads, the default
+ * limits unless told otherwise), closed after the suite.
+ */
+export function useImageRunner(settings: Partial<ImageRunnerOptions> = {}): {
+  runner: ImageRunner;
+} {
+  const handle = {} as { runner: ImageRunner };
+  before(() => {
+    handle.runner = new ImageRunner({ ...DEFAULT_RESOURCE_SETTINGS, ...settings });
+  });
+  after(async () => {
+    await handle.runner?.close();
+  });
+  return handle;
+}
+
+/** The handler the app builds, over `serviceClient` and `runner`. */
+export function testHandler(
+  config: Config,
+  serviceClient: BlobServiceClient,
+  runner: ImageRunner,
+): EventHandler {
+  return createEventHandler(handlerDeps(config, serviceClient, runner));
 }
 
 /** Creates every container of `config`. */

@@ -13,20 +13,21 @@ import { azureFunctions as functions } from '../../../functions/azure-functions.
 import { loadConfig } from '../../../functions/config.js';
 import { azuriteConnectionString } from '../../../functions/local/azurite.js';
 import { startFaultProxy, type FaultProxy } from '../../../functions/local/load/proxy.js';
-import { createEventHandler, type EventHandler } from '../../../functions/process-blob.js';
+import type { EventHandler } from '../../../functions/process-blob.js';
 import { createBlobServiceClient } from '../../../functions/storage.js';
 import { telemetryLogHandler } from '../../../functions/telemetry/logs.js';
 import { METRIC_NAMES } from '../../../functions/telemetry/metrics.js';
 import { shutdownTelemetry, startTelemetry } from '../../../functions/telemetry/setup.js';
 import { FIXTURES_DIR } from '../../fixtures.js';
 import { useAzurite } from '../../helpers/azurite.js';
-import { upload } from '../support.js';
+import { testHandler, upload, useImageRunner } from '../support.js';
 import { memoryTelemetry, type MemoryTelemetry } from './memory.js';
 
 const CONTAINERS = ['input', 'output', 'thumbnails', 'metadata', 'deadletter'];
 
 describe('handler telemetry: span tree, metrics and logs (real handler, real Azurite)', () => {
   const azurite = useAzurite();
+  const images = useImageRunner();
   let memory: MemoryTelemetry;
   let proxy: FaultProxy;
   let handler: EventHandler;
@@ -37,10 +38,11 @@ describe('handler telemetry: span tree, metrics and logs (real handler, real Azu
     proxy = await startFaultProxy(azurite.port);
     const config = loadConfig({ IMAGES_STORAGE: azuriteConnectionString(proxy.port) });
     // One try per call, so an injected outage reaches the handler instead of the SDK's retries.
-    handler = createEventHandler({
+    handler = testHandler(
       config,
-      serviceClient: createBlobServiceClient(config.storage, { maxTries: 1 }),
-    });
+      createBlobServiceClient(config.storage, { maxTries: 1 }),
+      images.runner,
+    );
   });
   after(async () => {
     await proxy?.close();

@@ -1,13 +1,11 @@
 import { expect } from 'chai';
-import {
-  readTelemetrySettings,
-  TelemetrySettingError,
-} from '../../../functions/telemetry/settings.js';
+import { readTelemetrySettings } from '../../functions/config.js';
+import { ConfigError } from '../../functions/errors.js';
 
 const CONNECTION =
   'InstrumentationKey=00000000-0000-4000-8000-000000000001;IngestionEndpoint=https://example.in.applicationinsights.azure.com/';
 
-describe('telemetry settings', () => {
+describe('functions/config: telemetry settings', () => {
   it('turns telemetry off when no connection string and no console setting are present', () => {
     expect(readTelemetrySettings({})).to.deep.equal({ exporter: 'none', samplingRatio: 1 });
   });
@@ -58,8 +56,8 @@ describe('telemetry settings', () => {
         APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=1',
       });
     expect(call)
-      .to.throw(TelemetrySettingError, /APPLICATIONINSIGHTS_AUTHENTICATION_STRING/)
-      .with.property('code', 'INVALID_TELEMETRY_SETTING');
+      .to.throw(ConfigError, /APPLICATIONINSIGHTS_AUTHENTICATION_STRING/)
+      .with.property('code', 'CONFIG_INVALID');
   });
 
   it('refuses a connection string without an instrumentation key, without echoing its values', () => {
@@ -67,7 +65,7 @@ describe('telemetry settings', () => {
       readTelemetrySettings({
         APPLICATIONINSIGHTS_CONNECTION_STRING: 'IngestionEndpoint=https://x/',
       });
-    expect(call).to.throw(TelemetrySettingError, /InstrumentationKey/);
+    expect(call).to.throw(ConfigError, /InstrumentationKey/);
     expect(call).to.not.throw(/https:\/\/x/);
   });
 

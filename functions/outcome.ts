@@ -1,0 +1,49 @@
+/**
+ * What one invocation of the handler did: the local runtime prints it, telemetry records it,
+ * tests assert on it.
+ */
+import type { ImageFormat } from '../lib/types.js';
+
+/** Why an event ended without new results. */
+export type SkipReason =
+  'event-type' | 'other-container' | 'api' | 'duplicate' | 'superseded' | 'deleted';
+
+/** A result blob written for an input, with its size. */
+export interface WrittenResult {
+  name: string;
+  bytes: number;
+}
+
+/** What one invocation did. */
+export type Outcome =
+  | {
+      status: 'succeeded';
+      name: string;
+      eTag: string;
+      inputBytes: number;
+      /** Input format, detected from magic bytes. */
+      format?: ImageFormat;
+      output: WrittenResult;
+      thumbnail: WrittenResult;
+      ms: number;
+    }
+  | {
+      status: 'failed';
+      name: string | undefined;
+      eTag: string | undefined;
+      inputBytes: number | undefined;
+      /** Input format, when the bytes were read and recognised. */
+      format?: ImageFormat;
+      errorCode: string;
+      message: string;
+      ms: number;
+    }
+  | {
+      status: 'skipped';
+      name: string | undefined;
+      eTag: string | undefined;
+      reason: SkipReason;
+      detail: string;
+      ms: number;
+    }
+  | { status: 'deleted'; name: string; removed: string[]; ms: number };

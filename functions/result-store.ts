@@ -1,0 +1,106 @@
+/**
+ * The handler's port for results (output, thumbnail, metadata document), and its Blob Storage
+ * adapter. Every write and delete is conditional on the source version a result was made from
+ * (see `results.ts`), so under at-least-once, out-of-order delivery a result never goes back
+ * to an older version of its source.
+ */
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { metadataName, outputName } from '../lib/naming.js';
+import type { ContainerNames } from './config.js';
+import {
+  longNameRecordName,
+  metadataLocation,
+  propertiesOrUndefined,
+  readLink,
+  removeResult,
+  resultNamesFit,
+  writeResult,
+  type SourceLink,
+  type WriteOutcome,
+} from './results.js';
+
+/** One result blob to write. */
+export interface ResultBlob {
+  container: string;
+  name: string;
+  body: Uint8Array;
+  contentType: string;
+}
+
+/** Which results a removal applies to: made from exactly `eTag`, or before `sequencer`. */
+export interface ResultOwner {
+  sequencer?: string;
+  eTag?: string;
+}
+
+/** Reads, writes and removes the results of input blobs. */
+export interface ResultStore {
+  /** The source version the metadata document of `name` was made from, if there is one. */
+  completedVersion(name: string): Promise<Partial<SourceLink> | undefined>;
+  /** Writes one result unless it already holds the same or a newer source version. */
+  write(result: ResultBlob, link: SourceLink): Promise<WriteOutcome>;
+  /**
+   * Removes the results of `name` that `owner` covers, except `except` (`container/name`).
+   * Returns the `container/name` of each removed blob, metadata first.
+   */
+  remove(name: string, owner: ResultOwner, except?: readonly string[]): Promise<string[]>;
+}
+
+/** `ResultStore` over the result containers of one Blob Storage account. */
+export class BlobResultStore implements ResultStore {
+  constructor(
+    private readonly serviceClient: BlobServiceClient,
+    private readonly containers: ContainerNames,
+  ) {}
+
+  async completedVersion(name: string): Promise<Partial<SourceLink> | undefined> {
+    const blob = this.serviceClient
+      .getContainerClient(this.containers.metadata)
+      .getBlobClient(metadataLocation(name));
+    const properties = await propertiesOrUndefined(blob, 'read metadata properties');
+    return properties === undefined ? undefined : readLink(properties.metadata);
+  }
+
+  write(result: ResultBlob, link: SourceLink): Promise<WriteOutcome> {
+    const blob = this.serviceClient
+      .getContainerClient(result.container)
+      .getBlockBlobClient(result.name);
+    return writeResult(blob, result.body, result.contentType, link);
+  }
+
+  async remove(
+    name: string,
+    owner: ResultOwner,
+    except: readonly string[] = [],
+  ): Promise<string[]> {
+    const removed: string[] = [];
+    for (const location of resultLocations(this.containers, name)) {
+      const id = `${location.container}/${location.name}`;
+      if (except.includes(id)) continue;
+      const blob = this.serviceClient
+        .getContainerClient(location.container)
+        .getBlobClient(location.name);
+      if (await removeResult(blob, { name, ...owner })) removed.push(id);
+    }
+    return removed;
+  }
+}
+
+/**
+ * Every place a result of `sourceName` can be, metadata first (its presence means the results
+ * are complete). A name whose results would be too long for Azure has only its failure record.
+ */
+export function resultLocations(
+  containers: ContainerNames,
+  sourceName: string,
+): { container: string; name: string }[] {
+  if (!resultNamesFit(sourceName)) {
+    return [{ container: containers.metadata, name: longNameRecordName(sourceName) }];
+  }
+  const outputs = [...new Set([outputName(sourceName, 'jpeg'), outputName(sourceName, 'png')])];
+  return [
+    { container: containers.metadata, name: metadataName(sourceName) },
+    ...outputs.map((name) => ({ container: containers.output, name })),
+    ...outputs.map((name) => ({ container: containers.thumbnails, name })),
+  ];
+}
