@@ -5,6 +5,7 @@
  */
 import type { HttpHandler } from '@azure/functions';
 import type { BlobServiceClient } from '@azure/storage-blob';
+import { storageAccountOf } from './account.js';
 import type { Config } from './config.js';
 import { createHealthHandler, healthProbe } from './health.js';
 import { BlobInputs } from './input-blobs.js';
@@ -54,6 +55,7 @@ export function handlerDeps(
 ): HandlerDeps {
   return {
     config,
+    account: storageAccountOf(config.storage),
     inputs: new BlobInputs(serviceClient.getContainerClient(config.containers.input)),
     results: new BlobResultStore(serviceClient, config.containers),
     runner,

@@ -310,7 +310,7 @@ function telemetrySettings(read: SettingReader): TelemetrySettings {
   if (connectionString === undefined) {
     return { exporter: console ? 'console' : 'none', samplingRatio };
   }
-  if (!keyValues(connectionString).get('instrumentationkey')) {
+  if (!keyValuePairs(connectionString).get('instrumentationkey')) {
     throw new ConfigError(
       'APPLICATIONINSIGHTS_CONNECTION_STRING',
       'a connection string with InstrumentationKey=…',
@@ -330,7 +330,7 @@ function entraIdOf(read: SettingReader): TelemetrySettings['entraId'] {
   const setting = 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING';
   const authentication = read.optional(setting);
   if (authentication === undefined) return undefined;
-  const auth = keyValues(authentication);
+  const auth = keyValuePairs(authentication);
   if (auth.get('authorization')?.toUpperCase() !== 'AAD') {
     throw new ConfigError(
       setting,
@@ -343,7 +343,7 @@ function entraIdOf(read: SettingReader): TelemetrySettings['entraId'] {
 }
 
 /** Splits `Key=Value;Key=Value` (connection-string style) into a map with lower-case keys. */
-function keyValues(text: string): Map<string, string> {
+export function keyValuePairs(text: string): Map<string, string> {
   const pairs = new Map<string, string>();
   for (const part of text.split(';')) {
     const index = part.indexOf('=');

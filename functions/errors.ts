@@ -7,7 +7,12 @@ import { RestError } from '@azure/storage-blob';
 
 /** Every error code the adapters can raise. Stable: logs, alerts and spans key on them. */
 export type AdapterErrorCode =
-  'CONFIG_INVALID' | 'EVENT_INVALID' | 'NAME_TOO_LONG' | 'STORAGE_TRANSIENT' | 'STORAGE_PERMANENT';
+  | 'CONFIG_INVALID'
+  | 'EVENT_INVALID'
+  | 'NAME_INVALID'
+  | 'NAME_TOO_LONG'
+  | 'STORAGE_TRANSIENT'
+  | 'STORAGE_PERMANENT';
 
 /** Base class of the adapter errors. */
 export class AdapterError extends Error {
@@ -72,6 +77,24 @@ export class NameTooLongError extends AdapterError {
     super(
       'NAME_TOO_LONG',
       `${abbreviate(sourceName)} (${sourceName.length} characters) would give a result named with ${resultName.length} characters, over Azure's limit of ${maxLength} for a blob name; rename it to at most ${fits} characters and upload it again.`,
+      { permanent: true },
+    );
+  }
+}
+
+/**
+ * A blob name that cannot be used as a path (an empty, `.` or `..` segment, a backslash, a
+ * control character): the storage SDK would address another blob or container with it.
+ */
+export class InvalidNameError extends AdapterError {
+  override readonly name = 'InvalidNameError';
+  constructor(
+    readonly sourceName: string,
+    detail: string,
+  ) {
+    super(
+      'NAME_INVALID',
+      `${JSON.stringify(abbreviate(sourceName))} cannot be processed: its name has ${detail}; rename it (folders separated by single "/", no "." or ".." folders, no backslashes) and upload it again.`,
       { permanent: true },
     );
   }

@@ -3,6 +3,7 @@
  * `BlobDeleted` in both the Event Grid schema and the CloudEvents 1.0 schema, and decides
  * whether the pipeline acts on them. Pure: no I/O, so every rule is unit-tested.
  */
+import { topicNamesAccount, urlInAccount, type StorageAccount } from './account.js';
 import { InvalidEventError } from './errors.js';
 
 /** Event types the pipeline acts on. */
@@ -10,15 +11,23 @@ export const BLOB_CREATED = 'Microsoft.Storage.BlobCreated';
 export const BLOB_DELETED = 'Microsoft.Storage.BlobDeleted';
 
 /**
- * Write APIs that commit data. Data Lake's `CreateFile` (contentLength 0) is left out: the
- * data arrives with the `FlushWithClose` that follows it.
+ * Write APIs that commit data: block uploads, copies, Data Lake's `FlushWithClose` and SFTP's
+ * `SftpCommit`.
  */
 export const COMMITTING_APIS: readonly string[] = [
   'PutBlob',
   'PutBlockList',
   'CopyBlob',
   'FlushWithClose',
+  'SftpCommit',
 ];
+
+/**
+ * Write APIs known to commit no data yet: Data Lake's `CreateFile` (contentLength 0: the data
+ * arrives with the `FlushWithClose` that follows) and SFTP's `SftpCreate`. Ignored quietly;
+ * any other API is ignored with a warning that names it.
+ */
+export const NON_COMMITTING_APIS: readonly string[] = ['CreateFile', 'SftpCreate'];
 
 /** A Storage event, whichever schema it came in. */
 export interface StorageEvent {
@@ -46,16 +55,33 @@ export interface BlobEventFacts {
   eTag: string | undefined;
   contentLength: number | undefined;
   contentType: string | undefined;
+  /** `BlockBlob`, `AppendBlob` or `PageBlob`, when the event says. */
+  blobType: string | undefined;
 }
 
 /** What to do with an event. */
 export type Route =
   | { action: 'process'; event: StorageEvent; blob: BlobEventFacts & { eTag: string } }
   | { action: 'delete'; event: StorageEvent; blob: BlobEventFacts }
-  | { action: 'ignore'; event: StorageEvent; reason: IgnoreReason; detail: string };
+  | {
+      action: 'ignore';
+      event: StorageEvent;
+      reason: IgnoreReason;
+      detail: string;
+      /** `warning` when an operator should hear of it (another account, an unknown API). */
+      level: 'debug' | 'warning';
+    };
 
 /** Why an event was ignored; also the `serverless_img.skip_reason` span attribute. */
-export type IgnoreReason = 'event-type' | 'other-container' | 'api';
+export type IgnoreReason = 'event-type' | 'other-account' | 'other-container' | 'api' | 'blob-type';
+
+/** What routing checks an event against. */
+export interface RouteRules {
+  /** The container whose blobs the pipeline processes. */
+  inputContainer: string;
+  /** The only account whose events act. */
+  account: StorageAccount;
+}
 
 const SUBJECT = /^\/blobServices\/default\/containers\/([^/]+)\/blobs\/(.+)$/;
 
@@ -100,44 +126,64 @@ export function parseStorageEvent(payload: unknown): StorageEvent {
 
 /**
  * Decides what the pipeline does with an event: process BlobCreated events of committed
- * writes in the input container, delete results on BlobDeleted there, ignore the rest
- * (other containers, so results never re-trigger the pipeline; `CreateFile`; other types).
+ * writes to block blobs in the input container of the configured account, delete results on
+ * BlobDeleted there, ignore the rest (other accounts, other containers, so results never
+ * re-trigger the pipeline; writes that commit no data; other types).
  */
-export function routeEvent(event: StorageEvent, inputContainer: string): Route {
+export function routeEvent(event: StorageEvent, rules: RouteRules): Route {
+  const ignore = (reason: IgnoreReason, detail: string, level: 'debug' | 'warning' = 'debug') =>
+    ({ action: 'ignore', event, reason, detail, level }) as const;
   if (event.type !== BLOB_CREATED && event.type !== BLOB_DELETED) {
-    return { action: 'ignore', event, reason: 'event-type', detail: `event type ${event.type}` };
+    return ignore('event-type', `event type ${event.type}`);
   }
   const match = SUBJECT.exec(event.subject);
   if (match === null) {
     throw new InvalidEventError(`subject ${JSON.stringify(event.subject)} is not a blob subject`);
   }
-  const container = match[1] ?? '';
-  if (container !== inputContainer) {
-    return {
-      action: 'ignore',
-      event,
-      reason: 'other-container',
-      detail: `container ${container} is not the input container ${inputContainer}`,
-    };
-  }
-  const api = requiredString(event.data, 'api', 'data.');
-  if (event.type === BLOB_CREATED && !COMMITTING_APIS.includes(api)) {
-    return { action: 'ignore', event, reason: 'api', detail: `api ${api} does not commit data` };
-  }
   const url = requiredString(event.data, 'url', 'data.');
-  const facts: BlobEventFacts = {
+  if (!topicNamesAccount(event.source, rules.account) || !urlInAccount(url, rules.account)) {
+    const detail = `source ${event.source} (url ${url}) is not the configured account ${rules.account.name}`;
+    return ignore('other-account', detail, 'warning');
+  }
+  const container = match[1] ?? '';
+  if (container !== rules.inputContainer) {
+    const detail = `container ${container} is not the input container ${rules.inputContainer}`;
+    return ignore('other-container', detail);
+  }
+  const facts = blobFacts(event, container, match[2] ?? '', url);
+  if (event.type === BLOB_DELETED) return { action: 'delete', event, blob: facts };
+  if (!COMMITTING_APIS.includes(facts.api)) {
+    const known = NON_COMMITTING_APIS.includes(facts.api);
+    const detail = known
+      ? `api ${facts.api} does not commit data`
+      : `api ${facts.api} is not a write the pipeline knows (${COMMITTING_APIS.join(', ')}); ${facts.blobName} was not processed`;
+    return ignore('api', detail, known ? 'debug' : 'warning');
+  }
+  if (facts.blobType !== undefined && facts.blobType !== 'BlockBlob') {
+    const detail = `${facts.blobName} is a ${facts.blobType}, not a block blob (append and page blobs raise BlobCreated while still empty); it was not processed`;
+    return ignore('blob-type', detail, 'warning');
+  }
+  if (facts.eTag === undefined) throw new InvalidEventError('data.eTag is missing');
+  return { action: 'process', event, blob: { ...facts, eTag: facts.eTag } };
+}
+
+function blobFacts(
+  event: StorageEvent,
+  container: string,
+  subjectName: string,
+  url: string,
+): BlobEventFacts {
+  return {
     container,
-    blobName: blobNameOf(match[2] ?? '', container, url),
-    api,
+    blobName: blobNameOf(subjectName, container, url),
+    api: requiredString(event.data, 'api', 'data.'),
     url,
     sequencer: requiredString(event.data, 'sequencer', 'data.'),
     eTag: unquoteOptional(optionalString(event.data, 'eTag', 'data.')),
     contentLength: optionalLength(event.data),
     contentType: optionalString(event.data, 'contentType', 'data.'),
+    blobType: optionalString(event.data, 'blobType', 'data.'),
   };
-  if (event.type === BLOB_DELETED) return { action: 'delete', event, blob: facts };
-  if (facts.eTag === undefined) throw new InvalidEventError('data.eTag is missing');
-  return { action: 'process', event, blob: { ...facts, eTag: facts.eTag } };
 }
 
 /**

@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
 import { classifyStorageError, statusOf } from './errors.js';
+import { unquoteETag } from './events.js';
 import { propertiesOrUndefined } from './results.js';
 
 /** What became of one download of an input blob. */
@@ -13,8 +14,8 @@ export type Download =
   | { kind: 'ok'; bytes: Uint8Array; contentType: string | undefined }
   /** Over the byte cap, by the declared length or by counting: nothing more is read. */
   | { kind: 'too-large'; total: number; contentType: string | undefined }
-  /** The blob exists but no longer has the eTag asked for. */
-  | { kind: 'changed' }
+  /** The blob exists but no longer has the eTag asked for: `eTag` is the one it has now. */
+  | { kind: 'changed'; eTag: string }
   | { kind: 'deleted' };
 
 /** Reads input blobs. */
@@ -39,9 +40,7 @@ export class BlobInputs implements InputBlobs {
     } catch (error) {
       const status = statusOf(error);
       if (status === 404) return { kind: 'deleted' };
-      // Changed or gone: some storage answers a conditional read of a deleted blob with 412.
-      if (status === 412)
-        return (await this.exists(name)) ? { kind: 'changed' } : { kind: 'deleted' };
+      if (status === 412) return this.changedOrDeleted(name);
       throw classifyStorageError(operation, error);
     }
     const stream = response.readableStreamBody as Readable | undefined;
@@ -55,6 +54,16 @@ export class BlobInputs implements InputBlobs {
       return { kind: 'too-large', total: read.total, contentType: response.contentType };
     }
     return { kind: 'ok', bytes: read.bytes, contentType: response.contentType };
+  }
+
+  /** Changed or gone: some storage answers a conditional read of a deleted blob with 412. */
+  private async changedOrDeleted(name: string): Promise<Download> {
+    const blob = this.container.getBlobClient(name);
+    const operation = `read ${this.container.containerName}/${name} properties`;
+    const now = await propertiesOrUndefined(blob, operation);
+    return now?.etag === undefined
+      ? { kind: 'deleted' }
+      : { kind: 'changed', eTag: unquoteETag(now.etag) };
   }
 
   async exists(name: string): Promise<boolean> {

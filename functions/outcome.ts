@@ -3,10 +3,16 @@
  * tests assert on it.
  */
 import type { ImageFormat } from '../lib/types.js';
+import type { IgnoreReason } from './events.js';
 
 /** Why an event ended without new results. */
 export type SkipReason =
-  'event-type' | 'other-container' | 'api' | 'duplicate' | 'superseded' | 'deleted';
+  | IgnoreReason
+  | 'duplicate'
+  | 'superseded'
+  | 'deleted'
+  /** A BlobDeleted for an input that exists (a new upload since, or a forged event). */
+  | 'not-deleted';
 
 /** A result blob written for an input, with its size. */
 export interface WrittenResult {

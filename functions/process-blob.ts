@@ -22,20 +22,16 @@ import { failureRecord, sniffFormat } from '../lib/index.js';
 import { metadataName } from '../lib/naming.js';
 import type { ProcessOptions } from '../lib/options.js';
 import type { ProcessResult } from '../lib/types.js';
+import type { StorageAccount } from './account.js';
 import type { Config } from './config.js';
-import { InvalidEventError, NameTooLongError } from './errors.js';
+import { InvalidEventError, TransientStorageError } from './errors.js';
 import { parseStorageEvent, routeEvent, type BlobEventFacts, type Route } from './events.js';
 import type { Download, InputBlobs } from './input-blobs.js';
 import { WorkerFailedError } from './limits/index.js';
 import type { Outcome, SkipReason } from './outcome.js';
 import type { ResultBlob, ResultStore } from './result-store.js';
-import {
-  longestResultName,
-  MAX_BLOB_NAME_LENGTH,
-  metadataLocation,
-  resultNamesFit,
-  type SourceLink,
-} from './results.js';
+import { metadataLocation, nameRefusal, unsafeNameDetail } from './blob-names.js';
+import { sameSource, type SourceLink } from './results.js';
 import type { InvocationSpan, TelemetryRecorder } from './telemetry/recorder.js';
 
 export type { Outcome, SkipReason } from './outcome.js';
@@ -54,6 +50,8 @@ export interface Clock {
 export interface HandlerDeps {
   /** Container names and the options passed to the core. */
   config: Pick<Config, 'containers' | 'image'>;
+  /** The only storage account whose events act. */
+  account: StorageAccount;
   inputs: InputBlobs;
   results: ResultStore;
   runner: ImageProcessor;
@@ -82,6 +80,14 @@ interface FailedSource {
   declaredContentType?: string | undefined;
 }
 
+/** How often a blob that keeps changing while it is read is followed to its newer version. */
+const MAX_VERSION_CHASES = 3;
+
+/** The input as read: its bytes and the version they are, or how the event ended without them. */
+type InputRead =
+  | { kind: 'ok'; link: SourceLink; download: Extract<Download, { kind: 'ok' }> }
+  | { kind: 'ended'; outcome: Outcome };
+
 /** One event's way through the handler: each method is one named step. */
 class Invocation {
   private readonly started: number;
@@ -98,7 +104,7 @@ class Invocation {
   async handle(payload: unknown): Promise<Outcome> {
     try {
       const route = this.route(payload);
-      if (route.action === 'ignore') return this.skip(undefined, route.reason, route.detail);
+      if (route.action === 'ignore') return this.ignored(route);
       this.subject = route.blob.blobName;
       this.span.annotate({ 'serverless_img.input.name': route.blob.blobName });
       if (route.action === 'delete') return await this.deleteResults(route.blob);
@@ -117,12 +123,29 @@ class Invocation {
       'cloudevents.event_subject': event.subject,
       'cloudevents.event_source': event.source,
     });
-    return routeEvent(event, this.deps.config.containers.input);
+    const { config, account } = this.deps;
+    return routeEvent(event, { inputContainer: config.containers.input, account });
   }
 
-  /** BlobDeleted: remove the results made before the delete; newer ones stay. */
+  private ignored(route: Extract<Route, { action: 'ignore' }>): Outcome {
+    const line = `Ignored event ${route.event.id} (${route.reason}): ${route.detail}.`;
+    if (route.level === 'warning') this.context.warn(line);
+    else this.context.debug(line);
+    return this.skip(undefined, route.reason, route.detail);
+  }
+
+  /**
+   * BlobDeleted: remove the results made before the delete; newer ones stay. Only once the
+   * input is really gone: an event is no proof, and a new upload may have come since.
+   */
   private async deleteResults(blob: BlobEventFacts): Promise<Outcome> {
     this.span.rename('delete results');
+    // An unsafe name is never used as a path: its only result is its refused-name record.
+    const safe = unsafeNameDetail(blob.blobName) === undefined;
+    if (safe && (await this.deps.inputs.exists(blob.blobName))) {
+      const link = { name: blob.blobName, eTag: '', sequencer: blob.sequencer };
+      return this.skip(link, 'not-deleted', 'the input exists, so its results stay');
+    }
     const removed = await this.deps.results.remove(blob.blobName, { sequencer: blob.sequencer });
     this.context.log(`Deleted ${removed.length} result(s) of ${blob.blobName}.`);
     return { status: 'deleted', name: blob.blobName, removed, ms: this.elapsed() };
@@ -139,16 +162,39 @@ class Invocation {
         declaredContentType: blob.contentType,
       });
     }
-    const download = await this.download(blob);
-    if (download.kind !== 'ok') return this.notDownloaded(link, download);
-    const processed = await this.runImage(blob.blobName, download);
+    const read = await this.readInput(link);
+    if (read.kind === 'ended') return read.outcome;
+    const processed = await this.runImage(link.name, read.download);
     if (processed instanceof ImageError) {
-      return this.recordFailure(link, processed, {
-        bytes: download.bytes,
-        declaredContentType: download.contentType,
+      return this.recordFailure(read.link, processed, {
+        bytes: read.download.bytes,
+        declaredContentType: read.download.contentType,
       });
     }
-    return this.writeResults(link, download.bytes, processed);
+    return this.writeResults(read.link, read.download.bytes, processed);
+  }
+
+  /**
+   * Downloads the version the event names or, when the blob changed since, the version there
+   * now, and links the results to the eTag actually read: Set Blob Metadata and Set Blob
+   * Properties change the eTag and raise no event, so no later event may come for it.
+   */
+  private async readInput(link: SourceLink): Promise<InputRead> {
+    for (let chase = 0; chase <= MAX_VERSION_CHASES; chase += 1) {
+      const download = await this.download(link);
+      if (download.kind === 'ok') return { kind: 'ok', link, download };
+      if (download.kind !== 'changed') {
+        return { kind: 'ended', outcome: await this.notDownloaded(link, download) };
+      }
+      this.context.log(
+        `${link.name} changed since eTag ${link.eTag}; reading the version there now (eTag ${download.eTag}).`,
+      );
+      link = { ...link, eTag: download.eTag };
+      const done = await this.alreadyDone(link);
+      if (done !== undefined) return { kind: 'ended', outcome: done };
+    }
+    const operation = `download ${this.deps.config.containers.input}/${link.name}`;
+    throw new TransientStorageError(operation, 412, new Error('the blob kept changing'));
   }
 
   /**
@@ -157,7 +203,7 @@ class Invocation {
    */
   private async alreadyDone(link: SourceLink): Promise<Outcome | undefined> {
     const done = await this.deps.results.completedVersion(link.name);
-    if (done?.name !== link.name) return undefined;
+    if (done === undefined || !sameSource(done, link.name)) return undefined;
     if (done.eTag === link.eTag) {
       return this.skip(link, 'duplicate', `results for eTag ${link.eTag} already exist`);
     }
@@ -167,12 +213,11 @@ class Invocation {
     return undefined;
   }
 
-  /** What the event alone shows to be refused: a name Azure would refuse results for, or a size. */
+  /** What the event alone shows to be refused: a name results cannot have, or a size. */
   private refusalBeforeReading(blob: BlobEventFacts): CodedError | undefined {
     const name = blob.blobName;
-    if (!resultNamesFit(name)) {
-      return new NameTooLongError(name, longestResultName(name), MAX_BLOB_NAME_LENGTH);
-    }
+    const refusal = nameRefusal(name);
+    if (refusal !== undefined) return refusal;
     const maxBytes = this.deps.config.image.maxBytes;
     if (blob.contentLength !== undefined && blob.contentLength > maxBytes) {
       this.span.annotate({ 'serverless_img.input.bytes': blob.contentLength });
@@ -181,13 +226,10 @@ class Invocation {
     return undefined;
   }
 
-  private download(blob: BlobEventFacts & { eTag: string }): Promise<Download> {
+  private download(link: SourceLink): Promise<Download> {
     return this.step('download', {}, async () => {
-      const download = await this.deps.inputs.download(
-        blob.blobName,
-        blob.eTag,
-        this.deps.config.image.maxBytes,
-      );
+      const { maxBytes } = this.deps.config.image;
+      const download = await this.deps.inputs.download(link.name, link.eTag, maxBytes);
       if (download.kind === 'ok') {
         this.span.annotate({ 'serverless_img.input.bytes': download.bytes.length });
       }
@@ -195,26 +237,20 @@ class Invocation {
     });
   }
 
-  private notDownloaded(link: SourceLink, download: Exclude<Download, { kind: 'ok' }>) {
-    switch (download.kind) {
-      case 'changed':
-        return this.skip(
-          link,
-          'superseded',
-          `the blob changed since eTag ${link.eTag}; its own event handles it`,
-        );
-      case 'deleted':
-        return this.skip(link, 'deleted', 'the blob was deleted since the event');
-      case 'too-large': {
-        const maxBytes = this.deps.config.image.maxBytes;
-        this.span.annotate({ 'serverless_img.input.bytes': download.total });
-        const error = new TooLargeError(link.name, download.total, maxBytes);
-        return this.recordFailure(link, error, {
-          size: download.total,
-          declaredContentType: download.contentType,
-        });
-      }
+  private async notDownloaded(
+    link: SourceLink,
+    download: Extract<Download, { kind: 'deleted' | 'too-large' }>,
+  ): Promise<Outcome> {
+    if (download.kind === 'deleted') {
+      return this.skip(link, 'deleted', 'the blob was deleted since the event');
     }
+    const maxBytes = this.deps.config.image.maxBytes;
+    this.span.annotate({ 'serverless_img.input.bytes': download.total });
+    const error = new TooLargeError(link.name, download.total, maxBytes);
+    return this.recordFailure(link, error, {
+      size: download.total,
+      declaredContentType: download.contentType,
+    });
   }
 
   /**

@@ -7,13 +7,11 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { metadataName, outputName } from '../lib/naming.js';
 import type { ContainerNames } from './config.js';
+import { metadataLocation, nameRefusal, refusedNameRecordName } from './blob-names.js';
 import {
-  longNameRecordName,
-  metadataLocation,
   propertiesOrUndefined,
   readLink,
   removeResult,
-  resultNamesFit,
   writeResult,
   type SourceLink,
   type WriteOutcome,
@@ -88,14 +86,15 @@ export class BlobResultStore implements ResultStore {
 
 /**
  * Every place a result of `sourceName` can be, metadata first (its presence means the results
- * are complete). A name whose results would be too long for Azure has only its failure record.
+ * are complete). A name whose results cannot be named (unsafe, too long) has only its
+ * failure record.
  */
 export function resultLocations(
   containers: ContainerNames,
   sourceName: string,
 ): { container: string; name: string }[] {
-  if (!resultNamesFit(sourceName)) {
-    return [{ container: containers.metadata, name: longNameRecordName(sourceName) }];
+  if (nameRefusal(sourceName) !== undefined) {
+    return [{ container: containers.metadata, name: refusedNameRecordName(sourceName) }];
   }
   const outputs = [...new Set([outputName(sourceName, 'jpeg'), outputName(sourceName, 'png')])];
   return [

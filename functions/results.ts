@@ -7,43 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BlobClient, BlockBlobClient } from '@azure/storage-blob';
-import { metadataName, outputName } from '../lib/naming.js';
 import { classifyStorageError, statusOf, TransientStorageError } from './errors.js';
-
-/**
- * Azure's limit on a blob name, in characters of the name itself (not of its URL-encoded
- * form). We count UTF-16 code units (`string.length`), never fewer than Azure's characters.
- */
-export const MAX_BLOB_NAME_LENGTH = 1024;
-
-/** The longest name a result of `sourceName` would get (metadata, output or thumbnail). */
-export function longestResultName(sourceName: string): string {
-  const names = [
-    metadataName(sourceName),
-    outputName(sourceName, 'jpeg'),
-    outputName(sourceName, 'png'),
-  ];
-  return names.reduce((longest, name) => (name.length > longest.length ? name : longest));
-}
-
-/** Whether every result of `sourceName` gets a name Azure accepts. */
-export function resultNamesFit(sourceName: string): boolean {
-  return longestResultName(sourceName).length <= MAX_BLOB_NAME_LENGTH;
-}
-
-/**
- * Where, in the metadata container, the failure record of a source whose result names would
- * be too long goes: a name that always fits, derived from the source name alone.
- */
-export function longNameRecordName(sourceName: string): string {
-  const hash = createHash('sha256').update(sourceName, 'utf8').digest('hex');
-  return `_long-names/${hash}.json`;
-}
-
-/** The metadata document of `sourceName`: `<name>.json`, or its long-name failure record. */
-export function metadataLocation(sourceName: string): string {
-  return resultNamesFit(sourceName) ? metadataName(sourceName) : longNameRecordName(sourceName);
-}
 
 /** Which source version a result was made from. */
 export interface SourceLink {
@@ -66,10 +30,31 @@ export type WriteOutcome =
 
 const MAX_CONTENTION_ROUNDS = 5;
 
+/**
+ * Longest URI-encoded source name stored as it is. Azure limits a blob's metadata to 8 KiB
+ * in all (Azurite does not enforce it), and a 1,024-character name of 3-byte characters
+ * encodes to 9 KiB: longer ones are stored as `sha256:<hex>` of the name.
+ */
+const MAX_STORED_NAME = 2048;
+
+/** The `sourcename` value of `name`: URI-encoded, or its hash when that is too long. */
+function sourceNameValue(name: string): string {
+  const encoded = encodeURIComponent(name);
+  if (encoded.length <= MAX_STORED_NAME) return encoded;
+  return `sha256:${createHash('sha256').update(name, 'utf8').digest('hex')}`;
+}
+
+/** Whether a link read from a result names the source `name`. */
+export function sameSource(stored: Partial<SourceLink>, name: string): boolean {
+  return (
+    stored.name !== undefined && (stored.name === name || stored.name === sourceNameValue(name))
+  );
+}
+
 /** Blob metadata of a result. Values are ASCII (HTTP headers): the name is URI-encoded. */
 export function linkMetadata(link: SourceLink): Record<string, string> {
   return {
-    sourcename: encodeURIComponent(link.name),
+    sourcename: sourceNameValue(link.name),
     sourceetag: link.eTag,
     sourcesequencer: link.sequencer,
     ...(link.sha256 === undefined ? {} : { sourcesha256: link.sha256 }),
@@ -123,7 +108,7 @@ export async function writeResult(
     const existing = await propertiesOrUndefined(blob, operation);
     if (existing !== undefined) {
       const current = readLink(existing.metadata);
-      if (current.name === link.name) {
+      if (sameSource(current, link.name)) {
         if (current.eTag === link.eTag) return { status: 'unchanged', etag: existing.etag };
         if ((current.sequencer ?? '') > link.sequencer) return { status: 'stale' };
       }
@@ -158,7 +143,7 @@ export async function removeResult(
     const existing = await propertiesOrUndefined(blob, operation);
     if (existing === undefined) return false;
     const current = readLink(existing.metadata);
-    if (current.name !== owner.name) return false;
+    if (!sameSource(current, owner.name)) return false;
     if (owner.eTag !== undefined && current.eTag !== owner.eTag) return false;
     if (owner.sequencer !== undefined && (current.sequencer ?? '') >= owner.sequencer) {
       return false;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { InvalidEventError } from '../../functions/errors.js';
+import { storageAccountOf, topicNamesAccount, urlInAccount } from '../../functions/account.js';
 import { blobNameOf, parseStorageEvent, routeEvent } from '../../functions/events.js';
 
 function sample(schema: 'eventgrid' | 'cloudevents', name: string): unknown {
@@ -8,8 +9,16 @@ function sample(schema: 'eventgrid' | 'cloudevents', name: string): unknown {
   return JSON.parse(readFileSync(url, 'utf8')) as unknown;
 }
 
+/** The account the fixtures' events come from. */
+const STIMGDEV = storageAccountOf({
+  kind: 'identity',
+  setting: 'IMAGES_STORAGE__blobServiceUri',
+  blobServiceUri: 'https://stimgdev.blob.core.windows.net',
+});
+const RULES = { inputContainer: 'input', account: STIMGDEV };
+
 function route(schema: 'eventgrid' | 'cloudevents', name: string) {
-  return routeEvent(parseStorageEvent(sample(schema, name)), 'input');
+  return routeEvent(parseStorageEvent(sample(schema, name)), RULES);
 }
 
 describe('functions/events', () => {
@@ -90,7 +99,7 @@ describe('functions/events', () => {
 
   it('ignores an event for another container even when the input container is renamed', () => {
     const event = parseStorageEvent(sample('eventgrid', 'blob-created-putblob'));
-    expect(routeEvent(event, 'uploads').action).to.equal('ignore');
+    expect(routeEvent(event, { ...RULES, inputContainer: 'uploads' }).action).to.equal('ignore');
   });
 
   it('accepts the event as a JSON string and as a Date-typed eventTime', () => {
@@ -113,12 +122,105 @@ describe('functions/events', () => {
   it('rejects a BlobCreated without eTag or sequencer, or with a non-blob subject', () => {
     const eg = sample('eventgrid', 'blob-created-putblob') as { data: Record<string, unknown> };
     const without = (key: string) => ({ ...eg, data: { ...eg.data, [key]: undefined } });
-    expect(() => routeEvent(parseStorageEvent(without('eTag')), 'input')).to.throw(/eTag/);
-    expect(() => routeEvent(parseStorageEvent(without('sequencer')), 'input')).to.throw(
-      /sequencer/,
-    );
+    expect(() => routeEvent(parseStorageEvent(without('eTag')), RULES)).to.throw(/eTag/);
+    expect(() => routeEvent(parseStorageEvent(without('sequencer')), RULES)).to.throw(/sequencer/);
     const badSubject = { ...eg, subject: '/blobServices/default/containers/input' };
-    expect(() => routeEvent(parseStorageEvent(badSubject), 'input')).to.throw(/blob subject/);
+    expect(() => routeEvent(parseStorageEvent(badSubject), RULES)).to.throw(/blob subject/);
+  });
+
+  describe('trust: only the configured account acts', () => {
+    const eg = () =>
+      sample('eventgrid', 'blob-created-putblob') as {
+        topic: string;
+        data: Record<string, unknown>;
+      };
+
+    it("ignores, with a warning, an event whose topic is another account's", () => {
+      const event = eg();
+      event.topic = event.topic.replace(/stimgdev$/, 'stother');
+      const decision = routeEvent(parseStorageEvent(event), RULES);
+      expect(decision).to.deep.include({
+        action: 'ignore',
+        reason: 'other-account',
+        level: 'warning',
+      });
+    });
+
+    it('ignores an event whose url points at another host, whatever its topic says', () => {
+      const event = eg();
+      event.data.url = 'https://attacker.blob.core.windows.net/input/photos/cat.jpg';
+      expect(routeEvent(parseStorageEvent(event), RULES)).to.include({ reason: 'other-account' });
+      event.data.url = 'not a url';
+      expect(routeEvent(parseStorageEvent(event), RULES)).to.include({ reason: 'other-account' });
+    });
+
+    it("knows the emulator's account from a connection string, on any loopback port", () => {
+      const account = storageAccountOf({
+        kind: 'connectionString',
+        setting: 'IMAGES_STORAGE',
+        connectionString:
+          'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=k;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;',
+      });
+      expect(account.name).to.equal('devstoreaccount1');
+      expect(urlInAccount('http://127.0.0.1:41234/devstoreaccount1/input/a.jpg', account)).to.equal(
+        true,
+      );
+      expect(urlInAccount('http://127.0.0.1:10000/otheraccount/input/a.jpg', account)).to.equal(
+        false,
+      );
+      const dev = storageAccountOf({
+        kind: 'connectionString',
+        setting: 'IMAGES_STORAGE',
+        connectionString: 'UseDevelopmentStorage=true',
+      });
+      expect(dev.name).to.equal('devstoreaccount1');
+    });
+
+    it('accepts the dfs endpoint of the account for Data Lake events, and no other service', () => {
+      expect(urlInAccount('https://stimgdev.dfs.core.windows.net/input/a.jpg', STIMGDEV)).to.equal(
+        true,
+      );
+      expect(
+        urlInAccount('https://stimgdev.queue.core.windows.net/input/a.jpg', STIMGDEV),
+      ).to.equal(false);
+      expect(
+        topicNamesAccount(
+          '/subscriptions/x/providers/Microsoft.Storage/storageAccounts/STIMGDEV',
+          STIMGDEV,
+        ),
+      ).to.equal(true);
+    });
+  });
+
+  describe('what counts as a data commit', () => {
+    const withData = (data: Record<string, unknown>) => {
+      const event = sample('eventgrid', 'blob-created-putblob') as {
+        data: Record<string, unknown>;
+      };
+      return routeEvent(parseStorageEvent({ ...event, data: { ...event.data, ...data } }), RULES);
+    };
+
+    it('processes an SFTP upload (SftpCommit)', () => {
+      expect(withData({ api: 'SftpCommit' }).action).to.equal('process');
+    });
+
+    it('ignores an API it does not know with a warning that names it', () => {
+      const decision = withData({ api: 'PutBlobFromUrlV9' });
+      expect(decision).to.deep.include({ action: 'ignore', reason: 'api', level: 'warning' });
+      if (decision.action === 'ignore') expect(decision.detail).to.include('PutBlobFromUrlV9');
+    });
+
+    it('ignores append and page blobs with a warning (they raise BlobCreated while empty)', () => {
+      for (const blobType of ['AppendBlob', 'PageBlob']) {
+        const decision = withData({ blobType });
+        expect(decision).to.deep.include({
+          action: 'ignore',
+          reason: 'blob-type',
+          level: 'warning',
+        });
+        if (decision.action === 'ignore') expect(decision.detail).to.include(blobType);
+      }
+    });
   });
 
   describe('blobNameOf', () => {

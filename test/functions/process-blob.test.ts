@@ -6,7 +6,8 @@ import type { Config } from '../../functions/config.js';
 import { TransientStorageError } from '../../functions/errors.js';
 import { handlerDeps } from '../../functions/app.js';
 import { createEventHandler, type EventHandler } from '../../functions/process-blob.js';
-import { longNameRecordName, writeResult } from '../../functions/results.js';
+import { refusedNameRecordName } from '../../functions/blob-names.js';
+import { writeResult } from '../../functions/results.js';
 import { createBlobServiceClient } from '../../functions/storage.js';
 import { useAzurite } from '../helpers/azurite.js';
 import {
@@ -116,7 +117,7 @@ describe('functions/process-blob (against Azurite)', function () {
     expect(record.source.eTag).to.equal(event.data.eTag);
   });
 
-  it('skips a stale event whose blob was overwritten since, and the newer event wins', async () => {
+  it('processes the version there now when the event is stale, linked to the eTag it read', async () => {
     const old = await upload(client, config.containers.input, 'over.jpg', fixture(PHOTO));
     const newer = await upload(
       client,
@@ -124,11 +125,17 @@ describe('functions/process-blob (against Azurite)', function () {
       'over.jpg',
       fixture('size/panorama.jpg'),
     );
-    expect(await handle(old, invocation())).to.include({ status: 'skipped', reason: 'superseded' });
-    expect((await results()).metadata).to.deep.equal([]);
-    expect((await handle(newer, invocation())).status).to.equal('succeeded');
-    // The old event, redelivered late, must not replace the newer results.
-    expect(await handle(old, invocation())).to.include({ status: 'skipped', reason: 'superseded' });
+    // The old event reads the version there now (it may be the only event that blob gets).
+    expect(await handle(old, invocation())).to.include({
+      status: 'succeeded',
+      eTag: newer.data.eTag,
+    });
+    // The newer event then finds its version done, and the old one redelivered changes nothing.
+    expect(await handle(newer, invocation())).to.include({
+      status: 'skipped',
+      reason: 'duplicate',
+    });
+    expect(await handle(old, invocation())).to.include({ status: 'skipped', reason: 'duplicate' });
     const record = await readJson<SuccessRecord>(
       client,
       config.containers.metadata,
@@ -136,6 +143,18 @@ describe('functions/process-blob (against Azurite)', function () {
     );
     expect(record.source.eTag).to.equal(newer.data.eTag);
     expect(record.outputs.output).to.include({ width: 800, height: 133 });
+  });
+
+  it('skips a stale event once a newer version has results', async () => {
+    const old = await upload(client, config.containers.input, 'late.jpg', fixture(PHOTO));
+    const newer = await upload(
+      client,
+      config.containers.input,
+      'late.jpg',
+      fixture('size/tall.jpg'),
+    );
+    expect((await handle(newer, invocation())).status).to.equal('succeeded');
+    expect(await handle(old, invocation())).to.include({ status: 'skipped', reason: 'superseded' });
   });
 
   it('skips an event for a blob deleted since, writing nothing', async () => {
@@ -276,7 +295,7 @@ describe('functions/process-blob (against Azurite)', function () {
     const logs: string[] = [];
     const outcome = await handle(event, invocation(logs));
     expect(outcome).to.include({ status: 'failed', errorCode: 'NAME_TOO_LONG', name });
-    const recordName = longNameRecordName(name);
+    const recordName = refusedNameRecordName(name);
     expect(await results()).to.deep.equal({ output: [], thumbnails: [], metadata: [recordName] });
     const record = await readJson<FailureRecord>(client, config.containers.metadata, recordName);
     expect(record.status).to.equal('failed');
@@ -308,7 +327,7 @@ describe('functions/process-blob (against Azurite)', function () {
     expect(await results()).to.deep.equal({
       output: [],
       thumbnails: [],
-      metadata: [longNameRecordName(name)],
+      metadata: [refusedNameRecordName(name)],
     });
   });
 
@@ -322,7 +341,7 @@ describe('functions/process-blob (against Azurite)', function () {
       status: 'skipped',
       reason: 'superseded',
     });
-    const recordName = longNameRecordName(name);
+    const recordName = refusedNameRecordName(name);
     const record = await readJson<FailureRecord>(client, config.containers.metadata, recordName);
     expect(record.source.eTag).to.equal(second.data.eTag);
     const deleted = await remove(client, config.containers.input, name);
@@ -348,7 +367,7 @@ describe('functions/process-blob (against Azurite)', function () {
     const recreated = await upload(client, config.containers.input, 'again.jpg', fixture(PHOTO));
     expect((await handle(recreated, invocation())).status).to.equal('succeeded');
     const outcome = await handle(deleted, invocation());
-    expect(outcome).to.deep.include({ status: 'deleted', removed: [] });
+    expect(outcome).to.deep.include({ status: 'skipped', reason: 'not-deleted' });
     expect((await results()).metadata).to.deep.equal(['again.jpg.json']);
   });
 

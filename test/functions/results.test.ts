@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import {
-  longNameRecordName,
   metadataLocation,
-  readLink,
-  removeResult,
+  nameRefusal,
+  refusedNameRecordName,
   resultNamesFit,
-  writeResult,
-} from '../../functions/results.js';
+  unsafeNameDetail,
+} from '../../functions/blob-names.js';
+import { readLink, removeResult, writeResult } from '../../functions/results.js';
 import { useAzurite } from '../helpers/azurite.js';
 
 const seq = (n: number): string => n.toString(16).toUpperCase().padStart(32, '0');
@@ -36,9 +36,43 @@ describe("functions/results: names over Azure's 1,024-character limit", () => {
   it('puts the failure record of a long name under _long-names/, named by its SHA-256', () => {
     const name = 'y'.repeat(1500);
     const record = metadataLocation(name);
-    expect(record).to.equal(longNameRecordName(name));
+    expect(record).to.equal(refusedNameRecordName(name));
     expect(record).to.match(/^_long-names\/[0-9a-f]{64}\.json$/);
     expect(record).to.not.equal(metadataLocation(`${name}z`));
+  });
+});
+
+describe('functions/blob-names: names never used as paths', () => {
+  it('refuses empty, "." and ".." segments, backslashes and control characters', () => {
+    for (const name of [
+      '../output/x.jpg',
+      'a/../b.jpg',
+      'a/./b.jpg',
+      '/a.jpg',
+      'a//b.jpg',
+      'a/',
+      'a\\b.jpg',
+      'a\u0000.jpg',
+      '..',
+      '.',
+    ]) {
+      expect(unsafeNameDetail(name), name).to.be.a('string');
+      expect(nameRefusal(name)?.code, name).to.equal('NAME_INVALID');
+      expect(metadataLocation(name), name).to.match(/^_invalid-names\/[0-9a-f]{64}\.json$/);
+    }
+  });
+
+  it('accepts dots inside names, spaces, unicode and folders', () => {
+    for (const name of [
+      'a.b.jpg',
+      '...jpg',
+      'photos/2026/ünï côdé.jpg',
+      'a..b/c.jpg',
+      '.hidden.jpg',
+    ]) {
+      expect(unsafeNameDetail(name), name).to.equal(undefined);
+      expect(nameRefusal(name), name).to.equal(undefined);
+    }
   });
 });
 
