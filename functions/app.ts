@@ -56,7 +56,10 @@ export function handlerDeps(
   return {
     config,
     account: storageAccountOf(config.storage),
-    inputs: new BlobInputs(serviceClient.getContainerClient(config.containers.input)),
+    inputs: new BlobInputs(serviceClient.getContainerClient(config.containers.input), {
+      totalMs: config.delivery.downloadTimeoutMs,
+      idleMs: config.delivery.downloadIdleMs,
+    }),
     results: new BlobResultStore(serviceClient, config.containers),
     runner,
     clock: performance,

@@ -53,6 +53,20 @@ export const DEFAULT_RESOURCE_SETTINGS: Readonly<ResourceSettings> = Object.free
   timeoutMs: 120_000,
 });
 
+/** How the app answers Event Grid, whose delivery waits a fixed time for the answer. */
+export interface DeliverySettings {
+  /**
+   * `IMG_RESPONSE_WINDOW_MS`: how long Event Grid waits for the answer to one delivery (30 s
+   * in Azure; the local runtime's `--delivery-timeout-s`). Work that cannot end in time is
+   * refused fast instead, to be retried.
+   */
+  responseWindowMs: number;
+  /** `IMG_DOWNLOAD_TIMEOUT_MS`: the longest an input download may take in all. */
+  downloadTimeoutMs: number;
+  /** `IMG_DOWNLOAD_IDLE_MS`: the longest an input download may go without a byte. */
+  downloadIdleMs: number;
+}
+
 /** Where telemetry goes: Application Insights, the console, or nowhere (the API stays a no-op). */
 export type TelemetryExporter = 'azure-monitor' | 'console' | 'none';
 
@@ -80,6 +94,7 @@ export interface Config {
   /** Options passed to the imaging core; defaults are the core's `DEFAULT_OPTIONS`. */
   image: ImageSettings;
   resources: ResourceSettings;
+  delivery: DeliverySettings;
   telemetry: TelemetrySettings;
 }
 
@@ -102,6 +117,7 @@ export function loadConfig(env: Env = environment()): Config {
     containers: containerNames(read),
     image: imageSettings(read),
     resources: resourceSettings(read),
+    delivery: deliverySettings(read),
     telemetry: telemetrySettings(read),
   };
 }
@@ -219,6 +235,23 @@ function resourceSettings(read: SettingReader): ResourceSettings {
     memoryBudgetMb: read.integer('IMG_MEMORY_BUDGET_MB', defaults.memoryBudgetMb, 1, 1_048_576),
     timeoutMs: read.integer('IMG_TIMEOUT_MS', defaults.timeoutMs, 1, 3_600_000),
   };
+}
+
+function deliverySettings(read: SettingReader): DeliverySettings {
+  const responseWindowMs = read.integer('IMG_RESPONSE_WINDOW_MS', 30_000, 1_000, 600_000);
+  const downloadTimeoutMs = read.integer(
+    'IMG_DOWNLOAD_TIMEOUT_MS',
+    Math.round(responseWindowMs / 2),
+    100,
+    responseWindowMs,
+  );
+  const downloadIdleMs = read.integer(
+    'IMG_DOWNLOAD_IDLE_MS',
+    Math.min(10_000, downloadTimeoutMs),
+    100,
+    downloadTimeoutMs,
+  );
+  return { responseWindowMs, downloadTimeoutMs, downloadIdleMs };
 }
 
 /** The prefixes of the storage connection settings, in order of precedence. */

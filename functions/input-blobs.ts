@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
-import { classifyStorageError, statusOf } from './errors.js';
+import { classifyStorageError, statusOf, TransientStorageError } from './errors.js';
 import { unquoteETag } from './events.js';
 import { propertiesOrUndefined } from './results.js';
 
@@ -26,29 +26,62 @@ export interface InputBlobs {
   exists(name: string): Promise<boolean>;
 }
 
+/**
+ * How long a download may take: in all, and without a byte arriving. The storage SDK's own
+ * timeout stops once the response headers arrive, so a stalled body would wait forever.
+ */
+export interface DownloadLimits {
+  totalMs: number;
+  idleMs: number;
+}
+
 /** `InputBlobs` over one Blob Storage container. */
 export class BlobInputs implements InputBlobs {
-  constructor(private readonly container: ContainerClient) {}
+  constructor(
+    private readonly container: ContainerClient,
+    private readonly limits: DownloadLimits,
+  ) {}
 
   async download(name: string, eTag: string, maxBytes: number): Promise<Download> {
-    const blob = this.container.getBlobClient(name);
     const operation = `download ${this.container.containerName}/${name}`;
+    const timer = new TransferTimer(this.limits);
+    try {
+      return await this.read(name, eTag, maxBytes, timer);
+    } catch (error) {
+      const stalled = timer.reason();
+      throw stalled === undefined
+        ? classifyStorageError(operation, error)
+        : new TransientStorageError(operation, undefined, new Error(stalled));
+    } finally {
+      timer.dispose();
+    }
+  }
+
+  private async read(
+    name: string,
+    eTag: string,
+    maxBytes: number,
+    timer: TransferTimer,
+  ): Promise<Download> {
     let response;
     try {
       // Conditional on the event's eTag: a stale event must never process newer content.
-      response = await blob.download(0, undefined, { conditions: { ifMatch: `"${eTag}"` } });
+      response = await this.container.getBlobClient(name).download(0, undefined, {
+        conditions: { ifMatch: `"${eTag}"` },
+        abortSignal: timer.signal,
+      });
     } catch (error) {
       const status = statusOf(error);
       if (status === 404) return { kind: 'deleted' };
       if (status === 412) return this.changedOrDeleted(name);
-      throw classifyStorageError(operation, error);
+      throw error;
     }
     const stream = response.readableStreamBody as Readable | undefined;
     const declared = response.contentLength ?? 0;
     const read =
       declared > maxBytes
         ? { bytes: undefined, total: declared }
-        : await readCapped(stream, maxBytes, operation);
+        : await readCapped(stream, maxBytes, timer);
     if (read.bytes === undefined) {
       stream?.destroy();
       return { kind: 'too-large', total: read.total, contentType: response.contentType };
@@ -75,25 +108,81 @@ export class BlobInputs implements InputBlobs {
 
 /**
  * Reads a download stream into memory and stops as soon as it passes `maxBytes` (the declared
- * length can be absent or wrong). `bytes` is undefined then.
+ * length can be absent or wrong): `bytes` is undefined then, and `total` what was counted.
+ * Every chunk restarts the idle timer.
  */
 async function readCapped(
   stream: Readable | undefined,
   maxBytes: number,
-  operation: string,
+  timer: TransferTimer,
 ): Promise<{ bytes: Uint8Array | undefined; total: number }> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  if (stream === undefined) return { bytes: new Uint8Array(0), total };
+  if (stream === undefined) return { bytes: new Uint8Array(0), total: 0 };
+  const stop = timer.onAbort((reason) => stream.destroy(new Error(reason)));
   try {
+    const chunks: Buffer[] = [];
+    let total = 0;
     for await (const chunk of stream) {
+      timer.touch();
       const buffer = chunk as Buffer;
       total += buffer.length;
       if (total > maxBytes) return { bytes: undefined, total };
       chunks.push(buffer);
     }
-  } catch (error) {
-    throw classifyStorageError(operation, error);
+    return { bytes: Buffer.concat(chunks, total), total };
+  } finally {
+    stop();
   }
-  return { bytes: Buffer.concat(chunks, total), total };
+}
+
+/** Aborts a transfer that takes longer than `totalMs`, or goes `idleMs` without a byte. */
+class TransferTimer {
+  readonly #controller = new AbortController();
+  readonly #total: NodeJS.Timeout;
+  #idle: NodeJS.Timeout;
+  #reason: string | undefined;
+
+  constructor(private readonly limits: DownloadLimits) {
+    this.#total = setTimeout(
+      () => this.#abort(`took longer than ${limits.totalMs} ms`),
+      limits.totalMs,
+    );
+    this.#idle = this.#idleTimer();
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Why the transfer was aborted, if it was. */
+  reason(): string | undefined {
+    return this.#reason;
+  }
+
+  /** Data arrived: the idle time starts again. */
+  touch(): void {
+    clearTimeout(this.#idle);
+    this.#idle = this.#idleTimer();
+  }
+
+  /** Calls `listener` when the transfer is aborted; returns a function that stops listening. */
+  onAbort(listener: (reason: string) => void): () => void {
+    const handler = () => listener(this.#reason ?? 'aborted');
+    this.signal.addEventListener('abort', handler);
+    return () => this.signal.removeEventListener('abort', handler);
+  }
+
+  dispose(): void {
+    clearTimeout(this.#total);
+    clearTimeout(this.#idle);
+  }
+
+  #idleTimer(): NodeJS.Timeout {
+    const { idleMs } = this.limits;
+    return setTimeout(() => this.#abort(`received no data for ${idleMs} ms`), idleMs);
+  }
+
+  #abort(reason: string): void {
+    this.#reason ??= reason;
+    this.#controller.abort(new Error(reason));
+  }
 }

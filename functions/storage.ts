@@ -2,7 +2,7 @@
  * The one place that builds the `BlobServiceClient`: with a managed identity in Azure
  * (no account key anywhere), with a connection string locally (Azurite).
  */
-import { DefaultAzureCredential } from '@azure/identity';
+import { ManagedIdentityCredential } from '@azure/identity';
 import { BlobServiceClient, type StoragePipelineOptions } from '@azure/storage-blob';
 import type { StorageConfig } from './config.js';
 
@@ -29,10 +29,11 @@ export function createBlobServiceClient(
   if (storage.kind === 'connectionString') {
     return BlobServiceClient.fromConnectionString(storage.connectionString, pipeline);
   }
-  // In Azure the chain finds the managed identity (a user-assigned one by its client id, or
-  // AZURE_CLIENT_ID); on a developer's machine it falls through to `az login`.
-  const credential = new DefaultAzureCredential(
-    storage.clientId === undefined ? {} : { managedIdentityClientId: storage.clientId },
-  );
+  // The app's managed identity and nothing else: a chain that falls through to developer
+  // credentials would hide a missing identity or role behind someone's `az login`.
+  const credential =
+    storage.clientId === undefined
+      ? new ManagedIdentityCredential()
+      : new ManagedIdentityCredential({ clientId: storage.clientId });
   return new BlobServiceClient(storage.blobServiceUri, credential, pipeline);
 }

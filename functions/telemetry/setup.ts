@@ -14,11 +14,7 @@ import {
   type TracerProvider,
 } from '@opentelemetry/api';
 import { logs } from '@opentelemetry/api-logs';
-import {
-  DefaultAzureCredential,
-  ManagedIdentityCredential,
-  type TokenCredential,
-} from '@azure/identity';
+import { ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { shutdownAzureMonitor, useAzureMonitor } from '@azure/monitor-opentelemetry';
 // A webpack CommonJS bundle: under native ESM only its default export is visible.
 import functionsInstrumentation from '@azure/functions-opentelemetry-instrumentation';
@@ -92,11 +88,11 @@ function serviceResource(): Resource {
   );
 }
 
-/** The managed identity named by the settings, else the default chain (developer login locally). */
+/** The managed identity named by the settings, else the system-assigned one: never developer credentials. */
 function entraCredential(entraId: { clientId?: string }): TokenCredential {
   return entraId.clientId
     ? new ManagedIdentityCredential({ clientId: entraId.clientId })
-    : new DefaultAzureCredential();
+    : new ManagedIdentityCredential();
 }
 
 /** Lets the Functions host's invocation span parent ours and hands `context.log` to OpenTelemetry. */
