@@ -15,7 +15,7 @@ import {
   decodeWebpWasm,
 } from './codecs/index.js';
 import { decodeBmpWithAlpha } from './bmp.js';
-import { CorruptImageError, UnsupportedFormatError } from './errors.js';
+import { CorruptImageError, ImageError } from './errors.js';
 import { decodeGifFirstFrame } from './gif.js';
 import { decompressLzwStrips, readTiffDirectories } from './tiff.js';
 import { readJpegHeader, type Dimensions } from './guard.js';
@@ -107,6 +107,45 @@ function hasAnyAlpha(data: Uint8Array | Uint8ClampedArray): boolean {
   return false;
 }
 
+/** Whether a decoder's error is its verdict on the data. */
+type Refusal = (error: unknown) => boolean;
+
+/**
+ * The WASM codecs raise CodecError when the data makes them fail; a codec that would not load
+ * (or any other error around the call) says nothing about the image.
+ */
+const codecRefused: Refusal = (error) => error instanceof CodecError;
+
+/**
+ * The JavaScript decoders (jpeg-js, jimp's BMP, utif2) have no error type of their own: what
+ * they throw on malformed data is whatever they hit (an Error with a message, a TypeError on a
+ * missing table), so anything thrown by the decode call itself is their verdict.
+ */
+const anyThrow: Refusal = () => true;
+
+/**
+ * Runs one third-party decoder call, narrowly: what it throws and `refused` accepts becomes
+ * CORRUPT_IMAGE in the decoder's own words; anything else goes on as it is.
+ */
+async function verdictOf<T>(
+  request: DecodeRequest,
+  decoder: string,
+  refused: Refusal,
+  decode: () => T | Promise<T>,
+): Promise<T> {
+  try {
+    return await decode();
+  } catch (error) {
+    if (error instanceof ImageError || !refused(error)) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new CorruptImageError(
+      request.name,
+      `${request.format} decoder ${decoder}: ${detail}`,
+      error,
+    );
+  }
+}
+
 async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
   const { bytes, name } = request;
   const header = readJpegHeader(bytes);
@@ -122,14 +161,16 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
     // mozjpeg cannot convert CMYK/YCCK to RGB; jpeg-js does, honouring Adobe's inverted CMYK.
     const ycck = header.adobeTransform === 2;
     const jpegJs = (await import('jpeg-js')).default;
-    const decoded = jpegJs.decode(bytes, {
-      useTArray: true,
-      formatAsRGBA: true,
-      colorTransform: ycck,
-      tolerantDecoding: false,
-      maxResolutionInMP: Math.ceil((header.width * header.height) / 1e6) + 1,
-      maxMemoryUsageInMB: 4096,
-    });
+    const decoded = await verdictOf(request, 'jpeg-js', anyThrow, () =>
+      jpegJs.decode(bytes, {
+        useTArray: true,
+        formatAsRGBA: true,
+        colorTransform: ycck,
+        tolerantDecoding: false,
+        maxResolutionInMP: Math.ceil((header.width * header.height) / 1e6) + 1,
+        maxMemoryUsageInMB: 4096,
+      }),
+    );
     return {
       kind: 'bitmap',
       bitmap: { width: decoded.width, height: decoded.height, data: decoded.data },
@@ -146,7 +187,10 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
   };
   if (header.arithmetic) {
     // mozjpeg's WASM build has no arithmetic decoder; libjpeg-turbo's has.
-    return { kind: 'bitmap', bitmap: await decodeJpegTurbo(bytes), ...source };
+    const bitmap = await verdictOf(request, 'libjpeg-turbo', codecRefused, () =>
+      decodeJpegTurbo(bytes),
+    );
+    return { kind: 'bitmap', bitmap, ...source };
   }
   // Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (4/8 to 1/8)
   // that still leaves the resize room to filter (see chooseJpegScale). At full size mozjpeg
@@ -176,7 +220,9 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
     const { width, height, data } = scaled.image;
     return { kind: 'bitmap', bitmap: { width, height, data }, ...source };
   }
-  const { image, warnings } = await decodeJpegWasm(bytes);
+  const { image, warnings } = await verdictOf(request, 'mozjpeg', codecRefused, () =>
+    decodeJpegWasm(bytes),
+  );
   const damage = warnings.find(isDamagingJpegWarning);
   if (damage) throw new CorruptImageError(name, damage);
   return { kind: 'bitmap', bitmap: image, ...source };
@@ -213,7 +259,7 @@ async function decodePng(request: DecodeRequest): Promise<DecodedImage> {
   const chunks = readPngChunks(request.bytes);
   if (!chunks.complete)
     throw new CorruptImageError(request.name, 'PNG data ends before its IEND chunk');
-  const image = await decodePngWasm(request.bytes);
+  const image = await verdictOf(request, 'png', codecRefused, () => decodePngWasm(request.bytes));
   const mayHaveAlpha = chunks.colorType === 4 || chunks.colorType === 6 || chunks.trns;
   const colorSpace =
     chunks.colorType === 3
@@ -267,7 +313,9 @@ async function decodeBmp(request: DecodeRequest): Promise<DecodedImage> {
     };
   }
   const bmp = (await import('@jimp/js-bmp')).default();
-  const decoded = bmp.decode(Buffer.from(request.bytes));
+  const decoded = await verdictOf(request, 'bmp', anyThrow, () =>
+    bmp.decode(Buffer.from(request.bytes)),
+  );
   const bitDepth = request.bytes[28] ?? 24;
   return {
     kind: 'bitmap',
@@ -300,10 +348,12 @@ async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
   }
   const plain = decompressLzwStrips(request.bytes, directories.first, request.name);
   const image = plain.directory as unknown as UTIFPage;
-  UTIF.decodeImage(plain.bytes as unknown as ArrayBuffer, image); // the first page only
+  const rgba = await verdictOf(request, 'utif2', anyThrow, () => {
+    UTIF.decodeImage(plain.bytes as unknown as ArrayBuffer, image); // the first page only
+    return UTIF.toRGBA8(image);
+  });
   const width = image.width;
   const height = image.height;
-  const rgba = UTIF.toRGBA8(image);
   if (!width || !height || rgba.length !== width * height * 4) {
     throw new CorruptImageError(request.name, 'TIFF image data does not match its size');
   }
@@ -365,7 +415,7 @@ async function decodeWebp(request: DecodeRequest): Promise<DecodedImage> {
   const { bytes } = request;
   const chunks = webpChunks(request.name, bytes, 12, bytes.length);
   const frames = chunks.filter((chunk) => chunk.type === 'ANMF');
-  if (frames.length === 0) return decodeWasmRgba(request, decodeWebpWasm);
+  if (frames.length === 0) return decodeWasmRgba(request, 'libwebp', decodeWebpWasm);
   const canvasChunk = chunks.find((chunk) => chunk.type === 'VP8X');
   if (!canvasChunk)
     throw new CorruptImageError(request.name, 'animated WebP without a VP8X header');
@@ -415,7 +465,13 @@ async function decodeWebp(request: DecodeRequest): Promise<DecodedImage> {
     still.set(part, offset);
     offset += part.length;
   }
-  const frame = await decodeWebpWasm(still);
+  const frame = await verdictOf(request, 'libwebp', codecRefused, () => decodeWebpWasm(still));
+  if (frame.width !== frameWidth || frame.height !== frameHeight) {
+    throw new CorruptImageError(
+      request.name,
+      `WebP frame declares ${frameWidth}x${frameHeight} but holds ${frame.width}x${frame.height}`,
+    );
+  }
   const canvas = new Uint8Array(width * height * 4);
   for (let y = 0; y < frame.height; y++) {
     const row = frame.data.subarray(y * frame.width * 4, (y + 1) * frame.width * 4);
@@ -438,9 +494,10 @@ async function decodeWebp(request: DecodeRequest): Promise<DecodedImage> {
 
 async function decodeWasmRgba(
   request: DecodeRequest,
+  label: string,
   decoder: (bytes: Uint8Array) => Promise<Bitmap>,
 ): Promise<DecodedImage> {
-  const image = await decoder(request.bytes);
+  const image = await verdictOf(request, label, codecRefused, () => decoder(request.bytes));
   return {
     kind: 'bitmap',
     bitmap: image,
@@ -452,35 +509,28 @@ async function decodeWasmRgba(
 
 /**
  * Decodes an image of a sniffed and guarded format into RGBA (or, when `planes` allows it, a
- * shrink-on-load JPEG into planes). Throws CorruptImageError when a decoder fails or reads only
- * part of the data.
+ * shrink-on-load JPEG into planes). Throws CorruptImageError when a decoder refuses the data or
+ * would read only part of it; anything else thrown here is not the image's fault (INTERNAL).
  */
 export async function decodeImage(
   request: DecodeRequest & { planes?: false },
 ): Promise<DecodedBitmap>;
 export async function decodeImage(request: DecodeRequest): Promise<DecodedImage>;
 export async function decodeImage(request: DecodeRequest): Promise<DecodedImage> {
-  try {
-    switch (request.format) {
-      case 'jpeg':
-        return await decodeJpeg(request);
-      case 'png':
-        return await decodePng(request);
-      case 'gif':
-        return decodeGif(request);
-      case 'bmp':
-        return await decodeBmp(request);
-      case 'tiff':
-        return await decodeTiff(request);
-      case 'webp':
-        return await decodeWebp(request);
-      case 'avif':
-        return await decodeWasmRgba(request, decodeAvifWasm);
-    }
-  } catch (error) {
-    if (error instanceof CorruptImageError || error instanceof UnsupportedFormatError) throw error;
-    const detail =
-      error instanceof CodecError || error instanceof Error ? error.message : String(error);
-    throw new CorruptImageError(request.name, `${request.format} decoder: ${detail}`, error);
+  switch (request.format) {
+    case 'jpeg':
+      return decodeJpeg(request);
+    case 'png':
+      return decodePng(request);
+    case 'gif':
+      return decodeGif(request);
+    case 'bmp':
+      return decodeBmp(request);
+    case 'tiff':
+      return decodeTiff(request);
+    case 'webp':
+      return decodeWebp(request);
+    case 'avif':
+      return decodeWasmRgba(request, 'libavif', decodeAvifWasm);
   }
 }

@@ -119,11 +119,15 @@ export class ImagePool<Output extends WorkerOutput = WorkerOutput> {
   }
 }
 
-/** Rebuilds an error sent by a worker: an `ImageError` keeps its code and permanence. */
+/**
+ * Rebuilds an error sent by a worker: an `ImageError` keeps its code, permanence and cause (so
+ * an `INTERNAL` error still shows where the bug was thrown).
+ */
 function fromWorkerError(error: WorkerError): Error {
   if (error.code !== undefined) {
     const rebuilt = new ImageError(error.code as ImageErrorCode, error.message, {
       permanent: error.permanent ?? true,
+      ...(error.cause === undefined ? {} : { cause: fromWorkerError(error.cause) }),
     });
     Object.defineProperty(rebuilt, 'name', { value: error.name });
     return rebuilt;

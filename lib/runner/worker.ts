@@ -2,7 +2,7 @@
  * The task that runs inside a worker thread of the image pool (lib/runner/pool.ts): one image
  * through the imaging core. Errors cross the thread boundary as plain data (a class does not
  * survive structured cloning), and the pool turns them back into `ImageError`s with the same
- * code. An adapter that needs more per task (functions/ records spans) passes its own worker
+ * code and permanence, and the cause they wrap (an `INTERNAL` error's bug, with its stack). An adapter that needs more per task (functions/ records spans) passes its own worker
  * module, which wraps `runImage` and hands its output to `transferOutput`.
  */
 import type { MessagePort } from 'node:worker_threads';
@@ -27,6 +27,8 @@ export interface WorkerError {
   code?: string;
   permanent?: boolean;
   stack?: string;
+  /** What an `ImageError` wraps (for `INTERNAL`, the bug itself, with its stack). */
+  cause?: WorkerError;
 }
 
 /** What a worker sends back: the result, or the error it ended with. */
@@ -52,7 +54,14 @@ export async function runImage(input: WorkerInput): Promise<WorkerOutput> {
 }
 
 function plainError(error: unknown): WorkerError {
-  if (error instanceof ImageError) return { name: error.name, ...error.toJSON() };
+  if (error instanceof ImageError) {
+    const { cause } = error;
+    return {
+      name: error.name,
+      ...error.toJSON(),
+      ...(cause !== undefined && { cause: plainError(cause) }),
+    };
+  }
   const plain = error instanceof Error ? error : new Error(String(error));
   return { name: plain.name, message: plain.message, ...(plain.stack && { stack: plain.stack }) };
 }

@@ -1,7 +1,7 @@
 /**
  * Fuzzes the imaging core with thousands of mutated versions of the seed images: every case
- * must end in a correct result or a typed ImageError, within the per-image time limit, without
- * crashing the worker that ran it. Deterministic: the run seed (FUZZ_SEED) fixes every case, and
+ * must end in a correct result or a typed ImageError with a known code (never INTERNAL, which
+ * is a bug), within the per-image time limit, without crashing the worker that ran it. Deterministic: the run seed (FUZZ_SEED) fixes every case, and
  * a failure names the case seed to reproduce it alone (FUZZ_CASE).
  *
  * CI runs a bounded sample; for a longer local run:
@@ -119,10 +119,18 @@ function checkExif(exif: ExifInfo | null, orientation: number): string | undefin
   return undefined;
 }
 
-/** What is wrong with an error, if anything: it must be an ImageError with a known code. */
+/**
+ * What is wrong with an error, if anything: it must be an ImageError with a known code. INTERNAL
+ * is a bug (malformed data must end in CORRUPT_IMAGE or another typed refusal): reported with
+ * where the bug was thrown.
+ */
 function checkError(error: unknown): string | undefined {
   if (!(error instanceof ImageError)) {
     return `threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+  }
+  if (error.code === 'INTERNAL') {
+    const cause = error.cause instanceof Error ? error.cause.stack : String(error.cause);
+    return `INTERNAL (a bug): ${error.message}\n${cause}`;
   }
   if (error.code === 'TIMEOUT') return STRICT ? `hung for more than ${TIMEOUT_MS} ms` : undefined;
   if (!CODES.includes(error.code)) return `unexpected code ${error.code}: ${error.message}`;

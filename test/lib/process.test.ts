@@ -1,8 +1,10 @@
+import { trace } from '@opentelemetry/api';
 import { expect } from 'chai';
 import { deflateSync } from 'node:zlib';
 import {
   failureRecord,
   ImageError,
+  InternalError,
   loadCodecs,
   processImage,
   type ProcessResult,
@@ -25,6 +27,7 @@ import {
   quadrants,
   withExif,
 } from './images.js';
+import { FAULT_MESSAGE, installFaultyTracer } from './faulty-tracer.js';
 
 async function failure(promise: Promise<unknown>): Promise<ImageError> {
   try {
@@ -282,6 +285,34 @@ describe('processImage', () => {
       const result = await processImage(source, { name: 'good.jpg' });
       expect(result.output.width).to.equal(200);
     });
+  });
+
+  describe('a bug inside a stage', () => {
+    afterEach(() => trace.disable());
+
+    // Each stage's span is a real dependency of the stage; a faulty tracer makes it throw a
+    // TypeError inside the stage, as a bug in the stage's own code would.
+    for (const stage of [
+      'sniff',
+      'guard',
+      'exif',
+      'decode',
+      'resize',
+      'colour',
+      'orient',
+      'thumbnail',
+      'encode',
+    ]) {
+      it(`surfaces a TypeError thrown inside the ${stage} stage as INTERNAL, not permanent`, async () => {
+        const source = await jpegOf(photoLike(64, 48));
+        installFaultyTracer(stage);
+        const error = await failure(processImage(source, { name: 'photo.jpg' }));
+        expect(error).to.be.instanceOf(InternalError);
+        expect(error).to.include({ code: 'INTERNAL', permanent: false });
+        expect(error.cause).to.be.instanceOf(TypeError).with.property('message', FAULT_MESSAGE);
+        expect(error.message).to.contain('photo.jpg').and.contain('not a problem with the image');
+      });
+    }
   });
 
   describe('failureRecord', () => {

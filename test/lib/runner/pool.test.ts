@@ -5,6 +5,7 @@ import { ImageError, processImage, type ProcessResult } from '../../../lib/index
 import { ImagePool, WorkerFailedError } from '../../../lib/runner/pool.js';
 import { transferOutput, type WorkerOutput } from '../../../lib/runner/worker.js';
 import { getFixture } from '../../fixtures.js';
+import { FAULT_MESSAGE } from '../faulty-tracer.js';
 
 const read = (name: string) => new Uint8Array(readFileSync(getFixture(name).path));
 const crashingWorker = new URL('./crashing-worker.ts', import.meta.url);
@@ -57,6 +58,21 @@ describe('lib/runner: the image pool', function () {
     });
     const error = await pool.process(read('png/alpha.png'), { name: 'fine.png' }).catch((e) => e);
     expect(error).to.be.instanceOf(WorkerFailedError);
+  });
+
+  it('keeps an INTERNAL error INTERNAL across the thread boundary: code, permanence and the bug with its stack', async () => {
+    pool = new ImagePool({
+      threads: 1,
+      timeoutMs: 60_000,
+      workerUrl: crashingWorker,
+      taskFields: () => ({ faultyStage: 'resize' }),
+    });
+    const error = await pool.process(read('png/alpha.png'), { name: 'alpha.png' }).catch((e) => e);
+    expect(error).to.be.instanceOf(ImageError);
+    expect(error).to.include({ code: 'INTERNAL', permanent: false, name: 'InternalError' });
+    const cause = (error as Error).cause as Error;
+    expect(cause).to.include({ name: 'TypeError', message: FAULT_MESSAGE });
+    expect(cause.stack).to.contain('faulty-tracer.ts');
   });
 
   it('shows every answer to the calling thread before it becomes a result or an error', async () => {
