@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { createHealthHandler, healthProbe } from './health.js';
 import { BlobInputs } from './input-blobs.js';
 import { ImageRunner, type Isolation } from './limits/index.js';
+import { SeenOnce } from './limits/seen-once.js';
 import { createEventHandler, type EventHandler, type HandlerDeps } from './process-blob.js';
 import { BlobResultStore } from './result-store.js';
 import { createBlobServiceClient } from './storage.js';
@@ -64,5 +65,6 @@ export function handlerDeps(
     runner,
     clock: performance,
     telemetry: openTelemetryRecorder(),
+    timeouts: new SeenOnce(),
   };
 }

@@ -1,6 +1,6 @@
 /**
- * `GET /api/health`: can this app reach each container it reads and writes? 200 with a JSON
- * report when it can, 503 when any container is unreachable (for probes and operators).
+ * `GET /api/health`: can this app reach each container it reads and writes? 200 when it can,
+ * 503 when any container is unreachable (for availability tests and load balancers).
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { BlobServiceClient } from '@azure/storage-blob';
@@ -49,19 +49,41 @@ export async function checkHealth(
 export interface HealthProbe {
   serviceClient: BlobServiceClient;
   containers: ContainerNames;
+  /** How long one check's answer is served again (default 30 s). */
+  cacheMs?: number;
+  /** Milliseconds, monotonic; defaults to `performance.now`. */
+  now?: () => number;
 }
 
-/** Builds the HTTP handler over a client and container names. */
+/** How long a check's answer is reused: probes and anonymous callers never reach storage more often. */
+export const HEALTH_CACHE_MS = 30_000;
+
+/**
+ * Builds the anonymous HTTP handler: 200 `{"status":"healthy"}` or 503 `{"status":"unhealthy"}`
+ * and nothing more (no container names or storage errors for an anonymous caller; the
+ * details go to the log). One check at a time, its answer reused for `cacheMs`, so hits on
+ * the endpoint cost storage nothing.
+ */
 export function createHealthHandler(
   probe: HealthProbe,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
+  const now = probe.now ?? (() => performance.now());
+  const cacheMs = probe.cacheMs ?? HEALTH_CACHE_MS;
+  let last: { at: number; report: Promise<HealthReport> } | undefined;
   return async (_request, context) => {
-    const report = await checkHealth(probe.serviceClient, probe.containers);
-    if (report.status !== 'healthy') context.warn(`Health check failed: ${JSON.stringify(report)}`);
+    if (last === undefined || now() - last.at >= cacheMs) {
+      const report = checkHealth(probe.serviceClient, probe.containers);
+      last = { at: now(), report };
+      void report.then((fresh) => {
+        if (fresh.status !== 'healthy')
+          context.warn(`Health check failed: ${JSON.stringify(fresh)}`);
+      });
+    }
+    const { status } = await last.report;
     return {
-      status: report.status === 'healthy' ? 200 : 503,
-      jsonBody: report,
-      headers: { 'cache-control': 'no-store' },
+      status: status === 'healthy' ? 200 : 503,
+      jsonBody: { status },
+      headers: { 'cache-control': `public, max-age=${Math.round(cacheMs / 1000)}` },
     };
   };
 }

@@ -24,10 +24,11 @@ import type { ProcessOptions } from '../lib/options.js';
 import type { ProcessResult } from '../lib/types.js';
 import type { StorageAccount } from './account.js';
 import type { Config } from './config.js';
-import { InvalidEventError, TransientStorageError } from './errors.js';
+import { AdapterError, InvalidEventError, TransientStorageError } from './errors.js';
 import { parseStorageEvent, routeEvent, type BlobEventFacts, type Route } from './events.js';
 import type { Download, InputBlobs } from './input-blobs.js';
 import { WorkerFailedError } from './limits/index.js';
+import type { SeenOnce } from './limits/seen-once.js';
 import type { Outcome, SkipReason } from './outcome.js';
 import type { ResultBlob, ResultStore } from './result-store.js';
 import { metadataLocation, nameRefusal, unsafeNameDetail } from './blob-names.js';
@@ -57,6 +58,8 @@ export interface HandlerDeps {
   runner: ImageProcessor;
   clock: Clock;
   telemetry: TelemetryRecorder;
+  /** Versions that already timed out once here: `TIMEOUT` gets one retry before its record. */
+  timeouts: SeenOnce;
 }
 
 /** The handler's signature, as the Functions host and the local runtime call it. */
@@ -164,7 +167,7 @@ class Invocation {
     }
     const read = await this.readInput(link);
     if (read.kind === 'ended') return read.outcome;
-    const processed = await this.runImage(link.name, read.download);
+    const processed = await this.runImage(read.link, read.download);
     if (processed instanceof ImageError) {
       return this.recordFailure(read.link, processed, {
         bytes: read.download.bytes,
@@ -255,10 +258,11 @@ class Invocation {
 
   /**
    * Runs the core through the app's runner (concurrency, memory budget, time limit). A
-   * permanent image error comes back as a value; anything retrying can help is thrown.
+   * permanent image error comes back as a value; anything retrying can help is thrown: a
+   * worker that died, a bug (`INTERNAL`), and a first `TIMEOUT` (contention can cause it).
    */
   private async runImage(
-    name: string,
+    link: SourceLink,
     download: Extract<Download, { kind: 'ok' }>,
   ): Promise<ProcessResult | ImageError> {
     const format = sniffFormat(download.bytes);
@@ -266,14 +270,16 @@ class Invocation {
     try {
       return await this.deps.runner.process(download.bytes, {
         ...this.deps.config.image,
-        name,
+        name: link.name,
         declaredContentType: download.contentType,
       });
     } catch (error) {
-      // A worker that died without an answer says nothing about the image: let Event Grid retry.
       if (error instanceof WorkerFailedError) throw error;
-      const imageError = toImageError(name, error);
+      const imageError = toImageError(link.name, error);
       if (!imageError.permanent) throw imageError;
+      if (imageError.code === 'TIMEOUT' && this.deps.timeouts.first(`${link.name}\n${link.eTag}`)) {
+        throw imageError;
+      }
       return imageError;
     }
   }
@@ -295,7 +301,13 @@ class Invocation {
       };
       const written = await this.step(step, attributes, () =>
         this.deps.results.write(write, linked),
-      );
+      ).catch((error: unknown) => refusedWrite(error));
+      if (written.status === 'refused') {
+        // Storage refused the write for good (a name or header it will never take): no
+        // retry can help, so the input gets a failure record instead of a dead letter.
+        await this.deps.results.remove(link.name, { eTag: link.eTag });
+        return this.recordFailure(link, written.error, { bytes });
+      }
       if (written.status === 'stale') {
         // A newer version got there first: take back what we wrote, so no older output stays
         // beside its metadata (or its failure record).
@@ -466,6 +478,12 @@ function resultBlobs(
       },
     ],
   ];
+}
+
+/** A permanent storage error as a value; anything else is thrown on. */
+function refusedWrite(error: unknown): { status: 'refused'; error: AdapterError } {
+  if (error instanceof AdapterError && error.permanent) return { status: 'refused', error };
+  throw error;
 }
 
 function encoded(image: ProcessResult['output']): Omit<ResultBlob, 'container'> {

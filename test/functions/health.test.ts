@@ -12,7 +12,7 @@ describe('functions/health (against Azurite)', function () {
   const request = () =>
     new azureFunctions.HttpRequest({ url: 'http://localhost/api/health', method: 'GET' });
 
-  it('answers 200 with every container reachable', async () => {
+  it('answers 200 with every container reachable, saying nothing more', async () => {
     const config = testConfig(azurite.connectionString, 'healthy');
     await createContainers(azurite.serviceClient, config);
     const handler = createHealthHandler({
@@ -21,15 +21,53 @@ describe('functions/health (against Azurite)', function () {
     });
     const response = await handler(request(), invocation());
     expect(response.status).to.equal(200);
-    expect(response.jsonBody).to.deep.equal({
+    expect(response.jsonBody).to.deep.equal({ status: 'healthy' });
+  });
+
+  it('reports each container it checks, for the log', async () => {
+    const config = testConfig(azurite.connectionString, 'report');
+    await createContainers(azurite.serviceClient, config);
+    expect(await checkHealth(azurite.serviceClient, config.containers)).to.deep.equal({
       status: 'healthy',
       containers: {
-        'healthy-input': { reachable: true },
-        'healthy-output': { reachable: true },
-        'healthy-thumbnails': { reachable: true },
-        'healthy-metadata': { reachable: true },
+        'report-input': { reachable: true },
+        'report-output': { reachable: true },
+        'report-thumbnails': { reachable: true },
+        'report-metadata': { reachable: true },
       },
     });
+  });
+
+  it('answers from its cache: hits within the cache time do not reach storage', async () => {
+    const config = testConfig(azurite.connectionString, 'cached');
+    await createContainers(azurite.serviceClient, config);
+    let clock = 0;
+    let checks = 0;
+    const counting = azurite.serviceClient;
+    const original = counting.getContainerClient.bind(counting);
+    const serviceClient = Object.create(counting) as typeof counting;
+    serviceClient.getContainerClient = (name: string) => {
+      checks += 1;
+      return original(name);
+    };
+    const handler = createHealthHandler({
+      serviceClient,
+      containers: config.containers,
+      cacheMs: 30_000,
+      now: () => clock,
+    });
+    await handler(request(), invocation());
+    expect(checks).to.equal(4);
+    for (let hit = 0; hit < 10; hit += 1) await handler(request(), invocation());
+    expect(checks, 'ten hits within 30 s').to.equal(4);
+    // The container goes away: the cached answer stands until the cache time is up.
+    await azurite.serviceClient.getContainerClient(config.containers.output).delete();
+    expect((await handler(request(), invocation())).status).to.equal(200);
+    clock = 30_000;
+    const response = await handler(request(), invocation());
+    expect(checks).to.equal(8);
+    expect(response.status).to.equal(503);
+    expect(response.jsonBody).to.deep.equal({ status: 'unhealthy' });
   });
 
   it('answers 503 naming the container that does not exist', async () => {
@@ -60,13 +98,10 @@ describe('functions/health (against Azurite)', function () {
     });
     const response = await handler(request(), invocation());
     expect(response.status).to.equal(503);
-    const body = response.jsonBody as {
-      status: string;
-      containers: Record<string, { reachable: boolean; error: string }>;
-    };
-    expect(body.status).to.equal('unhealthy');
+    expect(response.jsonBody).to.deep.equal({ status: 'unhealthy' });
+    const report = await checkHealth(down, config.containers);
     expect(
-      Object.values(body.containers).every((c) => !c.reachable && c.error === 'ECONNREFUSED'),
+      Object.values(report.containers).every((c) => !c.reachable && c.error === 'ECONNREFUSED'),
     ).to.equal(true);
   });
 });

@@ -3,7 +3,8 @@ import { expect } from 'chai';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { MetadataRecord, SuccessRecord, FailureRecord } from '../../lib/types.js';
 import type { Config } from '../../functions/config.js';
-import { TransientStorageError } from '../../functions/errors.js';
+import { PermanentStorageError, TransientStorageError } from '../../functions/errors.js';
+import { ImageRunner } from '../../functions/limits/index.js';
 import { handlerDeps } from '../../functions/app.js';
 import { createEventHandler, type EventHandler } from '../../functions/process-blob.js';
 import { refusedNameRecordName } from '../../functions/blob-names.js';
@@ -507,6 +508,119 @@ describe('functions/process-blob (against Azurite)', function () {
     const logged = logs.find((line) => line.startsWith('error:')) ?? '';
     expect(logged).to.match(/bug\.jpg failed and will be retried/);
     expect(logged, 'the stack of the bug').to.match(/TypeError: Cannot read[\s\S]*\n\s+at /);
+  });
+
+  it('processes a blob whose metadata changed right after upload (new eTag, no new event)', async () => {
+    const event = await upload(client, config.containers.input, 'tagged.jpg', fixture(PHOTO));
+    const input = client.getContainerClient(config.containers.input).getBlobClient('tagged.jpg');
+    const { etag } = await input.setMetadata({ reviewed: 'yes' });
+    const now = String(etag).replaceAll('"', '');
+    expect(now).to.not.equal(event.data.eTag);
+    expect(await handle(event, invocation())).to.include({ status: 'succeeded', eTag: now });
+    const record = await readJson<SuccessRecord>(
+      client,
+      config.containers.metadata,
+      'tagged.jpg.json',
+    );
+    expect(record.source.eTag).to.equal(now);
+    expect(await list(client, config.containers.output)).to.deep.equal(['tagged.jpg']);
+  });
+
+  it('records a result write that storage refuses for good as STORAGE_PERMANENT, leaving no output', async () => {
+    // Azurite takes what Azure refuses (8 KiB of blob metadata, for one): the store refuses
+    // the thumbnail as Azure would, with the real store underneath for everything else.
+    const deps = handlerDeps(config, client, images.runner);
+    const refusing = createEventHandler({
+      ...deps,
+      results: {
+        completedVersion: (name) => deps.results.completedVersion(name),
+        remove: (name, owner, except) => deps.results.remove(name, owner, except),
+        write: (result, link) =>
+          result.container === config.containers.thumbnails
+            ? Promise.reject(
+                new PermanentStorageError('write thumbnail', 400, new Error('MetadataTooLarge')),
+              )
+            : deps.results.write(result, link),
+      },
+    });
+    const event = await upload(client, config.containers.input, 'refused.jpg', fixture(PHOTO));
+    expect(await refusing(event, invocation())).to.include({
+      status: 'failed',
+      errorCode: 'STORAGE_PERMANENT',
+    });
+    expect(await results()).to.deep.equal({
+      output: [],
+      thumbnails: [],
+      metadata: ['refused.jpg.json'],
+    });
+    const record = await readJson<FailureRecord>(
+      client,
+      config.containers.metadata,
+      'refused.jpg.json',
+    );
+    expect(record.error).to.include({ code: 'STORAGE_PERMANENT', permanent: true });
+  });
+
+  it('retries an image that timed out once, and records TIMEOUT the second time', async () => {
+    const slow = new ImageRunner({ concurrency: 1, memoryBudgetMb: 1024, timeoutMs: 5 });
+    try {
+      const timing = testHandler(config, client, slow);
+      const event = await upload(
+        client,
+        config.containers.input,
+        'slow.jpg',
+        fixture('size/large-photo.jpg'),
+      );
+      let first: unknown;
+      try {
+        await timing(event, invocation());
+      } catch (error) {
+        first = error;
+      }
+      expect(first).to.include({ code: 'TIMEOUT' });
+      expect((await results()).metadata).to.deep.equal([]);
+      expect(await timing(event, invocation())).to.include({
+        status: 'failed',
+        errorCode: 'TIMEOUT',
+      });
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it('refuses a name with a ".." segment without reading or writing anywhere else', async () => {
+    // A hostile event: the subject walks out of the input container.
+    await upload(client, config.containers.output, 'victim.jpg', fixture(PHOTO));
+    const event = await upload(client, config.containers.input, 'x.jpg', fixture(PHOTO));
+    event.subject = event.subject.replace(
+      /blobs\/x\.jpg$/,
+      `blobs/../${config.containers.output}/victim.jpg`,
+    );
+    event.data.url = String(event.data.url).replace(
+      /x\.jpg$/,
+      `..%2F${config.containers.output}%2Fvictim.jpg`,
+    );
+    const outcome = await handle(event, invocation());
+    expect(outcome).to.include({ status: 'failed', errorCode: 'NAME_INVALID' });
+    expect(await results()).to.deep.equal({
+      output: ['victim.jpg'],
+      thumbnails: [],
+      metadata: [refusedNameRecordName(`../${config.containers.output}/victim.jpg`)],
+    });
+  });
+
+  it("ignores an event from another account's topic, touching nothing", async () => {
+    const logs: string[] = [];
+    const event = await upload(client, config.containers.input, 'foreign.jpg', fixture(PHOTO));
+    event.topic = event.topic.replace(/storageAccounts\/[^/]+$/, 'storageAccounts/stattacker');
+    expect(await handle(event, invocation(logs))).to.include({
+      status: 'skipped',
+      reason: 'other-account',
+    });
+    expect(await results()).to.deep.equal({ output: [], thumbnails: [], metadata: [] });
+    expect(
+      logs.some((line) => line.startsWith('warning:') && line.includes('stattacker')),
+    ).to.equal(true);
   });
 
   it('discards a malformed event without retry, logging why', async () => {
