@@ -18,7 +18,14 @@ function change(name: string): BlobChange {
   return { event, name, kind: 'created' };
 }
 
-const outcome = (name: string) => ({ status: 'skipped', name, reason: 'test' }) as Outcome;
+const outcome = (name: string): Outcome => ({
+  status: 'skipped',
+  name,
+  eTag: undefined,
+  reason: 'duplicate',
+  detail: 'test',
+  ms: 0,
+});
 
 /** A schedule that asks for no wait, recording which failed attempts it was asked about. */
 function noWait(maxAttempts: number, asked: number[] = []): RetrySchedule {
