@@ -14,18 +14,19 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
-import { BlobServiceClient } from '@azure/storage-blob';
-import { metadataName } from '../../lib/naming.js';
-import { loadConfig } from '../config.js';
+import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
+import { loadConfig, type Config } from '../config.js';
 import { unquoteETag } from '../events.js';
-import { closeSharedImageRunner, sharedImageRunner } from '../limits/index.js';
+import { closeSharedImageRunner, sharedImageRunner, type ImageRunner } from '../limits/index.js';
 import { createBlobServiceClient } from '../storage.js';
-import { azuriteConnectionString, startAzurite } from './azurite.js';
+import { integerFlag, parseFlags, POSITIVE_INTEGER } from './args.js';
+import { azuriteConnectionString, startAzurite, type RunningAzurite } from './azurite.js';
+import { accountUploads, countDuplicates } from './load/account.js';
 import { ensureBases, loadImage } from './load/images.js';
-import { startFaultProxy } from './load/proxy.js';
+import { LoadProgress } from './load/progress.js';
+import { startFaultProxy, type FaultProxy } from './load/proxy.js';
 import { percentile, round } from './load/stats.js';
-import { createLocalPipeline } from './pipeline.js';
+import { createLocalPipeline, type LocalPipeline } from './pipeline.js';
 
 const USAGE = `Usage: npm run load -- [options]
 
@@ -61,176 +62,179 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      images: { type: 'string', default: '100' },
-      concurrency: { type: 'string', default: '16' },
-      'stall-s': { type: 'string', default: '180' },
-      json: { type: 'boolean', default: false },
-      inline: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
+  const values = parseFlags(argv, {
+    images: { type: 'string', default: '100' },
+    concurrency: { type: 'string', default: '16' },
+    'stall-s': { type: 'string', default: '180' },
+    json: { type: 'boolean', default: false },
+    inline: { type: 'boolean', default: false },
   });
-  if (values.help) return undefined;
-  const positive = (name: string, raw: string): number => {
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1) {
-      throw new Error(`Expected a positive integer for --${name} but received ${raw}`);
-    }
-    return value;
-  };
+  if (values === undefined) return undefined;
   return {
-    images: positive('images', values.images),
-    concurrency: positive('concurrency', values.concurrency),
-    stallMs: positive('stall-s', values['stall-s']) * 1000,
+    images: integerFlag('images', values.images, POSITIVE_INTEGER),
+    concurrency: integerFlag('concurrency', values.concurrency, POSITIVE_INTEGER),
+    stallMs: integerFlag('stall-s', values['stall-s'], POSITIVE_INTEGER) * 1000,
     json: values.json,
     inline: values.inline,
   };
 }
 
+/** Storage for a load run: in-memory Azurite behind the fault proxy, which counts writes. */
+interface LoadStorage {
+  proxy: FaultProxy;
+  /** The settings the pipeline runs with: storage through the proxy. */
+  config: Config;
+  /** Straight to Azurite, for the tool's own uploads and reads (not counted). */
+  direct: BlobServiceClient;
+}
+
+/** Settings through the proxy, and the containers created. */
+async function prepareStorage(
+  azurite: RunningAzurite,
+  proxy: FaultProxy,
+): Promise<Omit<LoadStorage, 'proxy'>> {
+  const config = loadConfig({
+    ...process.env,
+    IMAGES_STORAGE: azuriteConnectionString(proxy.port),
+  });
+  const direct = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  for (const name of Object.values(config.containers)) {
+    await direct.getContainerClient(name).createIfNotExists();
+  }
+  return { config, direct };
+}
+
+/** The real pipeline, delivering `concurrency` events at once; dead-letters count as progress. */
+function startLoadPipeline(
+  config: Config,
+  concurrency: number,
+  progress: LoadProgress,
+  log: (line: string) => void,
+): LocalPipeline {
+  const pipeline = createLocalPipeline({
+    config,
+    serviceClient: createBlobServiceClient(config.storage),
+    concurrency,
+    pollIntervalMs: 250,
+    retry: { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 5_000 },
+    onResult: (result) => {
+      log(`${result.name} ${JSON.stringify(result.outcome).slice(0, 400)}`);
+      if (result.deadLettered !== undefined) progress.deadLetter(result.name);
+    },
+  });
+  pipeline.start();
+  return pipeline;
+}
+
+/** Uploads `count` variants of `bases`, eight at a time, straight to Azurite. */
+async function uploadBurst(
+  input: ContainerClient,
+  count: number,
+  bases: Map<string, Uint8Array>,
+  progress: LoadProgress,
+): Promise<void> {
+  const runId = Date.now().toString(36);
+  let next = 0;
+  const uploader = async (): Promise<void> => {
+    for (let index = next++; index < count; index = next++) {
+      const image = loadImage(index, runId, bases);
+      progress.expect(image.name);
+      const response = await input.getBlockBlobClient(image.name).uploadData(image.bytes, {
+        blobHTTPHeaders: { blobContentType: image.contentType },
+      });
+      progress.uploaded(image.name, unquoteETag(response.etag ?? ''));
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, uploader));
+}
+
+/** Waits until every upload is accounted for, or nothing has progressed for `stallMs`. */
+async function waitUntilAccounted(
+  progress: LoadProgress,
+  stallMs: number,
+  runner: ImageRunner,
+  log: (line: string) => void,
+): Promise<void> {
+  let lastLogged = 0;
+  while (progress.accounted() < progress.uploads.size && progress.sinceProgressMs() < stallMs) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    if (performance.now() - lastLogged <= 5_000) continue;
+    lastLogged = performance.now();
+    const state = runner.state();
+    log(
+      `${progress.accounted()}/${progress.uploads.size} accounted for; images in flight ${state.active}, ` +
+        `waiting ${state.queued}, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`,
+    );
+  }
+}
+
 /** Runs the load and returns the report; `log` gets progress lines. */
 export async function runLoad(options: Options, log: (line: string) => void): Promise<LoadReport> {
+  // First: on a fresh clone this encodes the base images, which must not count as load time.
   const bases = ensureBases();
-  const runId = Date.now().toString(36);
   const azurite = await startAzurite({ inMemory: true });
   const proxy = await startFaultProxy(azurite.port);
   try {
-    const config = loadConfig({
-      ...process.env,
-      IMAGES_STORAGE: azuriteConnectionString(proxy.port),
-    });
-    const { containers } = config;
-    const direct = BlobServiceClient.fromConnectionString(azurite.connectionString);
-    for (const name of Object.values(containers)) {
-      await direct.getContainerClient(name).createIfNotExists();
-    }
-    const runner = sharedImageRunner({
-      ...config.resources,
-      isolation: options.inline ? 'inline' : 'worker',
-    });
-
-    const uploadedAt = new Map<string, number>();
-    const uploadedETag = new Map<string, string>();
-    const metadataAt = new Map<string, number>();
-    const deadLettered = new Set<string>();
-    let lastProgress = performance.now();
-    const metadataNames = new Map<string, string>();
-    proxy.onResponse = (request, status) => {
-      if (request.operation !== 'upload' || request.container !== containers.metadata) return;
-      const source = metadataNames.get(request.blob ?? '');
-      if (source !== undefined && status < 300 && !metadataAt.has(source)) {
-        metadataAt.set(source, performance.now());
-        lastProgress = performance.now();
-      }
-    };
-
-    const pipeline = createLocalPipeline({
-      config,
-      serviceClient: createBlobServiceClient(config.storage),
-      concurrency: options.concurrency,
-      pollIntervalMs: 250,
-      retry: { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 5_000 },
-      onResult: (result) => {
-        log(`${result.name} ${JSON.stringify(result.outcome).slice(0, 400)}`);
-        if (result.deadLettered !== undefined) {
-          deadLettered.add(result.name);
-          lastProgress = performance.now();
-        }
-      },
-    });
-    pipeline.start();
-
-    const input = direct.getContainerClient(containers.input);
-    const started = performance.now();
-    let next = 0;
-    const uploader = async (): Promise<void> => {
-      for (let index = next++; index < options.images; index = next++) {
-        const image = loadImage(index, runId, bases);
-        metadataNames.set(metadataName(image.name), image.name);
-        const response = await input.getBlockBlobClient(image.name).uploadData(image.bytes, {
-          blobHTTPHeaders: { blobContentType: image.contentType },
-        });
-        uploadedAt.set(image.name, performance.now());
-        uploadedETag.set(image.name, unquoteETag(response.etag ?? ''));
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, uploader));
-    log(`uploaded ${uploadedAt.size} images in ${round((performance.now() - started) / 1000)} s`);
-
-    const accounted = (): number =>
-      [...uploadedAt.keys()].filter((name) => metadataAt.has(name) || deadLettered.has(name))
-        .length;
-    let lastLogged = 0;
-    while (accounted() < uploadedAt.size && performance.now() - lastProgress < options.stallMs) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      if (performance.now() - lastLogged > 5_000) {
-        lastLogged = performance.now();
-        const state = runner.state();
-        log(
-          `${accounted()}/${uploadedAt.size} accounted for; images in flight ${state.active}, ` +
-            `waiting ${state.queued}, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`,
-        );
-      }
-    }
-    const finished = performance.now();
-    await pipeline.idle();
-    await pipeline.stop();
-
-    // The account: each upload's metadata must be for the version uploaded.
-    const metadata = direct.getContainerClient(containers.metadata);
-    const failedByCode: Record<string, number> = {};
-    let completed = 0;
-    let failed = 0;
-    let lost = 0;
-    let dead = 0;
-    for (const [name, eTag] of uploadedETag) {
-      let record:
-        { status: string; source: { eTag?: string }; error?: { code: string } } | undefined;
-      try {
-        const body = await metadata.getBlobClient(metadataName(name)).downloadToBuffer();
-        record = JSON.parse(body.toString('utf8')) as typeof record;
-      } catch (error) {
-        if ((error as { statusCode?: number }).statusCode !== 404) throw error;
-      }
-      if (record !== undefined && unquoteETag(record.source.eTag ?? '') === eTag) {
-        if (record.status === 'succeeded') completed += 1;
-        else {
-          failed += 1;
-          const code = record.error?.code ?? 'UNKNOWN';
-          failedByCode[code] = (failedByCode[code] ?? 0) + 1;
-        }
-      } else if (deadLettered.has(name)) dead += 1;
-      else lost += 1;
-    }
-    const resultContainers = [containers.output, containers.thumbnails, containers.metadata];
-    let duplicates = 0;
-    for (const [key, count] of proxy.writes) {
-      if (resultContainers.includes(key.slice(0, key.indexOf('/')))) duplicates += count - 1;
-    }
-    const latencies = [...metadataAt].map(([name, at]) => at - uploadedAt.get(name)!);
-    return {
-      uploaded: uploadedAt.size,
-      completed,
-      failed,
-      failedByCode,
-      deadLettered: dead,
-      lost,
-      duplicates,
-      imagesPerSecond: round((completed + failed + dead) / ((finished - started) / 1000), 2),
-      latencyMs: {
-        p50: Math.round(percentile(latencies, 50)),
-        p95: Math.round(percentile(latencies, 95)),
-        p99: Math.round(percentile(latencies, 99)),
-      },
-      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-    };
+    const storage = { proxy, ...(await prepareStorage(azurite, proxy)) };
+    return await measureBurst(storage, bases, options, log);
   } finally {
     await closeSharedImageRunner();
     await proxy.close();
     await azurite.stop();
   }
+}
+
+/** Uploads the burst through the pipeline on `storage`, waits for it, and accounts for it. */
+async function measureBurst(
+  storage: LoadStorage,
+  bases: Map<string, Uint8Array>,
+  options: Options,
+  log: (line: string) => void,
+): Promise<LoadReport> {
+  const { config, direct, proxy } = storage;
+  const { containers } = config;
+  const runner = sharedImageRunner({
+    ...config.resources,
+    isolation: options.inline ? 'inline' : 'worker',
+  });
+  const progress = new LoadProgress();
+  proxy.onResponse = (request, status) => {
+    if (request.operation !== 'upload' || request.container !== containers.metadata) return;
+    if (status < 300) progress.metadataWritten(request.blob ?? '');
+  };
+  const pipeline = startLoadPipeline(config, options.concurrency, progress, log);
+  const started = performance.now();
+  await uploadBurst(direct.getContainerClient(containers.input), options.images, bases, progress);
+  log(
+    `uploaded ${progress.uploads.size} images in ${round((performance.now() - started) / 1000)} s`,
+  );
+  await waitUntilAccounted(progress, options.stallMs, runner, log);
+  const seconds = (performance.now() - started) / 1000;
+  await pipeline.idle();
+  await pipeline.stop();
+
+  const account = await accountUploads(
+    direct.getContainerClient(containers.metadata),
+    progress.uploads,
+    progress.deadLettered,
+  );
+  const results = [containers.output, containers.thumbnails, containers.metadata];
+  const latencies = progress.latencies();
+  return {
+    uploaded: progress.uploads.size,
+    ...account,
+    duplicates: countDuplicates(proxy.writes, results),
+    imagesPerSecond: round(
+      (account.completed + account.failed + account.deadLettered) / seconds,
+      2,
+    ),
+    latencyMs: {
+      p50: Math.round(percentile(latencies, 50)),
+      p95: Math.round(percentile(latencies, 95)),
+      p99: Math.round(percentile(latencies, 99)),
+    },
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
 }
 
 function printTable(report: LoadReport): void {

@@ -8,16 +8,18 @@
 import '../telemetry/register.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { loadConfig, type Config } from '../config.js';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { loadConfig, type Config, type ContainerNames, type StorageConfig } from '../config.js';
 import type { Outcome } from '../process-blob.js';
 import { telemetryLogHandler } from '../telemetry/logs.js';
 import { createBlobServiceClient } from '../storage.js';
 import { shutdownTelemetry, telemetryMode } from '../telemetry/setup.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
-import { createLocalPipeline, type DeliveryResult } from './pipeline.js';
+import { integerFlag, parseFlags } from './args.js';
+import { describeError } from './deliverer.js';
+import { createLocalPipeline, type DeliveryResult, type LocalPipeline } from './pipeline.js';
 import { uploadSamples } from './samples.js';
-import { verifyResults } from './verify.js';
+import { verifyResults, type ResultsReport } from './verify.js';
 
 const USAGE = `Usage: npm start -- [options]
 
@@ -42,36 +44,36 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: '10000' },
-      'in-memory': { type: 'boolean', default: false },
-      'no-samples': { type: 'boolean', default: false },
-      once: { type: 'boolean', default: false },
-      'poll-ms': { type: 'string', default: '1000' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
+  const values = parseFlags(argv, {
+    port: { type: 'string', default: '10000' },
+    'in-memory': { type: 'boolean', default: false },
+    'no-samples': { type: 'boolean', default: false },
+    once: { type: 'boolean', default: false },
+    'poll-ms': { type: 'string', default: '1000' },
   });
-  if (values.help) return undefined;
-  const port = Number(values.port);
-  const pollMs = Number(values['poll-ms']);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`Expected a port number for --port but received ${values.port}`);
-  }
-  if (!Number.isInteger(pollMs) || pollMs < 50) {
-    throw new Error(
-      `Expected milliseconds (>= 50) for --poll-ms but received ${values['poll-ms']}`,
-    );
-  }
+  if (values === undefined) return undefined;
   return {
-    port,
+    port: integerFlag('port', values.port, { expected: 'a port number', min: 0, max: 65535 }),
     inMemory: values['in-memory'],
     samples: !values['no-samples'],
     once: values.once,
-    pollMs,
+    pollMs: integerFlag('poll-ms', values['poll-ms'], {
+      expected: 'milliseconds (>= 50)',
+      min: 50,
+    }),
   };
+}
+
+/** Settings whose storage is a connection string (Azurite, or one configured). */
+type LocalConfig = Config & { storage: Extract<StorageConfig, { kind: 'connectionString' }> };
+
+/** What the two ways of running share. */
+interface Run {
+  config: LocalConfig;
+  serviceClient: BlobServiceClient;
+  pipeline: LocalPipeline;
+  /** Stops the pipeline, Azurite (when started here) and telemetry. */
+  shutdown(): Promise<void>;
 }
 
 /** Whether telemetry runs (read now: shutting it down resets the mode). */
@@ -100,27 +102,22 @@ export function formatResult(result: DeliveryResult): string {
   }
 }
 
-async function main(): Promise<number> {
-  const options = parseOptions(process.argv.slice(2));
-  if (options === undefined) {
-    console.log(USAGE);
-    return 0;
-  }
-  let azurite: RunningAzurite | undefined;
+/** Local storage for the run: none when a connection string is configured, else Azurite. */
+async function startLocalStorage(options: Options): Promise<RunningAzurite | undefined> {
   const configured = process.env.IMAGES_STORAGE ?? process.env.AzureWebJobsStorage;
-  if (configured === undefined || configured.trim() === '') {
-    const location = path.resolve('.azurite');
-    if (!options.inMemory) await mkdir(location, { recursive: true });
-    azurite = await startAzurite({
-      port: options.port,
-      inMemory: options.inMemory,
-      location,
-    });
-    process.env.IMAGES_STORAGE = azurite.connectionString;
-    console.log(
-      `Azurite blob service on http://127.0.0.1:${azurite.port} (${options.inMemory ? 'in memory' : `data in ${location}`})`,
-    );
-  }
+  if (configured !== undefined && configured.trim() !== '') return undefined;
+  const location = path.resolve('.azurite');
+  if (!options.inMemory) await mkdir(location, { recursive: true });
+  const azurite = await startAzurite({ port: options.port, inMemory: options.inMemory, location });
+  process.env.IMAGES_STORAGE = azurite.connectionString;
+  console.log(
+    `Azurite blob service on http://127.0.0.1:${azurite.port} (${options.inMemory ? 'in memory' : `data in ${location}`})`,
+  );
+  return azurite;
+}
+
+/** The function app's settings, which must name storage by a connection string here. */
+async function loadLocalConfig(azurite: RunningAzurite | undefined): Promise<LocalConfig> {
   let config: Config;
   try {
     config = loadConfig();
@@ -134,35 +131,42 @@ async function main(): Promise<number> {
       'npm start needs a storage connection string (IMAGES_STORAGE) or none at all (Azurite)',
     );
   }
-  // The function's own client and retry policy (the SDK's default waits 4 s, 8 s, 16 s).
-  const serviceClient = createBlobServiceClient(config.storage);
-  const shutdown = async (): Promise<void> => {
-    await pipeline.stop();
-    await azurite?.stop();
-    await shutdownTelemetry();
-  };
-  // Dead-letters are exported too (as error logs), so the queries in docs/queries.kql see them.
-  const telemetryLog = telemetryLogHandler();
+  return { ...config, storage: config.storage };
+}
 
-  const containers = config.containers;
+/** Creates the containers; on the first run (no `input` yet) uploads the samples too. */
+async function prepareContainers(
+  serviceClient: BlobServiceClient,
+  containers: ContainerNames,
+  samples: boolean,
+): Promise<void> {
   let created = false;
   for (const name of Object.values(containers)) {
     const response = await serviceClient.getContainerClient(name).createIfNotExists();
     if (name === containers.input) created = response.succeeded;
   }
-  if (created && options.samples) {
-    const count = await uploadSamples(serviceClient.getContainerClient(containers.input));
-    console.log(
-      `Uploaded ${count} sample images to ${containers.input}/samples/ (2 of them broken on purpose).`,
-    );
-  }
+  if (!created || !samples) return;
+  const count = await uploadSamples(serviceClient.getContainerClient(containers.input));
+  console.log(
+    `Uploaded ${count} sample images to ${containers.input}/samples/ (2 of them broken on purpose).`,
+  );
+}
 
-  const pipeline = createLocalPipeline({
+/** The pipeline, printing one line per event; `--once` retries faster so the run ends sooner. */
+function createPrintingPipeline(
+  config: Config,
+  serviceClient: BlobServiceClient,
+  options: Options,
+): LocalPipeline {
+  // Dead-letters are exported too (as error logs), so the queries in docs/queries.kql see them.
+  const telemetryLog = telemetryLogHandler();
+  const fast = options.once ? { initialDelayMs: 200, maxDelayMs: 2_000 } : {};
+  return createLocalPipeline({
     config,
     serviceClient,
     pollIntervalMs: options.pollMs,
-    retry: options.once ? { initialDelayMs: 200, maxDelayMs: 2_000 } : {},
-    deadLetterRetry: options.once ? { initialDelayMs: 200, maxDelayMs: 2_000 } : {},
+    retry: fast,
+    deadLetterRetry: fast,
     onResult: (result) => {
       console.log(formatResult(result));
       if (result.deadLettered !== undefined) telemetryLog('error', formatResult(result));
@@ -174,59 +178,90 @@ async function main(): Promise<number> {
     },
     onRetry: ({ name, attempt, delayMs, error }) =>
       console.log(
-        `↻ ${name}  attempt ${attempt} failed (${error instanceof Error ? error.message : String(error)}); retrying in ${delayMs} ms`,
+        `↻ ${name}  attempt ${attempt} failed (${describeError(error)}); retrying in ${delayMs} ms`,
       ),
     // context.log goes to telemetry (when on, correlated with the image's span); errors print.
     logHandler: telemetryLogHandler((level, ...args) => {
       if (level === 'error') console.error(...args);
     }),
   });
+}
 
-  if (options.once) {
-    await pipeline.scan();
-    await pipeline.idle();
-    // Dead-letter records still unwritten (storage down): they would be lost with the process.
-    const unwritten = pipeline.pendingDeadLetters();
-    let report;
-    try {
-      report = await verifyResults(serviceClient, config);
-    } catch (error) {
-      if (unwritten.length === 0) throw error;
-      console.log(`Could not list the results: ${error instanceof Error ? error.message : error}`);
-    }
-    await shutdown();
-    if (report !== undefined) {
-      console.log(
-        `${report.complete} with results, ${report.failed} with a failure record, ${report.deadLettered} dead-lettered, ${report.missing.length} unprocessed.`,
-      );
-      for (const name of report.missing) console.log(`  unprocessed: ${name}`);
-    }
-    if (unwritten.length > 0) {
-      console.log(`${unwritten.length} not dead-lettered: the record could not be written.`);
-    }
-    for (const result of unwritten) {
-      console.log(`  not dead-lettered: ${result.name}: ${result.error ?? ''}`);
-    }
-    const clean = report !== undefined && report.deadLettered === 0 && report.missing.length === 0;
-    return clean && unwritten.length === 0 ? 0 : 1;
+/**
+ * `--once`: processes what is in `input`, prints the account of it, and says by its exit code
+ * whether everything has results or a failure record.
+ */
+async function runOnce(run: Run): Promise<number> {
+  const { pipeline, serviceClient, config } = run;
+  await pipeline.scan();
+  await pipeline.idle();
+  // Dead-letter records still unwritten (storage down): they would be lost with the process.
+  const unwritten = pipeline.pendingDeadLetters();
+  let report: ResultsReport | undefined;
+  try {
+    report = await verifyResults(serviceClient, config);
+  } catch (error) {
+    if (unwritten.length === 0) throw error;
+    console.log(`Could not list the results: ${describeError(error)}`);
   }
+  await run.shutdown();
+  if (report !== undefined) printReport(report);
+  if (unwritten.length > 0) {
+    console.log(`${unwritten.length} not dead-lettered: the record could not be written.`);
+  }
+  for (const result of unwritten) {
+    console.log(`  not dead-lettered: ${result.name}: ${result.error ?? ''}`);
+  }
+  const clean = report !== undefined && report.deadLettered === 0 && report.missing.length === 0;
+  return clean && unwritten.length === 0 ? 0 : 1;
+}
 
-  const connection = config.storage.connectionString;
-  console.log(`Watching ${containers.input} every ${options.pollMs} ms. Drop images in with, for example:
-  az storage blob upload --connection-string "${connection}" --container-name ${containers.input} --name photo.jpg --file ./photo.jpg
+function printReport(report: ResultsReport): void {
+  console.log(
+    `${report.complete} with results, ${report.failed} with a failure record, ${report.deadLettered} dead-lettered, ${report.missing.length} unprocessed.`,
+  );
+  for (const name of report.missing) console.log(`  unprocessed: ${name}`);
+}
+
+/** Watches `input` until SIGINT or SIGTERM; exits 1 if a dead-letter record is lost. */
+async function watchUntilSignal(run: Run, pollMs: number): Promise<number> {
+  const { containers, storage } = run.config;
+  console.log(`Watching ${containers.input} every ${pollMs} ms. Drop images in with, for example:
+  az storage blob upload --connection-string "${storage.connectionString}" --container-name ${containers.input} --name photo.jpg --file ./photo.jpg
 Results appear in ${containers.output}/, ${containers.thumbnails}/ and ${containers.metadata}/. Ctrl+C to stop.`);
-  pipeline.start();
+  run.pipeline.start();
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   console.log('Stopping…');
-  await shutdown();
-  const unwritten = pipeline.pendingDeadLetters();
+  await run.shutdown();
+  const unwritten = run.pipeline.pendingDeadLetters();
   for (const result of unwritten) {
     console.log(`  not dead-lettered (lost with this process): ${result.name}`);
   }
   return unwritten.length === 0 ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options === undefined) {
+    console.log(USAGE);
+    return 0;
+  }
+  const azurite = await startLocalStorage(options);
+  const config = await loadLocalConfig(azurite);
+  // The function's own client and retry policy (the SDK's default waits 4 s, 8 s, 16 s).
+  const serviceClient = createBlobServiceClient(config.storage);
+  await prepareContainers(serviceClient, config.containers, options.samples);
+  const pipeline = createPrintingPipeline(config, serviceClient, options);
+  const shutdown = async (): Promise<void> => {
+    await pipeline.stop();
+    await azurite?.stop();
+    await shutdownTelemetry();
+  };
+  const run: Run = { config, serviceClient, pipeline, shutdown };
+  return options.once ? runOnce(run) : watchUntilSignal(run, options.pollMs);
 }
 
 main().then(

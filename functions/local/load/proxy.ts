@@ -159,12 +159,7 @@ export function firstN(
   fault: Fault,
   where: (request: ProxiedRequest) => boolean,
 ): FaultRule {
-  let left = count;
-  return (request) => {
-    if (left <= 0 || !where(request)) return undefined;
-    left -= 1;
-    return fault;
-  };
+  return countedRule(fault, where, (nth) => nth <= count);
 }
 
 /** Injects `fault` into every `every`-th matching request (1-based), forever. */
@@ -173,10 +168,19 @@ export function everyNth(
   fault: Fault,
   where: (request: ProxiedRequest) => boolean,
 ): FaultRule {
+  return countedRule(fault, where, (nth) => nth % every === 0);
+}
+
+/** Numbers the requests matching `where` (from 1) and injects `fault` where `inject(n)`. */
+function countedRule(
+  fault: Fault,
+  where: (request: ProxiedRequest) => boolean,
+  inject: (nth: number) => boolean,
+): FaultRule {
   let seen = 0;
   return (request) => {
     if (!where(request)) return undefined;
     seen += 1;
-    return seen % every === 0 ? fault : undefined;
+    return inject(seen) ? fault : undefined;
   };
 }
