@@ -15,9 +15,10 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { loadConfig, type Config } from '../config.js';
+import { createApp } from '../app.js';
+import { environment, loadConfig, type Config } from '../config.js';
 import { unquoteETag } from '../events.js';
-import { closeSharedImageRunner, sharedImageRunner, type ImageRunner } from '../limits/index.js';
+import { ImageRunner } from '../limits/index.js';
 import { createBlobServiceClient } from '../storage.js';
 import { integerFlag, parseFlags, POSITIVE_INTEGER } from './args.js';
 import { azuriteConnectionString, startAzurite, type RunningAzurite } from './azurite.js';
@@ -93,10 +94,7 @@ async function prepareStorage(
   azurite: RunningAzurite,
   proxy: FaultProxy,
 ): Promise<Omit<LoadStorage, 'proxy'>> {
-  const config = loadConfig({
-    ...process.env,
-    IMAGES_STORAGE: azuriteConnectionString(proxy.port),
-  });
+  const config = loadConfig(environment({ IMAGES_STORAGE: azuriteConnectionString(proxy.port) }));
   const direct = BlobServiceClient.fromConnectionString(azurite.connectionString);
   for (const name of Object.values(config.containers)) {
     await direct.getContainerClient(name).createIfNotExists();
@@ -107,13 +105,16 @@ async function prepareStorage(
 /** The real pipeline, delivering `concurrency` events at once; dead-letters count as progress. */
 function startLoadPipeline(
   config: Config,
+  runner: ImageRunner,
   concurrency: number,
   progress: LoadProgress,
   log: (line: string) => void,
 ): LocalPipeline {
+  const serviceClient = createBlobServiceClient(config.storage);
   const pipeline = createLocalPipeline({
     config,
-    serviceClient: createBlobServiceClient(config.storage),
+    serviceClient,
+    handler: createApp(config, { serviceClient, runner }).processImage,
     concurrency,
     pollIntervalMs: 250,
     retry: { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 5_000 },
@@ -178,7 +179,6 @@ export async function runLoad(options: Options, log: (line: string) => void): Pr
     const storage = { proxy, ...(await prepareStorage(azurite, proxy)) };
     return await measureBurst(storage, bases, options, log);
   } finally {
-    await closeSharedImageRunner();
     await proxy.close();
     await azurite.stop();
   }
@@ -193,16 +193,33 @@ async function measureBurst(
 ): Promise<LoadReport> {
   const { config, direct, proxy } = storage;
   const { containers } = config;
-  const runner = sharedImageRunner({
+  const runner = new ImageRunner({
     ...config.resources,
     isolation: options.inline ? 'inline' : 'worker',
   });
+  try {
+    return await measureWith(runner, storage, bases, options, log);
+  } finally {
+    await runner.close();
+  }
+}
+
+/** The burst through the pipeline with `runner`. */
+async function measureWith(
+  runner: ImageRunner,
+  storage: LoadStorage,
+  bases: Map<string, Uint8Array>,
+  options: Options,
+  log: (line: string) => void,
+): Promise<LoadReport> {
+  const { config, direct, proxy } = storage;
+  const { containers } = config;
   const progress = new LoadProgress();
   proxy.onResponse = (request, status) => {
     if (request.operation !== 'upload' || request.container !== containers.metadata) return;
     if (status < 300) progress.metadataWritten(request.blob ?? '');
   };
-  const pipeline = startLoadPipeline(config, options.concurrency, progress, log);
+  const pipeline = startLoadPipeline(config, runner, options.concurrency, progress, log);
   const started = performance.now();
   await uploadBurst(direct.getContainerClient(containers.input), options.images, bases, progress);
   log(

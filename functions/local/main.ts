@@ -9,7 +9,15 @@ import '../telemetry/register.js';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { loadConfig, type Config, type ContainerNames, type StorageConfig } from '../config.js';
+import { createApp } from '../app.js';
+import {
+  environment,
+  loadConfig,
+  type Config,
+  type ContainerNames,
+  type StorageConfig,
+} from '../config.js';
+import type { EventHandler } from '../process-blob.js';
 import type { Outcome } from '../process-blob.js';
 import { telemetryLogHandler } from '../telemetry/logs.js';
 import { createBlobServiceClient } from '../storage.js';
@@ -104,12 +112,12 @@ export function formatResult(result: DeliveryResult): string {
 
 /** Local storage for the run: none when a connection string is configured, else Azurite. */
 async function startLocalStorage(options: Options): Promise<RunningAzurite | undefined> {
-  const configured = process.env.IMAGES_STORAGE ?? process.env.AzureWebJobsStorage;
+  const env = environment();
+  const configured = env.IMAGES_STORAGE ?? env.AzureWebJobsStorage;
   if (configured !== undefined && configured.trim() !== '') return undefined;
   const location = path.resolve('.azurite');
   if (!options.inMemory) await mkdir(location, { recursive: true });
   const azurite = await startAzurite({ port: options.port, inMemory: options.inMemory, location });
-  process.env.IMAGES_STORAGE = azurite.connectionString;
   console.log(
     `Azurite blob service on http://127.0.0.1:${azurite.port} (${options.inMemory ? 'in memory' : `data in ${location}`})`,
   );
@@ -120,7 +128,10 @@ async function startLocalStorage(options: Options): Promise<RunningAzurite | und
 async function loadLocalConfig(azurite: RunningAzurite | undefined): Promise<LocalConfig> {
   let config: Config;
   try {
-    config = loadConfig();
+    // The app's settings, with the Azurite just started as its storage.
+    config = loadConfig(
+      environment(azurite === undefined ? {} : { IMAGES_STORAGE: azurite.connectionString }),
+    );
   } catch (error) {
     await azurite?.stop();
     throw error;
@@ -156,6 +167,7 @@ async function prepareContainers(
 function createPrintingPipeline(
   config: Config,
   serviceClient: BlobServiceClient,
+  handler: EventHandler,
   options: Options,
 ): LocalPipeline {
   // Dead-letters are exported too (as error logs), so the queries in docs/queries.kql see them.
@@ -164,6 +176,7 @@ function createPrintingPipeline(
   return createLocalPipeline({
     config,
     serviceClient,
+    handler,
     pollIntervalMs: options.pollMs,
     retry: fast,
     deadLetterRetry: fast,
@@ -254,9 +267,12 @@ async function main(): Promise<number> {
   // The function's own client and retry policy (the SDK's default waits 4 s, 8 s, 16 s).
   const serviceClient = createBlobServiceClient(config.storage);
   await prepareContainers(serviceClient, config.containers, options.samples);
-  const pipeline = createPrintingPipeline(config, serviceClient, options);
+  // The app built the way the host builds it, over the same client.
+  const app = createApp(config, { serviceClient });
+  const pipeline = createPrintingPipeline(config, serviceClient, app.processImage, options);
   const shutdown = async (): Promise<void> => {
     await pipeline.stop();
+    await app.close();
     await azurite?.stop();
     await shutdownTelemetry();
   };

@@ -8,7 +8,7 @@
 import type { LogHandler } from '@azure/functions';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Config } from '../config.js';
-import { createEventHandler, type EventHandler } from '../process-blob.js';
+import type { EventHandler } from '../process-blob.js';
 import { blobDeadLetterStore, DeadLetterWriter } from './dead-letter.js';
 import { Deliverer, type DeliveryResult, type RetryNotice } from './deliverer.js';
 import { localTopic } from './events.js';
@@ -24,8 +24,8 @@ export type { RetryPolicy } from './retry.js';
 export interface LocalPipelineOptions {
   config: Config;
   serviceClient: BlobServiceClient;
-  /** Defaults to the real handler bound to `config` and `serviceClient`. */
-  handler?: EventHandler;
+  /** The handler events go to: the app's (`createApp(config).processImage`), or a test's. */
+  handler: EventHandler;
   /** How often `start()` polls the input container. Default 1000 ms. */
   pollIntervalMs?: number;
   /** Events delivered at the same time. Default `config.resources.concurrency`. */
@@ -69,7 +69,7 @@ export interface LocalPipeline {
 /** Builds the local pipeline; nothing runs until `scan()` or `start()`. */
 export function createLocalPipeline(options: LocalPipelineOptions): LocalPipeline {
   const { config, serviceClient } = options;
-  const handler = options.handler ?? createEventHandler({ config, serviceClient });
+  const { handler } = options;
   const deadLetters = new DeadLetterWriter({
     store: blobDeadLetterStore(serviceClient.getContainerClient(config.containers.deadletter)),
     schedule: exponentialBackoff(options.deadLetterRetry),

@@ -6,7 +6,7 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type { MetadataRecord } from '../../lib/types.js';
 import type { Config } from '../config.js';
 import { unquoteETag } from '../events.js';
-import { metadataLocation } from '../results.js';
+import { metadataLocation } from '../blob-names.js';
 
 /** The state of the containers after a run. */
 export interface ResultsReport {

@@ -13,7 +13,8 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { expect } from 'chai';
 import type { Config } from '../../functions/config.js';
 import { unquoteETag } from '../../functions/events.js';
-import { closeSharedImageRunner, sharedImageRunner } from '../../functions/limits/index.js';
+import { DEFAULT_RESOURCE_SETTINGS } from '../../functions/config.js';
+import { ImageRunner } from '../../functions/limits/index.js';
 import {
   azuriteConnectionString,
   startAzurite,
@@ -27,9 +28,16 @@ import {
   type ProxiedRequest,
 } from '../../functions/local/load/proxy.js';
 import { createLocalPipeline, type LocalPipeline } from '../../functions/local/pipeline.js';
-import { createEventHandler, type Outcome } from '../../functions/process-blob.js';
+import type { Outcome } from '../../functions/process-blob.js';
 import { createBlobServiceClient } from '../../functions/storage.js';
-import { createContainers, fixture, invocation, testConfig, upload } from '../functions/support.js';
+import {
+  createContainers,
+  fixture,
+  invocation,
+  testConfig,
+  testHandler,
+  upload,
+} from '../functions/support.js';
 import { FIXTURES } from '../fixtures.js';
 import { account } from './promises.js';
 
@@ -67,6 +75,7 @@ describe('reliability: faults, races and outages against Azurite', function () {
   let proxy: FaultProxy;
   /** Talks to Azurite directly: the test's own hands, never faulted. */
   let direct: BlobServiceClient;
+  let runner: ImageRunner;
   let config: Config;
   let pipeline: LocalPipeline | undefined;
   let scenario = 0;
@@ -77,10 +86,11 @@ describe('reliability: faults, races and outages against Azurite', function () {
     azurite = await startAzurite({ inMemory: false, location: dataDir });
     proxy = await startFaultProxy(azurite.port);
     direct = BlobServiceClient.fromConnectionString(azurite.connectionString);
+    runner = new ImageRunner(DEFAULT_RESOURCE_SETTINGS);
   });
 
   after(async () => {
-    await closeSharedImageRunner();
+    await runner?.close();
     await proxy?.close();
     await azurite?.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -106,11 +116,13 @@ describe('reliability: faults, races and outages against Azurite', function () {
   function startPipeline(
     retries: { count: number } = { count: 0 },
     retry: Partial<typeof RETRY> = {},
+    images: ImageRunner = runner,
   ): LocalPipeline {
     const serviceClient = createBlobServiceClient(config.storage);
     pipeline = createLocalPipeline({
       config,
       serviceClient,
+      handler: testHandler(config, serviceClient, images),
       pollIntervalMs: 100,
       retry: { ...RETRY, ...retry },
       deadLetterRetry: { maxAttempts: 3, initialDelayMs: 100, maxDelayMs: 400 },
@@ -246,10 +258,7 @@ describe('reliability: faults, races and outages against Azurite', function () {
   });
 
   it('applies duplicate and reordered events once, ending on the newest version', async () => {
-    const handler = createEventHandler({
-      config,
-      serviceClient: createBlobServiceClient(config.storage),
-    });
+    const handler = testHandler(config, createBlobServiceClient(config.storage), runner);
     const input = config.containers.input;
     const v1 = await upload(direct, input, 'dup/photo.jpg', fixture('size/panorama.jpg'));
     const v2 = await upload(direct, input, 'dup/photo.jpg', fixture('size/tall.jpg'));
@@ -343,26 +352,25 @@ describe('reliability: faults, races and outages against Azurite', function () {
     expect(result.succeeded).to.have.length(inputs.length - 2);
   });
 
-  it('records TIMEOUT for an image that overruns the time limit, and does not retry it', async () => {
-    // The process-wide runner, rebuilt with a 10 ms limit against a 12 MP decode.
-    await closeSharedImageRunner();
-    sharedImageRunner({ concurrency: 2, memoryBudgetMb: 1024, timeoutMs: 10 });
+  it('retries an image that overran the time limit once, then records TIMEOUT', async () => {
+    // A runner with a 10 ms limit against a 12 MP decode.
+    const slow = new ImageRunner({ concurrency: 2, memoryBudgetMb: 1024, timeoutMs: 10 });
     try {
       await upload(direct, config.containers.input, 'slow/photo.jpg', fixture(LARGE));
       await upload(direct, config.containers.input, 'slow/empty.jpg', new Uint8Array(0));
       const retries = { count: 0 };
-      startPipeline(retries);
+      startPipeline(retries, {}, slow);
       const result = await settle();
       expect(result.violations).to.deep.equal([]);
       expect(Object.fromEntries(result.failed)).to.deep.equal({
         'slow/photo.jpg': 'TIMEOUT',
         'slow/empty.jpg': 'EMPTY_INPUT',
       });
-      expect(retries.count).to.equal(0);
+      expect(retries.count, 'one retry, for the timeout').to.equal(1);
     } finally {
       await pipeline?.stop();
       pipeline = undefined;
-      await closeSharedImageRunner();
+      await slow.close();
     }
   });
 });

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Config } from '../../functions/config.js';
 import { unquoteETag } from '../../functions/events.js';
-import { metadataLocation, readLink } from '../../functions/results.js';
+import { metadataLocation } from '../../functions/blob-names.js';
+import { readLink } from '../../functions/results.js';
 import type { MetadataRecord } from '../../lib/types.js';
 
 /** What became of each input blob. */

@@ -6,16 +6,28 @@ import { azuriteConnectionString } from '../../../functions/local/azurite.js';
 import { firstN, startFaultProxy, type FaultProxy } from '../../../functions/local/load/proxy.js';
 import { createLocalPipeline, type DeliveryResult } from '../../../functions/local/pipeline.js';
 import { verifyResults } from '../../../functions/local/verify.js';
-import { createEventHandler, type EventHandler } from '../../../functions/process-blob.js';
+import type { EventHandler } from '../../../functions/process-blob.js';
 import { createBlobServiceClient } from '../../../functions/storage.js';
 import { useAzurite } from '../../helpers/azurite.js';
-import { createContainers, fixture, list, readJson, testConfig } from '../support.js';
+import { storageAccountOf } from '../../../functions/account.js';
+import {
+  createContainers,
+  fixture,
+  list,
+  readJson,
+  testConfig,
+  testHandler,
+  useImageRunner,
+} from '../support.js';
 
 const PHOTO = 'jpeg/camera-exif-gps.jpg';
 
 describe('functions/local/pipeline (against Azurite)', function () {
   this.timeout(60_000);
   const azurite = useAzurite();
+  const images = useImageRunner();
+  /** The app's handler on the suite's Azurite. */
+  const handle = (): EventHandler => testHandler(config, client, images.runner);
   let client: BlobServiceClient;
   let config: Config;
   let count = 0;
@@ -43,8 +55,8 @@ describe('functions/local/pipeline (against Azurite)', function () {
       },
       { maxTries: 1, tryTimeoutMs: 2_000 },
     );
-    const broken = createEventHandler({ config, serviceClient: down });
-    const working = createEventHandler({ config, serviceClient: client });
+    const broken = testHandler(config, down, images.runner);
+    const working = testHandler(config, client, images.runner);
     let calls = 0;
     return (event, context) => {
       calls += 1;
@@ -57,6 +69,7 @@ describe('functions/local/pipeline (against Azurite)', function () {
     const pipeline = createLocalPipeline({
       config,
       serviceClient: client,
+      handler: handle(),
       onResult: (result) => results.push(result),
     });
     await put('a.jpg', fixture(PHOTO));
@@ -90,6 +103,7 @@ describe('functions/local/pipeline (against Azurite)', function () {
     const pipeline = createLocalPipeline({
       config,
       serviceClient: client,
+      handler: handle(),
       onResult: (result) => events.push(result),
     });
     const first = await put('dir/x y.jpg', fixture(PHOTO));
@@ -115,7 +129,10 @@ describe('functions/local/pipeline (against Azurite)', function () {
       blobType: 'BlockBlob',
     });
     expect(String(event?.data.url)).to.include('/dir/x%20y.jpg');
-    const route = routeEvent(parseStorageEvent(event), config.containers.input);
+    const route = routeEvent(parseStorageEvent(event), {
+      inputContainer: config.containers.input,
+      account: storageAccountOf(config.storage),
+    });
     expect(route.action).to.equal('process');
     const other = byName.get('z.jpg');
     expect(other?.data.eTag).to.equal(unquoteETag(second.etag ?? ''));
@@ -269,7 +286,7 @@ describe('functions/local/pipeline (against Azurite)', function () {
   });
 
   it('accounts for every input blob: results, failure records, and what is left unprocessed', async () => {
-    const pipeline = createLocalPipeline({ config, serviceClient: client });
+    const pipeline = createLocalPipeline({ config, serviceClient: client, handler: handle() });
     await put('good.jpg', fixture(PHOTO));
     await put('bad.jpg', fixture('bad/truncated.jpg'));
     await pipeline.scan();
@@ -294,6 +311,7 @@ describe('functions/local/pipeline (against Azurite)', function () {
     const pipeline = createLocalPipeline({
       config,
       serviceClient: client,
+      handler: handle(),
       pollIntervalMs: 50,
       onResult: (result) => {
         seen.push(`${result.name}:${result.outcome?.status ?? 'dead'}`);
