@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { createHealthHandler, healthProbe } from './health.js';
 import { BlobInputs } from './input-blobs.js';
 import { ImageRunner, type Isolation } from './limits/index.js';
+import { NameLocks } from './limits/name-locks.js';
 import { SeenOnce } from './limits/seen-once.js';
 import { createEventHandler, type EventHandler, type HandlerDeps } from './process-blob.js';
 import { BlobResultStore } from './result-store.js';
@@ -38,7 +39,12 @@ export interface AppOptions {
 export function createApp(config: Config, options: AppOptions = {}): App {
   const serviceClient = options.serviceClient ?? createBlobServiceClient(config.storage);
   const runner =
-    options.runner ?? new ImageRunner({ ...config.resources, isolation: options.isolation });
+    options.runner ??
+    new ImageRunner({
+      ...config.resources,
+      responseWindowMs: config.delivery.responseWindowMs,
+      isolation: options.isolation,
+    });
   const processImage = createEventHandler(handlerDeps(config, serviceClient, runner));
   return {
     config,
@@ -66,5 +72,6 @@ export function handlerDeps(
     clock: performance,
     telemetry: openTelemetryRecorder(),
     timeouts: new SeenOnce(),
+    locks: new NameLocks(),
   };
 }

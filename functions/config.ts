@@ -36,20 +36,48 @@ export interface ContainerNames {
   deadletter: string;
 }
 
-/** Resource limits of one process: how many images at once, in how much memory, for how long. */
+/** Resource limits of one instance: how many images at once, in how much memory, for how long. */
 export interface ResourceSettings {
   /** `IMG_CONCURRENCY`: images processed at the same time (default 2). */
   concurrency: number;
-  /** `IMG_MEMORY_BUDGET_MB`: estimated memory the images in flight may use (default 1024). */
+  /**
+   * `IMG_INSTANCE_MEMORY_MB`: the memory of one instance (Flex Consumption's
+   * `instanceMemoryMB`, default 2048), shared by the Functions host, this process and its
+   * image threads. Running out of it ends every invocation in flight.
+   */
+  instanceMemoryMb: number;
+  /**
+   * `IMG_MEMORY_BUDGET_MB`: what the images in flight and the downloads waiting for them may
+   * take together (estimated). Default: the instance memory less `reservedMemoryMb`.
+   */
   memoryBudgetMb: number;
   /** `IMG_TIMEOUT_MS`: per-image processing limit (default 120000). */
   timeoutMs: number;
 }
 
-/** The resource defaults: two images, 1 GB of a 2 GB instance, two minutes per image. */
+/**
+ * Memory of an instance that images cannot have: the Functions host and this Node process
+ * with the app loaded (`HOST_RESERVE_MB`), and per image thread its V8 heap, the codecs'
+ * WASM memories and what small images leave in them (`THREAD_RESERVE_MB`; large images run
+ * in threads that exit when done, see `functions/limits/index.ts`). Measured with the load
+ * tool (docs/reliability.md).
+ */
+export const HOST_RESERVE_MB = 384;
+export const THREAD_RESERVE_MB = 128;
+
+/** What `concurrency` image threads leave of an instance of `instanceMemoryMb` for images. */
+export function imageMemoryMb(instanceMemoryMb: number, concurrency: number): number {
+  return instanceMemoryMb - HOST_RESERVE_MB - concurrency * THREAD_RESERVE_MB;
+}
+
+/** The smallest budget an instance may leave for images (one 12 MP photo at full size). */
+export const MIN_IMAGE_MEMORY_MB = 256;
+
+/** The resource defaults: two images on a 2 GB instance, two minutes per image. */
 export const DEFAULT_RESOURCE_SETTINGS: Readonly<ResourceSettings> = Object.freeze({
   concurrency: 2,
-  memoryBudgetMb: 1024,
+  instanceMemoryMb: 2048,
+  memoryBudgetMb: imageMemoryMb(2048, 2),
   timeoutMs: 120_000,
 });
 
@@ -230,9 +258,26 @@ function imageSettings(read: SettingReader): ImageSettings {
 
 function resourceSettings(read: SettingReader): ResourceSettings {
   const defaults = DEFAULT_RESOURCE_SETTINGS;
+  const concurrency = read.integer('IMG_CONCURRENCY', defaults.concurrency, 1, 256);
+  const instanceMemoryMb = read.integer(
+    'IMG_INSTANCE_MEMORY_MB',
+    defaults.instanceMemoryMb,
+    256,
+    1_048_576,
+  );
+  const available = imageMemoryMb(instanceMemoryMb, concurrency);
+  if (available < MIN_IMAGE_MEMORY_MB) {
+    const needed = instanceMemoryMb - available + MIN_IMAGE_MEMORY_MB;
+    throw new ConfigError(
+      'IMG_INSTANCE_MEMORY_MB',
+      `at least ${needed} MB for IMG_CONCURRENCY=${concurrency} (the host and ${concurrency} image thread(s) take ${instanceMemoryMb - available} MB, and images need ${MIN_IMAGE_MEMORY_MB} MB)`,
+      String(instanceMemoryMb),
+    );
+  }
   return {
-    concurrency: read.integer('IMG_CONCURRENCY', defaults.concurrency, 1, 256),
-    memoryBudgetMb: read.integer('IMG_MEMORY_BUDGET_MB', defaults.memoryBudgetMb, 1, 1_048_576),
+    concurrency,
+    instanceMemoryMb,
+    memoryBudgetMb: read.integer('IMG_MEMORY_BUDGET_MB', available, 1, available),
     timeoutMs: read.integer('IMG_TIMEOUT_MS', defaults.timeoutMs, 1, 3_600_000),
   };
 }

@@ -9,6 +9,7 @@ import { RestError } from '@azure/storage-blob';
 export type AdapterErrorCode =
   | 'CONFIG_INVALID'
   | 'EVENT_INVALID'
+  | 'INSTANCE_BUSY'
   | 'NAME_INVALID'
   | 'NAME_TOO_LONG'
   | 'STORAGE_TRANSIENT'
@@ -103,6 +104,27 @@ export class InvalidNameError extends AdapterError {
 /** The start and end of a long name, so a log line stays readable. */
 function abbreviate(name: string): string {
   return name.length <= 80 ? name : `${name.slice(0, 40)}…${name.slice(-30)}`;
+}
+
+/**
+ * This instance cannot finish the delivery within Event Grid's response window (images ahead
+ * of it, or not enough memory left): refused at once, before anything is downloaded, so Event
+ * Grid retries it later, here or on another instance, instead of timing out.
+ */
+export class InstanceBusyError extends AdapterError {
+  override readonly name = 'InstanceBusyError';
+  constructor(
+    readonly sourceName: string,
+    reason: string,
+  ) {
+    super(
+      'INSTANCE_BUSY',
+      `${abbreviate(sourceName)} was refused for now: ${reason}; Event Grid will deliver it again.`,
+      {
+        permanent: false,
+      },
+    );
+  }
 }
 
 /** A storage call failed in a way that can pass (5xx, throttling, timeout, network, auth). */

@@ -20,14 +20,21 @@ import {
 } from '../lib/errors.js';
 import { failureRecord, sniffFormat } from '../lib/index.js';
 import { metadataName } from '../lib/naming.js';
-import type { ProcessOptions } from '../lib/options.js';
 import type { ProcessResult } from '../lib/types.js';
 import type { StorageAccount } from './account.js';
 import type { Config } from './config.js';
-import { AdapterError, InvalidEventError, TransientStorageError } from './errors.js';
+import {
+  AdapterError,
+  InstanceBusyError,
+  InvalidEventError,
+  TransientStorageError,
+} from './errors.js';
 import { parseStorageEvent, routeEvent, type BlobEventFacts, type Route } from './events.js';
 import type { Download, InputBlobs } from './input-blobs.js';
 import { WorkerFailedError } from './limits/index.js';
+import type { ImageSlot } from './limits/index.js';
+import { WaitExpiredError } from './limits/limiter.js';
+import type { NameLocks } from './limits/name-locks.js';
 import type { SeenOnce } from './limits/seen-once.js';
 import type { Outcome, SkipReason } from './outcome.js';
 import type { ResultBlob, ResultStore } from './result-store.js';
@@ -37,9 +44,13 @@ import type { InvocationSpan, TelemetryRecorder } from './telemetry/recorder.js'
 
 export type { Outcome, SkipReason } from './outcome.js';
 
-/** Runs the imaging core within the process's limits (the app's `ImageRunner`). */
+/**
+ * Runs the imaging core within the instance's limits (the app's `ImageRunner`): admits a
+ * delivery before its download, or refuses it at once (`InstanceBusyError`) when it could not
+ * be answered within the response window.
+ */
 export interface ImageProcessor {
-  process(bytes: Uint8Array, options: Partial<ProcessOptions>): Promise<ProcessResult>;
+  admit(name: string, declaredBytes: number, arrivedAt: number): ImageSlot;
 }
 
 /** A monotonic clock in milliseconds (`performance.now`). */
@@ -50,7 +61,7 @@ export interface Clock {
 /** The ports the handler works through: the app builds them from its settings; tests pick theirs. */
 export interface HandlerDeps {
   /** Container names and the options passed to the core. */
-  config: Pick<Config, 'containers' | 'image'>;
+  config: Pick<Config, 'containers' | 'image' | 'delivery'>;
   /** The only storage account whose events act. */
   account: StorageAccount;
   inputs: InputBlobs;
@@ -60,6 +71,8 @@ export interface HandlerDeps {
   telemetry: TelemetryRecorder;
   /** Versions that already timed out once here: `TIMEOUT` gets one retry before its record. */
   timeouts: SeenOnce;
+  /** One run per input name at a time on this instance. */
+  locks: NameLocks;
 }
 
 /** The handler's signature, as the Functions host and the local runtime call it. */
@@ -154,7 +167,21 @@ class Invocation {
     return { status: 'deleted', name: blob.blobName, removed, ms: this.elapsed() };
   }
 
+  /** One run per name at a time here: a redelivery waits for the run in flight, then finds it done. */
   private async processBlob(blob: BlobEventFacts & { eTag: string }): Promise<Outcome> {
+    const waitMs = this.deps.config.delivery.responseWindowMs / 2 - this.elapsed();
+    const release = await this.deps.locks.acquire(blob.blobName, waitMs).catch((error: unknown) => {
+      if (!(error instanceof WaitExpiredError)) throw error;
+      throw new InstanceBusyError(blob.blobName, 'a run for the same name is in flight here');
+    });
+    try {
+      return await this.processVersion(blob);
+    } finally {
+      release();
+    }
+  }
+
+  private async processVersion(blob: BlobEventFacts & { eTag: string }): Promise<Outcome> {
     const link: SourceLink = { name: blob.blobName, eTag: blob.eTag, sequencer: blob.sequencer };
     const done = await this.alreadyDone(link);
     if (done !== undefined) return done;
@@ -165,9 +192,19 @@ class Invocation {
         declaredContentType: blob.contentType,
       });
     }
+    // Admitted before the download, or refused at once: nothing is read that cannot be done in time.
+    const slot = this.deps.runner.admit(link.name, blob.contentLength ?? 0, this.started);
+    try {
+      return await this.readAndProcess(link, slot);
+    } finally {
+      slot.release();
+    }
+  }
+
+  private async readAndProcess(link: SourceLink, slot: ImageSlot): Promise<Outcome> {
     const read = await this.readInput(link);
     if (read.kind === 'ended') return read.outcome;
-    const processed = await this.runImage(read.link, read.download);
+    const processed = await this.runImage(read.link, read.download, slot);
     if (processed instanceof ImageError) {
       return this.recordFailure(read.link, processed, {
         bytes: read.download.bytes,
@@ -264,17 +301,18 @@ class Invocation {
   private async runImage(
     link: SourceLink,
     download: Extract<Download, { kind: 'ok' }>,
+    slot: ImageSlot,
   ): Promise<ProcessResult | ImageError> {
     const format = sniffFormat(download.bytes);
     if (format !== undefined) this.span.annotate({ 'serverless_img.format': format });
     try {
-      return await this.deps.runner.process(download.bytes, {
+      return await slot.process(download.bytes, {
         ...this.deps.config.image,
         name: link.name,
         declaredContentType: download.contentType,
       });
     } catch (error) {
-      if (error instanceof WorkerFailedError) throw error;
+      if (error instanceof WorkerFailedError || error instanceof InstanceBusyError) throw error;
       const imageError = toImageError(link.name, error);
       if (!imageError.permanent) throw imageError;
       if (imageError.code === 'TIMEOUT' && this.deps.timeouts.first(`${link.name}\n${link.eTag}`)) {

@@ -8,7 +8,14 @@ import { processImage } from '../../lib/index.js';
 import type { ProcessOptions } from '../../lib/options.js';
 import type { ProcessResult } from '../../lib/types.js';
 import { estimateImageBytes } from './estimate.js';
-import { ResourceLimiter, type LimiterState } from './limiter.js';
+import { InstanceBusyError } from '../errors.js';
+import { TimeAdmission, type Admitted } from './admission.js';
+import {
+  ResourceLimiter,
+  WaitExpiredError,
+  type LimiterState,
+  type Reservation,
+} from './limiter.js';
 import { ImageWorkerPool } from './pool.js';
 import type { ResourceSettings } from '../config.js';
 
@@ -17,15 +24,19 @@ export { ImageWorkerPool, WorkerFailedError } from './pool.js';
 export { estimateImageBytes } from './estimate.js';
 
 /**
- * Where images run: `worker` (default) in a pool of worker threads, which enforces the time
- * limit and uses every core; `inline` on the calling thread, with no time limit (for
- * comparison and for tools that already isolate work).
+ * Where images run: `worker` (default) in pools of worker threads, which enforce the time limit
+ * and use every core; `inline` on the calling thread, with no time limit (for comparison and
+ * for tools that already isolate work).
  */
 export type Isolation = 'worker' | 'inline';
 
 /** Settings of a runner. */
-export interface ImageRunnerOptions extends ResourceSettings {
+export interface ImageRunnerOptions extends Omit<ResourceSettings, 'instanceMemoryMb'> {
   isolation?: Isolation;
+  /** How long Event Grid waits for an answer; admission keeps each delivery within it. */
+  responseWindowMs?: number;
+  /** Monotonic milliseconds; defaults to `performance.now`. */
+  now?: () => number;
 }
 
 /** A snapshot of a runner, for telemetry and tests. */
@@ -34,39 +45,128 @@ export interface ImageRunnerState extends LimiterState {
   threads: number;
 }
 
+/**
+ * Images whose estimate passes this run in threads that exit as soon as they are idle: WASM
+ * memory never shrinks, so a thread that decoded a 24 MP PNG would keep that memory for good
+ * and the budget, given back when the image ends, would no longer hold. Smaller images keep
+ * their threads warm (no codec start-up per image).
+ */
+export const LARGE_IMAGE_BYTES = 160 * 1024 * 1024;
+
+/** One delivery admitted before its download: its share of memory and time. */
+export interface ImageSlot {
+  /** Processes the downloaded input, if it can start in time; else `InstanceBusyError`. */
+  process(bytes: Uint8Array, options: Partial<ProcessOptions>): Promise<ProcessResult>;
+  /** Gives back what the slot holds (always call it, in a `finally`). */
+  release(): void;
+}
+
 /** Processes images within a concurrency limit, a memory budget and a time limit. */
 export class ImageRunner {
   readonly settings: Readonly<ImageRunnerOptions>;
   readonly #limiter: ResourceLimiter;
-  readonly #pool: ImageWorkerPool | undefined;
+  readonly #time: TimeAdmission;
+  readonly #pools: { warm: ImageWorkerPool; large: ImageWorkerPool } | undefined;
+  readonly #now: () => number;
 
   constructor(settings: ImageRunnerOptions) {
     this.settings = Object.freeze({ ...settings });
+    this.#now = settings.now ?? (() => performance.now());
     this.#limiter = new ResourceLimiter({
       concurrency: settings.concurrency,
       memoryBudgetBytes: settings.memoryBudgetMb * 1024 * 1024,
     });
-    this.#pool =
-      settings.isolation === 'inline'
-        ? undefined
-        : new ImageWorkerPool({ threads: settings.concurrency, timeoutMs: settings.timeoutMs });
+    this.#time = new TimeAdmission({
+      concurrency: settings.concurrency,
+      responseWindowMs: settings.responseWindowMs ?? 30_000,
+      now: this.#now,
+    });
+    const pool = (idleTimeoutMs?: number) =>
+      new ImageWorkerPool({
+        threads: settings.concurrency,
+        timeoutMs: settings.timeoutMs,
+        idleTimeoutMs,
+      });
+    this.#pools = settings.isolation === 'inline' ? undefined : { warm: pool(), large: pool(0) };
+  }
+
+  /**
+   * Admits one delivery before its input is downloaded: room in the memory budget for the
+   * download, and time to finish within the response window behind what is admitted already.
+   * Throws `InstanceBusyError` (retryable) when either is missing, so the delivery is refused
+   * at once instead of timing out.
+   */
+  admit(name: string, declaredBytes: number, arrivedAt: number = this.#now()): ImageSlot {
+    const admitted = this.#time.admit(arrivedAt, declaredBytes);
+    if (typeof admitted === 'string') throw new InstanceBusyError(name, admitted);
+    // Twice the input: the chunks as they arrive, and the buffer they are joined into.
+    const download = this.#limiter.tryReserve(declaredBytes * 2);
+    if (download === undefined) {
+      admitted.finish();
+      throw new InstanceBusyError(name, 'the memory budget is taken by the images in flight');
+    }
+    return {
+      process: (bytes, options) => this.#processAdmitted(bytes, options, admitted, download),
+      release: () => {
+        download.release();
+        admitted.finish();
+      },
+    };
   }
 
   /** Like `processImage`, but waits for a slot and the memory it needs, and stops at the limit. */
   process(bytes: Uint8Array, options: Partial<ProcessOptions>): Promise<ProcessResult> {
     const estimate = estimateImageBytes(bytes, options.maxPixels);
-    return this.#limiter.run(estimate, () =>
-      this.#pool ? this.#pool.process(bytes, options) : processImage(bytes, options),
-    );
+    return this.#limiter.run(estimate, () => this.#run(bytes, options, estimate));
+  }
+
+  async #processAdmitted(
+    bytes: Uint8Array,
+    options: Partial<ProcessOptions>,
+    admitted: Admitted,
+    download: Reservation,
+  ): Promise<ProcessResult> {
+    const estimate = estimateImageBytes(bytes, options.maxPixels);
+    const waitMs = admitted.startBy(bytes.length) - this.#now();
+    const task = async () => {
+      // The estimate counts the input too: the download's own reservation is no longer needed.
+      download.release();
+      admitted.started(bytes.length);
+      const result = await this.#run(bytes, options, estimate);
+      admitted.finish(bytes.length);
+      return result;
+    };
+    try {
+      return await this.#limiter.run(estimate, task, waitMs);
+    } catch (error) {
+      if (!(error instanceof WaitExpiredError)) throw error;
+      const name = options.name ?? 'input';
+      throw new InstanceBusyError(
+        name,
+        'no image slot came free in time to answer within the response window',
+      );
+    }
+  }
+
+  #run(
+    bytes: Uint8Array,
+    options: Partial<ProcessOptions>,
+    estimate: number,
+  ): Promise<ProcessResult> {
+    if (this.#pools === undefined) return processImage(bytes, options);
+    const pool = estimate > LARGE_IMAGE_BYTES ? this.#pools.large : this.#pools.warm;
+    return pool.process(bytes, options);
   }
 
   /** Current load and peaks. */
   state(): ImageRunnerState {
-    return { ...this.#limiter.state(), threads: this.#pool?.threads ?? 0 };
+    const threads =
+      this.#pools === undefined ? 0 : this.#pools.warm.threads + this.#pools.large.threads;
+    return { ...this.#limiter.state(), threads };
   }
 
   /** Stops the worker threads. */
   async close(): Promise<void> {
-    await this.#pool?.close();
+    await Promise.all([this.#pools?.warm.close(), this.#pools?.large.close()]);
   }
 }

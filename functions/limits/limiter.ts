@@ -32,6 +32,17 @@ interface Waiter {
   grant: () => void;
 }
 
+/** The wait for a slot passed its deadline; nothing was taken. */
+export class WaitExpiredError extends Error {
+  override readonly name = 'WaitExpiredError';
+}
+
+/** Memory held outside any slot (an input being downloaded); give it back with `release`. */
+export interface Reservation {
+  readonly bytes: number;
+  release(): void;
+}
+
 /** Caps images in flight by count and by estimated memory. */
 export class ResourceLimiter {
   readonly concurrency: number;
@@ -57,15 +68,39 @@ export class ResourceLimiter {
     this.memoryBudgetBytes = options.memoryBudgetBytes;
   }
 
-  /** Runs `task` once a slot and `estimatedBytes` of the budget are free, then gives both back. */
-  async run<T>(estimatedBytes: number, task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` once a slot and `estimatedBytes` of the budget are free, then gives both back.
+   * With `waitMs`, gives up (`WaitExpiredError`) when no slot came in that time.
+   */
+  async run<T>(estimatedBytes: number, task: () => Promise<T>, waitMs?: number): Promise<T> {
     const cost = this.#clamp(estimatedBytes);
-    await this.#acquire(cost);
+    await this.#acquire(cost, waitMs);
     try {
       return await task();
     } finally {
-      this.#release(cost);
+      this.#active -= 1;
+      this.#free(cost);
     }
+  }
+
+  /**
+   * Holds `bytes` of the budget without a slot, if they fit now beside what is held and what
+   * waits (first come, first served); undefined when they do not.
+   */
+  tryReserve(bytes: number): Reservation | undefined {
+    const cost = this.#clamp(bytes);
+    if (this.#queue.length > 0 || this.#used + cost > this.memoryBudgetBytes) return undefined;
+    this.#used += cost;
+    this.#peakUsed = Math.max(this.#peakUsed, this.#used);
+    let held = true;
+    return {
+      bytes: cost,
+      release: () => {
+        if (!held) return;
+        held = false;
+        this.#free(cost);
+      },
+    };
   }
 
   /** Current load and the peaks seen so far. */
@@ -88,13 +123,25 @@ export class ResourceLimiter {
     return this.#active < this.concurrency && this.#used + cost <= this.memoryBudgetBytes;
   }
 
-  #acquire(cost: number): Promise<void> {
+  #acquire(cost: number, waitMs?: number): Promise<void> {
     if (this.#queue.length === 0 && this.#fits(cost)) {
       this.#take(cost);
       return Promise.resolve();
     }
-    return new Promise((resolve) => {
-      this.#queue.push({ cost, grant: resolve });
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { cost, grant: () => (clearTimeout(timer), resolve()) };
+      const timer =
+        waitMs === undefined
+          ? undefined
+          : setTimeout(
+              () => {
+                this.#queue.splice(this.#queue.indexOf(waiter), 1);
+                reject(new WaitExpiredError(`no slot within ${Math.round(waitMs)} ms`));
+                this.#grantWaiting();
+              },
+              Math.max(0, waitMs),
+            );
+      this.#queue.push(waiter);
     });
   }
 
@@ -105,9 +152,12 @@ export class ResourceLimiter {
     this.#peakUsed = Math.max(this.#peakUsed, this.#used);
   }
 
-  #release(cost: number): void {
-    this.#active -= 1;
+  #free(cost: number): void {
     this.#used -= cost;
+    this.#grantWaiting();
+  }
+
+  #grantWaiting(): void {
     for (let head = this.#queue[0]; head && this.#fits(head.cost); head = this.#queue[0]) {
       this.#queue.shift();
       this.#take(head.cost);

@@ -191,8 +191,7 @@ async function measureBurst(
   options: Options,
   log: (line: string) => void,
 ): Promise<LoadReport> {
-  const { config, direct, proxy } = storage;
-  const { containers } = config;
+  const { config } = storage;
   const runner = new ImageRunner({
     ...config.resources,
     isolation: options.inline ? 'inline' : 'worker',

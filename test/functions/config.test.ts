@@ -38,9 +38,49 @@ describe('functions/config', () => {
     });
     expect(config.resources).to.deep.equal({
       concurrency: 2,
-      memoryBudgetMb: 1024,
+      instanceMemoryMb: 2048,
+      // 2048 less the host's 384 and 128 per image thread.
+      memoryBudgetMb: 1408,
       timeoutMs: 120_000,
     });
+    expect(config.delivery).to.deep.equal({
+      responseWindowMs: 30_000,
+      downloadTimeoutMs: 15_000,
+      downloadIdleMs: 10_000,
+    });
+  });
+
+  it('derives the memory budget from the instance memory, and refuses one that cannot fit', () => {
+    const small = loadConfig({ ...LOCAL, IMG_INSTANCE_MEMORY_MB: '1024' });
+    expect(small.resources.memoryBudgetMb).to.equal(1024 - 384 - 256);
+    const tiny = failure({ ...LOCAL, IMG_INSTANCE_MEMORY_MB: '512' });
+    expect(tiny.setting).to.equal('IMG_INSTANCE_MEMORY_MB');
+    expect(tiny.message).to.match(/at least 896 MB for IMG_CONCURRENCY=2/);
+    // More threads on the same instance leave less for images.
+    expect(
+      failure({ ...LOCAL, IMG_INSTANCE_MEMORY_MB: '1024', IMG_CONCURRENCY: '4' }).setting,
+    ).to.equal('IMG_INSTANCE_MEMORY_MB');
+    // A budget larger than what the instance leaves is refused, not trusted.
+    const over = failure({
+      ...LOCAL,
+      IMG_INSTANCE_MEMORY_MB: '2048',
+      IMG_MEMORY_BUDGET_MB: '2000',
+    });
+    expect(over.setting).to.equal('IMG_MEMORY_BUDGET_MB');
+    expect(over.message).to.include('1408');
+  });
+
+  it('keeps downloads inside the response window', () => {
+    const config = loadConfig({ ...LOCAL, IMG_RESPONSE_WINDOW_MS: '5000' });
+    expect(config.delivery).to.deep.equal({
+      responseWindowMs: 5000,
+      downloadTimeoutMs: 2500,
+      downloadIdleMs: 2500,
+    });
+    expect(
+      failure({ ...LOCAL, IMG_RESPONSE_WINDOW_MS: '5000', IMG_DOWNLOAD_TIMEOUT_MS: '6000' })
+        .setting,
+    ).to.equal('IMG_DOWNLOAD_TIMEOUT_MS');
   });
 
   it('reads numbers, booleans and names as typed values', () => {

@@ -104,7 +104,10 @@ describe('functions/process-blob (against Azurite)', function () {
       handle(event, invocation()),
       handle(structuredClone(event), invocation()),
     ]);
-    expect(outcomes.map((o) => o.status)).to.include('succeeded');
+    // One run: the second delivery waits for the first, then finds its results.
+    expect(
+      outcomes.map((o) => (o.status === 'skipped' ? o.reason : o.status)).sort(),
+    ).to.deep.equal(['duplicate', 'succeeded']);
     expect(await results()).to.deep.equal({
       output: ['twice.jpg'],
       thumbnails: ['twice.jpg'],
@@ -491,8 +494,11 @@ describe('functions/process-blob (against Azurite)', function () {
     const buggy = createEventHandler({
       ...handlerDeps(config, client, images.runner),
       runner: {
-        process: () =>
-          Promise.reject(new TypeError("Cannot read properties of undefined (reading 'width')")),
+        admit: () => ({
+          process: () =>
+            Promise.reject(new TypeError("Cannot read properties of undefined (reading 'width')")),
+          release: () => undefined,
+        }),
       },
     });
     const event = await upload(client, config.containers.input, 'bug.jpg', fixture(PHOTO));
@@ -621,6 +627,36 @@ describe('functions/process-blob (against Azurite)', function () {
     expect(
       logs.some((line) => line.startsWith('warning:') && line.includes('stattacker')),
     ).to.equal(true);
+  });
+
+  it('refuses a delivery at once with INSTANCE_BUSY when it could not end within the window', async () => {
+    const windowed = testConfig(azurite.connectionString, `t${suite}`, {
+      IMG_RESPONSE_WINDOW_MS: '2000',
+    });
+    const runner = new ImageRunner({
+      ...windowed.resources,
+      concurrency: 1,
+      responseWindowMs: 2000,
+    });
+    try {
+      // Work admitted here already: a 20 MB input, expected to take 1.35 s of the 1.5 s left
+      // after the margin; one image at a time leaves no room for another.
+      const ahead = runner.admit('ahead.jpg', 20 * 1_048_576, performance.now());
+      const busy = testHandler(windowed, client, runner);
+      const event = await upload(client, config.containers.input, 'busy.jpg', fixture(PHOTO));
+      let caught: unknown;
+      try {
+        await busy(event, invocation());
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).to.include({ code: 'INSTANCE_BUSY', permanent: false });
+      expect(await results()).to.deep.equal({ output: [], thumbnails: [], metadata: [] });
+      ahead.release();
+      expect((await busy(event, invocation())).status).to.equal('succeeded');
+    } finally {
+      await runner.close();
+    }
   });
 
   it('discards a malformed event without retry, logging why', async () => {

@@ -1,0 +1,48 @@
+/**
+ * One run per input name at a time on an instance. Event Grid delivers at least once: a
+ * redelivery, or the event of a newer upload, may arrive while a run for the same name is in
+ * flight. It waits here instead of downloading and processing the same picture a second time;
+ * once the first run is done, the metadata document tells the second it has nothing to do.
+ */
+import { WaitExpiredError } from './limiter.js';
+
+/** Waits in turn per name. */
+export class NameLocks {
+  readonly #tails = new Map<string, Promise<void>>();
+
+  /**
+   * Resolves with a release function once every earlier holder of `name` has released it;
+   * throws `WaitExpiredError` when that takes longer than `waitMs`.
+   */
+  async acquire(name: string, waitMs: number): Promise<() => void> {
+    const previous = this.#tails.get(name) ?? Promise.resolve();
+    let release: () => void = () => undefined;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const tail = previous.then(() => mine);
+    this.#tails.set(name, tail);
+    void tail.then(() => {
+      if (this.#tails.get(name) === tail) this.#tails.delete(name);
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), Math.max(0, waitMs));
+    });
+    const turn = await Promise.race([previous.then(() => 'turn' as const), expired]);
+    clearTimeout(timer);
+    if (turn === 'expired') {
+      // Give the turn up: those queued behind follow as soon as the holder is done.
+      void previous.then(release);
+      throw new WaitExpiredError(
+        `${name} is being processed here; waited ${Math.round(waitMs)} ms`,
+      );
+    }
+    return release;
+  }
+
+  /** Names held or waited for now. */
+  get size(): number {
+    return this.#tails.size;
+  }
+}

@@ -1,0 +1,142 @@
+import { expect } from 'chai';
+import { ServiceTimeModel, TimeAdmission } from '../../../functions/limits/admission.js';
+import { ResourceLimiter, WaitExpiredError } from '../../../functions/limits/limiter.js';
+import { NameLocks } from '../../../functions/limits/name-locks.js';
+
+const MB = 1_048_576;
+/** Lets promise callbacks and the limiter's grants run. */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('functions/limits: admission within the response window', () => {
+  let clock = 0;
+  const now = () => clock;
+  beforeEach(() => {
+    clock = 0;
+  });
+
+  it('admits while the work ahead ends in time, and refuses the delivery that would not', () => {
+    // 150 ms + 60 ms per MB: a 10 MB input is expected to take 750 ms.
+    const time = new TimeAdmission({ concurrency: 2, responseWindowMs: 5_000, now });
+    expect(time.marginMs).to.equal(1_000);
+    const admitted = [];
+    let refusal: string | undefined;
+    for (let i = 0; i < 20 && refusal === undefined; i += 1) {
+      const result = time.admit(clock, 10 * MB);
+      if (typeof result === 'string') refusal = result;
+      else admitted.push(result);
+    }
+    // Deadline 4,000 ms, two at a time, 750 ms each: behind n admitted images a new one is
+    // expected to end at n × 750 / 2 + 750 ms, within the deadline for n ≤ 8.
+    expect(admitted).to.have.length(9);
+    expect(refusal).to.match(/9 image\(s\) ahead/);
+    // Work done frees the time for the next delivery.
+    admitted[0]?.finish();
+    expect(time.admit(clock, 10 * MB)).to.not.be.a('string');
+  });
+
+  it('counts a delivery that already waited: its own deadline runs from its arrival', () => {
+    const time = new TimeAdmission({ concurrency: 1, responseWindowMs: 5_000, now });
+    clock = 3_800;
+    expect(time.admit(0, 10 * MB)).to.be.a('string');
+    expect(time.admit(3_800, 10 * MB)).to.not.be.a('string');
+  });
+
+  it('learns how long images take here, contention included', () => {
+    const model = new ServiceTimeModel(150, 60, 0.5);
+    expect(model.estimateMs(10 * MB)).to.equal(750);
+    model.observe(10 * MB, 2_150); // 200 ms per MB measured
+    expect(model.estimateMs(10 * MB)).to.equal(150 + 10 * 130);
+    model.observe(1_000, 5_000); // too small to learn from
+    expect(model.estimateMs(10 * MB)).to.equal(150 + 10 * 130);
+  });
+
+  it('estimates what is left of a started image, not all of it', () => {
+    const time = new TimeAdmission({ concurrency: 1, responseWindowMs: 5_000, now });
+    const first = time.admit(0, 60 * MB); // 3,750 ms expected
+    if (typeof first === 'string') throw new Error(first);
+    expect(time.admit(0, 10 * MB), 'behind a whole 60 MB image').to.be.a('string');
+    first.started(60 * MB);
+    clock = 2_500;
+    expect(time.admit(2_500, 10 * MB), 'behind what is left of it').to.not.be.a('string');
+  });
+});
+
+describe('functions/limits: memory reserved for downloads', () => {
+  it('reserves memory that fits now, and refuses what does not (or would jump the queue)', async () => {
+    const limiter = new ResourceLimiter({ concurrency: 1, memoryBudgetBytes: 100 });
+    const first = limiter.tryReserve(60);
+    expect(first?.bytes).to.equal(60);
+    expect(limiter.tryReserve(60)).to.equal(undefined);
+    first?.release();
+    first?.release(); // twice is harmless
+    expect(limiter.state().usedBytes).to.equal(0);
+    // An image waiting for memory keeps its place: no download reservation overtakes it.
+    let release: () => void = () => undefined;
+    const running = limiter.run(100, () => new Promise<void>((resolve) => (release = resolve)));
+    const waiting = limiter.run(50, async () => 'ran');
+    expect(limiter.tryReserve(1)).to.equal(undefined);
+    await tick();
+    release();
+    await running;
+    expect(await waiting).to.equal('ran');
+  });
+
+  it('gives up a wait for a slot at its deadline, and lets the next one in', async () => {
+    const limiter = new ResourceLimiter({ concurrency: 1, memoryBudgetBytes: 100 });
+    let release: () => void = () => undefined;
+    const running = limiter.run(10, () => new Promise<void>((resolve) => (release = resolve)));
+    const late = limiter.run(10, async () => 'late', 20);
+    const patient = limiter.run(10, async () => 'patient');
+    await tick();
+    let caught: unknown;
+    try {
+      await late;
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).to.be.instanceOf(WaitExpiredError);
+    expect(limiter.state().queued).to.equal(1);
+    release();
+    await running;
+    expect(await patient).to.equal('patient');
+  });
+});
+
+describe('functions/limits: one run per name at a time', () => {
+  it('lets a second run of a name start only when the first is done', async () => {
+    const locks = new NameLocks();
+    const order: string[] = [];
+    const releaseFirst = await locks.acquire('a.jpg', 1_000);
+    const second = locks.acquire('a.jpg', 1_000).then((release) => {
+      order.push('second');
+      release();
+    });
+    const other = await locks.acquire('b.jpg', 1_000);
+    order.push('other name at once');
+    other();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    order.push('first done');
+    releaseFirst();
+    await second;
+    await tick();
+    expect(order).to.deep.equal(['other name at once', 'first done', 'second']);
+    expect(locks.size).to.equal(0);
+  });
+
+  it('gives up after the wait, and those behind it still get their turn', async () => {
+    const locks = new NameLocks();
+    const holder = await locks.acquire('a.jpg', 1_000);
+    let caught: unknown;
+    try {
+      await locks.acquire('a.jpg', 10);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).to.be.instanceOf(WaitExpiredError);
+    const third = locks.acquire('a.jpg', 1_000);
+    holder();
+    (await third)();
+    await tick();
+    expect(locks.size).to.equal(0);
+  });
+});
