@@ -6,26 +6,15 @@
  */
 import { DEFAULT_OPTIONS, type ProcessOptions, type ThumbnailFit } from '../lib/options.js';
 import { ConfigError } from './errors.js';
+import { imageMemoryMb, MIN_IMAGE_MEMORY_MB } from './limits/memory.js';
+import type { StorageConfig } from './storage.js';
+import type { TelemetrySettings } from './telemetry/settings.js';
+
+export type { StorageConfig } from './storage.js';
+export type { TelemetryExporter, TelemetrySettings } from './telemetry/settings.js';
 
 /** Environment variables, as `process.env` holds them. */
 export type Env = Readonly<Record<string, string | undefined>>;
-
-/** Where the images live and how we authenticate to it. */
-export type StorageConfig =
-  | {
-      kind: 'connectionString';
-      /** The setting it came from (`IMAGES_STORAGE` or `AzureWebJobsStorage`). */
-      setting: string;
-      connectionString: string;
-    }
-  | {
-      kind: 'identity';
-      setting: string;
-      /** `https://<account>.blob.core.windows.net`. */
-      blobServiceUri: string;
-      /** Client id of a user-assigned managed identity; absent for the default credential chain. */
-      clientId?: string;
-    };
 
 /** Names of the containers the pipeline reads and writes. */
 export interface ContainerNames {
@@ -55,24 +44,6 @@ export interface ResourceSettings {
   timeoutMs: number;
 }
 
-/**
- * Memory of an instance that images cannot have: the Functions host and this Node process
- * with the app loaded (`HOST_RESERVE_MB`), and per image thread its V8 heap, the codecs'
- * WASM memories and what small images leave in them (`THREAD_RESERVE_MB`; large images run
- * in threads that exit when done, see `functions/limits/index.ts`). Measured with the load
- * tool (docs/reliability.md).
- */
-export const HOST_RESERVE_MB = 384;
-export const THREAD_RESERVE_MB = 128;
-
-/** What `concurrency` image threads leave of an instance of `instanceMemoryMb` for images. */
-export function imageMemoryMb(instanceMemoryMb: number, concurrency: number): number {
-  return instanceMemoryMb - HOST_RESERVE_MB - concurrency * THREAD_RESERVE_MB;
-}
-
-/** The smallest budget an instance may leave for images (one 12 MP photo at full size). */
-export const MIN_IMAGE_MEMORY_MB = 256;
-
 /** The resource defaults: two images on a 2 GB instance, two minutes per image. */
 export const DEFAULT_RESOURCE_SETTINGS: Readonly<ResourceSettings> = Object.freeze({
   concurrency: 2,
@@ -93,23 +64,6 @@ export interface DeliverySettings {
   downloadTimeoutMs: number;
   /** `IMG_DOWNLOAD_IDLE_MS`: the longest an input download may go without a byte. */
   downloadIdleMs: number;
-}
-
-/** Where telemetry goes: Application Insights, the console, or nowhere (the API stays a no-op). */
-export type TelemetryExporter = 'azure-monitor' | 'console' | 'none';
-
-/** The telemetry configuration of this process. */
-export interface TelemetrySettings {
-  exporter: TelemetryExporter;
-  /** Application Insights connection string; set when `exporter` is `azure-monitor`. */
-  connectionString?: string;
-  /**
-   * Present when the ingestion must authenticate with Entra ID (`Authorization=AAD`): the client
-   * id of a user-assigned managed identity, or undefined for the default credential chain.
-   */
-  entraId?: { clientId?: string };
-  /** Fraction of traces kept, 0 to 1. Metrics are never sampled. */
-  samplingRatio: number;
 }
 
 /** Options the function passes to the imaging core (all but the per-image name and type). */

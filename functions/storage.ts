@@ -4,7 +4,23 @@
  */
 import { ManagedIdentityCredential } from '@azure/identity';
 import { BlobServiceClient, type StoragePipelineOptions } from '@azure/storage-blob';
-import type { StorageConfig } from './config.js';
+
+/** Where the images live and how we authenticate to it. */
+export type StorageConfig =
+  | {
+      kind: 'connectionString';
+      /** The setting it came from (`IMAGES_STORAGE` or `AzureWebJobsStorage`). */
+      setting: string;
+      connectionString: string;
+    }
+  | {
+      kind: 'identity';
+      setting: string;
+      /** `https://<account>.blob.core.windows.net`. */
+      blobServiceUri: string;
+      /** Client id of a user-assigned managed identity; absent for the default credential chain. */
+      clientId?: string;
+    };
 
 /** Retry and timeout knobs; the health probe uses one try and a short timeout. */
 export interface StorageClientOptions {
