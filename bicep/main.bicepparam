@@ -1,13 +1,17 @@
-// Parameters for `azd provision` / `azd up`: azd exports its environment (AZURE_ENV_NAME,
-// AZURE_LOCATION, and anything set with `azd env set`) to this file. Every value below has the
-// default main.bicep would use when its variable is not set.
+// Parameters for `azd provision` / `azd up`: azd passes its environment (AZURE_ENV_NAME,
+// AZURE_LOCATION, anything set with `azd env set`, and in a pipeline the workflow's `env`) to
+// this file. A variable that is unset or empty leaves main.bicep's default in force; the
+// defaults are repeated here only because a parameters file cannot leave a value out.
 using 'main.bicep'
 
 param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'dev')
 param location = readEnvironmentVariable('AZURE_LOCATION', 'westeurope')
 param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')
-param enablePrivateEndpoints = bool(readEnvironmentVariable('ENABLE_PRIVATE_ENDPOINTS', 'false'))
-param publicNetworkAccess = readEnvironmentVariable('PUBLIC_NETWORK_ACCESS', 'Enabled')
+
+var enablePrivateEndpointsText = readEnvironmentVariable('ENABLE_PRIVATE_ENDPOINTS', '')
+param enablePrivateEndpoints = empty(enablePrivateEndpointsText) ? false : bool(enablePrivateEndpointsText)
+var publicNetworkAccessText = readEnvironmentVariable('PUBLIC_NETWORK_ACCESS', '')
+param publicNetworkAccess = empty(publicNetworkAccessText) ? 'Enabled' : publicNetworkAccessText
 param privateDnsZonesResourceGroupId = readEnvironmentVariable('PRIVATE_DNS_ZONES_RESOURCE_GROUP_ID', '')
 
 // Who uploads: UPLOADER_PRINCIPAL_ID unset means whoever deploys (a person, or the pipeline's
@@ -15,14 +19,22 @@ param privateDnsZonesResourceGroupId = readEnvironmentVariable('PRIVATE_DNS_ZONE
 // is (a pipeline sets ServicePrincipal, or role assignments fail with UnmatchedPrincipalType).
 var uploader = readEnvironmentVariable('UPLOADER_PRINCIPAL_ID', '')
 param uploaderPrincipalId = empty(uploader) ? null : (uploader == 'none' ? '' : uploader)
-param uploaderPrincipalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
+var principalTypeText = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', '')
+param uploaderPrincipalType = empty(principalTypeText) ? 'User' : principalTypeText
 
-// Cost.
-param dailyCapMb = int(readEnvironmentVariable('DAILY_CAP_MB', '160'))
-param traceSamplingPercent = int(readEnvironmentVariable('TRACE_SAMPLING_PERCENT', '100'))
-param budgetAmount = int(readEnvironmentVariable('BUDGET_AMOUNT', '0'))
+// Cost and hardening.
+var dailyCapText = readEnvironmentVariable('DAILY_CAP_MB', '')
+param dailyCapMb = empty(dailyCapText) ? 160 : int(dailyCapText)
+var samplingText = readEnvironmentVariable('TRACE_SAMPLING_PERCENT', '')
+param traceSamplingPercent = empty(samplingText) ? 100 : int(samplingText)
+var budgetText = readEnvironmentVariable('BUDGET_AMOUNT', '')
+param budgetAmount = empty(budgetText) ? 0 : int(budgetText)
 param budgetStartDate = readEnvironmentVariable('BUDGET_START_DATE', '')
-param deadLetterRetentionDays = int(readEnvironmentVariable('DEAD_LETTER_RETENTION_DAYS', '30'))
-param malwareScanning = bool(readEnvironmentVariable('MALWARE_SCANNING', 'false'))
-param minTlsVersion = readEnvironmentVariable('MIN_TLS_VERSION', '1.2')
-param infrastructureEncryption = bool(readEnvironmentVariable('INFRASTRUCTURE_ENCRYPTION', 'true'))
+var deadLetterDaysText = readEnvironmentVariable('DEAD_LETTER_RETENTION_DAYS', '')
+param deadLetterRetentionDays = empty(deadLetterDaysText) ? 30 : int(deadLetterDaysText)
+var malwareScanningText = readEnvironmentVariable('MALWARE_SCANNING', '')
+param malwareScanning = empty(malwareScanningText) ? false : bool(malwareScanningText)
+var minTlsText = readEnvironmentVariable('MIN_TLS_VERSION', '')
+param minTlsVersion = empty(minTlsText) ? '1.2' : minTlsText
+var infrastructureEncryptionText = readEnvironmentVariable('INFRASTRUCTURE_ENCRYPTION', '')
+param infrastructureEncryption = empty(infrastructureEncryptionText) ? true : bool(infrastructureEncryptionText)
