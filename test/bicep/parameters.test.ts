@@ -14,19 +14,20 @@ function azdSnapshot(variant: string, env: Record<string, string>): Snapshot {
       AZURE_ENV_NAME: 'dev',
       AZURE_LOCATION: 'swedencentral',
       ALERT_EMAIL: '',
-      ENABLE_PRIVATE_ENDPOINTS: 'false',
-      PUBLIC_NETWORK_ACCESS: 'Enabled',
+      // Unset in the azd environment (a pipeline passes unset repository variables as '').
+      ENABLE_PRIVATE_ENDPOINTS: '',
+      PUBLIC_NETWORK_ACCESS: '',
       PRIVATE_DNS_ZONES_RESOURCE_GROUP_ID: '',
       UPLOADER_PRINCIPAL_ID: '',
-      AZURE_PRINCIPAL_TYPE: 'User',
-      DAILY_CAP_MB: '160',
-      TRACE_SAMPLING_PERCENT: '100',
-      BUDGET_AMOUNT: '0',
+      AZURE_PRINCIPAL_TYPE: '',
+      DAILY_CAP_MB: '',
+      TRACE_SAMPLING_PERCENT: '',
+      BUDGET_AMOUNT: '',
       BUDGET_START_DATE: '',
-      DEAD_LETTER_RETENTION_DAYS: '30',
-      MALWARE_SCANNING: 'false',
-      MIN_TLS_VERSION: '1.2',
-      INFRASTRUCTURE_ENCRYPTION: 'true',
+      DEAD_LETTER_RETENTION_DAYS: '',
+      MALWARE_SCANNING: '',
+      MIN_TLS_VERSION: '',
+      INFRASTRUCTURE_ENCRYPTION: '',
       ...env,
     },
   });
@@ -44,8 +45,11 @@ describe('bicep: azd parameters (main.bicepparam)', function () {
     requireBicep(this);
   });
 
-  it('grants the deploying person the uploader roles as a User by default', function () {
-    const grants = uploaderGrants(azdSnapshot('person', {}));
+  it('grants the deploying person the uploader roles as a User when nothing else is set', function () {
+    const snap = azdSnapshot('person', {});
+    const workspace = ofType(snap, 'Microsoft.OperationalInsights/workspaces')[0];
+    expect(get(workspace, 'properties', 'workspaceCapping', 'dailyQuotaGb')).to.equal(0.16);
+    const grants = uploaderGrants(snap);
     expect(grants).to.have.lengthOf(5);
     for (const grant of grants) {
       expect(get(grant, 'properties', 'principalId')).to.equal(
