@@ -48,6 +48,7 @@ describe('azd: azure.yaml', function () {
     requiredVersions: { azd: string };
     services: Record<string, { remoteBuild: boolean; hooks: Record<string, Hook> }>;
     hooks: Record<string, Hook>;
+    pipeline: { variables: string[] };
   };
   const allHooks = (): [string, Hook][] => [
     ...Object.entries(project.hooks),
@@ -64,6 +65,17 @@ describe('azd: azure.yaml', function () {
       .map(Number);
     expect((major! * 1000 + minor!) * 1000 + patch!).to.be.at.least((1 * 1000 + 23) * 1000 + 6);
     expect(project.services['functions']!.remoteBuild).to.equal(false);
+  });
+
+  it("hands the pipeline every setting of the parameters file except the person's own principal", function () {
+    const settings = variablesRead('bicep/main.bicepparam').filter(
+      (name) => !['AZURE_ENV_NAME', 'AZURE_LOCATION'].includes(name),
+    );
+    const principal = ['AZURE_PRINCIPAL_TYPE', 'UPLOADER_PRINCIPAL_ID'];
+    expect(project.pipeline.variables).to.have.members([
+      'AZURE_RESOURCE_GROUP',
+      ...settings.filter((name) => !principal.includes(name)),
+    ]);
   });
 
   it('waits for the app identity after provisioning and subscribes Event Grid after deploying', function () {
