@@ -200,32 +200,37 @@ class FakeAz {
   }
 }
 
-describe('azd: post-provision hook (sh, against a stand-in Azure CLI)', function () {
-  let az: FakeAz;
-
+/** A fresh stand-in `az` for each test of the calling suite, removed afterwards. */
+function useFakeAz(): () => FakeAz {
+  let az: FakeAz | undefined;
   beforeEach(function () {
     az = new FakeAz();
   });
   afterEach(function () {
-    az.remove();
+    az?.remove();
   });
+  return () => az!;
+}
+
+describe('azd: post-provision hook (sh, against a stand-in Azure CLI)', function () {
+  const fake = useFakeAz();
 
   it('names the missing output and calls nothing', function () {
-    const run = az.run('scripts/postprovision.sh', { APP_IDENTITY_PRINCIPAL_ID: '' });
+    const run = fake().run('scripts/postprovision.sh', { APP_IDENTITY_PRINCIPAL_ID: '' });
     expect(run.status).to.equal(2);
     expect(run.stderr).to.contain('APP_IDENTITY_PRINCIPAL_ID is not set');
     expect(run.calls).to.deep.equal([]);
   });
 
   it('says to sign the Azure CLI in when it cannot use the subscription', function () {
-    const run = az.run('scripts/postprovision.sh', { FAKE_LOGGED_IN: 'no' });
+    const run = fake().run('scripts/postprovision.sh', { FAKE_LOGGED_IN: 'no' });
     expect(run.status).to.equal(1);
     expect(run.stderr).to.contain('cannot use subscription 00000000-0000-0000-0000-0000000000aa');
     expect(run.stderr).to.contain("'az login'");
   });
 
   it('waits until the role assignment is listed, asking only about that identity and role, in that subscription', function () {
-    const run = az.run('scripts/postprovision.sh', { FAKE_ROLE_FROM_CALL: '3' });
+    const run = fake().run('scripts/postprovision.sh', { FAKE_ROLE_FROM_CALL: '3' });
     expect(run.status, run.stderr).to.equal(0);
     expect(run.stdout).to.contain('waiting for the app identity');
     const listings = run.calls.filter((call) => call.startsWith('role assignment list'));
@@ -241,7 +246,7 @@ describe('azd: post-provision hook (sh, against a stand-in Azure CLI)', function
   });
 
   it('gives up after the set number of checks, saying the deployment would fail and what to do', function () {
-    const run = az.run('scripts/postprovision.sh', { FAKE_ROLE_FROM_CALL: '99' });
+    const run = fake().run('scripts/postprovision.sh', { FAKE_ROLE_FROM_CALL: '99' });
     expect(run.status).to.equal(1);
     expect(run.stderr).to.contain('still has no Storage Blob Data Owner role on sthosttest');
     expect(run.stderr).to.contain("run 'azd provision' again");
@@ -249,13 +254,13 @@ describe('azd: post-provision hook (sh, against a stand-in Azure CLI)', function
   });
 
   it('lets a just-made assignment settle before the code deployment, and an old one not', function () {
-    const young = az.run('scripts/postprovision.sh', {
+    const young = fake().run('scripts/postprovision.sh', {
       FAKE_ROLE_CREATED: new Date().toISOString(),
       ROLE_SETTLE_SECONDS: '1',
     });
     expect(young.status, young.stderr).to.equal(0);
     expect(young.stdout).to.match(/waiting 1s for it to take effect/);
-    const old = az.run('scripts/postprovision.sh', {});
+    const old = fake().run('scripts/postprovision.sh', {});
     expect(old.status, old.stderr).to.equal(0);
     expect(old.stdout).to.not.contain('to take effect');
     expect(old.stdout).to.contain('can write its deployment container');
@@ -263,17 +268,10 @@ describe('azd: post-provision hook (sh, against a stand-in Azure CLI)', function
 });
 
 describe('azd: post-deploy hook (sh, against a stand-in Azure CLI)', function () {
-  let az: FakeAz;
-
-  beforeEach(function () {
-    az = new FakeAz();
-  });
-  afterEach(function () {
-    az.remove();
-  });
+  const fake = useFakeAz();
 
   it("waits for processImage, then deploys the Event Grid subscription, all in azd's subscription", function () {
-    const run = az.run('scripts/postdeploy.sh', { FAKE_FUNCTION_FROM_CALL: '2' });
+    const run = fake().run('scripts/postdeploy.sh', { FAKE_FUNCTION_FROM_CALL: '2' });
     expect(run.status, run.stderr).to.equal(0);
     expect(run.calls.map((call) => call.split(' ').slice(0, 2).join(' '))).to.deep.equal([
       'account show',
@@ -288,7 +286,7 @@ describe('azd: post-deploy hook (sh, against a stand-in Azure CLI)', function ()
   });
 
   it('gives up when processImage never appears, naming the command to look', function () {
-    const run = az.run('scripts/postdeploy.sh', { FAKE_FUNCTION_FROM_CALL: '99' });
+    const run = fake().run('scripts/postdeploy.sh', { FAKE_FUNCTION_FROM_CALL: '99' });
     expect(run.status).to.equal(1);
     expect(run.stderr).to.contain('processImage did not appear on func-test after 4 checks');
     expect(run.calls.some((call) => call.startsWith('deployment group'))).to.equal(false);

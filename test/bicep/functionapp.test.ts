@@ -2,10 +2,11 @@ import { expect } from 'chai';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../functions/config.js';
-import { BICEP_DIR, ROOT, snapshot } from '../../scripts/bicep-cli.js';
+import { ROOT } from '../../scripts/bicep-cli.js';
 import {
   type Infra,
   type PredictedResource,
+  devVariant,
   get,
   inPublicCloud,
   loadInfra,
@@ -257,11 +258,7 @@ describe('bicep: function app', function () {
 describe('bicep: function app with minTlsVersion 1.3', function () {
   it('requires TLS 1.3 of clients of both the app and its SCM site', function () {
     requireBicep(this);
-    const tls13 = snapshot(join(BICEP_DIR, 'main.dev.bicepparam'), {
-      variant: 'tls13',
-      env: { ALERT_EMAIL: '' },
-      extraParams: ["param minTlsVersion = '1.3'"],
-    });
+    const tls13 = devVariant('tls13', ["param minTlsVersion = '1.3'"]);
     const app = one(tls13, 'Microsoft.Web/sites');
     expect(get(app, 'properties', 'siteConfig', 'minTlsVersion')).to.equal('1.3');
     expect(get(app, 'properties', 'siteConfig', 'scmMinTlsVersion')).to.equal('1.3');

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { join } from 'node:path';
-import { BICEP_DIR, type Snapshot, snapshot } from '../../scripts/bicep-cli.js';
 import {
   type Infra,
   type PredictedResource,
+  type Snapshot,
+  devVariant,
   get,
   loadInfra,
   ofType,
@@ -192,10 +192,7 @@ describe('bicep: monitoring and alerts', function () {
     let withEmail: Snapshot;
 
     before(function () {
-      withEmail = snapshot(join(BICEP_DIR, 'main.dev.bicepparam'), {
-        variant: 'email',
-        env: { ALERT_EMAIL: 'ops@example.com' },
-      });
+      withEmail = devVariant('email', [], { ALERT_EMAIL: 'ops@example.com' });
     });
 
     it('emails the operator', function () {
@@ -210,17 +207,17 @@ describe('bicep: monitoring and alerts', function () {
     let costed: Snapshot;
 
     before(function () {
-      costed = snapshot(join(BICEP_DIR, 'main.dev.bicepparam'), {
-        variant: 'cost',
-        env: { ALERT_EMAIL: 'ops@example.com' },
-        extraParams: [
+      costed = devVariant(
+        'cost',
+        [
           'param dailyCapMb = 1500',
           'param traceSamplingPercent = 5',
           'param budgetAmount = 20',
           "param budgetStartDate = '2030-01-01'",
           'param availabilityTest = false',
         ],
-      });
+        { ALERT_EMAIL: 'ops@example.com' },
+      );
     });
 
     it('passes the sampling percentage to the app as a ratio its loader accepts', function () {

@@ -1,7 +1,15 @@
 import { expect } from 'chai';
-import { join } from 'node:path';
-import { BICEP_DIR, snapshot } from '../../scripts/bicep-cli.js';
-import { type Infra, get, inPublicCloud, loadInfra, ofType, one, requireBicep } from './infra.js';
+import {
+  type Infra,
+  type Snapshot,
+  devVariant,
+  get,
+  inPublicCloud,
+  loadInfra,
+  ofType,
+  one,
+  requireBicep,
+} from './infra.js';
 
 const ACCOUNT = 'Microsoft.Storage/storageAccounts';
 const CONTAINER = 'Microsoft.Storage/storageAccounts/blobServices/containers';
@@ -113,19 +121,15 @@ describe('bicep: storage accounts', function () {
 });
 
 describe('bicep: storage options', function () {
-  let options: ReturnType<typeof snapshot>;
+  let options: Snapshot;
 
   before(function () {
     requireBicep(this);
-    options = snapshot(join(BICEP_DIR, 'main.dev.bicepparam'), {
-      variant: 'storage-options',
-      env: { ALERT_EMAIL: '' },
-      extraParams: [
-        'param malwareScanning = true',
-        'param deadLetterRetentionDays = 0',
-        'param infrastructureEncryption = false',
-      ],
-    });
+    options = devVariant('storage-options', [
+      'param malwareScanning = true',
+      'param deadLetterRetentionDays = 0',
+      'param infrastructureEncryption = false',
+    ]);
   });
 
   it('scans uploads to the images account for malware on request, with a monthly cap', function () {
@@ -160,17 +164,14 @@ describe('bicep: storage options', function () {
 });
 
 describe('bicep: private networking variant', function () {
-  let private_: ReturnType<typeof snapshot>;
+  let private_: Snapshot;
 
   before(function () {
     requireBicep(this);
-    private_ = snapshot(join(BICEP_DIR, 'main.dev.bicepparam'), {
-      variant: 'private',
-      extraParams: [
-        'param enablePrivateEndpoints = true',
-        "param publicNetworkAccess = 'Disabled'",
-      ],
-    });
+    private_ = devVariant('private', [
+      'param enablePrivateEndpoints = true',
+      "param publicNetworkAccess = 'Disabled'",
+    ]);
   });
 
   it('denies public networks to both accounts when publicNetworkAccess is Disabled, trusted Azure services excepted', function () {
@@ -263,19 +264,15 @@ describe('bicep: private networking variant', function () {
 
 describe('bicep: private networking with existing DNS zones', function () {
   const hub = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-hub-dns';
-  let withHub: ReturnType<typeof snapshot>;
+  let withHub: Snapshot;
 
   before(function () {
     requireBicep(this);
-    withHub = snapshot(join(BICEP_DIR, 'main.dev.bicepparam'), {
-      variant: 'hub-dns',
-      env: { ALERT_EMAIL: '' },
-      extraParams: [
-        'param enablePrivateEndpoints = true',
-        "param publicNetworkAccess = 'Disabled'",
-        `param privateDnsZonesResourceGroupId = '${hub}'`,
-      ],
-    });
+    withHub = devVariant('hub-dns', [
+      'param enablePrivateEndpoints = true',
+      "param publicNetworkAccess = 'Disabled'",
+      `param privateDnsZonesResourceGroupId = '${hub}'`,
+    ]);
   });
 
   it('creates no DNS zone or link of its own', function () {
