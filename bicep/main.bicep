@@ -6,7 +6,7 @@
 // teardown is deleting the group.
 targetScope = 'resourceGroup'
 
-metadata description = 'Event-driven image pipeline: storage, monitoring, identity, Flex Consumption function app, RBAC, Event Grid system topic and alerts.'
+metadata description = 'Event-driven image pipeline: storage, monitoring, identity, Flex Consumption function app, RBAC, Event Grid system topic, diagnostics, alerts, availability test and an optional budget.'
 
 // Bounds are the ones functions/config.ts enforces at start, so a bad value fails the
 // deployment instead of the running app.
@@ -64,15 +64,18 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Object id of the principal that uploads images (portal, azcopy login); defaults to whoever deploys. Empty grants nobody.')
-param uploaderPrincipalId string = deployer().objectId
+@description('Object id of the principal that uploads images (portal, azcopy login). Not given: whoever deploys. Empty: nobody.')
+param uploaderPrincipalId string?
 
-@description('Kind of the uploading principal.')
+@description('Kind of the uploading principal: User for a person, ServicePrincipal when a pipeline deploys (and so uploads), Group for a group\'s object id.')
 @allowed(['User', 'Group', 'ServicePrincipal'])
 param uploaderPrincipalType string = 'User'
 
-@description('Email address notified by the alerts; empty for none.')
+@description('Email address notified by the alerts and the budget; empty for none, which only a development environment may do.')
 param alertEmail string = ''
+
+@description('Whether the deployment refuses to go on without alertEmail: an environment other than dev must alert someone.')
+param alertReceiverRequired bool = environmentName != 'dev'
 
 @description('Image processing options.')
 param imageOptions ImageOptions = {
@@ -103,6 +106,52 @@ param timeoutMs int = 120000
 @maxValue(730)
 param logRetentionDays int = 30
 
+@description('Most MB the Log Analytics workspace (and so Application Insights) ingests per day; 0 for no cap. The default keeps a 31-day month under 5 GB.')
+@minValue(0)
+param dailyCapMb int = 160
+
+@description('Percentage of image traces kept (IMG_TRACE_SAMPLING_RATIO); metrics, and so the failed-images alert, count every image at any percentage.')
+@minValue(0)
+@maxValue(100)
+param traceSamplingPercent int = 100
+
+@description('Monthly cost budget of the resource group, in the subscription\'s billing currency, e-mailed to alertEmail; 0 for none.')
+@minValue(0)
+param budgetAmount int = 0
+
+@description('First month of the budget, yyyy-MM-01 (this month or later). Required with a budget; never change it afterwards: Azure cannot.')
+param budgetStartDate string = ''
+
+@description('Days dead-letter records are kept in the deadletter container before they are deleted; 0 keeps them.')
+@minValue(0)
+@maxValue(36500)
+param deadLetterRetentionDays int = 30
+
+@description('Defender for Storage with on-upload malware scanning on the images account (billed per account and per GB scanned).')
+param malwareScanning bool = false
+
+@description('Resource id of a resource group that already holds the private DNS zones privatelink.{blob,queue,table}.<storage suffix> (e.g. a hub\'s); empty creates them with the virtual network. Only with enablePrivateEndpoints.')
+param privateDnsZonesResourceGroupId string = ''
+
+@description('Oldest TLS version the function app accepts. 1.3 shuts out older clients; Event Grid and the availability test speak it.')
+@allowed(['1.2', '1.3'])
+param minTlsVersion string = '1.2'
+
+@description('Infrastructure (double) encryption on both storage accounts. Azure sets it only when an account is created: false for accounts created before it was on.')
+param infrastructureEncryption bool = true
+
+@description('Probe GET /api/health from several regions and alert when it fails.')
+param availabilityTest bool = true
+
+// Refusals the parameters' own decorators cannot express, made when the deployment starts.
+var alertReceiver = alertReceiverRequired && empty(alertEmail)
+  ? fail('No alert receiver: set alertEmail (with azd: azd env set ALERT_EMAIL you@example.com). An environment other than dev must alert someone; a development environment sets alertReceiverRequired=false.')
+  : alertEmail
+var budgetStart = budgetAmount > 0 && (empty(budgetStartDate) || empty(alertEmail))
+  ? fail('A budget needs alertEmail and budgetStartDate (yyyy-MM-01, this month or later; with azd: azd env set BUDGET_START_DATE 2026-01-01). Keep that date: Azure cannot change it later.')
+  : budgetStartDate
+var uploader = uploaderPrincipalId ?? deployer().objectId
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
 var baseName = 'img-${environmentName}-${resourceToken}'
@@ -128,6 +177,7 @@ var names = {
   identity: '${abbrs.managedIdentity}${baseName}'
   appInsights: '${abbrs.appInsights}${baseName}'
   systemTopic: '${abbrs.eventGridSystemTopic}${baseName}'
+  functionApp: '${abbrs.functionApp}${baseName}'
 }
 
 // What the function code reads (functions/config.ts); every value is plain configuration.
@@ -152,7 +202,7 @@ var imgSettings = {
   IMG_MEMORY_BUDGET_MB: string(instanceMemoryMB / 2)
   IMG_TIMEOUT_MS: string(timeoutMs)
   IMG_TELEMETRY_CONSOLE: 'false'
-  IMG_TRACE_SAMPLING_RATIO: '1'
+  IMG_TRACE_SAMPLING_RATIO: traceSamplingPercent == 100 ? '1' : '0.${padLeft(string(traceSamplingPercent), 2, '0')}'
 }
 
 module network 'modules/networking.bicep' = if (enablePrivateEndpoints) {
@@ -161,6 +211,7 @@ module network 'modules/networking.bicep' = if (enablePrivateEndpoints) {
     name: '${abbrs.virtualNetwork}${baseName}'
     location: location
     tags: tags
+    existingDnsZonesResourceGroupId: privateDnsZonesResourceGroupId
   }
 }
 
@@ -173,6 +224,7 @@ module hostStorage 'modules/storage.bicep' = {
     location: location
     tags: tags
     containerNames: [deploymentContainerName]
+    requireInfrastructureEncryption: infrastructureEncryption
     publicNetworkAccess: publicNetworkAccess
     privateEndpointSubnetId: enablePrivateEndpoints ? network!.outputs.privateEndpointSubnetId : ''
     privateDnsZoneIds: enablePrivateEndpoints
@@ -199,6 +251,9 @@ module imagesStorage 'modules/storage.bicep' = {
       containers.metadata
       containers.deadletter
     ]
+    requireInfrastructureEncryption: infrastructureEncryption
+    expireAfterDays: deadLetterRetentionDays == 0 ? {} : { '${containers.deadletter}': deadLetterRetentionDays }
+    malwareScanning: malwareScanning
     publicNetworkAccess: publicNetworkAccess
     privateEndpointSubnetId: enablePrivateEndpoints ? network!.outputs.privateEndpointSubnetId : ''
     privateDnsZoneIds: enablePrivateEndpoints ? { blob: network!.outputs.blobDnsZoneId } : {}
@@ -213,6 +268,7 @@ module monitoring 'modules/monitoring.bicep' = {
     location: location
     tags: tags
     retentionInDays: logRetentionDays
+    dailyCapMb: dailyCapMb
   }
 }
 
@@ -228,7 +284,7 @@ module identity 'modules/identity.bicep' = {
 module functionApp 'modules/functionapp.bicep' = {
   name: 'function-app'
   params: {
-    name: '${abbrs.functionApp}${baseName}'
+    name: names.functionApp
     planName: '${abbrs.appServicePlan}${baseName}'
     location: location
     tags: tags
@@ -243,6 +299,7 @@ module functionApp 'modules/functionapp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     virtualNetworkSubnetId: enablePrivateEndpoints ? network!.outputs.appSubnetId : ''
+    minTlsVersion: minTlsVersion
     imgSettings: imgSettings
   }
 }
@@ -263,7 +320,7 @@ module rbac 'modules/rbac.bicep' = {
   params: {
     appIdentityName: names.identity
     systemTopicName: names.systemTopic
-    uploaderPrincipalId: uploaderPrincipalId
+    uploaderPrincipalId: uploader
     uploaderPrincipalType: uploaderPrincipalType
     hostStorageName: names.hostStorage
     imagesStorageName: names.imagesStorage
@@ -275,17 +332,61 @@ module rbac 'modules/rbac.bicep' = {
   dependsOn: [identity, eventGrid, hostStorage, imagesStorage, monitoring]
 }
 
+module diagnostics 'modules/diagnostics.bicep' = {
+  name: 'diagnostics'
+  params: {
+    workspaceId: monitoring.outputs.workspaceId
+    imagesStorageName: names.imagesStorage
+    systemTopicName: names.systemTopic
+    functionAppName: names.functionApp
+  }
+  dependsOn: [imagesStorage, eventGrid, functionApp]
+}
+
 module alerts 'modules/alerts.bicep' = {
   name: 'alerts'
   params: {
     actionGroupName: '${abbrs.actionGroup}${baseName}'
-    failedImagesAlertName: '${abbrs.scheduledQueryRule}${baseName}-failed-images'
-    deadLetterAlertName: '${abbrs.metricAlert}${baseName}-dead-lettered'
+    logAlertPrefix: '${abbrs.scheduledQueryRule}${baseName}'
+    metricAlertPrefix: '${abbrs.metricAlert}${baseName}'
     location: location
     tags: tags
-    alertEmail: alertEmail
+    alertEmail: alertReceiver
     appInsightsId: monitoring.outputs.appInsightsId
-    systemTopicId: eventGrid.outputs.id
+    workspaceId: monitoring.outputs.workspaceId
+    // A custom topic (e.g. completion events) is added here with its own nameSuffix. Ids from
+    // names, not module outputs, so every alert rule is known before deployment starts.
+    eventGridTopics: [
+      {
+        id: resourceId('Microsoft.EventGrid/systemTopics', names.systemTopic)
+        type: 'Microsoft.EventGrid/systemTopics'
+        nameSuffix: ''
+      }
+    ]
+  }
+  dependsOn: [eventGrid]
+}
+
+module availability 'modules/availability.bicep' = if (availabilityTest) {
+  name: 'availability'
+  params: {
+    name: '${abbrs.availabilityTest}${baseName}-health'
+    alertName: '${abbrs.metricAlert}${baseName}-health'
+    location: location
+    tags: tags
+    appInsightsId: monitoring.outputs.appInsightsId
+    appHostName: functionApp.outputs.defaultHostName
+    actionGroupId: alerts.outputs.actionGroupId
+  }
+}
+
+module budget 'modules/budget.bicep' = if (budgetAmount > 0) {
+  name: 'budget'
+  params: {
+    name: '${abbrs.budget}${baseName}'
+    amount: max(budgetAmount, 1)
+    contactEmails: [alertEmail]
+    startDate: budgetStart
   }
 }
 
@@ -305,6 +406,12 @@ output IMAGES_STORAGE_ACCOUNT string = imagesStorage.outputs.name
 
 @description('Name of the Functions host storage account.')
 output HOST_STORAGE_ACCOUNT string = hostStorage.outputs.name
+
+@description('Container on the host account the app pulls its deployment package from.')
+output DEPLOYMENT_CONTAINER_NAME string = deploymentContainerName
+
+@description('Object id of the function app\'s identity (the post-provision hook waits for its role on the deployment container).')
+output APP_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
 
 @description('Name of the Event Grid system topic on the images account.')
 output SYSTEM_TOPIC_NAME string = eventGrid.outputs.name

@@ -2,42 +2,40 @@
 # Creates the Event Grid subscription (bicep/subscription.bicep) once the function code is
 # deployed: an AzureFunction endpoint is validated against the `processImage` function, which
 # exists only after the package is running. Run by azd after `azd deploy`, or by hand after
-# `az functionapp deployment source config-zip` with the variables below exported (README).
+# `az functionapp deployment source config-zip` with the variables below exported.
 #
-# Needs: AZURE_RESOURCE_GROUP, FUNCTION_APP_NAME, SYSTEM_TOPIC_NAME, IMAGES_STORAGE_ACCOUNT
-# (main.bicep's outputs; azd exports them to hooks).
+# Needs: AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, FUNCTION_APP_NAME, SYSTEM_TOPIC_NAME,
+# IMAGES_STORAGE_ACCOUNT (azd exports them to hooks) and the Azure CLI signed in.
 set -eu
+hook_name=postdeploy
+# shellcheck source=scripts/hook-common.sh
+. "$(dirname "$0")/hook-common.sh"
 
-for name in AZURE_RESOURCE_GROUP FUNCTION_APP_NAME SYSTEM_TOPIC_NAME IMAGES_STORAGE_ACCOUNT; do
-  eval "value=\${$name:-}"
-  if [ -z "$value" ]; then
-    echo "postdeploy: $name is not set (export the outputs of bicep/main.bicep first)" >&2
-    exit 2
-  fi
-done
+require_env AZURE_SUBSCRIPTION_ID AZURE_RESOURCE_GROUP FUNCTION_APP_NAME SYSTEM_TOPIC_NAME IMAGES_STORAGE_ACCOUNT
+require_az_login
 
 cd "$(dirname "$0")/.."
 
 # The host indexes functions a little after the deployment finishes: wait for processImage.
 attempt=1
-until az functionapp function show --resource-group "$AZURE_RESOURCE_GROUP" \
-  --name "$FUNCTION_APP_NAME" --function-name processImage --query name --output tsv >/dev/null 2>&1; do
-  if [ "$attempt" -ge 30 ]; then
-    echo "postdeploy: processImage did not appear on $FUNCTION_APP_NAME after 5 minutes;" >&2
-    echo "  check 'az functionapp function list -g $AZURE_RESOURCE_GROUP -n $FUNCTION_APP_NAME'" >&2
-    exit 1
+until az functionapp function show --subscription "$AZURE_SUBSCRIPTION_ID" \
+  --resource-group "$AZURE_RESOURCE_GROUP" --name "$FUNCTION_APP_NAME" \
+  --function-name processImage --query name --output tsv >/dev/null 2>&1; do
+  if [ "$attempt" -ge "$HOOK_POLL_ATTEMPTS" ]; then
+    hook_fail "processImage did not appear on $FUNCTION_APP_NAME after $HOOK_POLL_ATTEMPTS checks;" \
+      "check 'az functionapp function list --subscription $AZURE_SUBSCRIPTION_ID -g $AZURE_RESOURCE_GROUP -n $FUNCTION_APP_NAME'"
   fi
-  echo "postdeploy: waiting for processImage to be indexed ($attempt/30)..."
+  echo "$hook_name: waiting for processImage to be indexed ($attempt/$HOOK_POLL_ATTEMPTS)..."
   attempt=$((attempt + 1))
-  sleep 10
+  sleep "$HOOK_POLL_SECONDS"
 done
 
-echo "postdeploy: creating the Event Grid subscription input/ -> processImage"
-az deployment group create \
+echo "$hook_name: creating the Event Grid subscription input/ -> processImage"
+az deployment group create --subscription "$AZURE_SUBSCRIPTION_ID" \
   --resource-group "$AZURE_RESOURCE_GROUP" \
   --name event-subscription \
   --template-file bicep/subscription.bicep \
   --parameters bicep/subscription.bicepparam \
   --output none
 
-echo "postdeploy: done. Upload an image: see README 'Deploy to Azure' step 4."
+echo "$hook_name: done. Upload an image into the input container of $IMAGES_STORAGE_ACCOUNT."

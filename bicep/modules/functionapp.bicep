@@ -50,9 +50,13 @@ param instanceMemoryMB int = 2048
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Node.js major version.')
+@description('Node.js major version (Node 20 reached its end of life in April 2026).')
 @allowed(['20', '22'])
-param nodeVersion string = '20'
+param nodeVersion string = '22'
+
+@description('Oldest TLS version the app and its SCM site accept from clients.')
+@allowed(['1.2', '1.3'])
+param minTlsVersion string = '1.2'
 
 @description('Subnet for outbound virtual network integration; empty for none.')
 param virtualNetworkSubnetId string = ''
@@ -107,8 +111,8 @@ resource app 'Microsoft.Web/sites@2024-11-01' = {
     clientCertEnabled: false
     virtualNetworkSubnetId: empty(virtualNetworkSubnetId) ? null : virtualNetworkSubnetId
     siteConfig: {
-      minTlsVersion: '1.2'
-      scmMinTlsVersion: '1.2'
+      minTlsVersion: minTlsVersion
+      scmMinTlsVersion: minTlsVersion
       ftpsState: 'Disabled'
       http20Enabled: true
       appSettings: [

@@ -1,5 +1,6 @@
 // Log Analytics workspace and a workspace-based Application Insights component that accepts
-// only Entra ID-authenticated telemetry (local, key-based auth disabled).
+// only Entra ID-authenticated telemetry (local, key-based auth disabled). The workspace has a
+// daily ingestion cap, which also covers Application Insights (its data lives in the workspace).
 
 @description('Log Analytics workspace name.')
 param workspaceName string
@@ -18,6 +19,16 @@ param tags object
 @maxValue(730)
 param retentionInDays int = 30
 
+@description('Most MB the workspace ingests per day before it stops collecting until its daily reset; 0 for no cap. 160 keeps a month under 5 GB.')
+@minValue(0)
+@maxValue(1000000)
+param dailyCapMb int = 160
+
+// Bicep has no fractional numbers: the cap in GB is written out as decimal text and parsed.
+var dailyQuotaGb = dailyCapMb == 0
+  ? -1
+  : json('${dailyCapMb / 1000}.${padLeft(string(dailyCapMb % 1000), 3, '0')}')
+
 resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
   name: workspaceName
   location: location
@@ -27,6 +38,9 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
       name: 'PerGB2018'
     }
     retentionInDays: retentionInDays
+    workspaceCapping: {
+      dailyQuotaGb: dailyQuotaGb
+    }
     features: {
       disableLocalAuth: true
     }

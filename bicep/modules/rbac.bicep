@@ -37,7 +37,6 @@ var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
   storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1'
-  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
 }
@@ -106,22 +105,7 @@ resource appHostBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// The host's queue-backed features (e.g. retries and poison queues of storage-backed triggers)
-// live on AzureWebJobsStorage; scoped to the host account, which holds no user data.
-resource appHostQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(hostStorage.id, appIdentity.id, roles.storageQueueDataContributor)
-  scope: hostStorage
-  properties: {
-    principalId: appPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId(
-      'Microsoft.Authorization/roleDefinitions',
-      roles.storageQueueDataContributor
-    )
-    description: 'Functions host: internal queues on the host account.'
-  }
-}
-
+// No queue role: neither of the app's triggers (Event Grid, HTTP) uses the host's queues.
 // The host writes diagnostic events to tables in AzureWebJobsStorage.
 resource appHostTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(hostStorage.id, appIdentity.id, roles.storageTableDataContributor)

@@ -1,6 +1,8 @@
 // One hardened storage account. Both accounts of the system (Functions host, images) come from
 // this module, so they are hardened alike by construction: Entra ID only (no shared keys, no
-// SAS), no anonymous blob access, TLS 1.2, HTTPS only, and optional private endpoints.
+// SAS), no anonymous blob access, TLS 1.2, HTTPS only, infrastructure (double) encryption,
+// optional private endpoints, optional expiry of whole containers' blobs and optional Defender
+// for Storage malware scanning.
 
 @description('Storage account name (3-24 lowercase letters and digits).')
 @minLength(3)
@@ -35,6 +37,19 @@ param privateEndpointSubnetId string = ''
 @description('Storage services that get a private endpoint (blob, queue, table), each mapped to its private DNS zone id.')
 param privateDnsZoneIds object = {}
 
+@description('Encrypt at the infrastructure layer too (a second key, double encryption). Azure accepts it only when the account is created: an account that exists without it must keep false.')
+param requireInfrastructureEncryption bool = true
+
+@description('Containers whose blobs are deleted a number of days after their last change, as { <container>: <days> }; empty for none.')
+param expireAfterDays object = {}
+
+@description('Turn on Defender for Storage with on-upload malware scanning for this account (billed per account and per GB scanned).')
+param malwareScanning bool = false
+
+@description('Most GB malware scanning may scan in a month before it stops (a cost cap).')
+@minValue(1)
+param malwareScanningCapGBPerMonth int = 5000
+
 var usePrivateEndpoints = !empty(privateEndpointSubnetId)
 
 resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
@@ -67,7 +82,7 @@ resource account 'Microsoft.Storage/storageAccounts@2025-01-01' = {
     }
     encryption: {
       keySource: 'Microsoft.Storage'
-      requireInfrastructureEncryption: false
+      requireInfrastructureEncryption: requireInfrastructureEncryption
       services: {
         blob: { enabled: true, keyType: 'Account' }
         file: { enabled: true, keyType: 'Account' }
@@ -100,6 +115,58 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
     }
   }
 ]
+
+// Lifecycle management: e.g. Event Grid's dead-letter records are evidence for a while, then
+// only cost. Runs once a day; a deleted blob stays restorable for the soft-delete period.
+resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2025-01-01' = if (!empty(expireAfterDays)) {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        for rule in items(expireAfterDays): {
+          name: 'expire-${rule.key}'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['blockBlob', 'appendBlob']
+              prefixMatch: ['${rule.key}/']
+            }
+            actions: {
+              baseBlob: {
+                delete: {
+                  daysAfterModificationGreaterThan: rule.value
+                }
+              }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
+
+// Untrusted uploads: Defender scans each new blob and writes the verdict as a blob index tag
+// (which raises no BlobCreated). Overrides whatever the subscription's plan says, for this
+// account only.
+resource defender 'Microsoft.Security/defenderForStorageSettings@2022-12-01-preview' = if (malwareScanning) {
+  name: 'current'
+  scope: account
+  properties: {
+    isEnabled: true
+    overrideSubscriptionLevelSettings: true
+    malwareScanning: {
+      onUpload: {
+        isEnabled: true
+        capGBPerMonth: malwareScanningCapGBPerMonth
+      }
+    }
+    sensitiveDataDiscovery: {
+      isEnabled: false
+    }
+  }
+}
 
 resource privateEndpoints 'Microsoft.Network/privateEndpoints@2024-05-01' = [
   for service in (usePrivateEndpoints ? items(privateDnsZoneIds) : []): {

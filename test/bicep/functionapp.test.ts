@@ -6,6 +6,7 @@ import { ROOT } from '../../scripts/bicep-cli.js';
 import {
   type Infra,
   type PredictedResource,
+  devVariant,
   get,
   inPublicCloud,
   loadInfra,
@@ -63,9 +64,9 @@ describe('bicep: function app', function () {
     expect(get(app, 'properties', 'serverFarmId')).to.equal(plan.id);
   });
 
-  it('runs Node.js 20 with the instance memory and instance cap from the parameters file', function () {
+  it('runs Node.js 22 with the instance memory and instance cap from the parameters file', function () {
     const config = get(app, 'properties', 'functionAppConfig');
-    expect(get(config, 'runtime')).to.deep.equal({ name: 'node', version: '20' });
+    expect(get(config, 'runtime')).to.deep.equal({ name: 'node', version: '22' });
     expect(get(config, 'scaleAndConcurrency')).to.deep.equal({
       instanceMemoryMB: 2048,
       maximumInstanceCount: 10,
@@ -93,7 +94,7 @@ describe('bicep: function app', function () {
     });
   });
 
-  it('serves HTTPS only with TLS 1.2 and no FTP', function () {
+  it('serves HTTPS only with TLS 1.2 or newer by default, and no FTP', function () {
     expect(get(app, 'properties', 'httpsOnly')).to.equal(true);
     expect(get(app, 'properties', 'siteConfig', 'minTlsVersion')).to.equal('1.2');
     expect(get(app, 'properties', 'siteConfig', 'scmMinTlsVersion')).to.equal('1.2');
@@ -251,5 +252,15 @@ describe('bicep: function app', function () {
         /AccountKey=|SharedAccessSignature|sig=|InstrumentationKey=|listKeys\(|listAccountSas\(|listServiceSas\(/i,
       );
     }
+  });
+});
+
+describe('bicep: function app with minTlsVersion 1.3', function () {
+  it('requires TLS 1.3 of clients of both the app and its SCM site', function () {
+    requireBicep(this);
+    const tls13 = devVariant('tls13', ["param minTlsVersion = '1.3'"]);
+    const app = one(tls13, 'Microsoft.Web/sites');
+    expect(get(app, 'properties', 'siteConfig', 'minTlsVersion')).to.equal('1.3');
+    expect(get(app, 'properties', 'siteConfig', 'scmMinTlsVersion')).to.equal('1.3');
   });
 });

@@ -71,6 +71,18 @@ export function loadInfra(): Infra {
 }
 
 /**
+ * What main.dev.bicepparam deploys with some parameters changed (`extraParams`, Bicep source
+ * lines such as `param malwareScanning = true`), with no alert email unless `env` says otherwise.
+ */
+export function devVariant(
+  variant: string,
+  extraParams: string[],
+  env: Record<string, string> = { ALERT_EMAIL: '' },
+): Snapshot {
+  return snapshot(join(BICEP_DIR, 'main.dev.bicepparam'), { variant, env, extraParams });
+}
+
+/**
  * Mocha `before` helper: skips the suite when the Bicep CLI cannot be had on a developer's
  * machine (saying how to get it), but fails in CI, where the infra tests must run.
  */

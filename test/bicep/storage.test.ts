@@ -1,7 +1,15 @@
 import { expect } from 'chai';
-import { join } from 'node:path';
-import { BICEP_DIR, snapshot } from '../../scripts/bicep-cli.js';
-import { type Infra, get, inPublicCloud, loadInfra, ofType, one, requireBicep } from './infra.js';
+import {
+  type Infra,
+  type Snapshot,
+  devVariant,
+  get,
+  inPublicCloud,
+  loadInfra,
+  ofType,
+  one,
+  requireBicep,
+} from './infra.js';
 
 const ACCOUNT = 'Microsoft.Storage/storageAccounts';
 const CONTAINER = 'Microsoft.Storage/storageAccounts/blobServices/containers';
@@ -36,6 +44,36 @@ describe('bicep: storage accounts', function () {
         isHnsEnabled: false,
       });
     }
+  });
+
+  it('encrypts both accounts at the infrastructure layer too (settable only at creation)', function () {
+    for (const account of ofType(infra.dev, ACCOUNT)) {
+      expect(get(account, 'properties', 'encryption', 'requireInfrastructureEncryption')).to.equal(
+        true,
+      );
+    }
+  });
+
+  it('deletes dead-letter records 30 days after they were written, and nothing else', function () {
+    const policies = ofType(infra.dev, 'Microsoft.Storage/storageAccounts/managementPolicies');
+    expect(policies.map((policy) => policy.name)).to.deep.equal([
+      `${infra.outputs.IMAGES_STORAGE_ACCOUNT}/default`,
+    ]);
+    expect(get(policies[0], 'properties', 'policy', 'rules')).to.deep.equal([
+      {
+        name: 'expire-deadletter',
+        enabled: true,
+        type: 'Lifecycle',
+        definition: {
+          filters: { blobTypes: ['blockBlob', 'appendBlob'], prefixMatch: ['deadletter/'] },
+          actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: 30 } } },
+        },
+      },
+    ]);
+  });
+
+  it('leaves Defender for Storage to the subscription unless malware scanning is asked for', function () {
+    expect(ofType(infra.dev, 'Microsoft.Security/defenderForStorageSettings')).to.deep.equal([]);
   });
 
   it('keeps the images account locally redundant by default', function () {
@@ -82,18 +120,58 @@ describe('bicep: storage accounts', function () {
   });
 });
 
-describe('bicep: private networking variant', function () {
-  let private_: ReturnType<typeof snapshot>;
+describe('bicep: storage options', function () {
+  let options: Snapshot;
 
   before(function () {
     requireBicep(this);
-    private_ = snapshot(join(BICEP_DIR, 'main.dev.bicepparam'), {
-      variant: 'private',
-      extraParams: [
-        'param enablePrivateEndpoints = true',
-        "param publicNetworkAccess = 'Disabled'",
-      ],
+    options = devVariant('storage-options', [
+      'param malwareScanning = true',
+      'param deadLetterRetentionDays = 0',
+      'param infrastructureEncryption = false',
+    ]);
+  });
+
+  it('scans uploads to the images account for malware on request, with a monthly cap', function () {
+    const settings = ofType(options, 'Microsoft.Security/defenderForStorageSettings');
+    expect(settings).to.have.lengthOf(1);
+    const images = one(options, ACCOUNT, String(options.outputs['IMAGES_STORAGE_ACCOUNT']));
+    expect(settings[0]!.id).to.equal(
+      `${images.id}/providers/Microsoft.Security/defenderForStorageSettings/current`,
+    );
+    expect(get(settings[0], 'properties', 'malwareScanning', 'onUpload')).to.deep.include({
+      isEnabled: true,
     });
+    expect(get(settings[0], 'properties', 'malwareScanning', 'onUpload', 'capGBPerMonth')).to.be.a(
+      'number',
+    );
+    expect(get(settings[0], 'properties', 'overrideSubscriptionLevelSettings')).to.equal(true);
+  });
+
+  it('keeps dead-letter records when their retention is 0', function () {
+    expect(ofType(options, 'Microsoft.Storage/storageAccounts/managementPolicies')).to.deep.equal(
+      [],
+    );
+  });
+
+  it('lets accounts created without infrastructure encryption keep it off', function () {
+    for (const account of ofType(options, ACCOUNT)) {
+      expect(get(account, 'properties', 'encryption', 'requireInfrastructureEncryption')).to.equal(
+        false,
+      );
+    }
+  });
+});
+
+describe('bicep: private networking variant', function () {
+  let private_: Snapshot;
+
+  before(function () {
+    requireBicep(this);
+    private_ = devVariant('private', [
+      'param enablePrivateEndpoints = true',
+      "param publicNetworkAccess = 'Disabled'",
+    ]);
   });
 
   it('denies public networks to both accounts when publicNetworkAccess is Disabled, trusted Azure services excepted', function () {
@@ -157,6 +235,20 @@ describe('bicep: private networking variant', function () {
     }
   });
 
+  it('puts a network security group on every subnet', function () {
+    const vnet = one(private_, 'Microsoft.Network/virtualNetworks');
+    const nsgs = ofType(private_, 'Microsoft.Network/networkSecurityGroups').map((nsg) => nsg.id);
+    const subnets = get(vnet, 'properties', 'subnets') as { name: string; properties: unknown }[];
+    expect(subnets).to.have.lengthOf(2);
+    for (const subnet of subnets) {
+      const nsg = String(get(subnet, 'properties', 'networkSecurityGroup', 'id'));
+      expect(nsgs, subnet.name).to.include(nsg);
+    }
+    expect(
+      new Set(subnets.map((s) => get(s, 'properties', 'networkSecurityGroup', 'id'))).size,
+    ).to.equal(2);
+  });
+
   it('routes the function app through the subnet delegated to Flex Consumption', function () {
     const app = one(private_, 'Microsoft.Web/sites');
     const subnetId = String(get(app, 'properties', 'virtualNetworkSubnetId'));
@@ -167,5 +259,44 @@ describe('bicep: private networking variant', function () {
     expect(get(appSubnet, 'properties', 'delegations', 0, 'properties', 'serviceName')).to.equal(
       'Microsoft.App/environments',
     );
+  });
+});
+
+describe('bicep: private networking with existing DNS zones', function () {
+  const hub = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-hub-dns';
+  let withHub: Snapshot;
+
+  before(function () {
+    requireBicep(this);
+    withHub = devVariant('hub-dns', [
+      'param enablePrivateEndpoints = true',
+      "param publicNetworkAccess = 'Disabled'",
+      `param privateDnsZonesResourceGroupId = '${hub}'`,
+    ]);
+  });
+
+  it('creates no DNS zone or link of its own', function () {
+    expect(ofType(withHub, 'Microsoft.Network/privateDnsZones')).to.deep.equal([]);
+    expect(ofType(withHub, 'Microsoft.Network/privateDnsZones/virtualNetworkLinks')).to.deep.equal(
+      [],
+    );
+  });
+
+  it("registers every endpoint in the existing zone of its service, in the other resource group's subscription", function () {
+    const groups = ofType(withHub, 'Microsoft.Network/privateEndpoints/privateDnsZoneGroups');
+    expect(groups).to.have.lengthOf(4);
+    for (const group of groups) {
+      const config = get(group, 'properties', 'privateDnsZoneConfigs', 0);
+      const service = String(get(config, 'name'));
+      // Still an ARM expression: resourceId(<subscription>, <group>, <type>, <zone name>).
+      const zoneId = String(get(config, 'properties', 'privateDnsZoneId'));
+      const parts =
+        /^\[resourceId\('([^']+)', '([^']+)', 'Microsoft\.Network\/privateDnsZones', (format\(.*\))\)\]$/.exec(
+          zoneId,
+        );
+      expect(parts, zoneId).to.not.equal(null);
+      expect(`/subscriptions/${parts![1]}/resourceGroups/${parts![2]}`).to.equal(hub);
+      expect(inPublicCloud(`[${parts![3]}]`)).to.equal(`privatelink.${service}.core.windows.net`);
+    }
   });
 });
