@@ -55,8 +55,8 @@ param publicNetworkAccess string = 'Enabled'
 @description('Create a virtual network, private endpoints for both storage accounts and outbound VNet integration for the app.')
 param enablePrivateEndpoints bool = false
 
-@description('Memory of each function instance in MB (Flex Consumption).')
-@allowed([512, 2048, 4096])
+@description('Memory of each function instance in MB (Flex Consumption). 512 MB cannot hold the host, the image threads and one 12 MP photo: the app refuses to start on it.')
+@allowed([2048, 4096])
 param instanceMemoryMB int = 2048
 
 @description('Maximum number of function instances (Flex Consumption).')
@@ -198,8 +198,8 @@ var imgSettings = {
   IMG_INCLUDE_GPS: imageOptions.includeGps ? 'true' : 'false'
   IMG_SHRINK_ON_LOAD: imageOptions.shrinkOnLoad ? 'true' : 'false'
   IMG_CONCURRENCY: string(concurrency)
-  // Half the instance for decoded pixels leaves room for the runtime and the encoders.
-  IMG_MEMORY_BUDGET_MB: string(instanceMemoryMB / 2)
+  // The app derives its memory budget from the instance's memory (functions/limits/memory.ts).
+  IMG_INSTANCE_MEMORY_MB: string(instanceMemoryMB)
   IMG_TIMEOUT_MS: string(timeoutMs)
   IMG_TELEMETRY_CONSOLE: 'false'
   IMG_TRACE_SAMPLING_RATIO: traceSamplingPercent == 100 ? '1' : '0.${padLeft(string(traceSamplingPercent), 2, '0')}'

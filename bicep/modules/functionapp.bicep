@@ -42,7 +42,7 @@ param imagesBlobEndpoint string
 param appInsightsConnectionString string
 
 @description('Memory of each instance in MB.')
-@allowed([512, 2048, 4096])
+@allowed([2048, 4096])
 param instanceMemoryMB int = 2048
 
 @description('Upper bound on scale-out.')

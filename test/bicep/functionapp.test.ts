@@ -173,7 +173,7 @@ describe('bicep: function app', function () {
       IMG_INCLUDE_GPS: 'true',
       IMG_SHRINK_ON_LOAD: 'true',
       IMG_CONCURRENCY: '2',
-      IMG_MEMORY_BUDGET_MB: '1024',
+      IMG_INSTANCE_MEMORY_MB: '2048',
       IMG_TIMEOUT_MS: '120000',
       IMG_TELEMETRY_CONSOLE: 'false',
       IMG_TRACE_SAMPLING_RATIO: '1',
@@ -199,9 +199,39 @@ describe('bicep: function app', function () {
     expect(own).to.have.lengthOf(20);
   });
 
-  it('sets exactly the IMG_* settings the function code reads, no more, no fewer', function () {
+  it('sets exactly the IMG_* settings the function code reads, but those it derives', function () {
+    // Derived by the app from what the template sets (the budget from the instance memory, the
+    // download limits from the response window), or fixed by Event Grid (its 30 s window).
+    const derived = [
+      'IMG_MEMORY_BUDGET_MB',
+      'IMG_RESPONSE_WINDOW_MS',
+      'IMG_DOWNLOAD_TIMEOUT_MS',
+      'IMG_DOWNLOAD_IDLE_MS',
+    ];
     const set = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
-    expect(set).to.have.members([...settingsTheCodeReads()]);
+    const read = [...settingsTheCodeReads()];
+    expect(read).to.include.members(derived);
+    expect(set).to.have.members(read.filter((name) => !derived.includes(name)));
+  });
+
+  it('offers only instance sizes the app can run on with its default settings', function () {
+    const main = JSON.parse(infra.compiled.main) as {
+      parameters: Record<string, { allowedValues?: number[] }>;
+    };
+    const allowed = main.parameters.instanceMemoryMB?.allowedValues ?? [];
+    expect(allowed).to.have.members([2048, 4096]);
+    for (const size of allowed) {
+      const config = loadConfig({
+        IMAGES_STORAGE: 'UseDevelopmentStorage=true',
+        IMG_INSTANCE_MEMORY_MB: String(size),
+        IMG_CONCURRENCY: String(settings.IMG_CONCURRENCY),
+      });
+      expect(config.resources.memoryBudgetMb, `${size} MB`).to.be.at.least(1024);
+    }
+    // Flex Consumption's smallest instance would be refused at start: the template does not offer it.
+    expect(() =>
+      loadConfig({ IMAGES_STORAGE: 'UseDevelopmentStorage=true', IMG_INSTANCE_MEMORY_MB: '512' }),
+    ).to.throw(/IMG_INSTANCE_MEMORY_MB/);
   });
 
   it("passes settings the function's own loader accepts as identity-based storage", function () {
@@ -241,7 +271,9 @@ describe('bicep: function app', function () {
     });
     expect(config.resources).to.deep.equal({
       concurrency: 2,
-      memoryBudgetMb: 1024,
+      instanceMemoryMb: 2048,
+      // Derived by the app: 2048 less the host's 384 and 128 per image thread.
+      memoryBudgetMb: 1408,
       timeoutMs: 120000,
     });
   });
