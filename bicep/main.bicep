@@ -215,7 +215,7 @@ module network 'modules/networking.bicep' = if (enablePrivateEndpoints) {
   }
 }
 
-// Two accounts, hardened alike (see README "Why two storage accounts"): the host's own state
+// Two accounts, hardened alike (see docs/architecture.md, "Why two storage accounts"): the host's own state
 // and deployment package on one, user images on the other.
 module hostStorage 'modules/storage.bicep' = {
   name: 'host-storage'
@@ -390,7 +390,7 @@ module budget 'modules/budget.bicep' = if (budgetAmount > 0) {
   }
 }
 
-// Outputs in upper case become azd environment values; the post-deploy hook and the README's
+// Outputs in upper case become azd environment values; the post-deploy hook and docs/deploy.md's
 // `az` steps read them to create the Event Grid subscription. None is a secret.
 @description('Resource group of the deployment.')
 output AZURE_RESOURCE_GROUP string = resourceGroup().name

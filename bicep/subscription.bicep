@@ -1,5 +1,5 @@
 // The Event Grid subscription that delivers blob events to the `processImage` function.
-// Deployed after the code (azd's post-deploy hook, or the README's `az` step): an AzureFunction
+// Deployed after the code (azd's post-deploy hook, or the `az` steps of docs/deploy.md): an AzureFunction
 // endpoint is validated against the function, which exists only once the package is running.
 targetScope = 'resourceGroup'
 

@@ -1,6 +1,6 @@
 // Parameters of the Event Grid subscription, read from the environment the post-deploy hook
 // (scripts/postdeploy.sh) runs in: azd exports main.bicep's outputs under these names, and the
-// README's `az` steps set them from `az deployment group show`.
+// `az` steps of docs/deploy.md set them from `az deployment group show`.
 using 'subscription.bicep'
 
 param systemTopicName = readEnvironmentVariable('SYSTEM_TOPIC_NAME', 'evgt-unset')

@@ -4,7 +4,7 @@
  * production `node_modules` installed from the lockfile. Nothing is built on the server.
  *
  * The staged folder stays in `.local/package/`: azure.yaml points azd at it (`dist`). Deploy
- * the zip with `az functionapp deployment source config-zip --src package.zip …` (see README).
+ * the zip with `az functionapp deployment source config-zip --src package.zip …` (see docs/deploy.md).
  */
 import { spawnSync } from 'node:child_process';
 import {
