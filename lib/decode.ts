@@ -26,8 +26,9 @@ import {
   PLANE_MARGIN,
   type ScaledJpegPlanes,
 } from './jpeg/index.js';
-import { jpegSegments } from './jpeg/markers.js';
+import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
 import { pngChunks } from './png-chunks.js';
+import { riffChunks, type RiffChunk } from './riff.js';
 import type { Bitmap, ImageFormat, ImageInfo } from './types.js';
 
 type UTIFPage = import('utif2').IFD;
@@ -43,6 +44,8 @@ export interface DecodeRequest {
    * can decode at a reduced scale (JPEG DCT scaling) may return any bitmap that still covers it.
    */
   targetBox: Dimensions;
+  /** A JPEG's markers, from the image's one marker walk (read here when absent). */
+  jpeg?: JpegMarkers;
   /** False: decode at full size even where DCT scaling could shrink on load (default true). */
   shrinkOnLoad?: boolean;
   /**
@@ -81,20 +84,9 @@ function isDamagingJpegWarning(text: string): boolean {
   return /premature end|corrupt jpeg data|bad huffman|bogus|huffman code/i.test(text);
 }
 
-/**
- * Offset just past the first start-of-scan marker's segment, or -1. Lenient: a bad segment
- * length or a stray EOI before the scan is the decoder's to judge (some decode such files).
- */
-function firstScanOffset(bytes: Uint8Array): number {
-  for (const segment of jpegSegments(bytes, { lenient: true })) {
-    if (segment.marker === 0xda) return segment.offset + 2 + segment.length;
-  }
-  return -1;
-}
-
 /** True when an end-of-image marker follows the scan data (false for a truncated file). */
-export function hasJpegEnd(bytes: Uint8Array): boolean {
-  const scan = firstScanOffset(bytes);
+export function hasJpegEnd(bytes: Uint8Array, markers: JpegMarkers): boolean {
+  const scan = markers.scanDataOffset;
   if (scan < 0) return false;
   for (let i = bytes.length - 2; i >= scan; i--) {
     if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return true;
@@ -148,8 +140,9 @@ async function verdictOf<T>(
 
 async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
   const { bytes, name } = request;
-  const header = readJpegHeader(bytes);
-  if (!hasJpegEnd(bytes))
+  const markers = request.jpeg ?? readJpegMarkers(bytes);
+  const header = readJpegHeader(bytes, markers, name);
+  if (!hasJpegEnd(bytes, markers))
     throw new CorruptImageError(name, 'JPEG data ends before its end-of-image marker');
   const base = {
     hasAlpha: false,
@@ -382,23 +375,15 @@ async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
   };
 }
 
-/** RIFF chunks of a WebP file: type, payload start and length. */
-function webpChunks(
-  name: string,
-  bytes: Uint8Array,
-  from: number,
-  to: number,
-): { type: string; start: number; length: number }[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const chunks: { type: string; start: number; length: number }[] = [];
-  for (let offset = from; offset + 8 <= to;) {
-    const type = String.fromCharCode(...bytes.subarray(offset, offset + 4));
-    const length = view.getUint32(offset + 4, true);
-    if (offset + 8 + length > to)
-      throw new CorruptImageError(name, `WebP ${type.trim()} chunk runs past the end of the data`);
-    chunks.push({ type, start: offset + 8, length });
-    offset += 8 + length + (length & 1);
-  }
+/** The RIFF chunks of a WebP file between `from` and `to`; every one must lie within them. */
+function webpChunks(name: string, bytes: Uint8Array, from: number, to: number): RiffChunk[] {
+  const chunks = [...riffChunks(bytes, from, to)];
+  const cut = chunks.find((chunk) => !chunk.complete);
+  if (cut)
+    throw new CorruptImageError(
+      name,
+      `WebP ${cut.type.trim()} chunk runs past the end of the data`,
+    );
   return chunks;
 }
 
