@@ -784,6 +784,10 @@ function decodeBlock(
   // magnitude bits (a second refill below when short). Two plain bytes at once when we can,
   // else byte by byte: a marker or the end of data yields zero bits, counted in padBits;
   // 0xFF 0x00 is a stuffed 0xFF.
+  // The byte-by-byte refill is written out four times (here, DC magnitude, AC, AC magnitude)
+  // on purpose: the bit reader lives in locals, and one shared byte reader (a function
+  // returning the byte and its step) measured 3-5 % slower on a 12 MP, 6.5 MB quality-90
+  // JPEG (3/8 decode 150 -> 158 ms, 8/8 413 -> 427 ms; min of 11 runs, 4 interleaved rounds).
   if (cnt <= 16) {
     const b0 = data[pos];
     const b1 = data[pos + 1];
