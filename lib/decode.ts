@@ -18,7 +18,7 @@ import { decodeBmpWithAlpha } from './bmp.js';
 import { CorruptImageError, ImageError } from './errors.js';
 import { decodeGifFirstFrame } from './gif.js';
 import { decompressLzwStrips, readTiffDirectories } from './tiff.js';
-import { readJpegHeader, type Dimensions } from './guard.js';
+import { readJpegHeader, type Dimensions, type JpegHeader } from './guard.js';
 import {
   chooseJpegScale,
   decodeScaledJpeg,
@@ -27,6 +27,7 @@ import {
   type ScaledJpegPlanes,
 } from './jpeg/index.js';
 import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
+import { concatBytes } from './bytes.js';
 import { pngChunks } from './png-chunks.js';
 import { riffChunks, type RiffChunk } from './riff.js';
 import type { Bitmap, ImageFormat, ImageInfo } from './types.js';
@@ -144,40 +145,10 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
   const header = readJpegHeader(bytes, markers, name);
   if (!hasJpegEnd(bytes, markers))
     throw new CorruptImageError(name, 'JPEG data ends before its end-of-image marker');
-  const base = {
-    hasAlpha: false,
-    bitDepth: header.precision,
-    animated: false,
-    progressive: header.progressive,
-  };
-  if (header.components === 4) {
-    // mozjpeg cannot convert CMYK/YCCK to RGB; jpeg-js does, honouring Adobe's inverted CMYK.
-    const ycck = header.adobeTransform === 2;
-    const jpegJs = (await import('jpeg-js')).default;
-    const decoded = await verdictOf(request, 'jpeg-js', anyThrow, () =>
-      jpegJs.decode(bytes, {
-        useTArray: true,
-        formatAsRGBA: true,
-        colorTransform: ycck,
-        tolerantDecoding: false,
-        maxResolutionInMP: Math.ceil((header.width * header.height) / 1e6) + 1,
-        maxMemoryUsageInMB: 4096,
-      }),
-    );
-    return {
-      kind: 'bitmap',
-      bitmap: { width: decoded.width, height: decoded.height, data: decoded.data },
-      width: header.width,
-      height: header.height,
-      info: { ...base, colorSpace: ycck ? 'ycck' : 'cmyk' },
-    };
-  }
+  if (header.components === 4) return decodeCmykJpeg(request, header);
   // Every other path decodes to grey or RGB samples of the declared size.
-  const source = {
-    width: header.width,
-    height: header.height,
-    info: { ...base, colorSpace: header.components === 1 ? ('gray' as const) : ('srgb' as const) },
-  };
+  const colorSpace = header.components === 1 ? ('gray' as const) : ('srgb' as const);
+  const source = { width: header.width, height: header.height, info: jpegInfo(header, colorSpace) };
   if (header.arithmetic) {
     // mozjpeg's WASM build has no arithmetic decoder; libjpeg-turbo's has.
     const bitmap = await verdictOf(request, 'libjpeg-turbo', codecRefused, () =>
@@ -185,40 +156,83 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
     );
     return { kind: 'bitmap', bitmap, ...source };
   }
-  // Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (4/8 to 1/8)
-  // that still leaves the resize room to filter (see chooseJpegScale). At full size mozjpeg
-  // is the faster of the two, and it takes whatever lib/jpeg declines.
-  const scale =
-    request.shrinkOnLoad === false
-      ? 8
-      : chooseJpegScale(header.width, header.height, request.targetBox);
-  let tryRgba = scale < 8;
-  if (tryRgba && request.planes === true) {
-    // Planes: the resize stage filters each component on its own grid and converts colour at
-    // the output size; chroma planes at least PLANE_MARGIN times the target each way.
-    const planar = decodeScaledJpegPlanes(bytes, {
-      scale,
-      minPlaneSize: {
-        width: Math.ceil(request.targetBox.width * PLANE_MARGIN),
-        height: Math.ceil(request.targetBox.height * PLANE_MARGIN),
-      },
-    });
-    if (planar.ok) return { kind: 'planes', planes: planar.image, ...source };
-    // Only the sampling layout (4:1:1 has no planes) or a fault of the planar path itself can
-    // end differently on the RGBA path; anything else in the stream would fail it the same way.
-    tryRgba = planar.reason === 'sampling' || planar.reason === 'internal';
-  }
-  const scaled = tryRgba ? decodeScaledJpeg(bytes, { scale }) : undefined;
-  if (scaled?.ok) {
-    const { width, height, data } = scaled.image;
-    return { kind: 'bitmap', bitmap: { width, height, data }, ...source };
-  }
+  const shrunk = shrinkOnLoad(request, header);
+  if (shrunk) return { ...shrunk, ...source };
   const { image, warnings } = await verdictOf(request, 'mozjpeg', codecRefused, () =>
     decodeJpegWasm(bytes),
   );
   const damage = warnings.find(isDamagingJpegWarning);
   if (damage) throw new CorruptImageError(name, damage);
   return { kind: 'bitmap', bitmap: image, ...source };
+}
+
+/** What every JPEG decode says about the source, in the given colour space. */
+function jpegInfo(header: JpegHeader, colorSpace: ImageInfo['colorSpace']): DecodedSource['info'] {
+  return {
+    hasAlpha: false,
+    bitDepth: header.precision,
+    animated: false,
+    progressive: header.progressive,
+    colorSpace,
+  };
+}
+
+/** CMYK and YCCK: mozjpeg cannot convert them to RGB; jpeg-js does, honouring Adobe's inverted CMYK. */
+async function decodeCmykJpeg(request: DecodeRequest, header: JpegHeader): Promise<DecodedImage> {
+  const ycck = header.adobeTransform === 2;
+  const jpegJs = (await import('jpeg-js')).default;
+  const decoded = await verdictOf(request, 'jpeg-js', anyThrow, () =>
+    jpegJs.decode(request.bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      colorTransform: ycck,
+      tolerantDecoding: false,
+      maxResolutionInMP: Math.ceil((header.width * header.height) / 1e6) + 1,
+      maxMemoryUsageInMB: 4096,
+    }),
+  );
+  return {
+    kind: 'bitmap',
+    bitmap: { width: decoded.width, height: decoded.height, data: decoded.data },
+    width: header.width,
+    height: header.height,
+    info: jpegInfo(header, ycck ? 'ycck' : 'cmyk'),
+  };
+}
+
+/**
+ * Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (4/8 to 1/8) that
+ * still leaves the resize room to filter (see chooseJpegScale), as planes when the request
+ * allows, else as RGBA. Undefined at full size (mozjpeg is the faster there) and for whatever
+ * lib/jpeg declines: mozjpeg takes those.
+ */
+function shrinkOnLoad(
+  request: DecodeRequest,
+  header: JpegHeader,
+): Pick<DecodedBitmap, 'kind' | 'bitmap'> | Pick<DecodedPlanes, 'kind' | 'planes'> | undefined {
+  const { bytes, targetBox } = request;
+  const scale =
+    request.shrinkOnLoad === false ? 8 : chooseJpegScale(header.width, header.height, targetBox);
+  if (scale === 8) return undefined;
+  if (request.planes === true) {
+    // Planes: the resize stage filters each component on its own grid and converts colour at
+    // the output size; chroma planes at least PLANE_MARGIN times the target each way.
+    const planar = decodeScaledJpegPlanes(bytes, {
+      scale,
+      minPlaneSize: {
+        width: Math.ceil(targetBox.width * PLANE_MARGIN),
+        height: Math.ceil(targetBox.height * PLANE_MARGIN),
+      },
+    });
+    if (planar.ok) return { kind: 'planes', planes: planar.image };
+    // Only the sampling layout (4:1:1 has no planes) or a fault of the planar path itself can
+    // end differently on the RGBA path; anything else in the stream would fail it the same way.
+    if (planar.reason !== 'sampling' && planar.reason !== 'internal') return undefined;
+  }
+  const scaled = decodeScaledJpeg(bytes, { scale });
+  if (!scaled.ok) return undefined;
+  const { width, height, data } = scaled.image;
+  return { kind: 'bitmap', bitmap: { width, height, data } };
 }
 
 /** The PNG facts decoders do not return: bit depth, colour type, frames, transparency chunk. */
@@ -387,8 +401,44 @@ function webpChunks(name: string, bytes: Uint8Array, from: number, to: number): 
   return chunks;
 }
 
+/** A value as three little-endian bytes. */
+function u24le(value: number): number[] {
+  return [value & 255, (value >> 8) & 255, (value >> 16) & 255];
+}
+
 function u24(bytes: Uint8Array, offset: number): number {
   return bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16);
+}
+
+/**
+ * One animation frame as a still WebP file: its ALPH and VP8/VP8L chunks in a RIFF header,
+ * behind a VP8X header that declares the alpha when there is one.
+ */
+function stillWebp(
+  bytes: Uint8Array,
+  frameChunks: RiffChunk[],
+  width: number,
+  height: number,
+): Uint8Array {
+  const parts: Uint8Array[] = [];
+  if (frameChunks.some((chunk) => chunk.type === 'ALPH')) {
+    const vp8x = new Uint8Array(18);
+    vp8x.set([0x56, 0x50, 0x38, 0x58, 10, 0, 0, 0, 0x10]); // "VP8X", length 10, alpha flag
+    vp8x.set(u24le(width - 1), 12);
+    vp8x.set(u24le(height - 1), 15);
+    parts.push(vp8x);
+  }
+  for (const chunk of frameChunks) {
+    if (chunk.type === 'ALPH' || chunk.type === 'VP8 ' || chunk.type === 'VP8L') {
+      parts.push(bytes.subarray(chunk.start - 8, chunk.start + chunk.length + (chunk.length & 1)));
+    }
+  }
+  const body = concatBytes(parts);
+  const header = new Uint8Array(12);
+  header.set([0x52, 0x49, 0x46, 0x46]); // "RIFF"
+  new DataView(header.buffer).setUint32(4, body.length + 4, true);
+  header.set([0x57, 0x45, 0x42, 0x50], 8); // "WEBP"
+  return concatBytes([header, body]);
 }
 
 /**
@@ -415,41 +465,7 @@ async function decodeWebp(request: DecodeRequest): Promise<DecodedImage> {
     throw new CorruptImageError(request.name, 'WebP frame extends outside its canvas');
   }
   const inner = webpChunks(request.name, bytes, first.start + 16, first.start + first.length);
-  const hasAlpha = inner.some((chunk) => chunk.type === 'ALPH');
-  const parts: Uint8Array[] = [];
-  if (hasAlpha) {
-    const vp8x = new Uint8Array(18);
-    vp8x.set([0x56, 0x50, 0x38, 0x58, 10, 0, 0, 0, 0x10]);
-    vp8x.set([(frameWidth - 1) & 255, ((frameWidth - 1) >> 8) & 255, (frameWidth - 1) >> 16], 12);
-    vp8x.set(
-      [(frameHeight - 1) & 255, ((frameHeight - 1) >> 8) & 255, (frameHeight - 1) >> 16],
-      15,
-    );
-    parts.push(vp8x);
-  }
-  for (const chunk of inner) {
-    if (chunk.type === 'ALPH' || chunk.type === 'VP8 ' || chunk.type === 'VP8L') {
-      parts.push(bytes.subarray(chunk.start - 8, chunk.start + chunk.length + (chunk.length & 1)));
-    }
-  }
-  const body = parts.reduce((total, part) => total + part.length, 0);
-  const still = new Uint8Array(12 + body);
-  still.set([
-    0x52,
-    0x49,
-    0x46,
-    0x46,
-    (body + 4) & 255,
-    ((body + 4) >> 8) & 255,
-    ((body + 4) >> 16) & 255,
-    (body + 4) >>> 24,
-  ]);
-  still.set([0x57, 0x45, 0x42, 0x50], 8);
-  let offset = 12;
-  for (const part of parts) {
-    still.set(part, offset);
-    offset += part.length;
-  }
+  const still = stillWebp(bytes, inner, frameWidth, frameHeight);
   const frame = await verdictOf(request, 'libwebp', codecRefused, () => decodeWebpWasm(still));
   if (frame.width !== frameWidth || frame.height !== frameHeight) {
     throw new CorruptImageError(

@@ -6,6 +6,7 @@
  * invalid codes forever) or succeeding with part of the picture missing.
  */
 import { CorruptImageError } from './errors.js';
+import { concatBytes } from './bytes.js';
 import { LZW_MAX_CODES, LzwStrings } from './lzw.js';
 
 /** The first frame of a GIF and what the file says around it. */
@@ -118,7 +119,17 @@ export function readGifStructure(bytes: Uint8Array, name: string): GifStructure 
   return { width, height, frameCount, first };
 }
 
-/** The largest LZW table of GIF: 12-bit codes. */
+/** The data sub-blocks from `offset` to their terminator as one run of bytes (bounded by the file). */
+function joinSubBlocks(bytes: Uint8Array, offset: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  for (let at = offset; ;) {
+    const size = bytes[at] ?? 0;
+    if (size === 0) break;
+    chunks.push(bytes.subarray(at + 1, at + 1 + size));
+    at += 1 + size;
+  }
+  return concatBytes(chunks);
+}
 
 /**
  * Decodes the LZW data of a frame into `pixels` palette indexes (`pixels` = width x height).
@@ -136,24 +147,7 @@ export function decodeGifLzw(
   if (minCodeSize === undefined || minCodeSize < 1 || minCodeSize > 8) {
     throw new CorruptImageError(name, `GIF LZW minimum code size ${String(minCodeSize)}`);
   }
-  // Gather the sub-blocks into one run of code bytes (bounded by the file).
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (let at = dataOffset + 1; ;) {
-    const size = bytes[at] ?? 0;
-    if (size === 0) break;
-    const chunk = bytes.subarray(at + 1, at + 1 + size);
-    chunks.push(chunk);
-    total += chunk.length;
-    at += 1 + size;
-  }
-  const data = new Uint8Array(total);
-  let filled = 0;
-  for (const chunk of chunks) {
-    data.set(chunk, filled);
-    filled += chunk.length;
-  }
-
+  const data = joinSubBlocks(bytes, dataOffset + 1);
   const clear = 1 << minCodeSize;
   const end = clear + 1;
   const strings = new LzwStrings(clear, pixels);

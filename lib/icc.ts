@@ -4,6 +4,7 @@
  * after resizing. Profiles we cannot apply (LUT-based, gray, CMYK) are recorded and left alone.
  */
 import { inflateSync } from 'node:zlib';
+import { concatBytes } from './bytes.js';
 import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
 import { pngChunks } from './png-chunks.js';
 import { riffChunks, riffPayload } from './riff.js';
@@ -40,17 +41,7 @@ function jpegProfile(markers: JpegMarkers): Uint8Array | undefined {
   }
   if (parts.length === 0) return undefined;
   parts.sort((a, b) => a.sequence - b.sequence);
-  return concat(parts.map((part) => part.data));
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatBytes(parts.map((part) => part.data));
 }
 
 function pngProfile(bytes: Uint8Array): Uint8Array | undefined {
