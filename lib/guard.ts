@@ -1,5 +1,5 @@
 /**
- * Stage 2: read the declared width and height from the header of every format, and refuse
+ * The guard stage: read the declared width and height from the header of every format, and refuse
  * inputs over the byte or pixel limits before any bitmap is allocated. A decompression bomb
  * (a tiny file declaring a huge size) fails here in microseconds.
  */

@@ -1,6 +1,6 @@
 /**
- * Stage 4: make the image upright per its EXIF orientation (1-8). Applied to the small images
- * after resizing, where it costs microseconds, instead of to the full-size bitmap.
+ * The orient stage: make the image upright per its EXIF orientation (1-8). Applied to the small
+ * images after resizing, where it costs microseconds, instead of to the full-size bitmap.
  */
 import type { Size } from './resize.js';
 import type { Bitmap } from './types.js';

@@ -1,8 +1,9 @@
 /**
- * Stage 5: shrink to fit a box (aspect kept, never upscaled) and derive the thumbnail. Written on
- * typed arrays for speed: an integer box pre-shrink (area average) brings a large bitmap to about
- * twice the target, then a separable Lanczos-3 pass does the rest, so nothing aliases. Images with
- * transparency are filtered with premultiplied alpha, so transparent pixels do not bleed colour.
+ * The resize and thumbnail stages: shrink to fit a box (aspect kept, never upscaled) and derive
+ * the thumbnail. Written on typed arrays for speed: an integer box pre-shrink (area average)
+ * brings a large bitmap to about twice the target, then a separable Lanczos-3 pass does the rest,
+ * so nothing aliases. Images with transparency are filtered with premultiplied alpha, so
+ * transparent pixels do not bleed colour.
  */
 import { convertToRgba, YCC_TO_RGB } from './jpeg/color.js';
 import type { JpegPlane, ScaledJpegPlanes } from './jpeg/index.js';

@@ -3,7 +3,8 @@
  * for JPEG encoding and arithmetic-coded JPEGs), each compiled once per process from its .wasm
  * file in node_modules and instantiated once (again only after a codec aborts).
  * Node 20's fetch() cannot read file: URLs, so the binaries are read from disk here: the only
- * place in lib/ that touches the file system.
+ * file of the imaging core that reads a file (the CLI in lib/cli/ reads and writes the user's;
+ * eslint.config.js names every file of lib/ allowed a file system, threads or the process).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
