@@ -96,6 +96,11 @@ export function hasJpegEnd(bytes: Uint8Array, markers: JpegMarkers): boolean {
   return false;
 }
 
+/** A bitmap decoded at the source's full size. */
+function fullSize(bitmap: Bitmap, info: DecodedSource['info']): DecodedBitmap {
+  return { kind: 'bitmap', bitmap, width: bitmap.width, height: bitmap.height, info };
+}
+
 function hasAnyAlpha(data: Uint8Array | Uint8ClampedArray): boolean {
   for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return true;
   return false;
@@ -275,36 +280,27 @@ async function decodePng(request: DecodeRequest): Promise<DecodedImage> {
       : chunks.colorType === 0 || chunks.colorType === 4
         ? 'gray'
         : 'srgb';
-  return {
-    kind: 'bitmap',
-    bitmap: image,
-    width: image.width,
-    height: image.height,
-    info: {
-      hasAlpha: mayHaveAlpha && hasAnyAlpha(image.data),
-      bitDepth: chunks.bitDepth,
-      colorSpace,
-      animated: (chunks.frames ?? 1) > 1,
-      ...(chunks.frames === undefined ? {} : { frameCount: chunks.frames }),
-    },
-  };
+  return fullSize(image, {
+    hasAlpha: mayHaveAlpha && hasAnyAlpha(image.data),
+    bitDepth: chunks.bitDepth,
+    colorSpace,
+    animated: (chunks.frames ?? 1) > 1,
+    ...(chunks.frames === undefined ? {} : { frameCount: chunks.frames }),
+  });
 }
 
 function decodeGif(request: DecodeRequest): DecodedImage {
   const { width, height, data, frameCount } = decodeGifFirstFrame(request.bytes, request.name);
-  return {
-    kind: 'bitmap',
-    bitmap: { width, height, data },
-    width,
-    height,
-    info: {
+  return fullSize(
+    { width, height, data },
+    {
       hasAlpha: hasAnyAlpha(data),
       bitDepth: 8,
       colorSpace: 'palette',
       animated: frameCount > 1,
       frameCount,
     },
-  };
+  );
 }
 
 async function decodeBmp(request: DecodeRequest): Promise<DecodedImage> {
@@ -312,31 +308,25 @@ async function decodeBmp(request: DecodeRequest): Promise<DecodedImage> {
   const withAlpha = decodeBmpWithAlpha(request.bytes, request.name);
   if (withAlpha) {
     const { width, height, data, hasAlpha } = withAlpha;
-    return {
-      kind: 'bitmap',
-      bitmap: { width, height, data },
-      width,
-      height,
-      info: { hasAlpha, bitDepth: 8, colorSpace: 'srgb', animated: false },
-    };
+    return fullSize(
+      { width, height, data },
+      { hasAlpha, bitDepth: 8, colorSpace: 'srgb', animated: false },
+    );
   }
   const bmp = (await import('@jimp/js-bmp')).default();
   const decoded = await verdictOf(request, 'bmp', anyThrow, () =>
     bmp.decode(Buffer.from(request.bytes)),
   );
   const bitDepth = request.bytes[28] ?? 24;
-  return {
-    kind: 'bitmap',
-    bitmap: { width: decoded.width, height: decoded.height, data: decoded.data },
-    width: decoded.width,
-    height: decoded.height,
-    info: {
+  return fullSize(
+    { width: decoded.width, height: decoded.height, data: decoded.data },
+    {
       hasAlpha: false,
       bitDepth: bitDepth >= 24 ? 8 : bitDepth,
       colorSpace: bitDepth <= 8 ? 'palette' : 'srgb',
       animated: false,
     },
-  };
+  );
 }
 
 async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
@@ -375,19 +365,16 @@ async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
         : photometric === 3
           ? 'palette'
           : 'srgb';
-  return {
-    kind: 'bitmap',
-    bitmap: { width, height, data: rgba },
-    width,
-    height,
-    info: {
+  return fullSize(
+    { width, height, data: rgba },
+    {
       hasAlpha: hasAnyAlpha(rgba),
       bitDepth: bitsPerSample,
       colorSpace,
       animated: false,
       frameCount: directories.count,
     },
-  };
+  );
 }
 
 /** The RIFF chunks of a WebP file between `from` and `to`; every one must lie within them. */
@@ -479,19 +466,16 @@ async function decodeWebp(request: DecodeRequest): Promise<DecodedImage> {
     const row = frame.data.subarray(y * frame.width * 4, (y + 1) * frame.width * 4);
     canvas.set(row, ((y + y0) * width + x0) * 4);
   }
-  return {
-    kind: 'bitmap',
-    bitmap: { width, height, data: canvas },
-    width,
-    height,
-    info: {
+  return fullSize(
+    { width, height, data: canvas },
+    {
       hasAlpha: hasAnyAlpha(canvas),
       bitDepth: 8,
       colorSpace: 'srgb',
       animated: frames.length > 1,
       frameCount: frames.length,
     },
-  };
+  );
 }
 
 async function decodeWasmRgba(
@@ -500,13 +484,12 @@ async function decodeWasmRgba(
   decoder: (bytes: Uint8Array) => Promise<Bitmap>,
 ): Promise<DecodedImage> {
   const image = await verdictOf(request, label, codecRefused, () => decoder(request.bytes));
-  return {
-    kind: 'bitmap',
-    bitmap: image,
-    width: image.width,
-    height: image.height,
-    info: { hasAlpha: hasAnyAlpha(image.data), bitDepth: 8, colorSpace: 'srgb', animated: false },
-  };
+  return fullSize(image, {
+    hasAlpha: hasAnyAlpha(image.data),
+    bitDepth: 8,
+    colorSpace: 'srgb',
+    animated: false,
+  });
 }
 
 /**
@@ -519,20 +502,19 @@ export async function decodeImage(
 ): Promise<DecodedBitmap>;
 export async function decodeImage(request: DecodeRequest): Promise<DecodedImage>;
 export async function decodeImage(request: DecodeRequest): Promise<DecodedImage> {
-  switch (request.format) {
-    case 'jpeg':
-      return decodeJpeg(request);
-    case 'png':
-      return decodePng(request);
-    case 'gif':
-      return decodeGif(request);
-    case 'bmp':
-      return decodeBmp(request);
-    case 'tiff':
-      return decodeTiff(request);
-    case 'webp':
-      return decodeWebp(request);
-    case 'avif':
-      return decodeWasmRgba(request, 'libavif', decodeAvifWasm);
-  }
+  return DECODERS[request.format](request);
 }
+
+/** The decoder of each format. */
+const DECODERS: Record<
+  ImageFormat,
+  (request: DecodeRequest) => Promise<DecodedImage> | DecodedImage
+> = {
+  jpeg: decodeJpeg,
+  png: decodePng,
+  gif: decodeGif,
+  bmp: decodeBmp,
+  tiff: decodeTiff,
+  webp: decodeWebp,
+  avif: (request) => decodeWasmRgba(request, 'libavif', decodeAvifWasm),
+};

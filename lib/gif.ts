@@ -7,7 +7,7 @@
  */
 import { CorruptImageError } from './errors.js';
 import { concatBytes } from './bytes.js';
-import { LZW_MAX_CODES, LzwStrings } from './lzw.js';
+import { decodeLzw } from './lzw.js';
 
 /** The first frame of a GIF and what the file says around it. */
 export interface GifFrame {
@@ -148,51 +148,8 @@ export function decodeGifLzw(
     throw new CorruptImageError(name, `GIF LZW minimum code size ${String(minCodeSize)}`);
   }
   const data = joinSubBlocks(bytes, dataOffset + 1);
-  const clear = 1 << minCodeSize;
-  const end = clear + 1;
-  const strings = new LzwStrings(clear, pixels);
-  let codeSize = minCodeSize + 1;
-  let next = end + 1;
-  let previous = -1;
-  let bitBuffer = 0;
-  let bitCount = 0;
-  let position = 0;
-
-  while (strings.out < pixels) {
-    while (bitCount < codeSize && position < data.length) {
-      bitBuffer |= data[position++]! << bitCount;
-      bitCount += 8;
-    }
-    if (bitCount < codeSize) break; // data ended before the frame was complete
-    const code = bitBuffer & ((1 << codeSize) - 1);
-    bitBuffer >>>= codeSize;
-    bitCount -= codeSize;
-    if (code === clear) {
-      codeSize = minCodeSize + 1;
-      next = end + 1;
-      previous = -1;
-      continue;
-    }
-    if (code === end) break;
-    if (previous < 0) {
-      if (code >= clear)
-        throw new CorruptImageError(name, `GIF LZW code ${code} before any string`);
-      strings.write(code);
-      previous = code;
-      continue;
-    }
-    if (code > next || (code === next && next >= LZW_MAX_CODES)) {
-      throw new CorruptImageError(name, `GIF LZW code ${code} not in the table of ${next}`);
-    }
-    if (next < LZW_MAX_CODES) {
-      // The new entry: the previous string plus the first index of this one (itself if new).
-      strings.add(next, previous, code);
-      next += 1;
-      if (next === 1 << codeSize && codeSize < 12) codeSize += 1;
-    }
-    strings.write(code);
-    previous = code;
-  }
+  const flavour = { format: 'GIF', rootBits: minCodeSize, tiff: false };
+  const strings = decodeLzw(data, flavour, pixels, name);
   if (strings.out < pixels) {
     throw new CorruptImageError(
       name,

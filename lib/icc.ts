@@ -78,6 +78,10 @@ function tiffProfile(bytes: Uint8Array): Uint8Array | undefined {
   return undefined;
 }
 
+/** Where the other formats that can carry a profile keep it. */
+const PROFILE_READERS: Partial<Record<ImageFormat, (bytes: Uint8Array) => Uint8Array | undefined>> =
+  { png: pngProfile, webp: webpProfile, tiff: tiffProfile };
+
 /**
  * The raw ICC profile embedded in a JPEG, PNG, WebP or TIFF file, if any. A JPEG's segments come
  * from the image's one marker walk when the caller has it (`jpeg`), else are read here.
@@ -88,18 +92,8 @@ export function extractIccProfile(
   jpeg?: JpegMarkers,
 ): Uint8Array | undefined {
   try {
-    switch (format) {
-      case 'jpeg':
-        return jpegProfile(jpeg ?? readJpegMarkers(bytes));
-      case 'png':
-        return pngProfile(bytes);
-      case 'webp':
-        return webpProfile(bytes);
-      case 'tiff':
-        return tiffProfile(bytes);
-      default:
-        return undefined;
-    }
+    if (format === 'jpeg') return jpegProfile(jpeg ?? readJpegMarkers(bytes));
+    return PROFILE_READERS[format]?.(bytes);
   } catch {
     return undefined; // a damaged profile is ignored, as browsers do
   }

@@ -201,7 +201,11 @@ function boxShrinkAlpha(source: Bitmap, factor: number): Bitmap {
   return { width: dw, height: dh, data: out };
 }
 
-/** Horizontal pass of an opaque image into `temp` (3 floats per pixel), two rows at a time. */
+/**
+ * Horizontal pass of an opaque image into `temp` (3 floats per pixel), two rows at a time.
+ * One pass per layout (this, horizontalAlpha, horizontalPlane) on purpose: the inner loop runs
+ * once per tap per output sample, the hot path of every resize, and stays free of a channel loop.
+ */
 function horizontalOpaque(
   source: Bitmap,
   rowFirst: number,
@@ -412,7 +416,10 @@ export function resizeBitmap(source: Bitmap, target: Size, premultiply: boolean)
   return resample(shrunk, rect, target, premultiply);
 }
 
-/** Horizontal pass of one 8-bit plane into `temp` (1 float per sample), four rows at a time. */
+/**
+ * Horizontal pass of one 8-bit plane into `temp` (1 float per sample), four rows at a time: a
+ * layout of its own, like horizontalOpaque's (see there why).
+ */
 function horizontalPlane(
   plane: JpegPlane,
   rowFirst: number,

@@ -7,7 +7,7 @@
  * by the file or the declared strip size, and damage is a CorruptImageError.
  */
 import { CorruptImageError } from './errors.js';
-import { LZW_MAX_CODES, LzwStrings } from './lzw.js';
+import { decodeLzw } from './lzw.js';
 import {
   readTiffHeader,
   readTiffIfd,
@@ -99,9 +99,6 @@ function readValues(
   return values;
 }
 
-const CLEAR = 256;
-const END = 257;
-
 /**
  * Decodes one LZW strip or tile (TIFF flavour: codes most significant bit first, widths growing
  * one code early) into at most `capacity` bytes. Fails on a code not in the table and when the
@@ -113,45 +110,7 @@ export function decodeTiffLzw(
   capacity: number,
   name: string,
 ): Uint8Array {
-  const strings = new LzwStrings(256, capacity);
-  let codeSize = 9;
-  let next = END + 1;
-  let previous = -1;
-  let bitBuffer = 0;
-  let bitCount = 0;
-  let position = 0;
-  while (strings.out < capacity) {
-    while (bitCount < codeSize && position < data.length) {
-      bitBuffer = ((bitBuffer << 8) | data[position++]!) & 0xffffff;
-      bitCount += 8;
-    }
-    if (bitCount < codeSize) break;
-    const code = (bitBuffer >>> (bitCount - codeSize)) & ((1 << codeSize) - 1);
-    bitCount -= codeSize;
-    if (code === CLEAR) {
-      codeSize = 9;
-      next = END + 1;
-      previous = -1;
-      continue;
-    }
-    if (code === END) break;
-    if (previous < 0) {
-      if (code > 255) throw new CorruptImageError(name, `TIFF LZW code ${code} after a reset`);
-      strings.write(code);
-      previous = code;
-      continue;
-    }
-    if (code > next || (code === next && next >= LZW_MAX_CODES)) {
-      throw new CorruptImageError(name, `TIFF LZW code ${code} not in the table of ${next}`);
-    }
-    if (next < LZW_MAX_CODES) {
-      strings.add(next, previous, code);
-      next += 1;
-      if (next === (1 << codeSize) - 1 && codeSize < 12) codeSize += 1;
-    }
-    strings.write(code);
-    previous = code;
-  }
+  const strings = decodeLzw(data, { format: 'TIFF', rootBits: 8, tiff: true }, capacity, name);
   if (strings.out < expected) {
     throw new CorruptImageError(
       name,

@@ -71,6 +71,11 @@ const INTEGER_OPTIONS = {
   'max-bytes': 'maxBytes',
 } as const satisfies Record<string, keyof ProcessOptions>;
 
+/** parseArgs' declaration of the integer flags: each takes a value. */
+const INTEGER_FLAGS = Object.fromEntries(
+  Object.keys(INTEGER_OPTIONS).map((flag) => [flag, { type: 'string' }]),
+) as Record<keyof typeof INTEGER_OPTIONS, { type: 'string' }>;
+
 function integer(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value.trim())) {
@@ -98,15 +103,9 @@ export function parseCliArgs(
       strict: true,
       options: {
         out: { type: 'string', short: 'o' },
-        'max-width': { type: 'string' },
-        'max-height': { type: 'string' },
+        ...INTEGER_FLAGS,
         'thumbnail-size': { type: 'string' },
-        'thumbnail-width': { type: 'string' },
-        'thumbnail-height': { type: 'string' },
         fit: { type: 'string' },
-        quality: { type: 'string' },
-        'max-pixels': { type: 'string' },
-        'max-bytes': { type: 'string' },
         'no-gps': { type: 'boolean' },
         'no-shrink-on-load': { type: 'boolean' },
         concurrency: { type: 'string' },
