@@ -1,10 +1,11 @@
 /**
- * Stage 3: decode the bytes into an 8-bit RGBA bitmap, with what the headers say about the
- * source (bit depth, colour space, alpha, frames). Baseline JPEGs shrink on load (lib/jpeg, DCT
- * scaling to just above the target box); other JPEGs go to mozjpeg, arithmetic-coded ones to
- * libjpeg-turbo, CMYK/YCCK to jpeg-js; PNG, WebP and AVIF to their WASM codecs; GIF, BMP and
- * TIFF to JavaScript decoders (GIF's our own, lib/gif.ts; 32-bit BMPs with alpha, lib/bmp.ts). A file cut short or only half read fails with CORRUPT_IMAGE:
- * never a wrong picture.
+ * The decode stage (see process.ts for the order of stages): decode the bytes into an 8-bit RGBA
+ * bitmap, with what the headers say about the source (bit depth, colour space, alpha, frames).
+ * Baseline JPEGs shrink on load (lib/jpeg, DCT scaling to just above the target box); other JPEGs
+ * go to mozjpeg, arithmetic-coded ones to libjpeg-turbo, CMYK/YCCK to jpeg-js; PNG, WebP and AVIF
+ * to their WASM codecs; GIF, BMP and TIFF to JavaScript decoders (GIF's our own, lib/gif.ts;
+ * 32-bit BMPs with alpha, lib/bmp.ts). A file cut short or only half read fails with
+ * CORRUPT_IMAGE: never a wrong picture.
  */
 import {
   CodecError,
@@ -18,7 +19,7 @@ import { decodeBmpWithAlpha } from './bmp.js';
 import { CorruptImageError, ImageError } from './errors.js';
 import { decodeGifFirstFrame } from './gif.js';
 import { decompressLzwStrips, readTiffDirectories } from './tiff.js';
-import { readJpegHeader, type Dimensions } from './guard.js';
+import { readJpegHeader, type Dimensions, type JpegHeader } from './guard.js';
 import {
   chooseJpegScale,
   decodeScaledJpeg,
@@ -26,8 +27,10 @@ import {
   PLANE_MARGIN,
   type ScaledJpegPlanes,
 } from './jpeg/index.js';
-import { jpegSegments } from './jpeg/markers.js';
+import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
+import { concatBytes } from './bytes.js';
 import { pngChunks } from './png-chunks.js';
+import { riffChunks, type RiffChunk } from './riff.js';
 import type { Bitmap, ImageFormat, ImageInfo } from './types.js';
 
 type UTIFPage = import('utif2').IFD;
@@ -43,6 +46,8 @@ export interface DecodeRequest {
    * can decode at a reduced scale (JPEG DCT scaling) may return any bitmap that still covers it.
    */
   targetBox: Dimensions;
+  /** A JPEG's markers, from the image's one marker walk (read here when absent). */
+  jpeg?: JpegMarkers;
   /** False: decode at full size even where DCT scaling could shrink on load (default true). */
   shrinkOnLoad?: boolean;
   /**
@@ -81,25 +86,19 @@ function isDamagingJpegWarning(text: string): boolean {
   return /premature end|corrupt jpeg data|bad huffman|bogus|huffman code/i.test(text);
 }
 
-/**
- * Offset just past the first start-of-scan marker's segment, or -1. Lenient: a bad segment
- * length or a stray EOI before the scan is the decoder's to judge (some decode such files).
- */
-function firstScanOffset(bytes: Uint8Array): number {
-  for (const segment of jpegSegments(bytes, { lenient: true })) {
-    if (segment.marker === 0xda) return segment.offset + 2 + segment.length;
-  }
-  return -1;
-}
-
 /** True when an end-of-image marker follows the scan data (false for a truncated file). */
-export function hasJpegEnd(bytes: Uint8Array): boolean {
-  const scan = firstScanOffset(bytes);
+export function hasJpegEnd(bytes: Uint8Array, markers: JpegMarkers): boolean {
+  const scan = markers.scanDataOffset;
   if (scan < 0) return false;
   for (let i = bytes.length - 2; i >= scan; i--) {
     if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return true;
   }
   return false;
+}
+
+/** A bitmap decoded at the source's full size. */
+function fullSize(bitmap: Bitmap, info: DecodedSource['info']): DecodedBitmap {
+  return { kind: 'bitmap', bitmap, width: bitmap.width, height: bitmap.height, info };
 }
 
 function hasAnyAlpha(data: Uint8Array | Uint8ClampedArray): boolean {
@@ -148,43 +147,14 @@ async function verdictOf<T>(
 
 async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
   const { bytes, name } = request;
-  const header = readJpegHeader(bytes);
-  if (!hasJpegEnd(bytes))
+  const markers = request.jpeg ?? readJpegMarkers(bytes);
+  const header = readJpegHeader(bytes, markers, name);
+  if (!hasJpegEnd(bytes, markers))
     throw new CorruptImageError(name, 'JPEG data ends before its end-of-image marker');
-  const base = {
-    hasAlpha: false,
-    bitDepth: header.precision,
-    animated: false,
-    progressive: header.progressive,
-  };
-  if (header.components === 4) {
-    // mozjpeg cannot convert CMYK/YCCK to RGB; jpeg-js does, honouring Adobe's inverted CMYK.
-    const ycck = header.adobeTransform === 2;
-    const jpegJs = (await import('jpeg-js')).default;
-    const decoded = await verdictOf(request, 'jpeg-js', anyThrow, () =>
-      jpegJs.decode(bytes, {
-        useTArray: true,
-        formatAsRGBA: true,
-        colorTransform: ycck,
-        tolerantDecoding: false,
-        maxResolutionInMP: Math.ceil((header.width * header.height) / 1e6) + 1,
-        maxMemoryUsageInMB: 4096,
-      }),
-    );
-    return {
-      kind: 'bitmap',
-      bitmap: { width: decoded.width, height: decoded.height, data: decoded.data },
-      width: header.width,
-      height: header.height,
-      info: { ...base, colorSpace: ycck ? 'ycck' : 'cmyk' },
-    };
-  }
+  if (header.components === 4) return decodeCmykJpeg(request, header);
   // Every other path decodes to grey or RGB samples of the declared size.
-  const source = {
-    width: header.width,
-    height: header.height,
-    info: { ...base, colorSpace: header.components === 1 ? ('gray' as const) : ('srgb' as const) },
-  };
+  const colorSpace = header.components === 1 ? ('gray' as const) : ('srgb' as const);
+  const source = { width: header.width, height: header.height, info: jpegInfo(header, colorSpace) };
   if (header.arithmetic) {
     // mozjpeg's WASM build has no arithmetic decoder; libjpeg-turbo's has.
     const bitmap = await verdictOf(request, 'libjpeg-turbo', codecRefused, () =>
@@ -192,40 +162,83 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
     );
     return { kind: 'bitmap', bitmap, ...source };
   }
-  // Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (4/8 to 1/8)
-  // that still leaves the resize room to filter (see chooseJpegScale). At full size mozjpeg
-  // is the faster of the two, and it takes whatever lib/jpeg declines.
-  const scale =
-    request.shrinkOnLoad === false
-      ? 8
-      : chooseJpegScale(header.width, header.height, request.targetBox);
-  let tryRgba = scale < 8;
-  if (tryRgba && request.planes === true) {
-    // Planes: the resize stage filters each component on its own grid and converts colour at
-    // the output size; chroma planes at least PLANE_MARGIN times the target each way.
-    const planar = decodeScaledJpegPlanes(bytes, {
-      scale,
-      minPlaneSize: {
-        width: Math.ceil(request.targetBox.width * PLANE_MARGIN),
-        height: Math.ceil(request.targetBox.height * PLANE_MARGIN),
-      },
-    });
-    if (planar.ok) return { kind: 'planes', planes: planar.image, ...source };
-    // Only the sampling layout (4:1:1 has no planes) or a fault of the planar path itself can
-    // end differently on the RGBA path; anything else in the stream would fail it the same way.
-    tryRgba = planar.reason === 'sampling' || planar.reason === 'internal';
-  }
-  const scaled = tryRgba ? decodeScaledJpeg(bytes, { scale }) : undefined;
-  if (scaled?.ok) {
-    const { width, height, data } = scaled.image;
-    return { kind: 'bitmap', bitmap: { width, height, data }, ...source };
-  }
+  const shrunk = shrinkOnLoad(request, header);
+  if (shrunk) return { ...shrunk, ...source };
   const { image, warnings } = await verdictOf(request, 'mozjpeg', codecRefused, () =>
     decodeJpegWasm(bytes),
   );
   const damage = warnings.find(isDamagingJpegWarning);
   if (damage) throw new CorruptImageError(name, damage);
   return { kind: 'bitmap', bitmap: image, ...source };
+}
+
+/** What every JPEG decode says about the source, in the given colour space. */
+function jpegInfo(header: JpegHeader, colorSpace: ImageInfo['colorSpace']): DecodedSource['info'] {
+  return {
+    hasAlpha: false,
+    bitDepth: header.precision,
+    animated: false,
+    progressive: header.progressive,
+    colorSpace,
+  };
+}
+
+/** CMYK and YCCK: mozjpeg cannot convert them to RGB; jpeg-js does, honouring Adobe's inverted CMYK. */
+async function decodeCmykJpeg(request: DecodeRequest, header: JpegHeader): Promise<DecodedImage> {
+  const ycck = header.adobeTransform === 2;
+  const jpegJs = (await import('jpeg-js')).default;
+  const decoded = await verdictOf(request, 'jpeg-js', anyThrow, () =>
+    jpegJs.decode(request.bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+      colorTransform: ycck,
+      tolerantDecoding: false,
+      maxResolutionInMP: Math.ceil((header.width * header.height) / 1e6) + 1,
+      maxMemoryUsageInMB: 4096,
+    }),
+  );
+  return {
+    kind: 'bitmap',
+    bitmap: { width: decoded.width, height: decoded.height, data: decoded.data },
+    width: header.width,
+    height: header.height,
+    info: jpegInfo(header, ycck ? 'ycck' : 'cmyk'),
+  };
+}
+
+/**
+ * Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (4/8 to 1/8) that
+ * still leaves the resize room to filter (see chooseJpegScale), as planes when the request
+ * allows, else as RGBA. Undefined at full size (mozjpeg is the faster there) and for whatever
+ * lib/jpeg declines: mozjpeg takes those.
+ */
+function shrinkOnLoad(
+  request: DecodeRequest,
+  header: JpegHeader,
+): Pick<DecodedBitmap, 'kind' | 'bitmap'> | Pick<DecodedPlanes, 'kind' | 'planes'> | undefined {
+  const { bytes, targetBox } = request;
+  const scale =
+    request.shrinkOnLoad === false ? 8 : chooseJpegScale(header.width, header.height, targetBox);
+  if (scale === 8) return undefined;
+  if (request.planes === true) {
+    // Planes: the resize stage filters each component on its own grid and converts colour at
+    // the output size; chroma planes at least PLANE_MARGIN times the target each way.
+    const planar = decodeScaledJpegPlanes(bytes, {
+      scale,
+      minPlaneSize: {
+        width: Math.ceil(targetBox.width * PLANE_MARGIN),
+        height: Math.ceil(targetBox.height * PLANE_MARGIN),
+      },
+    });
+    if (planar.ok) return { kind: 'planes', planes: planar.image };
+    // Only the sampling layout (4:1:1 has no planes) or a fault of the planar path itself can
+    // end differently on the RGBA path; anything else in the stream would fail it the same way.
+    if (planar.reason !== 'sampling' && planar.reason !== 'internal') return undefined;
+  }
+  const scaled = decodeScaledJpeg(bytes, { scale });
+  if (!scaled.ok) return undefined;
+  const { width, height, data } = scaled.image;
+  return { kind: 'bitmap', bitmap: { width, height, data } };
 }
 
 /** The PNG facts decoders do not return: bit depth, colour type, frames, transparency chunk. */
@@ -267,36 +280,27 @@ async function decodePng(request: DecodeRequest): Promise<DecodedImage> {
       : chunks.colorType === 0 || chunks.colorType === 4
         ? 'gray'
         : 'srgb';
-  return {
-    kind: 'bitmap',
-    bitmap: image,
-    width: image.width,
-    height: image.height,
-    info: {
-      hasAlpha: mayHaveAlpha && hasAnyAlpha(image.data),
-      bitDepth: chunks.bitDepth,
-      colorSpace,
-      animated: (chunks.frames ?? 1) > 1,
-      ...(chunks.frames === undefined ? {} : { frameCount: chunks.frames }),
-    },
-  };
+  return fullSize(image, {
+    hasAlpha: mayHaveAlpha && hasAnyAlpha(image.data),
+    bitDepth: chunks.bitDepth,
+    colorSpace,
+    animated: (chunks.frames ?? 1) > 1,
+    ...(chunks.frames === undefined ? {} : { frameCount: chunks.frames }),
+  });
 }
 
 function decodeGif(request: DecodeRequest): DecodedImage {
   const { width, height, data, frameCount } = decodeGifFirstFrame(request.bytes, request.name);
-  return {
-    kind: 'bitmap',
-    bitmap: { width, height, data },
-    width,
-    height,
-    info: {
+  return fullSize(
+    { width, height, data },
+    {
       hasAlpha: hasAnyAlpha(data),
       bitDepth: 8,
       colorSpace: 'palette',
       animated: frameCount > 1,
       frameCount,
     },
-  };
+  );
 }
 
 async function decodeBmp(request: DecodeRequest): Promise<DecodedImage> {
@@ -304,31 +308,25 @@ async function decodeBmp(request: DecodeRequest): Promise<DecodedImage> {
   const withAlpha = decodeBmpWithAlpha(request.bytes, request.name);
   if (withAlpha) {
     const { width, height, data, hasAlpha } = withAlpha;
-    return {
-      kind: 'bitmap',
-      bitmap: { width, height, data },
-      width,
-      height,
-      info: { hasAlpha, bitDepth: 8, colorSpace: 'srgb', animated: false },
-    };
+    return fullSize(
+      { width, height, data },
+      { hasAlpha, bitDepth: 8, colorSpace: 'srgb', animated: false },
+    );
   }
   const bmp = (await import('@jimp/js-bmp')).default();
   const decoded = await verdictOf(request, 'bmp', anyThrow, () =>
     bmp.decode(Buffer.from(request.bytes)),
   );
   const bitDepth = request.bytes[28] ?? 24;
-  return {
-    kind: 'bitmap',
-    bitmap: { width: decoded.width, height: decoded.height, data: decoded.data },
-    width: decoded.width,
-    height: decoded.height,
-    info: {
+  return fullSize(
+    { width: decoded.width, height: decoded.height, data: decoded.data },
+    {
       hasAlpha: false,
       bitDepth: bitDepth >= 24 ? 8 : bitDepth,
       colorSpace: bitDepth <= 8 ? 'palette' : 'srgb',
       animated: false,
     },
-  };
+  );
 }
 
 async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
@@ -367,43 +365,68 @@ async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
         : photometric === 3
           ? 'palette'
           : 'srgb';
-  return {
-    kind: 'bitmap',
-    bitmap: { width, height, data: rgba },
-    width,
-    height,
-    info: {
+  return fullSize(
+    { width, height, data: rgba },
+    {
       hasAlpha: hasAnyAlpha(rgba),
       bitDepth: bitsPerSample,
       colorSpace,
       animated: false,
       frameCount: directories.count,
     },
-  };
+  );
 }
 
-/** RIFF chunks of a WebP file: type, payload start and length. */
-function webpChunks(
-  name: string,
-  bytes: Uint8Array,
-  from: number,
-  to: number,
-): { type: string; start: number; length: number }[] {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const chunks: { type: string; start: number; length: number }[] = [];
-  for (let offset = from; offset + 8 <= to;) {
-    const type = String.fromCharCode(...bytes.subarray(offset, offset + 4));
-    const length = view.getUint32(offset + 4, true);
-    if (offset + 8 + length > to)
-      throw new CorruptImageError(name, `WebP ${type.trim()} chunk runs past the end of the data`);
-    chunks.push({ type, start: offset + 8, length });
-    offset += 8 + length + (length & 1);
-  }
+/** The RIFF chunks of a WebP file between `from` and `to`; every one must lie within them. */
+function webpChunks(name: string, bytes: Uint8Array, from: number, to: number): RiffChunk[] {
+  const chunks = [...riffChunks(bytes, from, to)];
+  const cut = chunks.find((chunk) => !chunk.complete);
+  if (cut)
+    throw new CorruptImageError(
+      name,
+      `WebP ${cut.type.trim()} chunk runs past the end of the data`,
+    );
   return chunks;
+}
+
+/** A value as three little-endian bytes. */
+function u24le(value: number): number[] {
+  return [value & 255, (value >> 8) & 255, (value >> 16) & 255];
 }
 
 function u24(bytes: Uint8Array, offset: number): number {
   return bytes[offset]! | (bytes[offset + 1]! << 8) | (bytes[offset + 2]! << 16);
+}
+
+/**
+ * One animation frame as a still WebP file: its ALPH and VP8/VP8L chunks in a RIFF header,
+ * behind a VP8X header that declares the alpha when there is one.
+ */
+function stillWebp(
+  bytes: Uint8Array,
+  frameChunks: RiffChunk[],
+  width: number,
+  height: number,
+): Uint8Array {
+  const parts: Uint8Array[] = [];
+  if (frameChunks.some((chunk) => chunk.type === 'ALPH')) {
+    const vp8x = new Uint8Array(18);
+    vp8x.set([0x56, 0x50, 0x38, 0x58, 10, 0, 0, 0, 0x10]); // "VP8X", length 10, alpha flag
+    vp8x.set(u24le(width - 1), 12);
+    vp8x.set(u24le(height - 1), 15);
+    parts.push(vp8x);
+  }
+  for (const chunk of frameChunks) {
+    if (chunk.type === 'ALPH' || chunk.type === 'VP8 ' || chunk.type === 'VP8L') {
+      parts.push(bytes.subarray(chunk.start - 8, chunk.start + chunk.length + (chunk.length & 1)));
+    }
+  }
+  const body = concatBytes(parts);
+  const header = new Uint8Array(12);
+  header.set([0x52, 0x49, 0x46, 0x46]); // "RIFF"
+  new DataView(header.buffer).setUint32(4, body.length + 4, true);
+  header.set([0x57, 0x45, 0x42, 0x50], 8); // "WEBP"
+  return concatBytes([header, body]);
 }
 
 /**
@@ -430,41 +453,7 @@ async function decodeWebp(request: DecodeRequest): Promise<DecodedImage> {
     throw new CorruptImageError(request.name, 'WebP frame extends outside its canvas');
   }
   const inner = webpChunks(request.name, bytes, first.start + 16, first.start + first.length);
-  const hasAlpha = inner.some((chunk) => chunk.type === 'ALPH');
-  const parts: Uint8Array[] = [];
-  if (hasAlpha) {
-    const vp8x = new Uint8Array(18);
-    vp8x.set([0x56, 0x50, 0x38, 0x58, 10, 0, 0, 0, 0x10]);
-    vp8x.set([(frameWidth - 1) & 255, ((frameWidth - 1) >> 8) & 255, (frameWidth - 1) >> 16], 12);
-    vp8x.set(
-      [(frameHeight - 1) & 255, ((frameHeight - 1) >> 8) & 255, (frameHeight - 1) >> 16],
-      15,
-    );
-    parts.push(vp8x);
-  }
-  for (const chunk of inner) {
-    if (chunk.type === 'ALPH' || chunk.type === 'VP8 ' || chunk.type === 'VP8L') {
-      parts.push(bytes.subarray(chunk.start - 8, chunk.start + chunk.length + (chunk.length & 1)));
-    }
-  }
-  const body = parts.reduce((total, part) => total + part.length, 0);
-  const still = new Uint8Array(12 + body);
-  still.set([
-    0x52,
-    0x49,
-    0x46,
-    0x46,
-    (body + 4) & 255,
-    ((body + 4) >> 8) & 255,
-    ((body + 4) >> 16) & 255,
-    (body + 4) >>> 24,
-  ]);
-  still.set([0x57, 0x45, 0x42, 0x50], 8);
-  let offset = 12;
-  for (const part of parts) {
-    still.set(part, offset);
-    offset += part.length;
-  }
+  const still = stillWebp(bytes, inner, frameWidth, frameHeight);
   const frame = await verdictOf(request, 'libwebp', codecRefused, () => decodeWebpWasm(still));
   if (frame.width !== frameWidth || frame.height !== frameHeight) {
     throw new CorruptImageError(
@@ -477,19 +466,16 @@ async function decodeWebp(request: DecodeRequest): Promise<DecodedImage> {
     const row = frame.data.subarray(y * frame.width * 4, (y + 1) * frame.width * 4);
     canvas.set(row, ((y + y0) * width + x0) * 4);
   }
-  return {
-    kind: 'bitmap',
-    bitmap: { width, height, data: canvas },
-    width,
-    height,
-    info: {
+  return fullSize(
+    { width, height, data: canvas },
+    {
       hasAlpha: hasAnyAlpha(canvas),
       bitDepth: 8,
       colorSpace: 'srgb',
       animated: frames.length > 1,
       frameCount: frames.length,
     },
-  };
+  );
 }
 
 async function decodeWasmRgba(
@@ -498,13 +484,12 @@ async function decodeWasmRgba(
   decoder: (bytes: Uint8Array) => Promise<Bitmap>,
 ): Promise<DecodedImage> {
   const image = await verdictOf(request, label, codecRefused, () => decoder(request.bytes));
-  return {
-    kind: 'bitmap',
-    bitmap: image,
-    width: image.width,
-    height: image.height,
-    info: { hasAlpha: hasAnyAlpha(image.data), bitDepth: 8, colorSpace: 'srgb', animated: false },
-  };
+  return fullSize(image, {
+    hasAlpha: hasAnyAlpha(image.data),
+    bitDepth: 8,
+    colorSpace: 'srgb',
+    animated: false,
+  });
 }
 
 /**
@@ -517,20 +502,19 @@ export async function decodeImage(
 ): Promise<DecodedBitmap>;
 export async function decodeImage(request: DecodeRequest): Promise<DecodedImage>;
 export async function decodeImage(request: DecodeRequest): Promise<DecodedImage> {
-  switch (request.format) {
-    case 'jpeg':
-      return decodeJpeg(request);
-    case 'png':
-      return decodePng(request);
-    case 'gif':
-      return decodeGif(request);
-    case 'bmp':
-      return decodeBmp(request);
-    case 'tiff':
-      return decodeTiff(request);
-    case 'webp':
-      return decodeWebp(request);
-    case 'avif':
-      return decodeWasmRgba(request, 'libavif', decodeAvifWasm);
-  }
+  return DECODERS[request.format](request);
 }
+
+/** The decoder of each format. */
+const DECODERS: Record<
+  ImageFormat,
+  (request: DecodeRequest) => Promise<DecodedImage> | DecodedImage
+> = {
+  jpeg: decodeJpeg,
+  png: decodePng,
+  gif: decodeGif,
+  bmp: decodeBmp,
+  tiff: decodeTiff,
+  webp: decodeWebp,
+  avif: (request) => decodeWasmRgba(request, 'libavif', decodeAvifWasm),
+};

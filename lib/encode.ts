@@ -1,8 +1,8 @@
 /**
- * Stage 6: encode the small images. JPEG (libjpeg-turbo, baseline, 4:2:2; mozjpeg at 4:4:4 for
- * tiny or thin images, see codecs) when the image is opaque, PNG when any pixel is transparent.
- * Outputs carry no EXIF or other metadata, so no GPS leaks into published images, and are sRGB
- * (see icc.ts).
+ * The encode stage: encode the small images. JPEG (libjpeg-turbo, baseline, 4:2:2; mozjpeg at
+ * 4:4:4 for tiny or thin images, see codecs) when the image is opaque, PNG when any pixel is
+ * transparent. Outputs carry no EXIF or other metadata, so no GPS leaks into published images, and
+ * are sRGB (see icc.ts).
  */
 import { encodeJpegWasm, encodePngWasm } from './codecs/index.js';
 import type { Bitmap, OutputFormat } from './types.js';

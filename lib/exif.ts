@@ -5,6 +5,7 @@
  * A damaged EXIF block never fails the image: it reads as "no EXIF".
  */
 import type exifrModule from 'exifr';
+import { riffChunks, riffPayload } from './riff.js';
 import type { ExifInfo, ImageFormat } from './types.js';
 
 type Exifr = typeof exifrModule;
@@ -156,16 +157,11 @@ export function normaliseExif(raw: RawExif, includeGps: boolean): ExifInfo | nul
 
 /** The EXIF payload (a TIFF structure) of a WebP file's EXIF chunk; exifr does not read WebP. */
 function webpExif(bytes: Uint8Array): Uint8Array | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let offset = 12; offset + 8 <= bytes.length;) {
-    const type = String.fromCharCode(...bytes.subarray(offset, offset + 4));
-    const length = view.getUint32(offset + 4, true);
-    if (type === 'EXIF') {
-      const payload = bytes.subarray(offset + 8, offset + 8 + length);
-      const exifHeader = payload[0] === 0x45 && payload[1] === 0x78; // "Exif\0\0" prefix
-      return exifHeader ? payload.subarray(6) : payload;
-    }
-    offset += 8 + length + (length & 1);
+  for (const chunk of riffChunks(bytes)) {
+    if (chunk.type !== 'EXIF') continue;
+    const payload = riffPayload(bytes, chunk);
+    const exifHeader = payload[0] === 0x45 && payload[1] === 0x78; // "Exif\0\0" prefix
+    return exifHeader ? payload.subarray(6) : payload;
   }
   return undefined;
 }

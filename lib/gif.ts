@@ -6,7 +6,8 @@
  * invalid codes forever) or succeeding with part of the picture missing.
  */
 import { CorruptImageError } from './errors.js';
-import { LZW_MAX_CODES, LzwStrings } from './lzw.js';
+import { concatBytes } from './bytes.js';
+import { decodeLzw } from './lzw.js';
 
 /** The first frame of a GIF and what the file says around it. */
 export interface GifFrame {
@@ -118,7 +119,17 @@ export function readGifStructure(bytes: Uint8Array, name: string): GifStructure 
   return { width, height, frameCount, first };
 }
 
-/** The largest LZW table of GIF: 12-bit codes. */
+/** The data sub-blocks from `offset` to their terminator as one run of bytes (bounded by the file). */
+function joinSubBlocks(bytes: Uint8Array, offset: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  for (let at = offset; ;) {
+    const size = bytes[at] ?? 0;
+    if (size === 0) break;
+    chunks.push(bytes.subarray(at + 1, at + 1 + size));
+    at += 1 + size;
+  }
+  return concatBytes(chunks);
+}
 
 /**
  * Decodes the LZW data of a frame into `pixels` palette indexes (`pixels` = width x height).
@@ -136,69 +147,9 @@ export function decodeGifLzw(
   if (minCodeSize === undefined || minCodeSize < 1 || minCodeSize > 8) {
     throw new CorruptImageError(name, `GIF LZW minimum code size ${String(minCodeSize)}`);
   }
-  // Gather the sub-blocks into one run of code bytes (bounded by the file).
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (let at = dataOffset + 1; ;) {
-    const size = bytes[at] ?? 0;
-    if (size === 0) break;
-    const chunk = bytes.subarray(at + 1, at + 1 + size);
-    chunks.push(chunk);
-    total += chunk.length;
-    at += 1 + size;
-  }
-  const data = new Uint8Array(total);
-  let filled = 0;
-  for (const chunk of chunks) {
-    data.set(chunk, filled);
-    filled += chunk.length;
-  }
-
-  const clear = 1 << minCodeSize;
-  const end = clear + 1;
-  const strings = new LzwStrings(clear, pixels);
-  let codeSize = minCodeSize + 1;
-  let next = end + 1;
-  let previous = -1;
-  let bitBuffer = 0;
-  let bitCount = 0;
-  let position = 0;
-
-  while (strings.out < pixels) {
-    while (bitCount < codeSize && position < data.length) {
-      bitBuffer |= data[position++]! << bitCount;
-      bitCount += 8;
-    }
-    if (bitCount < codeSize) break; // data ended before the frame was complete
-    const code = bitBuffer & ((1 << codeSize) - 1);
-    bitBuffer >>>= codeSize;
-    bitCount -= codeSize;
-    if (code === clear) {
-      codeSize = minCodeSize + 1;
-      next = end + 1;
-      previous = -1;
-      continue;
-    }
-    if (code === end) break;
-    if (previous < 0) {
-      if (code >= clear)
-        throw new CorruptImageError(name, `GIF LZW code ${code} before any string`);
-      strings.write(code);
-      previous = code;
-      continue;
-    }
-    if (code > next || (code === next && next >= LZW_MAX_CODES)) {
-      throw new CorruptImageError(name, `GIF LZW code ${code} not in the table of ${next}`);
-    }
-    if (next < LZW_MAX_CODES) {
-      // The new entry: the previous string plus the first index of this one (itself if new).
-      strings.add(next, previous, code);
-      next += 1;
-      if (next === 1 << codeSize && codeSize < 12) codeSize += 1;
-    }
-    strings.write(code);
-    previous = code;
-  }
+  const data = joinSubBlocks(bytes, dataOffset + 1);
+  const flavour = { format: 'GIF', rootBits: minCodeSize, tiff: false };
+  const strings = decodeLzw(data, flavour, pixels, name);
   if (strings.out < pixels) {
     throw new CorruptImageError(
       name,

@@ -1,5 +1,5 @@
 /**
- * Stage 2: read the declared width and height from the header of every format, and refuse
+ * The guard stage: read the declared width and height from the header of every format, and refuse
  * inputs over the byte or pixel limits before any bitmap is allocated. A decompression bomb
  * (a tiny file declaring a huge size) fails here in microseconds.
  */
@@ -10,9 +10,10 @@ import {
   UnsupportedFormatError,
 } from './errors.js';
 import { readGifStructure } from './gif.js';
-import { jpegSegments, type JpegWalkEnd } from './jpeg/markers.js';
+import { readJpegMarkers, type JpegMarkers, type JpegWalkEnd } from './jpeg/markers.js';
 import type { ProcessOptions } from './options.js';
 import { pngChunks } from './png-chunks.js';
+import { readTiffHeader, readTiffIfd, tiffEntries } from './tiff-ifd.js';
 import type { ImageFormat } from './types.js';
 
 /** Width and height as the header declares them (before EXIF orientation). */
@@ -84,15 +85,12 @@ const SOF_MARKERS = new Set([
 ]);
 
 /**
- * Walks the JPEG markers up to the frame header (SOFn). Tolerates fill bytes and junk between
- * segments, as libjpeg does; fails when the stream ends or scan data starts before a frame header.
+ * The frame header (SOFn) among the marker segments of `bytes`; fails when the stream ends or
+ * scan data starts before a frame header.
  */
-export function readJpegHeader(bytes: Uint8Array): JpegHeader {
+function parseJpegHeader(bytes: Uint8Array, markers: JpegMarkers): JpegHeader {
   let adobeTransform: number | undefined;
-  const walk = jpegSegments(bytes);
-  let step = walk.next();
-  for (; !step.done; step = walk.next()) {
-    const { marker, offset, length, body } = step.value;
+  for (const { marker, offset, length, body } of markers.segments) {
     if (marker === 0xd9 || marker === 0xda)
       throw new HeaderError('no frame header before the image data');
     if (marker === 0xee && length >= 14 && fourcc(body, 0) === 'Adob') adobeTransform = body[11];
@@ -117,7 +115,7 @@ export function readJpegHeader(bytes: Uint8Array): JpegHeader {
       };
     }
   }
-  throw new HeaderError(JPEG_WALK_FAILURE[step.value]);
+  throw new HeaderError(JPEG_WALK_FAILURE[markers.end]);
 }
 
 function readPng(bytes: Uint8Array): Dimensions {
@@ -137,19 +135,17 @@ function readBmp(bytes: Uint8Array): Dimensions {
 }
 
 function readTiff(bytes: Uint8Array): Dimensions {
-  const little = bytes[0] === 0x49;
-  const u16 = (o: number) => (little ? u16le(bytes, o) : u16be(bytes, o));
-  const u32 = (o: number) => (little ? i32le(bytes, o) >>> 0 : u32be(bytes, o));
-  const ifd = u32(4);
-  const count = u16(ifd);
+  const header = readTiffHeader(bytes);
+  const ifd = header && readTiffIfd(header, header.firstIfd);
+  if (!header || !ifd?.complete) throw new HeaderError('header ends early');
+  const { view, little } = header;
   let width: number | undefined;
   let height: number | undefined;
-  for (let i = 0; i < count; i++) {
-    const entry = ifd + 2 + i * 12;
-    const tag = u16(entry);
+  for (const { tag, type, offset } of tiffEntries(header, ifd)) {
     if (tag !== 256 && tag !== 257) continue;
-    const type = u16(entry + 2);
-    const value = type === 3 ? u16(entry + 8) : u32(entry + 8);
+    // SHORT or LONG, one value, in the entry itself.
+    const value =
+      type === 3 ? view.getUint16(offset + 8, little) : view.getUint32(offset + 8, little);
     if (tag === 256) width = value;
     else height = value;
   }
@@ -203,8 +199,8 @@ function readAvif(bytes: Uint8Array): Dimensions {
   return best;
 }
 
-const READERS: Record<ImageFormat, (bytes: Uint8Array) => Dimensions> = {
-  jpeg: readJpegHeader,
+/** The header readers of the formats whose size is all the guard reads of their header. */
+const READERS: Record<Exclude<ImageFormat, 'jpeg'>, (bytes: Uint8Array) => Dimensions> = {
   png: readPng,
   gif: readGif,
   bmp: readBmp,
@@ -212,6 +208,30 @@ const READERS: Record<ImageFormat, (bytes: Uint8Array) => Dimensions> = {
   webp: readWebp,
   avif: readAvif,
 };
+
+/** Runs a header reader: its HeaderError, or a size of zero, is CORRUPT_IMAGE. */
+function declared<T extends Dimensions>(name: string, format: ImageFormat, read: () => T): T {
+  let header: T;
+  try {
+    header = read();
+  } catch (error) {
+    if (error instanceof HeaderError)
+      throw new CorruptImageError(name, `${format} header: ${error.message}`);
+    throw error;
+  }
+  if (!(header.width > 0 && header.height > 0)) {
+    throw new CorruptImageError(name, `${format} header declares ${header.width}x${header.height}`);
+  }
+  return header;
+}
+
+/**
+ * What a JPEG's frame header (SOFn) says, from the image's marker walk (readJpegMarkers).
+ * Throws CorruptImageError when there is none before the scan data, or it declares no pixels.
+ */
+export function readJpegHeader(bytes: Uint8Array, markers: JpegMarkers, name: string): JpegHeader {
+  return declared(name, 'jpeg', () => parseJpegHeader(bytes, markers));
+}
 
 /**
  * Reads the width and height a file declares in its header, without decoding any pixels.
@@ -222,52 +242,52 @@ export function readDeclaredDimensions(
   format: ImageFormat,
   name = 'input',
 ): Dimensions {
-  let dimensions: Dimensions;
-  try {
-    dimensions = READERS[format](bytes);
-  } catch (error) {
-    if (error instanceof HeaderError)
-      throw new CorruptImageError(name, `${format} header: ${error.message}`);
-    throw error;
-  }
-  const { width, height } = dimensions;
-  if (!(width > 0 && height > 0)) {
-    throw new CorruptImageError(name, `${format} header declares ${width}x${height}`);
-  }
+  const { width, height } =
+    format === 'jpeg'
+      ? readJpegHeader(bytes, readJpegMarkers(bytes), name)
+      : declared(name, format, () => READERS[format](bytes));
   return { width, height };
+}
+
+type GuardOptions = Pick<ProcessOptions, 'name' | 'maxBytes' | 'maxPixels'>;
+
+function guardPixels({ width, height }: Dimensions, options: GuardOptions): void {
+  if (width * height > options.maxPixels) {
+    throw new TooManyPixelsError(options.name, width, height, options.maxPixels);
+  }
 }
 
 /**
  * Refuses inputs over `maxBytes`, headers over `maxPixels`, and JPEG variants no decoder here
- * reads, before any decoding. Returns the declared dimensions.
+ * reads, before any decoding. Returns the declared dimensions. A JPEG's markers come from the
+ * image's one marker walk when the caller has it (`jpeg`), else are read here.
  */
 export function guardInput(
   bytes: Uint8Array,
   format: ImageFormat,
-  options: Pick<ProcessOptions, 'name' | 'maxBytes' | 'maxPixels'>,
+  options: GuardOptions,
+  jpeg?: JpegMarkers,
 ): Dimensions {
   if (bytes.length > options.maxBytes)
     throw new TooLargeError(options.name, bytes.length, options.maxBytes);
+  if (format === 'jpeg') return guardJpeg(bytes, jpeg ?? readJpegMarkers(bytes), options);
   const dimensions = readDeclaredDimensions(bytes, format, options.name);
-  if (dimensions.width * dimensions.height > options.maxPixels) {
-    throw new TooManyPixelsError(
-      options.name,
-      dimensions.width,
-      dimensions.height,
-      options.maxPixels,
-    );
-  }
+  guardPixels(dimensions, options);
   if (format === 'gif') guardGifFrames(bytes, options);
-  if (format === 'jpeg') {
-    const header = readJpegHeader(bytes);
-    if (header.precision !== 8) {
-      throw new UnsupportedFormatError(options.name, `JPEG with ${header.precision}-bit samples`);
-    }
-    if (header.lossless) throw new UnsupportedFormatError(options.name, 'lossless JPEG');
-    if (!header.arithmetic) guardJpegEntropyBytes(bytes, header, options.name);
-  }
   if (format === 'png') guardPngCompression(bytes, dimensions, options.name);
   return dimensions;
+}
+
+/** The JPEG checks: size, then the variants no decoder here reads, then the entropy bytes. */
+function guardJpeg(bytes: Uint8Array, markers: JpegMarkers, options: GuardOptions): Dimensions {
+  const header = readJpegHeader(bytes, markers, options.name);
+  guardPixels(header, options);
+  if (header.precision !== 8) {
+    throw new UnsupportedFormatError(options.name, `JPEG with ${header.precision}-bit samples`);
+  }
+  if (header.lossless) throw new UnsupportedFormatError(options.name, 'lossless JPEG');
+  if (!header.arithmetic) guardJpegEntropyBytes(bytes, markers, header, options.name);
+  return { width: header.width, height: header.height };
 }
 
 /**
@@ -276,8 +296,13 @@ export function guardInput(
  * rewritten header or a cut file, refused before a decoder spends seconds on it. Arithmetic
  * coding can code a block in under a bit, so it is not checked.
  */
-function guardJpegEntropyBytes(bytes: Uint8Array, header: JpegHeader, name: string): void {
-  const blocks = firstScanBlocks(bytes, header);
+function guardJpegEntropyBytes(
+  bytes: Uint8Array,
+  markers: JpegMarkers,
+  header: JpegHeader,
+  name: string,
+): void {
+  const blocks = firstScanBlocks(markers, header);
   if (blocks === undefined || bytes.length * 8 >= blocks) return;
   throw new CorruptImageError(
     name,
@@ -289,9 +314,9 @@ function guardJpegEntropyBytes(bytes: Uint8Array, header: JpegHeader, name: stri
  * The number of 8x8 blocks of the components in the first scan (SOS), from the frame header's
  * sampling factors; undefined when the markers cannot be read (the decoder reports that).
  */
-function firstScanBlocks(bytes: Uint8Array, header: JpegHeader): number | undefined {
+function firstScanBlocks(markers: JpegMarkers, header: JpegHeader): number | undefined {
   const sampling = new Map<number, { h: number; v: number }>();
-  for (const { marker, body } of jpegSegments(bytes)) {
+  for (const { marker, body } of markers.segments) {
     if (SOF_MARKERS.has(marker)) {
       const count = body[5] ?? 0;
       for (let i = 0; i < count && 7 + i * 3 < body.length; i++) {
@@ -352,15 +377,10 @@ function guardPngCompression(bytes: Uint8Array, dimensions: Dimensions, name: st
  * the decoder allocates for it and would blit it wrongly: check it too. Only the blocks are
  * walked here; nothing is decompressed.
  */
-function guardGifFrames(
-  bytes: Uint8Array,
-  options: Pick<ProcessOptions, 'name' | 'maxPixels'>,
-): void {
+function guardGifFrames(bytes: Uint8Array, options: GuardOptions): void {
   const gif = readGifStructure(bytes, options.name);
   const frame = gif.first;
-  if (frame.width * frame.height > options.maxPixels) {
-    throw new TooManyPixelsError(options.name, frame.width, frame.height, options.maxPixels);
-  }
+  guardPixels(frame, options);
   if (frame.x + frame.width > gif.width || frame.y + frame.height > gif.height) {
     throw new CorruptImageError(
       options.name,

@@ -4,8 +4,11 @@
  * after resizing. Profiles we cannot apply (LUT-based, gray, CMYK) are recorded and left alone.
  */
 import { inflateSync } from 'node:zlib';
-import { jpegSegments } from './jpeg/markers.js';
+import { concatBytes } from './bytes.js';
+import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
 import { pngChunks } from './png-chunks.js';
+import { riffChunks, riffPayload } from './riff.js';
+import { readTiffHeader, readTiffIfd, tiffEntries } from './tiff-ifd.js';
 import type { Bitmap, ImageFormat } from './types.js';
 
 /** What we read from an ICC profile. */
@@ -19,6 +22,9 @@ export interface IccProfile {
   isSrgb: boolean;
 }
 
+/** TIFF's InterColorProfile tag. */
+const ICC_PROFILE_TAG = 34675;
+
 /** Larger embedded profiles are ignored. */
 const MAX_PROFILE_BYTES = 16 * 1024 * 1024;
 
@@ -26,26 +32,16 @@ function ascii(bytes: Uint8Array, offset: number, length: number): string {
   return String.fromCharCode(...bytes.subarray(offset, offset + length));
 }
 
-function jpegProfile(bytes: Uint8Array): Uint8Array | undefined {
+function jpegProfile(markers: JpegMarkers): Uint8Array | undefined {
   const parts: { sequence: number; data: Uint8Array }[] = [];
-  for (const { marker, length, body } of jpegSegments(bytes)) {
+  for (const { marker, length, body } of markers.segments) {
     if (marker === 0xe2 && length > 16 && ascii(body, 0, 12) === 'ICC_PROFILE\0') {
       parts.push({ sequence: body[12]!, data: body.subarray(14) });
     }
   }
   if (parts.length === 0) return undefined;
   parts.sort((a, b) => a.sequence - b.sequence);
-  return concat(parts.map((part) => part.data));
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((total, chunk) => total + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatBytes(parts.map((part) => part.data));
 }
 
 function pngProfile(bytes: Uint8Array): Uint8Array | undefined {
@@ -64,47 +60,40 @@ function pngProfile(bytes: Uint8Array): Uint8Array | undefined {
 }
 
 function webpProfile(bytes: Uint8Array): Uint8Array | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let offset = 12;
-  while (offset + 8 <= bytes.length) {
-    const type = ascii(bytes, offset, 4);
-    const length = view.getUint32(offset + 4, true);
-    if (type === 'ICCP') return bytes.subarray(offset + 8, offset + 8 + length);
-    offset += 8 + length + (length & 1);
+  for (const chunk of riffChunks(bytes)) {
+    if (chunk.type === 'ICCP') return riffPayload(bytes, chunk);
   }
   return undefined;
 }
 
 function tiffProfile(bytes: Uint8Array): Uint8Array | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const little = bytes[0] === 0x49;
-  const ifd = view.getUint32(4, little);
-  const count = view.getUint16(ifd, little);
-  for (let i = 0; i < count; i++) {
-    const entry = ifd + 2 + i * 12;
-    if (view.getUint16(entry, little) !== 34675) continue;
-    const length = view.getUint32(entry + 4, little);
-    const start = view.getUint32(entry + 8, little);
-    return bytes.subarray(start, start + length);
+  const header = readTiffHeader(bytes);
+  const ifd = header && readTiffIfd(header, header.firstIfd);
+  if (!header || !ifd) return undefined;
+  for (const entry of tiffEntries(header, ifd)) {
+    if (entry.tag !== ICC_PROFILE_TAG) continue;
+    const start = header.view.getUint32(entry.offset + 8, header.little);
+    return bytes.subarray(start, start + entry.count);
   }
   return undefined;
 }
 
-/** The raw ICC profile embedded in a JPEG, PNG, WebP or TIFF file, if any. */
-export function extractIccProfile(bytes: Uint8Array, format: ImageFormat): Uint8Array | undefined {
+/** Where the other formats that can carry a profile keep it. */
+const PROFILE_READERS: Partial<Record<ImageFormat, (bytes: Uint8Array) => Uint8Array | undefined>> =
+  { png: pngProfile, webp: webpProfile, tiff: tiffProfile };
+
+/**
+ * The raw ICC profile embedded in a JPEG, PNG, WebP or TIFF file, if any. A JPEG's segments come
+ * from the image's one marker walk when the caller has it (`jpeg`), else are read here.
+ */
+export function extractIccProfile(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  jpeg?: JpegMarkers,
+): Uint8Array | undefined {
   try {
-    switch (format) {
-      case 'jpeg':
-        return jpegProfile(bytes);
-      case 'png':
-        return pngProfile(bytes);
-      case 'webp':
-        return webpProfile(bytes);
-      case 'tiff':
-        return tiffProfile(bytes);
-      default:
-        return undefined;
-    }
+    if (format === 'jpeg') return jpegProfile(jpeg ?? readJpegMarkers(bytes));
+    return PROFILE_READERS[format]?.(bytes);
   } catch {
     return undefined; // a damaged profile is ignored, as browsers do
   }

@@ -1,6 +1,6 @@
 /**
- * Stage 4: make the image upright per its EXIF orientation (1-8). Applied to the small images
- * after resizing, where it costs microseconds, instead of to the full-size bitmap.
+ * The orient stage: make the image upright per its EXIF orientation (1-8). Applied to the small
+ * images after resizing, where it costs microseconds, instead of to the full-size bitmap.
  */
 import type { Size } from './resize.js';
 import type { Bitmap } from './types.js';
@@ -16,52 +16,41 @@ export function orientedSize(size: Size, orientation: number): Size {
 }
 
 /**
+ * Each orientation as a transpose (stored rows become columns) followed by mirrors of the
+ * displayed image: [transpose, mirror left-right, mirror top-bottom].
+ */
+const PLACEMENT: Record<number, readonly [boolean, boolean, boolean]> = {
+  2: [false, true, false], // mirror
+  3: [false, true, true], // rotate 180
+  4: [false, false, true], // flip
+  5: [true, false, false], // transpose
+  6: [true, true, false], // rotate 90 clockwise
+  7: [true, true, true], // transverse
+  8: [true, false, true], // rotate 90 counter-clockwise
+};
+
+/**
  * Returns the bitmap as it should be displayed for an EXIF orientation: 2 mirror, 3 rotate 180,
  * 4 flip, 5 transpose, 6 rotate 90 clockwise, 7 transverse, 8 rotate 90 counter-clockwise.
  */
 export function applyOrientation(bitmap: Bitmap, orientation: number): Bitmap {
-  if (!(orientation >= 2 && orientation <= 8)) return bitmap;
+  const placement = PLACEMENT[orientation];
+  if (!placement) return bitmap;
+  const [transpose, mirrorX, mirrorY] = placement;
   const { width: w, height: h } = bitmap;
   const bytes = bitmap.data.byteOffset % 4 === 0 ? bitmap.data : new Uint8Array(bitmap.data);
   const src = new Uint32Array(bytes.buffer, bytes.byteOffset, w * h);
   const out = new Uint32Array(w * h);
-  const swap = swapsAxes(orientation);
-  const ow = swap ? h : w;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let dx: number;
-      let dy: number;
-      switch (orientation) {
-        case 2:
-          dx = w - 1 - x;
-          dy = y;
-          break;
-        case 3:
-          dx = w - 1 - x;
-          dy = h - 1 - y;
-          break;
-        case 4:
-          dx = x;
-          dy = h - 1 - y;
-          break;
-        case 5:
-          dx = y;
-          dy = x;
-          break;
-        case 6:
-          dx = h - 1 - y;
-          dy = x;
-          break;
-        case 7:
-          dx = h - 1 - y;
-          dy = w - 1 - x;
-          break;
-        default:
-          dx = y;
-          dy = w - 1 - x;
-      }
-      out[dy * ow + dx] = src[y * w + x]!;
-    }
+  const ow = transpose ? h : w;
+  const oh = transpose ? w : h;
+  // Where the displayed index (row * ow + column) moves along a stored row, and down one.
+  const across = mirrorX ? -1 : 1;
+  const down = mirrorY ? -ow : ow;
+  const stepX = transpose ? down : across;
+  const stepY = transpose ? across : down;
+  const origin = (mirrorY ? (oh - 1) * ow : 0) + (mirrorX ? ow - 1 : 0);
+  for (let y = 0, i = 0; y < h; y++) {
+    for (let x = 0, d = origin + y * stepY; x < w; x++, d += stepX) out[d] = src[i++]!;
   }
-  return { width: ow, height: swap ? w : h, data: new Uint8Array(out.buffer) };
+  return { width: ow, height: oh, data: new Uint8Array(out.buffer) };
 }

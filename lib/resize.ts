@@ -1,8 +1,9 @@
 /**
- * Stage 5: shrink to fit a box (aspect kept, never upscaled) and derive the thumbnail. Written on
- * typed arrays for speed: an integer box pre-shrink (area average) brings a large bitmap to about
- * twice the target, then a separable Lanczos-3 pass does the rest, so nothing aliases. Images with
- * transparency are filtered with premultiplied alpha, so transparent pixels do not bleed colour.
+ * The resize and thumbnail stages: shrink to fit a box (aspect kept, never upscaled) and derive
+ * the thumbnail. Written on typed arrays for speed: an integer box pre-shrink (area average)
+ * brings a large bitmap to about twice the target, then a separable Lanczos-3 pass does the rest,
+ * so nothing aliases. Images with transparency are filtered with premultiplied alpha, so
+ * transparent pixels do not bleed colour.
  */
 import { convertToRgba, YCC_TO_RGB } from './jpeg/color.js';
 import type { JpegPlane, ScaledJpegPlanes } from './jpeg/index.js';
@@ -200,7 +201,11 @@ function boxShrinkAlpha(source: Bitmap, factor: number): Bitmap {
   return { width: dw, height: dh, data: out };
 }
 
-/** Horizontal pass of an opaque image into `temp` (3 floats per pixel), two rows at a time. */
+/**
+ * Horizontal pass of an opaque image into `temp` (3 floats per pixel), two rows at a time.
+ * One pass per layout (this, horizontalAlpha, horizontalPlane) on purpose: the inner loop runs
+ * once per tap per output sample, the hot path of every resize, and stays free of a channel loop.
+ */
 function horizontalOpaque(
   source: Bitmap,
   rowFirst: number,
@@ -411,7 +416,10 @@ export function resizeBitmap(source: Bitmap, target: Size, premultiply: boolean)
   return resample(shrunk, rect, target, premultiply);
 }
 
-/** Horizontal pass of one 8-bit plane into `temp` (1 float per sample), four rows at a time. */
+/**
+ * Horizontal pass of one 8-bit plane into `temp` (1 float per sample), four rows at a time: a
+ * layout of its own, like horizontalOpaque's (see there why).
+ */
 function horizontalPlane(
   plane: JpegPlane,
   rowFirst: number,

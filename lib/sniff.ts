@@ -1,5 +1,6 @@
 /**
- * Stage 1: detect the format from magic bytes only, never from a name or a declared content type.
+ * The sniff stage: detect the format from magic bytes only, never from a name or a declared
+ * content type.
  */
 import type { ImageFormat } from './types.js';
 

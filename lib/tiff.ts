@@ -1,12 +1,20 @@
 /**
- * The bounded parts of TIFF reading, in front of utif2 (which decodes the pixels): our own
- * reader of the first image directory (IFD) and of the IFD chain, and our own LZW decoder.
+ * The bounded parts of TIFF reading, in front of utif2 (which decodes the pixels): the first
+ * image directory (IFD) and the IFD chain, read with the shared IFD reader (tiff-ifd.ts), and
+ * our own LZW decoder.
  * utif2's directory reader follows a cyclic IFD chain forever and trusts value counts, and its
  * LZW decoder chases codes past its table forever on damaged strips; here every loop is bounded
  * by the file or the declared strip size, and damage is a CorruptImageError.
  */
 import { CorruptImageError } from './errors.js';
-import { LZW_MAX_CODES, LzwStrings } from './lzw.js';
+import { decodeLzw } from './lzw.js';
+import {
+  readTiffHeader,
+  readTiffIfd,
+  tiffEntries,
+  type TiffHeader,
+  type TiffIfd,
+} from './tiff-ifd.js';
 
 /** A directory as utif2 keeps it: `t<tag>` to the tag's values. */
 export type TiffDirectory = Record<string, unknown>;
@@ -17,23 +25,6 @@ const USED_TAGS = new Set([
   323, 324, 325, 338, 339, 347, 513, 514, 515, 519, 530, 33422, 50885,
 ]);
 
-/** Bytes per value of each TIFF field type. */
-const TYPE_SIZES: Record<number, number> = {
-  1: 1,
-  2: 1,
-  3: 2,
-  4: 4,
-  5: 8,
-  6: 1,
-  7: 1,
-  8: 2,
-  9: 4,
-  10: 8,
-  11: 4,
-  12: 8,
-  13: 4,
-};
-
 /** Directories counted at most (real files have a handful). */
 const MAX_DIRECTORIES = 4096;
 
@@ -42,13 +33,9 @@ export function readTiffDirectories(
   bytes: Uint8Array,
   name: string,
 ): { first: TiffDirectory; count: number } {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const little = bytes[0] === 0x49;
-  const fits = (offset: number, size: number) => offset >= 0 && offset + size <= bytes.length;
-  const u16 = (offset: number) => view.getUint16(offset, little);
-  const u32 = (offset: number) => view.getUint32(offset, little);
-  if (!fits(0, 8)) throw new CorruptImageError(name, 'TIFF header ends early');
-  let offset = u32(4);
+  const header = readTiffHeader(bytes);
+  if (!header) throw new CorruptImageError(name, 'TIFF header ends early');
+  let offset = header.firstIfd;
   let first: TiffDirectory | undefined;
   let count = 0;
   const seen = new Set<number>();
@@ -56,39 +43,27 @@ export function readTiffDirectories(
   // is cut short ends the count (the picture is in the first).
   while (offset !== 0 && !seen.has(offset) && seen.size < MAX_DIRECTORIES) {
     seen.add(offset);
-    const entries = fits(offset, 2) ? u16(offset) : -1;
-    if (entries < 0 || !fits(offset + 2, entries * 12 + 4)) {
+    const ifd = readTiffIfd(header, offset);
+    if (!ifd?.complete || ifd.next === undefined) {
       if (first === undefined)
         throw new CorruptImageError(name, 'TIFF first directory lies outside the file');
       break;
     }
-    if (first === undefined) first = readDirectory(bytes, view, little, offset, entries);
+    first ??= readDirectory(bytes, header, ifd);
     count += 1;
-    offset = u32(offset + 2 + entries * 12);
+    offset = ifd.next;
   }
   if (!first) throw new CorruptImageError(name, 'TIFF without an image directory');
   return { first, count };
 }
 
-function readDirectory(
-  bytes: Uint8Array,
-  view: DataView,
-  little: boolean,
-  offset: number,
-  entries: number,
-): TiffDirectory {
+function readDirectory(bytes: Uint8Array, header: TiffHeader, ifd: TiffIfd): TiffDirectory {
   const directory: TiffDirectory = {};
-  for (let i = 0; i < entries; i++) {
-    const entry = offset + 2 + i * 12;
-    const tag = view.getUint16(entry, little);
-    const type = view.getUint16(entry + 2, little);
-    const number = view.getUint32(entry + 4, little);
-    const size = TYPE_SIZES[type];
-    if (!USED_TAGS.has(tag) || size === undefined) continue;
-    const at = number * size <= 4 ? entry + 8 : view.getUint32(entry + 8, little);
+  for (const { tag, type, count, size, valueOffset } of tiffEntries(header, ifd)) {
+    if (!USED_TAGS.has(tag) || size === undefined || valueOffset === undefined) continue;
     // A value outside the file is left out; a missing required tag fails later, by name.
-    if (number * size > bytes.length || at + number * size > bytes.length) continue;
-    directory[`t${tag}`] = readValues(bytes, view, little, type, at, number);
+    if (size > bytes.length || valueOffset + size > bytes.length) continue;
+    directory[`t${tag}`] = readValues(bytes, header.view, header.little, type, valueOffset, count);
   }
   return directory;
 }
@@ -124,9 +99,6 @@ function readValues(
   return values;
 }
 
-const CLEAR = 256;
-const END = 257;
-
 /**
  * Decodes one LZW strip or tile (TIFF flavour: codes most significant bit first, widths growing
  * one code early) into at most `capacity` bytes. Fails on a code not in the table and when the
@@ -138,45 +110,7 @@ export function decodeTiffLzw(
   capacity: number,
   name: string,
 ): Uint8Array {
-  const strings = new LzwStrings(256, capacity);
-  let codeSize = 9;
-  let next = END + 1;
-  let previous = -1;
-  let bitBuffer = 0;
-  let bitCount = 0;
-  let position = 0;
-  while (strings.out < capacity) {
-    while (bitCount < codeSize && position < data.length) {
-      bitBuffer = ((bitBuffer << 8) | data[position++]!) & 0xffffff;
-      bitCount += 8;
-    }
-    if (bitCount < codeSize) break;
-    const code = (bitBuffer >>> (bitCount - codeSize)) & ((1 << codeSize) - 1);
-    bitCount -= codeSize;
-    if (code === CLEAR) {
-      codeSize = 9;
-      next = END + 1;
-      previous = -1;
-      continue;
-    }
-    if (code === END) break;
-    if (previous < 0) {
-      if (code > 255) throw new CorruptImageError(name, `TIFF LZW code ${code} after a reset`);
-      strings.write(code);
-      previous = code;
-      continue;
-    }
-    if (code > next || (code === next && next >= LZW_MAX_CODES)) {
-      throw new CorruptImageError(name, `TIFF LZW code ${code} not in the table of ${next}`);
-    }
-    if (next < LZW_MAX_CODES) {
-      strings.add(next, previous, code);
-      next += 1;
-      if (next === (1 << codeSize) - 1 && codeSize < 12) codeSize += 1;
-    }
-    strings.write(code);
-    previous = code;
-  }
+  const strings = decodeLzw(data, { format: 'TIFF', rootBits: 8, tiff: true }, capacity, name);
   if (strings.out < expected) {
     throw new CorruptImageError(
       name,

@@ -51,7 +51,7 @@ Options:
   --max-bytes <n>           refuse files with more bytes (default 104857600)
   --no-gps                  leave GPS coordinates out of the metadata
   --no-shrink-on-load       decode JPEGs at full size (slower; for comparisons)
-  --concurrency <n>         files processed in parallel (default: number of CPUs)
+  --concurrency <n>         files processed in parallel, 1-64 (default: number of CPUs, at most 64)
   --timeout <seconds>       time limit per file, then it fails with TIMEOUT (default 120)
   --json                    print a JSON summary on stdout (progress and table go to stderr)
   -h, --help                show this help
@@ -71,6 +71,11 @@ const INTEGER_OPTIONS = {
   'max-bytes': 'maxBytes',
 } as const satisfies Record<string, keyof ProcessOptions>;
 
+/** parseArgs' declaration of the integer flags: each takes a value. */
+const INTEGER_FLAGS = Object.fromEntries(
+  Object.keys(INTEGER_OPTIONS).map((flag) => [flag, { type: 'string' }]),
+) as Record<keyof typeof INTEGER_OPTIONS, { type: 'string' }>;
+
 function integer(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value.trim())) {
@@ -79,8 +84,17 @@ function integer(flag: string, value: string | undefined): number | undefined {
   return Number(value);
 }
 
-/** Parses `argv` (without node and the script); throws UsageError on anything wrong. */
-export function parseCliArgs(argv: readonly string[]): CliArgs {
+/** Files processed at the same time at most, each with a worker thread and its codecs. */
+const MAX_CONCURRENCY = 64;
+
+/**
+ * Parses `argv` (without node and the script); throws UsageError on anything wrong. Without
+ * `--concurrency`, one file per CPU of `cpus` (the host's), at most MAX_CONCURRENCY.
+ */
+export function parseCliArgs(
+  argv: readonly string[],
+  cpus: number = availableParallelism(),
+): CliArgs {
   let parsed;
   try {
     parsed = parseArgs({
@@ -89,15 +103,9 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       strict: true,
       options: {
         out: { type: 'string', short: 'o' },
-        'max-width': { type: 'string' },
-        'max-height': { type: 'string' },
+        ...INTEGER_FLAGS,
         'thumbnail-size': { type: 'string' },
-        'thumbnail-width': { type: 'string' },
-        'thumbnail-height': { type: 'string' },
         fit: { type: 'string' },
-        quality: { type: 'string' },
-        'max-pixels': { type: 'string' },
-        'max-bytes': { type: 'string' },
         'no-gps': { type: 'boolean' },
         'no-shrink-on-load': { type: 'boolean' },
         concurrency: { type: 'string' },
@@ -146,9 +154,11 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     throw error;
   }
 
-  const concurrency = integer('concurrency', values.concurrency) ?? availableParallelism();
-  if (concurrency < 1 || concurrency > 64) {
-    throw new UsageError(`--concurrency expects an integer between 1 and 64, got ${concurrency}`);
+  const concurrency = integer('concurrency', values.concurrency) ?? Math.min(cpus, MAX_CONCURRENCY);
+  if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+    throw new UsageError(
+      `--concurrency expects an integer between 1 and ${MAX_CONCURRENCY}, got ${concurrency}`,
+    );
   }
   const timeout = values.timeout === undefined ? DEFAULT_TIMEOUT_S : Number(values.timeout);
   if (!Number.isFinite(timeout) || timeout <= 0 || values.timeout?.trim() === '') {

@@ -47,81 +47,113 @@ export async function collectInputs(
   inputs: readonly string[],
   exclude?: string,
 ): Promise<CollectedInputs> {
-  const files: InputFile[] = [];
-  const skipped: SkippedInput[] = [];
   const excluded = exclude === undefined ? undefined : await realpath(exclude).catch(() => exclude);
-  const taken = new Map<string, string>();
-  const outputs = new Map<string, string>();
+  const collection = new Collection(excluded);
+  for (const input of inputs) await addInput(collection, input);
+  return { files: collection.files, skipped: collection.skipped };
+}
 
-  const add = (file: InputFile): void => {
-    const previous = taken.get(file.name);
+/** The files gathered so far, those left out, and the names their outputs will take. */
+class Collection implements CollectedInputs {
+  readonly files: InputFile[] = [];
+  readonly skipped: SkippedInput[] = [];
+  /** Name to the path that took it. */
+  readonly #taken = new Map<string, string>();
+  /** Output name to the input name that will write it. */
+  readonly #outputs = new Map<string, string>();
+
+  /** The real path of the output root, left out of every walk. */
+  constructor(readonly excluded: string | undefined) {}
+
+  skip(path: string, reason: string): void {
+    this.skipped.push({ path, reason });
+  }
+
+  /** Adds a file, unless its name is taken; notes an earlier input its outputs could overwrite. */
+  add(file: InputFile): void {
+    const previous = this.#taken.get(file.name);
     if (previous !== undefined) {
-      skipped.push({
-        path: file.path,
-        reason: `its name ${file.name} is already taken by ${previous}`,
-      });
+      this.skip(file.path, `its name ${file.name} is already taken by ${previous}`);
       return;
     }
-    taken.set(file.name, file.path);
+    this.#taken.set(file.name, file.path);
     const candidates = [outputName(file.name, 'jpeg'), outputName(file.name, 'png')];
-    const conflict = candidates.map((name) => outputs.get(name)).find((name) => name !== undefined);
+    const conflict = candidates
+      .map((name) => this.#outputs.get(name))
+      .find((name) => name !== undefined);
     for (const candidate of candidates) {
-      if (!outputs.has(candidate)) outputs.set(candidate, file.name);
+      if (!this.#outputs.has(candidate)) this.#outputs.set(candidate, file.name);
     }
-    files.push(conflict === undefined ? file : { ...file, conflictsWith: conflict });
-  };
+    this.files.push(conflict === undefined ? file : { ...file, conflictsWith: conflict });
+  }
+}
 
-  const walk = async (root: string, folder: string, prefix: string): Promise<void> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(folder, { withFileTypes: true });
-    } catch (error) {
-      skipped.push({ path: folder, reason: `cannot be read (${(error as Error).message})` });
-      return;
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const entry of entries) {
-      const full = path.join(folder, entry.name);
-      const name = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-      if (excluded !== undefined && full === excluded) continue;
-      if (entry.isDirectory()) {
-        await walk(root, full, name);
-      } else if (entry.isFile()) {
-        add({ path: full, name });
-      } else if (entry.isSymbolicLink()) {
-        const target = await realpath(full).catch(() => undefined);
-        const targetStat =
-          target === undefined ? undefined : await stat(target).catch(() => undefined);
-        if (target === undefined || targetStat === undefined) {
-          skipped.push({ path: full, reason: 'is a broken symbolic link' });
-        } else if (targetStat.isDirectory()) {
-          skipped.push({ path: full, reason: 'is a symbolic link to a folder (not followed)' });
-        } else if (!isInside(root, target)) {
-          skipped.push({ path: full, reason: 'is a symbolic link to a file outside the folder' });
-        } else if (targetStat.isFile()) {
-          add({ path: target, name });
-        }
-      } else {
-        skipped.push({ path: full, reason: 'is not a regular file' });
-      }
-    }
-  };
+/** One path from the command line: a folder is walked, a file is added under its base name. */
+async function addInput(collection: Collection, input: string): Promise<void> {
+  const absolute = path.resolve(input);
+  const info = await stat(absolute).catch(() => undefined);
+  if (info === undefined) throw new UsageError(`${input}: no such file or folder.`);
+  const real = await realpath(absolute);
+  const { excluded } = collection;
+  if (excluded !== undefined && (real === excluded || isInside(excluded, real))) {
+    throw new UsageError(`${input} is inside the output folder; process it from elsewhere.`);
+  }
+  if (info.isDirectory()) {
+    await walk(collection, real, real, '');
+  } else if (info.isFile()) {
+    collection.add({ path: absolute, name: path.basename(absolute) });
+  } else {
+    throw new UsageError(`${input}: not a file or folder.`);
+  }
+}
 
-  for (const input of inputs) {
-    const absolute = path.resolve(input);
-    const info = await stat(absolute).catch(() => undefined);
-    if (info === undefined) throw new UsageError(`${input}: no such file or folder.`);
-    const real = await realpath(absolute);
-    if (excluded !== undefined && (real === excluded || isInside(excluded, real))) {
-      throw new UsageError(`${input} is inside the output folder; process it from elsewhere.`);
-    }
-    if (info.isDirectory()) {
-      await walk(real, real, '');
-    } else if (info.isFile()) {
-      add({ path: absolute, name: path.basename(absolute) });
+/** Adds the files under `folder` (inside the walked `root`), named `prefix/<relative path>`. */
+async function walk(
+  collection: Collection,
+  root: string,
+  folder: string,
+  prefix: string,
+): Promise<void> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (error) {
+    collection.skip(folder, `cannot be read (${(error as Error).message})`);
+    return;
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const full = path.join(folder, entry.name);
+    const name = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (collection.excluded !== undefined && full === collection.excluded) continue;
+    if (entry.isDirectory()) {
+      await walk(collection, root, full, name);
+    } else if (entry.isFile()) {
+      collection.add({ path: full, name });
+    } else if (entry.isSymbolicLink()) {
+      await addLinkedFile(collection, root, full, name);
     } else {
-      throw new UsageError(`${input}: not a file or folder.`);
+      collection.skip(full, 'is not a regular file');
     }
   }
-  return { files, skipped };
+}
+
+/** A symbolic link is read only when it leads to a file inside the walked folder. */
+async function addLinkedFile(
+  collection: Collection,
+  root: string,
+  full: string,
+  name: string,
+): Promise<void> {
+  const target = await realpath(full).catch(() => undefined);
+  const targetStat = target === undefined ? undefined : await stat(target).catch(() => undefined);
+  if (target === undefined || targetStat === undefined) {
+    collection.skip(full, 'is a broken symbolic link');
+  } else if (targetStat.isDirectory()) {
+    collection.skip(full, 'is a symbolic link to a folder (not followed)');
+  } else if (!isInside(root, target)) {
+    collection.skip(full, 'is a symbolic link to a file outside the folder');
+  } else if (targetStat.isFile()) {
+    collection.add({ path: target, name });
+  }
 }

@@ -3,7 +3,8 @@
  * for JPEG encoding and arithmetic-coded JPEGs), each compiled once per process from its .wasm
  * file in node_modules and instantiated once (again only after a codec aborts).
  * Node 20's fetch() cannot read file: URLs, so the binaries are read from disk here: the only
- * place in lib/ that touches the file system.
+ * file of the imaging core that reads a file (the CLI in lib/cli/ reads and writes the user's;
+ * eslint.config.js names every file of lib/ allowed a file system, threads or the process).
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -234,9 +235,8 @@ export async function encodeJpegWasm(image: CodecImage, quality: number): Promis
     );
     return new Uint8Array(result);
   }
-  const { result } = await call('jpegTurbo', async () => {
-    const encoder = new turbo!.JPEGEncoder();
-    try {
+  const { result } = await call('jpegTurbo', async () =>
+    usingTurbo(new turbo!.JPEGEncoder(), 'could not encode the image', (encoder) => {
       encoder.setProgressive(0);
       encoder.setSubSampling(TJSAMP_422);
       encoder.setQuality(quality);
@@ -256,16 +256,8 @@ export async function encodeJpegWasm(image: CodecImage, quality: number): Promis
       }
       encoder.encode();
       return encoder.getEncodedBuffer();
-    } catch (error) {
-      // Its C++ exceptions reach JavaScript as bare numbers (pointers), not Errors.
-      throw new CodecError(
-        error instanceof Error ? error.message : 'libjpeg-turbo could not encode the image',
-        error,
-      );
-    } finally {
-      encoder.delete();
-    }
-  });
+    }),
+  );
   return new Uint8Array(result.buffer, result.byteOffset, result.byteLength);
 }
 
@@ -314,6 +306,28 @@ export async function decodeWebpWasm(bytes: Uint8Array): Promise<CodecImage> {
   return result as unknown as CodecImage;
 }
 
+/**
+ * Runs `work` with a libjpeg-turbo encoder or decoder and frees it after. What it throws is a
+ * CodecError; its C++ exceptions reach JavaScript as bare numbers (pointers), not Errors, so
+ * those get `failure` for a message.
+ */
+function usingTurbo<Codec extends { delete(): void }, T>(
+  codec: Codec,
+  failure: string,
+  work: (codec: Codec) => T,
+): T {
+  try {
+    return work(codec);
+  } catch (error) {
+    throw new CodecError(
+      error instanceof Error ? error.message : `libjpeg-turbo ${failure}`,
+      error,
+    );
+  } finally {
+    codec.delete();
+  }
+}
+
 /** libjpeg-turbo's decoder and encoder as @cornerstonejs builds them (CommonJS, no typings). */
 interface TurboDecoder {
   getEncodedBuffer(length: number): Uint8Array;
@@ -349,9 +363,8 @@ let turbo: TurboModule | undefined;
  * Used only for arithmetic-coded files: it is slower than mozjpeg on ordinary ones.
  */
 export async function decodeJpegTurbo(bytes: Uint8Array): Promise<CodecImage> {
-  const { result } = await call('jpegTurbo', async () => {
-    const decoder = new turbo!.JPEGDecoder();
-    try {
+  const { result } = await call('jpegTurbo', async () =>
+    usingTurbo(new turbo!.JPEGDecoder(), 'could not decode the data', (decoder) => {
       decoder.getEncodedBuffer(bytes.length).set(bytes);
       decoder.decode();
       const { width, height, componentCount } = decoder.getFrameInfo();
@@ -371,15 +384,8 @@ export async function decodeJpegTurbo(bytes: Uint8Array): Promise<CodecImage> {
         data[o + 3] = 255;
       }
       return { width, height, data };
-    } catch (error) {
-      throw new CodecError(
-        error instanceof Error ? error.message : 'libjpeg-turbo could not decode the data',
-        error,
-      );
-    } finally {
-      decoder.delete();
-    }
-  });
+    }),
+  );
   return result;
 }
 

@@ -62,6 +62,7 @@ export function idct8x8(
   offset: number,
   stride: number,
 ): void {
+  // Long on purpose: hot path (every block at 8/8); both passes inline, as libjpeg's.
   const ws = workspace;
   const limit = IDCT_LIMIT;
   for (let c = 0; c < 8; c++) {
@@ -210,6 +211,7 @@ export function idct4x4(
   offset: number,
   stride: number,
 ): void {
+  // Long on purpose: hot path (every block at 4/8); both passes inline, as libjpeg's.
   const ws = workspace;
   const limit = IDCT_LIMIT;
   for (let c = 0; c < 8; c++) {
@@ -300,6 +302,7 @@ export function idct6x6(
   offset: number,
   stride: number,
 ): void {
+  // Long on purpose: hot path (4:2:0 chroma at 3/8); both passes inline, as libjpeg's.
   const ws = workspace;
   const limit = IDCT_LIMIT;
   const shift1 = CONST_BITS - PASS1_BITS;

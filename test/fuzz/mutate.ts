@@ -5,6 +5,7 @@
  * spliced together, and headers rewritten to declare absurd sizes.
  */
 import { crc32 } from 'node:zlib';
+import { concatBytes } from '../../lib/bytes.js';
 
 /** A small, fast, seedable PRNG (mulberry32); not for cryptography. */
 export class Prng {
@@ -80,7 +81,7 @@ function insertRun(input: Uint8Array, rng: Prng): Uint8Array {
   const run = new Uint8Array(1 + rng.int(64)).map(() =>
     rng.next() < 0.5 ? rng.pick(INTERESTING) : rng.int(256),
   );
-  return concat(input.subarray(0, at), run, input.subarray(at));
+  return concatBytes([input.subarray(0, at), run, input.subarray(at)]);
 }
 
 function repeatRun(input: Uint8Array, rng: Prng): Uint8Array {
@@ -89,20 +90,24 @@ function repeatRun(input: Uint8Array, rng: Prng): Uint8Array {
   const at = rng.int(input.length + 1);
   const copies = 1 + rng.int(4);
   const run = input.subarray(from, from + length);
-  return concat(input.subarray(0, at), ...Array<Uint8Array>(copies).fill(run), input.subarray(at));
+  return concatBytes([
+    input.subarray(0, at),
+    ...Array<Uint8Array>(copies).fill(run),
+    input.subarray(at),
+  ]);
 }
 
 function deleteRun(input: Uint8Array, rng: Prng): Uint8Array {
   const from = rng.int(input.length);
   const length = 1 + rng.int(Math.min(256, input.length - from));
-  return concat(input.subarray(0, from), input.subarray(from + length));
+  return concatBytes([input.subarray(0, from), input.subarray(from + length)]);
 }
 
 /** The head of one file on the tail of another (a header that lies about its body). */
 function splice(input: Uint8Array, rng: Prng, other: Uint8Array): Uint8Array {
   const head = input.subarray(0, 1 + rng.int(Math.max(1, input.length - 1)));
   const tail = other.subarray(rng.int(other.length));
-  return concat(head, tail);
+  return concatBytes([head, tail]);
 }
 
 function writeU32be(out: Uint8Array, at: number, value: number): void {
@@ -165,16 +170,6 @@ function spliceHeaderDimensions(input: Uint8Array, rng: Prng): Uint8Array {
     return out;
   }
   return overwriteBytes(input, rng);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /** Every mutator by name, so a failure message can say which one made the case. */

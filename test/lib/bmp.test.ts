@@ -2,10 +2,11 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { decodeBmpWithAlpha } from '../../lib/bmp.js';
 import { decodeImage } from '../../lib/decode.js';
-import { CorruptImageError, ImageError, loadCodecs, processImage } from '../../lib/index.js';
+import { CorruptImageError, loadCodecs, processImage } from '../../lib/index.js';
 import { getFixture } from '../fixtures.js';
 import { bmp32, type Bmp32Options } from '../helpers/bmp.js';
 import { BLUE, GREEN, RED, WHITE, bitmap, decodeOutput, near, pixel } from './images.js';
+import { failure } from '../helpers/image-error.js';
 
 const CLEAR = [0, 0, 0, 0] as const;
 
@@ -25,16 +26,6 @@ async function decodeBmpBytes(bytes: Uint8Array) {
     name: 'a.bmp',
     targetBox: { width: 800, height: 600 },
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ImageError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(ImageError);
-    return error as ImageError;
-  }
-  throw new Error('expected processing to fail');
 }
 
 describe('32-bit BMPs with alpha (lib/bmp)', () => {

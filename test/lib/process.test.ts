@@ -3,7 +3,6 @@ import { expect } from 'chai';
 import { deflateSync } from 'node:zlib';
 import {
   failureRecord,
-  ImageError,
   InternalError,
   loadCodecs,
   processImage,
@@ -28,16 +27,7 @@ import {
   withExif,
 } from './images.js';
 import { FAULT_MESSAGE, installFaultyTracer } from './faulty-tracer.js';
-
-async function failure(promise: Promise<unknown>): Promise<ImageError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).to.be.instanceOf(ImageError);
-    return error as ImageError;
-  }
-  throw new Error('expected processing to fail');
-}
+import { failure } from '../helpers/image-error.js';
 
 async function outputPixels(result: ProcessResult) {
   return {

@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import sharp, { type TiffOptions } from 'sharp';
-import { decodeImage } from '../../lib/decode.js';
+import { decodeImage, type DecodedBitmap } from '../../lib/decode.js';
 import { ImageError } from '../../lib/errors.js';
 import { decodeTiffLzw, readTiffDirectories } from '../../lib/tiff.js';
 import { photoLike } from './images.js';
 
-const box = { width: 800, height: 600 };
+/** The TIFF decoded through the decode stage, as the pipeline does for an 800x600 box. */
+function decodeTiff(bytes: Uint8Array, name: string): Promise<DecodedBitmap> {
+  return decodeImage({ bytes, format: 'tiff', name, targetBox: { width: 800, height: 600 } });
+}
 
 /** A photo-like RGB TIFF written by libvips with the given options, and its pixels as RGBA. */
 async function tiffOf(options: TiffOptions): Promise<{ tiff: Uint8Array; rgba: Buffer }> {
@@ -41,12 +44,7 @@ describe('TIFF reading (lib/tiff in front of utif2)', () => {
   it('decodes LZW strips with the horizontal predictor to the pixels libvips reads', async () => {
     const { tiff, rgba } = await tiffOf({ compression: 'lzw', predictor: 'horizontal' });
     expect(readTiffDirectories(tiff, 'p.tif').first['t259']).to.deep.equal([5]);
-    const decoded = await decodeImage({
-      bytes: tiff,
-      format: 'tiff',
-      name: 'p.tif',
-      targetBox: box,
-    });
+    const decoded = await decodeTiff(tiff, 'p.tif');
     expect(Buffer.from(decoded.bitmap.data).equals(rgba)).to.equal(true);
   });
 
@@ -58,12 +56,7 @@ describe('TIFF reading (lib/tiff in front of utif2)', () => {
       tileHeight: 16,
     });
     expect(readTiffDirectories(tiff, 't.tif').first['t322']).to.deep.equal([16]);
-    const decoded = await decodeImage({
-      bytes: tiff,
-      format: 'tiff',
-      name: 't.tif',
-      targetBox: box,
-    });
+    const decoded = await decodeTiff(tiff, 't.tif');
     expect(Buffer.from(decoded.bitmap.data).equals(rgba)).to.equal(true);
   });
 
@@ -74,9 +67,7 @@ describe('TIFF reading (lib/tiff in front of utif2)', () => {
     const counts = entryOf(cut, 279);
     expect(view.getUint32(counts + 4, true)).to.equal(1); // one strip, its byte count inline
     view.setUint32(counts + 8, Math.floor(view.getUint32(counts + 8, true) / 2), true);
-    const code = await codeOf(() =>
-      decodeImage({ bytes: cut, format: 'tiff', name: 'cut.tif', targetBox: box }),
-    );
+    const code = await codeOf(() => decodeTiff(cut, 'cut.tif'));
     expect(code).to.equal('CORRUPT_IMAGE');
   });
 
@@ -105,12 +96,7 @@ describe('TIFF reading (lib/tiff in front of utif2)', () => {
     const entries = view.getUint16(ifd, true);
     view.setUint32(ifd + 2 + entries * 12, ifd, true); // next directory: itself
     expect(readTiffDirectories(looped, 'l.tif').count).to.equal(1);
-    const decoded = await decodeImage({
-      bytes: looped,
-      format: 'tiff',
-      name: 'l.tif',
-      targetBox: box,
-    });
+    const decoded = await decodeTiff(looped, 'l.tif');
     expect(decoded.info.frameCount).to.equal(1);
     expect(Buffer.from(decoded.bitmap.data).equals(rgba)).to.equal(true);
   });

@@ -9,18 +9,36 @@ const require = createRequire(import.meta.url);
 /** The global WebAssembly API (Node has it; @types/node 20 does not declare it). */
 declare const WebAssembly: { Module: new (bytes: Uint8Array) => object };
 
-/** Encodes a still lossless WebP with libwebp (SIMD build, as @jsquash picks on Node). */
-async function webpOf(width: number, height: number, colour: Rgba): Promise<Uint8Array> {
-  const image = bitmap(width, height, () => colour);
+/**
+ * Encodes a still WebP with libwebp (SIMD build, as @jsquash picks on Node): lossless (VP8L),
+ * or lossy, where transparency goes into an ALPH chunk before the VP8 one.
+ */
+async function webpOf(
+  width: number,
+  height: number,
+  colour: Rgba | ((x: number, y: number) => Rgba),
+  lossless = true,
+): Promise<Uint8Array> {
+  const image = bitmap(width, height, typeof colour === 'function' ? colour : () => colour);
   const data = new Uint8ClampedArray(image.data.buffer);
   return new Uint8Array(
     await encodeWebp(
       { width, height, data, colorSpace: 'srgb' } as unknown as Parameters<typeof encodeWebp>[0],
-      {
-        lossless: 1,
-      },
+      { lossless: lossless ? 1 : 0, quality: 90 },
     ),
   );
+}
+
+/** The chunk types of a WebP file, after its RIFF header. */
+function chunkTypes(file: Uint8Array): string[] {
+  const types: string[] = [];
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  for (let at = 12; at + 8 <= file.length;) {
+    types.push(String.fromCharCode(...file.subarray(at, at + 4)));
+    const length = view.getUint32(at + 4, true);
+    at += 8 + length + (length & 1);
+  }
+  return types;
 }
 
 const le24 = (v: number) => [v & 255, (v >> 8) & 255, (v >> 16) & 255];
@@ -88,5 +106,36 @@ describe('WebP', () => {
     const output = await decodeOutput(result.output.bytes, 'png');
     expect(near(pixel(output, 32, 24), RED)).to.equal(true);
     expect(pixel(output, 2, 2)[3]).to.equal(0);
+  });
+
+  it('decodes a first frame whose transparency is an ALPH chunk beside lossy VP8 data', async () => {
+    const halfClear = (x: number): Rgba => (x < 16 ? [0, 0, 255, 0] : RED);
+    const still = await webpOf(32, 24, halfClear, false);
+    expect(chunkTypes(still)).to.deep.equal(['VP8X', 'ALPH', 'VP8 ']);
+    const file = animated(
+      [32, 24],
+      [
+        { still, x: 0, y: 0, w: 32, h: 24 },
+        { still: await webpOf(32, 24, BLUE), x: 0, y: 0, w: 32, h: 24 },
+      ],
+    );
+    const result = await processImage(file, { name: 'alpha-anim.webp' });
+    expect(result.metadata.image).to.include({ animated: true, hasAlpha: true });
+    const output = await decodeOutput(result.output.bytes, 'png');
+    expect(pixel(output, 4, 12)[3]).to.equal(0);
+    expect(near(pixel(output, 28, 12), RED)).to.equal(true);
+  });
+
+  it('refuses, as CORRUPT_IMAGE, a frame whose data is larger than its frame header says', async () => {
+    const file = animated(
+      [64, 48],
+      [
+        { still: await webpOf(40, 30, RED), x: 0, y: 0, w: 32, h: 24 },
+        { still: await webpOf(64, 48, BLUE), x: 0, y: 0, w: 64, h: 48 },
+      ],
+    );
+    const error = await processImage(file, { name: 'lies.webp' }).catch((e: unknown) => e);
+    expect(error).to.have.property('code', 'CORRUPT_IMAGE');
+    expect((error as Error).message).to.contain('declares 32x24 but holds 40x30');
   });
 });

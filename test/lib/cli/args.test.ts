@@ -16,6 +16,16 @@ describe('cli/args', () => {
     });
   });
 
+  it('defaults concurrency to 64 on a host with more CPUs, and still refuses 65 when asked', () => {
+    expect(parseCliArgs(['process', 'a.jpg', '--out', 'out'], 96).concurrency).to.equal(64);
+    expect(parseCliArgs(['process', 'a.jpg', '--out', 'out', '--concurrency', '8'], 96)).to.include(
+      { concurrency: 8 },
+    );
+    expect(() =>
+      parseCliArgs(['process', 'a.jpg', '--out', 'out', '--concurrency', '65'], 96),
+    ).to.throw(UsageError, /between 1 and 64, got 65/);
+  });
+
   it('maps every processing flag onto its ProcessOptions field', () => {
     const args = parseCliArgs([
       'process',
