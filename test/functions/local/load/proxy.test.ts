@@ -63,7 +63,7 @@ describe('functions/local/load/proxy', () => {
     expect(body.toString()).to.equal('c');
   });
 
-  it('tells observers each request with storage's answer, and listens on the port asked', async () => {
+  it("tells observers each request with storage's answer, and listens on the port asked", async () => {
     const seen: [ProxiedRequest, StorageAnswer][] = [];
     const stop = proxy.observe((request, answer) => seen.push([request, answer]));
     const upload = await client(1).getBlockBlobClient('d e.txt').uploadData(Buffer.from('d'));
