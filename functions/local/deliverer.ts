@@ -11,6 +11,7 @@
  * - nothing caps the deliveries in flight but the endpoint (`concurrency` exists for the
  *   in-process tests, where it stands for the host's own limit).
  */
+import { setMaxListeners } from 'node:events';
 import type { Outcome } from '../process-blob.js';
 import type { EventGridStorageEvent } from './events.js';
 import { sleep, type RetrySchedule } from './retry.js';
@@ -154,11 +155,18 @@ export class Deliverer {
   #waitingRetries = 0;
   #idleWaiters: (() => void)[] = [];
   /** Aborted by `stop()`: ends back-off waits and refuses new events. */
-  #run = new AbortController();
+  #run = Deliverer.#runController();
 
   constructor(options: DelivererOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Every retry waiting listens on the run's signal: a burst has hundreds at once. */
+  static #runController(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
   }
 
   /** Queues an event for its first delivery (ignored while stopped). */
@@ -170,7 +178,7 @@ export class Deliverer {
 
   /** Takes events again after `stop()`. */
   start(): void {
-    if (this.#run.signal.aborted) this.#run = new AbortController();
+    if (this.#run.signal.aborted) this.#run = Deliverer.#runController();
   }
 
   /**
