@@ -39,7 +39,7 @@ import { startFaultProxy, type FaultProxy } from './load/proxy.js';
 import { DeliveryCounts, RunCounter } from './load/counts.js';
 import { percentile, round } from './load/stats.js';
 import { createLocalPipeline, type LocalPipeline } from './pipeline.js';
-import { EVENT_TIME_TO_LIVE_MS, eventGridSchedule } from './retry.js';
+import { EVENT_TIME_TO_LIVE_MS, eventGridSchedule, sleep } from './retry.js';
 import { blobPropertiesReader, StorageEventSource } from './storage-events.js';
 import { roundRobin, webhookTransport } from './webhook.js';
 
@@ -314,7 +314,11 @@ async function measureBurst(
   const seconds = (performance.now() - started) / 1000;
   events.stop();
   await events.settled();
-  await pipeline.idle();
+  // Retries still queued run (a redelivery of finished work is what redundantRuns counts),
+  // but a stalled run does not wait for hours of Event Grid's schedule.
+  const drained = new AbortController();
+  await Promise.race([pipeline.idle(), sleep(options.stallMs, drained.signal)]);
+  drained.abort();
   await pipeline.stop();
   for (const stop of unobserve) stop();
   await instances.stop();

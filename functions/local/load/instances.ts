@@ -71,8 +71,11 @@ class ChildInstance implements Instance {
       if (message.type !== 'listening')
         this.peakRssKb = Math.max(this.peakRssKb, message.peakRssKb);
     });
-    child.once('exit', () => {
-      if (!this.#stopping) this.crashed = true;
+    child.once('exit', (code, signal) => {
+      if (this.#stopping) return;
+      this.crashed = true;
+      // Said even with --json (on stderr): a crash is what an instance out of memory does.
+      console.error(`instance ${index} exited during the run (${signal ?? String(code)})`);
     });
   }
 
