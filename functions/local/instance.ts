@@ -45,7 +45,18 @@ async function main(argv: string[]): Promise<void> {
   const app = createApp(loadConfig(environment()), {
     isolation: values.inline ? 'inline' : 'worker',
   });
-  const host = await startFunctionsHost({ app, port: 0, concurrency });
+  const host = await startFunctionsHost({
+    app,
+    port: 0,
+    concurrency,
+    // The load tool prints these (without --json): why deliveries were refused.
+    onInvocation: ({ event, attempt, error }) => {
+      if (error === undefined) return;
+      const subject = (event as { subject?: unknown }).subject;
+      const message = error instanceof Error ? error.message : String(error);
+      console.error(`${String(subject)} attempt ${attempt} threw: ${message}`);
+    },
+  });
   send({ type: 'listening', port: host.port });
   const ticker = setInterval(() => send({ type: 'rss', peakRssKb: peakRssKb() }), 1_000);
   process.on('message', (command: InstanceCommand) => {
