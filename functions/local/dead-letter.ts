@@ -8,7 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
-import { describeError, resultOf, type Delivery, type DeliveryResult } from './deliverer.js';
+import {
+  DeliveryError,
+  describeError,
+  resultOf,
+  type Delivery,
+  type DeliveryResult,
+} from './deliverer.js';
 import { sleep, type RetrySchedule } from './retry.js';
 
 /** Where dead-letter records are written. */
@@ -32,10 +38,10 @@ export interface DeadLetterWriterOptions {
   now?: () => Date;
 }
 
-/** A record to write: its event, the last delivery error and where it goes, fixed once. */
+/** A record to write: its event, why it failed and where it goes, fixed once. */
 interface Letter {
   readonly delivery: Delivery;
-  readonly message: string;
+  readonly failure: DeliveryFailure;
   readonly path: string;
 }
 
@@ -58,19 +64,43 @@ export function deadLetterPath(at: Date, id: string = randomUUID()): string {
   return ['LOCAL', 'PROCESSIMAGE', at.getUTCFullYear(), ...hour, `${id}.json`].join('/');
 }
 
+/** Why an event could not be delivered, as its dead-letter record says. */
+export interface DeliveryFailure {
+  /** `MaxDeliveryAttemptsExceeded` (also after a refusal retrying cannot fix, as Azure writes it) or `TimeToLiveExceeded`. */
+  reason: 'MaxDeliveryAttemptsExceeded' | 'TimeToLiveExceeded';
+  /** The last outcome, in words. */
+  message: string;
+  /** The endpoint's last HTTP status; absent when it never answered (timed out). */
+  status: number | undefined;
+}
+
+/**
+ * The failure that `error` (what the last delivery threw) stands for. An error without an
+ * HTTP status but an answer (an in-process call that threw) counts as the host's 500.
+ */
+export function deliveryFailure(error: unknown): DeliveryFailure {
+  const message = describeError(error);
+  if (!(error instanceof DeliveryError)) {
+    return { reason: 'MaxDeliveryAttemptsExceeded', message, status: 500 };
+  }
+  const reason =
+    error.code === 'TIME_TO_LIVE_EXCEEDED' ? 'TimeToLiveExceeded' : 'MaxDeliveryAttemptsExceeded';
+  return { reason, message, status: error.status };
+}
+
 /** The document Event Grid writes for `delivery`, whose last attempt ended at `at`. */
 export function deadLetterRecord(
   delivery: Delivery,
-  lastOutcome: string,
+  failure: DeliveryFailure,
   at: Date,
 ): Record<string, unknown>[] {
   return [
     {
       ...delivery.event,
-      deadLetterReason: 'MaxDeliveryAttemptsExceeded',
+      deadLetterReason: failure.reason,
       deliveryAttempts: delivery.attempts,
-      lastDeliveryOutcome: lastOutcome,
-      lastHttpStatusCode: 500,
+      lastDeliveryOutcome: failure.message,
+      ...(failure.status === undefined ? {} : { lastHttpStatusCode: failure.status }),
       publishTime: delivery.event.eventTime,
       lastDeliveryAttemptTime: at.toISOString(),
     },
@@ -94,7 +124,11 @@ export class DeadLetterWriter {
    * until `signal` aborts. Never rejects: a record not written is kept for `flush()`.
    */
   async write(delivery: Delivery, error: unknown, signal: AbortSignal): Promise<void> {
-    const letter = { delivery, message: describeError(error), path: deadLetterPath(this.#now()) };
+    const letter = {
+      delivery,
+      failure: deliveryFailure(error),
+      path: deadLetterPath(this.#now()),
+    };
     await this.#tryWrite(letter, this.#options.schedule.maxAttempts, signal);
   }
 
@@ -113,14 +147,14 @@ export class DeadLetterWriter {
     let lastError: unknown;
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       try {
-        const record = deadLetterRecord(letter.delivery, letter.message, this.#now());
+        const record = deadLetterRecord(letter.delivery, letter.failure, this.#now());
         await store.write(letter.path, JSON.stringify(record, null, 2));
         this.#pending.delete(letter);
         const where = `${store.container}/${letter.path}`;
         this.#options.onWritten?.({
           ...resultOf(letter.delivery),
           deadLettered: where,
-          error: letter.message,
+          error: letter.failure.message,
         });
         return;
       } catch (error) {
@@ -139,6 +173,6 @@ function pendingResult(letter: Letter, error?: unknown): DeliveryResult {
   const why = error === undefined ? '' : `: ${describeError(error)}`;
   return {
     ...resultOf(letter.delivery),
-    error: `${letter.message}; the dead-letter record is not written yet${why}`,
+    error: `${letter.failure.message}; the dead-letter record is not written yet${why}`,
   };
 }

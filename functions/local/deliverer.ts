@@ -1,10 +1,17 @@
 /**
- * The local runtime's delivery half of Event Grid: a queue of events, delivered at most
- * `concurrency` at a time through a transport, each failed delivery tried again after the
- * wait its retry schedule names, and an event that fails its last attempt handed on (to be
- * dead-lettered). The transport and the schedule are parts passed in, so a webhook or
- * Event Grid's own schedule can replace today's in-process call and exponential back-off.
+ * The local runtime's delivery half of Event Grid: every event is delivered through a
+ * transport (the webhook of a Functions host, or an in-process call in tests), each failed
+ * delivery tried again after the wait its retry schedule names, and an event that cannot be
+ * delivered handed on (to be dead-lettered). As Event Grid:
+ * - a delivery not answered within the response window (30 s) counts as failed and its retry
+ *   is queued while the first request goes on (its late answer is reported, nothing more);
+ * - a refusal retrying cannot fix (400, 401, 403, 413) is handed on at once;
+ * - an event is handed on after the last attempt, or when its time to live would pass before
+ *   the next one;
+ * - nothing caps the deliveries in flight but the endpoint (`concurrency` exists for the
+ *   in-process tests, where it stands for the host's own limit).
  */
+import { setMaxListeners } from 'node:events';
 import type { Outcome } from '../process-blob.js';
 import type { EventGridStorageEvent } from './events.js';
 import { sleep, type RetrySchedule } from './retry.js';
@@ -22,7 +29,7 @@ export interface DeliveryResult {
   name: string;
   kind: 'created' | 'deleted';
   attempts: number;
-  /** The handler's outcome; absent when the event was dead-lettered. */
+  /** The handler's outcome, when the transport knows it (an in-process call does). */
   outcome?: Outcome;
   /** Where the dead-letter record was written (`<container>/<path>`). */
   deadLettered?: string;
@@ -36,11 +43,44 @@ export interface DeliveryAttempt {
   maxAttempts: number;
 }
 
-/** Takes one event to the handler; resolves with its outcome, rejects when delivery failed. */
+/**
+ * Takes one event to the handler; resolves when it was accepted (with the handler's outcome
+ * when known), rejects when delivery failed (a `DeliveryError` says how).
+ */
 export type DeliveryTransport = (
   event: EventGridStorageEvent,
   attempt: DeliveryAttempt,
-) => Promise<Outcome>;
+) => Promise<Outcome | undefined>;
+
+/** Stable codes of delivery failures. */
+export type DeliveryErrorCode =
+  /** No answer within the response window. */
+  | 'DELIVERY_TIMED_OUT'
+  /** A non-success answer or a failed connection: retried. */
+  | 'DELIVERY_FAILED'
+  /** An answer retrying cannot change (400, 401, 403, 413): dead-lettered at once. */
+  | 'DELIVERY_REFUSED'
+  /** The event's time to live would pass before the next attempt. */
+  | 'TIME_TO_LIVE_EXCEEDED';
+
+/** Why one delivery failed. */
+export class DeliveryError extends Error {
+  override readonly name = 'DeliveryError';
+  /** Retrying the delivery cannot help when true. */
+  readonly permanent: boolean;
+  /** The endpoint's HTTP status, when it answered. */
+  readonly status: number | undefined;
+
+  constructor(
+    readonly code: DeliveryErrorCode,
+    message: string,
+    options: { permanent?: boolean; status?: number; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.permanent = options.permanent ?? code === 'DELIVERY_REFUSED';
+    this.status = options.status;
+  }
+}
 
 /** A failed delivery that will be tried again. */
 export interface RetryNotice {
@@ -50,21 +90,37 @@ export interface RetryNotice {
   error: unknown;
 }
 
+/** A delivery answered after its window had passed (its retry was already queued). */
+export interface LateAnswer {
+  name: string;
+  attempt: number;
+  /** The outcome, or what the transport threw. */
+  settled: { outcome: Outcome | undefined } | { error: unknown };
+}
+
 /** Options of `Deliverer`. */
 export interface DelivererOptions {
   transport: DeliveryTransport;
   schedule: RetrySchedule;
-  /** Events delivered at the same time. */
-  concurrency: number;
+  /** Deliveries in flight at once. Default: no limit (Event Grid's). */
+  concurrency?: number;
+  /** How long a delivery may go unanswered before it counts as failed. Default: forever. */
+  responseWindowMs?: number;
+  /** How long after it was queued an event may still be delivered. Default: forever. */
+  timeToLiveMs?: number;
   /** Called when an event was delivered. */
   onDelivered?: (result: DeliveryResult) => void;
   /** Called after each failed delivery that will be retried. */
   onRetry?: (notice: RetryNotice) => void;
+  /** Called when a delivery answers after its window. */
+  onLateAnswer?: (answer: LateAnswer) => void;
   /**
-   * Takes an event whose last attempt failed (it is dead-lettered there). Awaited in the
+   * Takes an event that cannot be delivered (it is dead-lettered there). Awaited in the
    * event's delivery slot, so `idle()` waits for it; `signal` aborts when the deliverer stops.
    */
   onExhausted: (delivery: Delivery, error: unknown, signal: AbortSignal) => Promise<void>;
+  /** A monotonic clock in ms. Default `performance.now`. */
+  now?: () => number;
 }
 
 /** The fields of a result every report shares. */
@@ -78,35 +134,57 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** What one attempt came to: an answer in time, or none. */
+type AttemptResult =
+  { kind: 'delivered'; outcome: Outcome | undefined } | { kind: 'failed'; error: unknown };
+
 /**
  * Delivers events with Event Grid's rules: at least once, retried on a schedule, handed on
- * when out of attempts. Running from construction; `stop()` drops what waits, `start()`
- * takes events again.
+ * when they cannot be delivered. Running from construction; `stop()` drops what waits,
+ * `start()` takes events again.
  */
 export class Deliverer {
   readonly #options: DelivererOptions;
+  readonly #now: () => number;
   readonly #queue: Delivery[] = [];
+  /** When each event was first queued, for its time to live. */
+  readonly #queuedAt = new WeakMap<Delivery, number>();
   #inFlight = 0;
+  /** Requests still open after their window passed: the endpoint is still working on them. */
+  #lateOpen = 0;
   #waitingRetries = 0;
   #idleWaiters: (() => void)[] = [];
   /** Aborted by `stop()`: ends back-off waits and refuses new events. */
-  #run = new AbortController();
+  #run = Deliverer.#runController();
 
   constructor(options: DelivererOptions) {
     this.#options = options;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /** Every retry waiting listens on the run's signal: a burst has hundreds at once. */
+  static #runController(): AbortController {
+    const controller = new AbortController();
+    setMaxListeners(0, controller.signal);
+    return controller;
   }
 
   /** Queues an event for its first delivery (ignored while stopped). */
   enqueue(change: BlobChange): void {
-    this.#push({ ...change, attempts: 0 });
+    const delivery = { ...change, attempts: 0 };
+    this.#queuedAt.set(delivery, this.#now());
+    this.#push(delivery);
   }
 
   /** Takes events again after `stop()`. */
   start(): void {
-    if (this.#run.signal.aborted) this.#run = new AbortController();
+    if (this.#run.signal.aborted) this.#run = Deliverer.#runController();
   }
 
-  /** Resolves when no event is queued, in flight or waiting for a retry. */
+  /**
+   * Resolves when no event is queued, in flight or waiting for a retry, and every request
+   * answered late has been answered.
+   */
   idle(): Promise<void> {
     return new Promise<void>((resolve) => {
       this.#idleWaiters.push(resolve);
@@ -128,7 +206,8 @@ export class Deliverer {
   }
 
   #pump(): void {
-    while (!this.#run.signal.aborted && this.#inFlight < this.#options.concurrency) {
+    const limit = this.#options.concurrency ?? Number.POSITIVE_INFINITY;
+    while (!this.#run.signal.aborted && this.#inFlight < limit) {
       const delivery = this.#queue.shift();
       if (delivery === undefined) return;
       this.#inFlight += 1;
@@ -141,23 +220,81 @@ export class Deliverer {
   }
 
   async #deliver(delivery: Delivery): Promise<void> {
-    const { transport, schedule } = this.#options;
     delivery.attempts += 1;
-    try {
-      const attempt = { attempt: delivery.attempts, maxAttempts: schedule.maxAttempts };
-      const outcome = await transport(delivery.event, attempt);
-      this.#options.onDelivered?.({ ...resultOf(delivery), outcome });
-    } catch (error) {
-      if (delivery.attempts < schedule.maxAttempts) this.#retryLater(delivery, error);
-      else await this.#options.onExhausted(delivery, error, this.#run.signal);
+    const result = await this.#attempt(delivery);
+    if (result.kind === 'delivered') {
+      this.#options.onDelivered?.({ ...resultOf(delivery), outcome: result.outcome });
+      return;
     }
+    await this.#failed(delivery, result.error);
   }
 
-  #retryLater(delivery: Delivery, error: unknown): void {
+  /** One attempt, raced against the response window; a late answer is reported alone. */
+  #attempt(delivery: Delivery): Promise<AttemptResult> {
+    const { transport, schedule, responseWindowMs } = this.#options;
+    const attempt = { attempt: delivery.attempts, maxAttempts: schedule.maxAttempts };
+    const answer: Promise<AttemptResult> = transport(delivery.event, attempt).then(
+      (outcome) => ({ kind: 'delivered', outcome }),
+      (error: unknown) => ({ kind: 'failed', error }),
+    );
+    if (responseWindowMs === undefined) return answer;
+    return new Promise((resolve) => {
+      // Whichever comes first decides the attempt: the answer, or the end of the window.
+      let decided = false;
+      const timer = setTimeout(() => {
+        if (decided) return;
+        decided = true;
+        const message = `no answer within the ${responseWindowMs / 1000} s response window`;
+        resolve({ kind: 'failed', error: new DeliveryError('DELIVERY_TIMED_OUT', message) });
+        this.#reportLate(delivery, answer);
+      }, responseWindowMs);
+      void answer.then((result) => {
+        if (decided) return;
+        decided = true;
+        clearTimeout(timer);
+        resolve(result);
+      });
+    });
+  }
+
+  #reportLate(delivery: Delivery, answer: Promise<AttemptResult>): void {
+    this.#lateOpen += 1;
+    const attempt = delivery.attempts;
+    void answer.then((result) => {
+      this.#lateOpen -= 1;
+      const settled =
+        result.kind === 'delivered' ? { outcome: result.outcome } : { error: result.error };
+      this.#options.onLateAnswer?.({ name: delivery.name, attempt, settled });
+      this.#settleIdle();
+    });
+  }
+
+  /** After a failed attempt: retry on the schedule, or hand the event on. */
+  async #failed(delivery: Delivery, error: unknown): Promise<void> {
+    const { schedule, timeToLiveMs } = this.#options;
+    const permanent = error instanceof DeliveryError && error.permanent;
+    if (permanent || delivery.attempts >= schedule.maxAttempts) {
+      await this.#options.onExhausted(delivery, error, this.#run.signal);
+      return;
+    }
+    const delayMs = schedule.nextDelayMs(delivery.attempts);
+    const age = this.#now() - (this.#queuedAt.get(delivery) ?? this.#now());
+    if (timeToLiveMs !== undefined && age + delayMs > timeToLiveMs) {
+      const expired = new DeliveryError(
+        'TIME_TO_LIVE_EXCEEDED',
+        `the event's time to live (${Math.round(timeToLiveMs / 60_000)} min) passed; last attempt: ${describeError(error)}`,
+        { cause: error, status: error instanceof DeliveryError ? error.status : undefined },
+      );
+      await this.#options.onExhausted(delivery, expired, this.#run.signal);
+      return;
+    }
+    this.#retryLater(delivery, delayMs, error);
+  }
+
+  #retryLater(delivery: Delivery, delayMs: number, error: unknown): void {
     const { signal } = this.#run;
     // Stopping drops the retries still to come; the event stays unprocessed, not dead.
     if (signal.aborted) return;
-    const delayMs = this.#options.schedule.nextDelayMs(delivery.attempts);
     this.#options.onRetry?.({ name: delivery.name, attempt: delivery.attempts, delayMs, error });
     this.#waitingRetries += 1;
     void sleep(delayMs, signal).then(() => {
@@ -169,7 +306,8 @@ export class Deliverer {
   }
 
   #settleIdle(): void {
-    if (this.#queue.length > 0 || this.#inFlight > 0 || this.#waitingRetries > 0) return;
+    const busy = this.#queue.length + this.#inFlight + this.#waitingRetries + this.#lateOpen;
+    if (busy > 0) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const resolve of waiters) resolve();

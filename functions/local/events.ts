@@ -75,16 +75,30 @@ function storageEvent(
   };
 }
 
-/** A `Microsoft.Storage.BlobCreated` event for `blob`, as Azure shapes it for `PutBlob`. */
+/** The request that made a change, as an event reports it. */
+export interface ChangeRequest {
+  /** The storage operation: `PutBlob`, `PutBlockList`, `CopyBlob`, `DeleteBlob`. */
+  api: string;
+  /** The client's `x-ms-client-request-id`. Default: a new id. */
+  clientRequestId?: string;
+  /** Storage's `x-ms-request-id`. Default: a new id. */
+  requestId?: string;
+}
+
+/**
+ * A `Microsoft.Storage.BlobCreated` event for `blob`, as Azure shapes it for the request that
+ * committed it (`PutBlob` when not told: a listing cannot tell which write it was).
+ */
 export function blobCreatedEvent(
   topic: string,
   blob: BlobSnapshot,
   sequencer: string,
+  request: ChangeRequest = { api: 'PutBlob' },
 ): EventGridStorageEvent {
   return storageEvent(topic, BLOB_CREATED, blob, sequencer, {
-    api: 'PutBlob',
-    clientRequestId: randomUUID(),
-    requestId: randomUUID(),
+    api: request.api,
+    clientRequestId: request.clientRequestId ?? randomUUID(),
+    requestId: request.requestId ?? randomUUID(),
     // Azure's events carry the eTag without quotes.
     eTag: unquoteETag(blob.eTag),
     contentLength: blob.contentLength,
@@ -96,9 +110,10 @@ export function blobDeletedEvent(
   topic: string,
   blob: Pick<BlobSnapshot, 'container' | 'name' | 'url' | 'contentType' | 'blobType'>,
   sequencer: string,
+  request: Pick<ChangeRequest, 'requestId'> = {},
 ): EventGridStorageEvent {
   return storageEvent(topic, BLOB_DELETED, blob, sequencer, {
     api: 'DeleteBlob',
-    requestId: randomUUID(),
+    requestId: request.requestId ?? randomUUID(),
   });
 }

@@ -1,39 +1,59 @@
 /**
- * `npm run load -- --images N --concurrency C [--json]`: a burst of photo-like uploads through
- * the local pipeline on Azurite (started here, in memory), and an account of every one of them.
+ * `npm run load -- --images N [--instances K] [--json] …`: a burst of photo-like uploads
+ * through the local runtime as strict as Azure, on Azurite (started here, in memory), and an
+ * account of every one of them.
  *
- * The pipeline is the real one: the watcher and deliverer that stand in for Event Grid, the
- * handler, the image runner with its limits. `--concurrency` is how many events are delivered
- * at once (what the Functions host would run side by side); images are processed within
- * IMG_CONCURRENCY and IMG_MEMORY_BUDGET_MB, as in Azure. Storage sits behind a loopback proxy
- * that counts the writes storage accepted, so a result written twice shows as a duplicate.
+ * Everything is the real thing: the uploads go to storage through the recording proxy, which
+ * raises BlobCreated for each commit as Azure does; Event Grid's delivery (response window,
+ * retry schedule, dead-lettering, no cap on deliveries in flight) posts each event to one of K
+ * instances, child processes that each run a Functions host with its own app (handler, image
+ * runner, memory budget from `IMG_INSTANCE_MEMORY_MB`), spread round robin as a front end
+ * would. The proxy also counts what storage accepted: result writes (a result written twice is
+ * a duplicate) and input downloads (a version downloaded twice was processed twice).
  *
  * Reports uploaded, completed, failed (by code), dead-lettered, lost (must be 0), duplicates
  * (must be 0), images per second, latency from upload to metadata (p50/p95/p99), peak RSS of
- * this process (handler, deliverer and worker threads; Azurite runs in its own process).
+ * this process, and, per the delivery: instances, their memory and highest peak RSS,
+ * deliveries, those answered after the window, those refused fast (5xx in time), and
+ * redundant runs.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { createApp } from '../app.js';
 import { environment, loadConfig, type Config } from '../config.js';
 import { unquoteETag } from '../events.js';
-import { ImageRunner } from '../limits/index.js';
-import { createBlobServiceClient } from '../storage.js';
-import { integerFlag, parseFlags, POSITIVE_INTEGER } from './args.js';
-import { azuriteConnectionString, startAzurite, type RunningAzurite } from './azurite.js';
+import {
+  DELIVERY_FLAGS,
+  deliveryFlags,
+  integerFlag,
+  parseFlags,
+  POSITIVE_INTEGER,
+} from './args.js';
+import { azuriteConnectionString, startAzurite } from './azurite.js';
+import type { DeliveryTransport } from './deliverer.js';
 import { accountUploads, countDuplicates } from './load/account.js';
-import { ensureBases, loadImage } from './load/images.js';
+import { ensureBases, loadImage, MIXES, type LoadMix, type MixName } from './load/images.js';
+import { startInstances, type Instances } from './load/instances.js';
 import { LoadProgress } from './load/progress.js';
 import { startFaultProxy, type FaultProxy } from './load/proxy.js';
+import { DeliveryCounts, RunCounter } from './load/counts.js';
 import { percentile, round } from './load/stats.js';
 import { createLocalPipeline, type LocalPipeline } from './pipeline.js';
+import { EVENT_TIME_TO_LIVE_MS, eventGridSchedule, sleep } from './retry.js';
+import { blobPropertiesReader, StorageEventSource } from './storage-events.js';
+import { roundRobin, webhookTransport } from './webhook.js';
 
 const USAGE = `Usage: npm run load -- [options]
 
   --images <n>        images to upload in one burst (default 100)
-  --concurrency <n>   events delivered at once (default 16); images are processed within
-                      IMG_CONCURRENCY and IMG_MEMORY_BUDGET_MB
+  --instances <n>     function app instances (child processes), events spread round robin (default 1)
+  --instance-memory-mb <n>  each instance's memory, IMG_INSTANCE_MEMORY_MB (default 2048)
+  --concurrency <n>   invocations each instance runs at once, as the host's per-instance
+                      concurrency (default 16); Event Grid itself holds nothing back
+  --mix <name>        default (mostly phone photos) or heavy (42 % at 12-24 MP, PNG too)
+  --delivery-timeout-s <n>    Event Grid's response window (default 30)
+  --retry-schedule-scale <x>  multiplies Event Grid's retry waits (default 1)
+  --max-attempts <n>  deliveries before an event is dead-lettered (default 10)
   --inline            process images on the main thread instead of worker threads (no
                       time limit; to measure what the worker pool costs)
   --stall-s <n>       give up when nothing has finished for this long (default 180)
@@ -51,94 +71,151 @@ export interface LoadReport {
   duplicates: number;
   imagesPerSecond: number;
   latencyMs: { p50: number; p95: number; p99: number };
+  /** This process's peak RSS (proxy, Event Grid, accounting; not the instances). */
   peakRssMb: number;
+  instances: number;
+  instanceMemoryMb: number;
+  /** The highest peak RSS of any instance (whole process, worker threads included). */
+  peakInstanceRssMb: number;
+  /** Delivery attempts posted to the instances. */
+  deliveries: number;
+  /** Deliveries answered after the response window (their retry was already queued). */
+  deliveriesTimedOut: number;
+  /** Deliveries refused fast: a 5xx answer within the window, to be retried. */
+  shed: number;
+  /** Runs of a name and eTag beyond the first: input downloads storage served again. */
+  redundantRuns: number;
 }
 
-interface Options {
+/** The options of a load run. */
+export interface LoadOptions {
   images: number;
+  instances: number;
+  instanceMemoryMb: number;
   concurrency: number;
+  mix: MixName;
+  delivery: { responseWindowS: number; scheduleScale: number; maxAttempts: number };
   stallMs: number;
   json: boolean;
   inline: boolean;
 }
 
-function parseOptions(argv: string[]): Options | undefined {
+function parseMix(raw: string): MixName {
+  if (raw in MIXES) return raw as MixName;
+  throw new Error(`Expected ${Object.keys(MIXES).join(' or ')} for --mix but received ${raw}`);
+}
+
+function parseOptions(argv: string[]): LoadOptions | undefined {
   const values = parseFlags(argv, {
     images: { type: 'string', default: '100' },
+    instances: { type: 'string', default: '1' },
+    'instance-memory-mb': { type: 'string', default: '2048' },
     concurrency: { type: 'string', default: '16' },
+    mix: { type: 'string', default: 'default' },
     'stall-s': { type: 'string', default: '180' },
     json: { type: 'boolean', default: false },
     inline: { type: 'boolean', default: false },
+    ...DELIVERY_FLAGS,
   });
   if (values === undefined) return undefined;
+  const delivery = deliveryFlags(values);
   return {
     images: integerFlag('images', values.images, POSITIVE_INTEGER),
+    instances: integerFlag('instances', values.instances, POSITIVE_INTEGER),
+    instanceMemoryMb: integerFlag('instance-memory-mb', values['instance-memory-mb'], {
+      expected: 'megabytes (128 or more)',
+      min: 128,
+    }),
     concurrency: integerFlag('concurrency', values.concurrency, POSITIVE_INTEGER),
+    mix: parseMix(values.mix),
+    delivery: {
+      responseWindowS: delivery.responseWindowS ?? 30,
+      scheduleScale: delivery.scheduleScale ?? 1,
+      maxAttempts: delivery.maxAttempts,
+    },
     stallMs: integerFlag('stall-s', values['stall-s'], POSITIVE_INTEGER) * 1000,
     json: values.json,
     inline: values.inline,
   };
 }
 
-/** Storage for a load run: in-memory Azurite behind the fault proxy, which counts writes. */
+/** Storage for a load run: in-memory Azurite behind the recording proxy. */
 interface LoadStorage {
   proxy: FaultProxy;
-  /** The settings the pipeline runs with: storage through the proxy. */
+  /** The settings the instances run with: storage through the proxy. */
+  env: Record<string, string>;
   config: Config;
-  /** Straight to Azurite, for the tool's own uploads and reads (not counted). */
+  /** Through the proxy: the tool's uploads, which raise events as any client's do. */
+  proxied: BlobServiceClient;
+  /** Straight to Azurite, for the tool's own reads (not counted, no events). */
   direct: BlobServiceClient;
 }
 
-/** Settings through the proxy, and the containers created. */
+/** The instances' settings and the containers, created. */
 async function prepareStorage(
-  azurite: RunningAzurite,
+  azuriteConnection: string,
   proxy: FaultProxy,
-): Promise<Omit<LoadStorage, 'proxy'>> {
-  const config = loadConfig(environment({ IMAGES_STORAGE: azuriteConnectionString(proxy.port) }));
-  const direct = BlobServiceClient.fromConnectionString(azurite.connectionString);
+  options: LoadOptions,
+): Promise<LoadStorage> {
+  const env = {
+    IMAGES_STORAGE: azuriteConnectionString(proxy.port),
+    IMG_RESPONSE_WINDOW_MS: String(options.delivery.responseWindowS * 1000),
+    IMG_INSTANCE_MEMORY_MB: String(options.instanceMemoryMb),
+  };
+  const config = loadConfig(environment(env));
+  const direct = BlobServiceClient.fromConnectionString(azuriteConnection);
   for (const name of Object.values(config.containers)) {
     await direct.getContainerClient(name).createIfNotExists();
   }
-  return { config, direct };
+  const proxied = BlobServiceClient.fromConnectionString(env.IMAGES_STORAGE);
+  return { proxy, env, config, proxied, direct };
 }
 
-/** The real pipeline, delivering `concurrency` events at once; dead-letters count as progress. */
-function startLoadPipeline(
-  config: Config,
-  runner: ImageRunner,
-  concurrency: number,
+/** Event Grid over the instances: deliveries counted, dead-letters counted as progress. */
+function startDelivery(
+  storage: LoadStorage,
+  instances: Instances,
+  options: LoadOptions,
   progress: LoadProgress,
-  log: (line: string) => void,
+  counts: DeliveryCounts,
 ): LocalPipeline {
-  const serviceClient = createBlobServiceClient(config.storage);
-  const pipeline = createLocalPipeline({
+  const { config, direct } = storage;
+  const transport = webhookTransport({
+    endpoint: roundRobin(instances.all.map((instance) => instance.webhookUrl)),
+    onAnswer: (answer) => counts.answered(answer),
+  });
+  const counted: DeliveryTransport = (event, attempt) => {
+    counts.sent();
+    return transport(event, attempt);
+  };
+  const { scheduleScale, maxAttempts } = options.delivery;
+  return createLocalPipeline({
     config,
-    serviceClient,
-    handler: createApp(config, { serviceClient, runner }).processImage,
-    concurrency,
-    pollIntervalMs: 250,
-    retry: { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 5_000 },
+    serviceClient: direct,
+    transport: counted,
+    schedule: eventGridSchedule({ scale: scheduleScale, maxAttempts }),
+    responseWindowMs: counts.windowMs,
+    timeToLiveMs: EVENT_TIME_TO_LIVE_MS * scheduleScale,
+    watch: false,
     onResult: (result) => {
-      log(`${result.name} ${JSON.stringify(result.outcome).slice(0, 400)}`);
       if (result.deadLettered !== undefined) progress.deadLetter(result.name);
     },
   });
-  pipeline.start();
-  return pipeline;
 }
 
-/** Uploads `count` variants of `bases`, eight at a time, straight to Azurite. */
+/** Uploads `count` variants of the mix's bases, eight at a time, through the proxy. */
 async function uploadBurst(
   input: ContainerClient,
   count: number,
   bases: Map<string, Uint8Array>,
+  mix: LoadMix,
   progress: LoadProgress,
 ): Promise<void> {
   const runId = Date.now().toString(36);
   let next = 0;
   const uploader = async (): Promise<void> => {
     for (let index = next++; index < count; index = next++) {
-      const image = loadImage(index, runId, bases);
+      const image = loadImage(index, runId, bases, mix);
       progress.expect(image.name);
       const response = await input.getBlockBlobClient(image.name).uploadData(image.bytes, {
         blobHTTPHeaders: { blobContentType: image.contentType },
@@ -153,7 +230,7 @@ async function uploadBurst(
 async function waitUntilAccounted(
   progress: LoadProgress,
   stallMs: number,
-  runner: ImageRunner,
+  describe: () => string,
   log: (line: string) => void,
 ): Promise<void> {
   let lastLogged = 0;
@@ -161,85 +238,125 @@ async function waitUntilAccounted(
     await new Promise((resolve) => setTimeout(resolve, 250));
     if (performance.now() - lastLogged <= 5_000) continue;
     lastLogged = performance.now();
-    const state = runner.state();
-    log(
-      `${progress.accounted()}/${progress.uploads.size} accounted for; images in flight ${state.active}, ` +
-        `waiting ${state.queued}, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`,
-    );
+    log(`${progress.accounted()}/${progress.uploads.size} accounted for; ${describe()}`);
   }
 }
 
 /** Runs the load and returns the report; `log` gets progress lines. */
-export async function runLoad(options: Options, log: (line: string) => void): Promise<LoadReport> {
+export async function runLoad(
+  options: LoadOptions,
+  log: (line: string) => void,
+): Promise<LoadReport> {
+  const mix = MIXES[options.mix];
   // First: on a fresh clone this encodes the base images, which must not count as load time.
-  const bases = ensureBases();
+  const bases = ensureBases(mix);
   const azurite = await startAzurite({ inMemory: true });
   const proxy = await startFaultProxy(azurite.port);
   try {
-    const storage = { proxy, ...(await prepareStorage(azurite, proxy)) };
-    return await measureBurst(storage, bases, options, log);
+    const storage = await prepareStorage(azurite.connectionString, proxy, options);
+    const instances = await startInstances({
+      count: options.instances,
+      env: environment(storage.env),
+      concurrency: options.concurrency,
+      inline: options.inline,
+      log,
+    });
+    try {
+      return await measureBurst(storage, instances, bases, options, log);
+    } finally {
+      await instances.stop();
+    }
   } finally {
     await proxy.close();
     await azurite.stop();
   }
 }
 
-/** Uploads the burst through the pipeline on `storage`, waits for it, and accounts for it. */
+/** Uploads the burst, waits until it is accounted for, and reports. */
 async function measureBurst(
   storage: LoadStorage,
+  instances: Instances,
   bases: Map<string, Uint8Array>,
-  options: Options,
+  options: LoadOptions,
   log: (line: string) => void,
 ): Promise<LoadReport> {
-  const { config } = storage;
-  const runner = new ImageRunner({
-    ...config.resources,
-    isolation: options.inline ? 'inline' : 'worker',
-  });
-  try {
-    return await measureWith(runner, storage, bases, options, log);
-  } finally {
-    await runner.close();
-  }
-}
-
-/** The burst through the pipeline with `runner`. */
-async function measureWith(
-  runner: ImageRunner,
-  storage: LoadStorage,
-  bases: Map<string, Uint8Array>,
-  options: Options,
-  log: (line: string) => void,
-): Promise<LoadReport> {
-  const { config, direct, proxy } = storage;
+  const { config, direct, proxied, proxy } = storage;
   const { containers } = config;
   const progress = new LoadProgress();
-  proxy.onResponse = (request, status) => {
-    if (request.operation !== 'upload' || request.container !== containers.metadata) return;
-    if (status < 300) progress.metadataWritten(request.blob ?? '');
-  };
-  const pipeline = startLoadPipeline(config, runner, options.concurrency, progress, log);
+  const counts = new DeliveryCounts(options.delivery.responseWindowS * 1000);
+  const runs = new RunCounter(containers.input);
+  const unobserve = [
+    proxy.observe((request, answer) => {
+      if (request.operation !== 'upload' || request.container !== containers.metadata) return;
+      if (answer.status < 300) progress.metadataWritten(request.blob ?? '');
+    }),
+    proxy.observe(runs.observer),
+  ];
+  const pipeline = startDelivery(storage, instances, options, progress, counts);
+  const events = new StorageEventSource({
+    inputContainer: containers.input,
+    endpoint: `http://127.0.0.1:${proxy.port}`,
+    properties: blobPropertiesReader(direct),
+    onEvent: (change) => pipeline.publish(change),
+  });
+  unobserve.push(proxy.observe(events.observer));
+  events.start();
+
   const started = performance.now();
-  await uploadBurst(direct.getContainerClient(containers.input), options.images, bases, progress);
+  const mix = MIXES[options.mix];
+  const input = proxied.getContainerClient(containers.input);
+  await uploadBurst(input, options.images, bases, mix, progress);
   log(
     `uploaded ${progress.uploads.size} images in ${round((performance.now() - started) / 1000)} s`,
   );
-  await waitUntilAccounted(progress, options.stallMs, runner, log);
+  const describe = (): string => `${counts.describe()}; ${describeInstances(instances)}`;
+  await waitUntilAccounted(progress, options.stallMs, describe, log);
   const seconds = (performance.now() - started) / 1000;
-  await pipeline.idle();
+  events.stop();
+  await events.settled();
+  // Retries still queued run (a redelivery of finished work is what redundantRuns counts),
+  // but a stalled run does not wait for hours of Event Grid's schedule.
+  const drained = new AbortController();
+  await Promise.race([pipeline.idle(), sleep(options.stallMs, drained.signal)]);
+  drained.abort();
   await pipeline.stop();
+  for (const stop of unobserve) stop();
+  await instances.stop();
+  return report(storage, progress, counts, runs, instances, options, seconds);
+}
 
+function describeInstances(instances: Instances): string {
+  return instances.all
+    .map(
+      (i) =>
+        `instance ${i.index} peak ${Math.round(i.peakRssKb / 1024)} MB${i.crashed ? ' (crashed)' : ''}`,
+    )
+    .join(', ');
+}
+
+/** The account of the run, read from storage and the counters. */
+async function report(
+  storage: LoadStorage,
+  progress: LoadProgress,
+  counts: DeliveryCounts,
+  runs: RunCounter,
+  instances: Instances,
+  options: LoadOptions,
+  seconds: number,
+): Promise<LoadReport> {
+  const { containers } = storage.config;
   const account = await accountUploads(
-    direct.getContainerClient(containers.metadata),
+    storage.direct.getContainerClient(containers.metadata),
     progress.uploads,
     progress.deadLettered,
   );
   const results = [containers.output, containers.thumbnails, containers.metadata];
   const latencies = progress.latencies();
+  const peakInstanceKb = Math.max(0, ...instances.all.map((instance) => instance.peakRssKb));
   return {
     uploaded: progress.uploads.size,
     ...account,
-    duplicates: countDuplicates(proxy.writes, results),
+    duplicates: countDuplicates(storage.proxy.writes, results),
     imagesPerSecond: round(
       (account.completed + account.failed + account.deadLettered) / seconds,
       2,
@@ -250,6 +367,13 @@ async function measureWith(
       p99: Math.round(percentile(latencies, 99)),
     },
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    instances: options.instances,
+    instanceMemoryMb: options.instanceMemoryMb,
+    peakInstanceRssMb: Math.round(peakInstanceKb / 1024),
+    deliveries: counts.deliveries,
+    deliveriesTimedOut: counts.timedOut,
+    shed: counts.shed,
+    redundantRuns: runs.redundant(),
   };
 }
 
@@ -261,16 +385,30 @@ function printTable(report: LoadReport): void {
     ['dead-lettered', String(report.deadLettered)],
     ['lost', String(report.lost)],
     ['duplicates', String(report.duplicates)],
+    ['redundant runs', String(report.redundantRuns)],
     ['images/s', String(report.imagesPerSecond)],
     [
       'latency (upload → metadata)',
       `p50 ${report.latencyMs.p50} ms, p95 ${report.latencyMs.p95} ms, p99 ${report.latencyMs.p99} ms`,
     ],
-    ['peak RSS', `${report.peakRssMb} MB`],
+    [
+      'deliveries',
+      `${report.deliveries} (${report.deliveriesTimedOut} answered after the window, ${report.shed} refused fast)`,
+    ],
+    [
+      'instances',
+      `${report.instances} × ${report.instanceMemoryMb} MB, highest peak RSS ${report.peakInstanceRssMb} MB`,
+    ],
+    ['peak RSS (this process)', `${report.peakRssMb} MB`],
     ['load average (1 min)', `${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [key, value] of rows) console.log(`${key.padEnd(width)}  ${value}`);
+}
+
+/** Whether the run kept every promise the report can check. */
+function clean(report: LoadReport): boolean {
+  return report.lost === 0 && report.duplicates === 0;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -280,10 +418,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = options.json ? () => undefined : (line: string) => console.error(line);
-  const report = await runLoad(options, log);
-  if (options.json) console.log(JSON.stringify(report));
-  else printTable(report);
-  return report.lost === 0 && report.duplicates === 0 ? 0 : 1;
+  const result = await runLoad(options, log);
+  if (options.json) console.log(JSON.stringify(result));
+  else printTable(result);
+  return clean(result) ? 0 : 1;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,37 +1,67 @@
 /**
- * The local stand-in for Event Grid, composed of parts with one job each: the watcher lists
- * the input container and raises BlobCreated/BlobDeleted for what changed, the deliverer
- * takes each event to the same handler the Functions host calls (retrying with back-off),
- * and the dead-letter writer records the events that ran out of attempts (kept in memory and
- * written again at each scan while storage is down: an event is never dropped).
+ * The local stand-in for Event Grid, composed of parts with one job each: events come from
+ * the watcher (which lists the input container and raises BlobCreated/BlobDeleted for what
+ * changed) or are published by another source (the recording proxy's `StorageEventSource`);
+ * the deliverer takes each event to the handler, through a transport (the host's webhook, or
+ * an in-process call), retrying on a schedule; and the dead-letter writer records the events
+ * that could not be delivered (kept in memory and written again at each scan while storage is
+ * down: an event is never dropped).
  */
 import type { LogHandler } from '@azure/functions';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Config } from '../config.js';
 import type { EventHandler } from '../process-blob.js';
 import { blobDeadLetterStore, DeadLetterWriter } from './dead-letter.js';
-import { Deliverer, type DeliveryResult, type RetryNotice } from './deliverer.js';
+import {
+  Deliverer,
+  type DeliveryResult,
+  type DeliveryTransport,
+  type LateAnswer,
+  type RetryNotice,
+} from './deliverer.js';
 import { localTopic } from './events.js';
 import { Poller } from './poller.js';
-import { exponentialBackoff, type RetryPolicy } from './retry.js';
+import { exponentialBackoff, type RetryPolicy, type RetrySchedule } from './retry.js';
 import { inProcessTransport } from './transport.js';
-import { BlobWatcher, listBlobs } from './watcher.js';
+import { BlobWatcher, listBlobs, type BlobChange } from './watcher.js';
 
 export type { DeliveryResult } from './deliverer.js';
 export type { RetryPolicy } from './retry.js';
 
+/**
+ * How events reach the handler: `handler` is called in this process (the app's
+ * `processImage`, or a test's); `transport` delivers another way (the host's webhook).
+ */
+export type PipelineDelivery =
+  | { handler: EventHandler; transport?: undefined }
+  | { transport: DeliveryTransport; handler?: undefined };
+
 /** Options of `createLocalPipeline`. */
-export interface LocalPipelineOptions {
+export type LocalPipelineOptions = PipelineOptions & PipelineDelivery;
+
+/** Options of `createLocalPipeline` besides how events reach the handler. */
+export interface PipelineOptions {
   config: Config;
   serviceClient: BlobServiceClient;
-  /** The handler events go to: the app's (`createApp(config).processImage`), or a test's. */
-  handler: EventHandler;
   /** How often `start()` polls the input container. Default 1000 ms. */
   pollIntervalMs?: number;
-  /** Events delivered at the same time. Default `config.resources.concurrency`. */
+  /** Whether `start()` polls the input container (false: events come from `publish()`). */
+  watch?: boolean;
+  /**
+   * Events delivered at the same time. Default `config.resources.concurrency` for an
+   * in-process handler, no limit for a transport (Event Grid's own rule).
+   */
   concurrency?: number;
   /** Delivery attempts and back-off. Default 5 attempts, 1 s doubling to 30 s. */
   retry?: Partial<RetryPolicy>;
+  /** The delivery schedule, in place of `retry` (Event Grid's: `eventGridSchedule()`). */
+  schedule?: RetrySchedule;
+  /** How long a delivery may go unanswered before it counts as failed. Default: forever. */
+  responseWindowMs?: number;
+  /** How long an event may wait for delivery before it is dead-lettered. Default: forever. */
+  timeToLiveMs?: number;
+  /** Called when a delivery is answered after its window (its retry was queued already). */
+  onLateAnswer?: (answer: LateAnswer) => void;
   /** Called when an event is done (delivered, or dead-lettered). */
   onResult?: (result: DeliveryResult) => void;
   /** Called after each failed delivery that will be retried. */
@@ -49,8 +79,10 @@ export interface LocalPipelineOptions {
 
 /** A running local pipeline. */
 export interface LocalPipeline {
-  /** Polls the input container until `stop()`. */
+  /** Polls the input container (unless built with `watch: false`) until `stop()`. */
   start(): void;
+  /** Queues an event raised by another source for delivery. */
+  publish(change: BlobChange): void;
   /** Stops polling and waits for deliveries in flight (retries still waiting are dropped). */
   stop(): Promise<void>;
   /** Lists the input container once and queues an event per change. Returns how many. */
@@ -69,19 +101,25 @@ export interface LocalPipeline {
 /** Builds the local pipeline; nothing runs until `scan()` or `start()`. */
 export function createLocalPipeline(options: LocalPipelineOptions): LocalPipeline {
   const { config, serviceClient } = options;
-  const { handler } = options;
   const deadLetters = new DeadLetterWriter({
     store: blobDeadLetterStore(serviceClient.getContainerClient(config.containers.deadletter)),
     schedule: exponentialBackoff(options.deadLetterRetry),
     onWritten: options.onResult,
     onPending: options.onDeadLetterPending,
   });
+  const { handler } = options;
+  const inProcess = handler !== undefined;
   const deliverer = new Deliverer({
-    transport: inProcessTransport({ handler, logHandler: options.logHandler }),
-    schedule: exponentialBackoff(options.retry),
-    concurrency: options.concurrency ?? config.resources.concurrency,
+    transport: inProcess
+      ? inProcessTransport({ handler, logHandler: options.logHandler })
+      : options.transport,
+    schedule: options.schedule ?? exponentialBackoff(options.retry),
+    concurrency: options.concurrency ?? (inProcess ? config.resources.concurrency : undefined),
+    responseWindowMs: options.responseWindowMs,
+    timeToLiveMs: options.timeToLiveMs,
     onDelivered: options.onResult,
     onRetry: options.onRetry,
+    onLateAnswer: options.onLateAnswer,
     onExhausted: (delivery, error, signal) => deadLetters.write(delivery, error, signal),
   });
   const watcher = new BlobWatcher({
@@ -110,8 +148,9 @@ export function createLocalPipeline(options: LocalPipelineOptions): LocalPipelin
     pendingDeadLetters: () => deadLetters.pending(),
     start() {
       deliverer.start();
-      poller.start();
+      if (options.watch ?? true) poller.start();
     },
+    publish: (change) => deliverer.enqueue(change),
     async stop() {
       poller.stop();
       const stopping = deliverer.stop();

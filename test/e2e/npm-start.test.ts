@@ -46,7 +46,7 @@ describe('npm start (end to end, child process)', function () {
     );
   });
 
-  it('keeps watching: a blob uploaded afterwards is processed, and Ctrl+C stops it', async () => {
+  it('keeps running: a blob uploaded afterwards raises its event and is processed, /api/health answers, and Ctrl+C stops it', async () => {
     const child = spawn(
       process.execPath,
       [
@@ -56,9 +56,9 @@ describe('npm start (end to end, child process)', function () {
         '--in-memory',
         '--port',
         '0',
+        '--http-port',
+        '0',
         '--no-samples',
-        '--poll-ms',
-        '200',
       ],
       { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -79,7 +79,8 @@ describe('npm start (end to end, child process)', function () {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
       const [, port] = await waitFor(/Azurite blob service on http:\/\/127\.0\.0\.1:(\d+)/);
-      await waitFor(/Watching input/);
+      const [, hostUrl] = await waitFor(/Functions host on (http:\/\/127\.0\.0\.1:\d+):/);
+      await waitFor(/Watching input: events raised from the writes storage accepts/);
       const client = BlobServiceClient.fromConnectionString(azuriteConnectionString(Number(port)));
       await client
         .getContainerClient('input')
@@ -91,6 +92,8 @@ describe('npm start (end to end, child process)', function () {
         .getContainerClient('metadata')
         .getBlobClient('uploads/new photo.jpg.json');
       expect(await metadata.exists()).to.equal(true);
+      const health = await fetch(`${hostUrl}/api/health`);
+      expect(await health.json()).to.deep.equal({ status: 'healthy' });
     } finally {
       child.kill('SIGINT');
     }

@@ -11,29 +11,78 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { encodeJpegWasm, encodePngWasm } from '../../../lib/codecs/index.js';
+import { loaderArgs } from './instances.js';
 
-/** One base image: name, megapixels, format. */
+/** One base image: name, size, format. */
 export interface BaseSpec {
   name: string;
   width: number;
   height: number;
   format: 'jpeg' | 'png';
-  /** Share of the uploads made from this base (weights, summed over bases). */
-  weight: number;
 }
 
-/** The mix: mostly phone-sized photos, some 12 and 24 MP, one PNG screenshot size. */
+/** Every base image: phone-sized photos up to 24 MP, a PNG screenshot and a 12 MP PNG scan. */
 export const BASES: readonly BaseSpec[] = [
-  { name: 'photo-1mp', width: 1200, height: 900, format: 'jpeg', weight: 40 },
-  { name: 'photo-4mp', width: 2400, height: 1600, format: 'jpeg', weight: 25 },
-  { name: 'photo-12mp', width: 4000, height: 3000, format: 'jpeg', weight: 15 },
-  { name: 'photo-24mp', width: 6000, height: 4000, format: 'jpeg', weight: 5 },
-  { name: 'portrait-8mp', width: 2448, height: 3264, format: 'jpeg', weight: 7 },
-  { name: 'screenshot-2mp', width: 1920, height: 1080, format: 'png', weight: 5 },
+  { name: 'photo-1mp', width: 1200, height: 900, format: 'jpeg' },
+  { name: 'photo-4mp', width: 2400, height: 1600, format: 'jpeg' },
+  { name: 'photo-12mp', width: 4000, height: 3000, format: 'jpeg' },
+  { name: 'photo-24mp', width: 6000, height: 4000, format: 'jpeg' },
+  { name: 'portrait-8mp', width: 2448, height: 3264, format: 'jpeg' },
+  { name: 'screenshot-2mp', width: 1920, height: 1080, format: 'png' },
+  { name: 'scan-12mp', width: 4000, height: 3000, format: 'png' },
 ];
 
-/** Share of uploads that are corrupt (truncated JPEG, text named .jpg, zero bytes). */
+/** Share of uploads that are corrupt (truncated JPEG, text named .jpg, zero bytes), by weight. */
 export const CORRUPT_WEIGHT = 3;
+
+/** A mix of uploads: the weight of each base (absent: none), and of corrupt inputs. */
+export interface LoadMix {
+  weights: Readonly<Record<string, number>>;
+  corrupt: number;
+}
+
+/**
+ * The mixes of `--mix`: `default` is mostly phone-sized photos (20 % at 12 MP and more);
+ * `heavy` puts 42 of every 98 uploads at 12 to 24 MP, PNG among them, to press on memory.
+ */
+export const MIXES = {
+  default: {
+    weights: {
+      'photo-1mp': 40,
+      'photo-4mp': 25,
+      'photo-12mp': 15,
+      'photo-24mp': 5,
+      'portrait-8mp': 7,
+      'screenshot-2mp': 5,
+    },
+    corrupt: CORRUPT_WEIGHT,
+  },
+  heavy: {
+    weights: {
+      'photo-1mp': 20,
+      'photo-4mp': 15,
+      'portrait-8mp': 10,
+      'screenshot-2mp': 8,
+      'photo-12mp': 20,
+      'photo-24mp': 10,
+      'scan-12mp': 12,
+    },
+    corrupt: CORRUPT_WEIGHT,
+  },
+} as const satisfies Record<string, LoadMix>;
+
+/** The name of a mix (`--mix`). */
+export type MixName = keyof typeof MIXES;
+
+/** The weight of `spec` in `mix`. */
+function weightOf(mix: LoadMix, spec: BaseSpec): number {
+  return mix.weights[spec.name] ?? 0;
+}
+
+/** The bases a mix needs: those it weighs, and the 1 MP photo its corrupt inputs are cut from. */
+export function basesOf(mix: LoadMix): BaseSpec[] {
+  return BASES.filter((spec) => weightOf(mix, spec) > 0 || spec.name === 'photo-1mp');
+}
 
 /** Folder of the cached base images. */
 export const CACHE_DIR = path.resolve(
@@ -78,12 +127,12 @@ function cachePath(spec: BaseSpec): string {
   return path.join(CACHE_DIR, `${spec.name}.${spec.format === 'jpeg' ? 'jpg' : 'png'}`);
 }
 
-/** Encodes the missing base images (run in a child process: see `ensureBases`). */
-export async function generateMissingBases(): Promise<void> {
+/** Encodes the missing base images named (all when none are), run in a child process. */
+export async function generateMissingBases(names: readonly string[] = []): Promise<void> {
   mkdirSync(CACHE_DIR, { recursive: true });
   for (const [index, spec] of BASES.entries()) {
     const file = cachePath(spec);
-    if (existsSync(file)) continue;
+    if (existsSync(file) || (names.length > 0 && !names.includes(spec.name))) continue;
     const image = {
       width: spec.width,
       height: spec.height,
@@ -95,28 +144,22 @@ export async function generateMissingBases(): Promise<void> {
   }
 }
 
-/** The `--import`/`--require` flags this process runs with (tsx's loader), for a child. */
-function loaderArgs(): string[] {
-  const args: string[] = [];
-  process.execArgv.forEach((arg, i) => {
-    const value = process.execArgv[i + 1];
-    if ((arg === '--import' || arg === '--require') && value !== undefined) args.push(arg, value);
-  });
-  return args;
-}
-
 /**
- * Makes sure the base images exist, encoding them in a child process so the encoders' memory
- * never counts in the load run's peak RSS; returns them.
+ * Makes sure the base images of `mix` exist, encoding them in a child process so the
+ * encoders' memory never counts in the load run's peak RSS; returns them.
  */
-export function ensureBases(): Map<string, Uint8Array> {
-  if (!BASES.every((spec) => existsSync(cachePath(spec)))) {
+export function ensureBases(mix: LoadMix = MIXES.default): Map<string, Uint8Array> {
+  const specs = basesOf(mix);
+  if (!specs.every((spec) => existsSync(cachePath(spec)))) {
     const script = fileURLToPath(import.meta.url);
-    const run = spawnSync(process.execPath, [...loaderArgs(), script], { stdio: 'inherit' });
+    const names = specs.map((spec) => spec.name);
+    const run = spawnSync(process.execPath, [...loaderArgs(), script, ...names], {
+      stdio: 'inherit',
+    });
     if (run.status !== 0)
       throw new Error(`generating the load images failed (${String(run.status)})`);
   }
-  return new Map(BASES.map((spec) => [spec.name, new Uint8Array(readFileSync(cachePath(spec)))]));
+  return new Map(specs.map((spec) => [spec.name, new Uint8Array(readFileSync(cachePath(spec)))]));
 }
 
 /** One upload of the load run. */
@@ -157,14 +200,23 @@ function withText(png: Uint8Array, text: string): Uint8Array {
   return out;
 }
 
-/** The `index`-th upload of a run: a variant of a base picked by weight, or a corrupt file. */
-export function loadImage(index: number, runId: string, bases: Map<string, Uint8Array>): LoadImage {
-  const total = BASES.reduce((sum, spec) => sum + spec.weight, 0) + CORRUPT_WEIGHT;
+/**
+ * The `index`-th upload of a run: a variant of a base picked by its weight in `mix`, or a
+ * corrupt file.
+ */
+export function loadImage(
+  index: number,
+  runId: string,
+  bases: Map<string, Uint8Array>,
+  mix: LoadMix = MIXES.default,
+): LoadImage {
+  const total = BASES.reduce((sum, spec) => sum + weightOf(mix, spec), 0) + mix.corrupt;
   // A fixed stride through the weights spreads the sizes evenly over the burst.
   let slot = (index * 37) % total;
   const tag = `load ${runId} #${index}`;
   for (const spec of BASES) {
-    if (slot < spec.weight) {
+    const weight = weightOf(mix, spec);
+    if (slot < weight) {
       const base = bases.get(spec.name)!;
       const jpeg = spec.format === 'jpeg';
       return {
@@ -175,7 +227,7 @@ export function loadImage(index: number, runId: string, bases: Map<string, Uint8
         corrupt: false,
       };
     }
-    slot -= spec.weight;
+    slot -= weight;
   }
   const photo = bases.get('photo-1mp')!;
   const kind = index % 3;
@@ -195,5 +247,5 @@ export function loadImage(index: number, runId: string, bases: Map<string, Uint8
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await generateMissingBases();
+  await generateMissingBases(process.argv.slice(2));
 }

@@ -1,13 +1,16 @@
 /**
- * An HTTP proxy on loopback between the storage SDK and Azurite that counts the writes that
- * storage accepted (the load tool's duplicate check) and can inject faults (the reliability
- * suite). For faults we chose a proxy over an SDK pipeline policy because it tests what production meets: the handler's own
- * client, built by `functions/storage.ts` from a connection string, with its real retry policy,
- * sees real HTTP failures (status codes, reset connections, responses lost after the write was
- * applied) without any test hook in the code under test. It also gives the pipeline a stable
- * endpoint while Azurite behind it is stopped and started again.
+ * An HTTP proxy on loopback between storage clients and Azurite. It counts the writes that
+ * storage accepted (the load tool's duplicate check), lets observers see every request with
+ * storage's answer (the local runtime raises Azure's blob events from the commits it sees, see
+ * `storage-events.ts`; the load tool counts input downloads), and can inject faults (the
+ * reliability suite). For faults we chose a proxy over an SDK pipeline policy because it tests
+ * what production meets: the handler's own client, built by `functions/storage.ts` from a
+ * connection string, with its real retry policy, sees real HTTP failures (status codes, reset
+ * connections, responses lost after the write was applied) without any test hook in the code
+ * under test. It also gives the pipeline a stable endpoint while Azurite behind it is stopped
+ * and started again.
  */
-import http from 'node:http';
+import http, { type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -25,12 +28,29 @@ export type Operation = 'download' | 'upload' | 'other';
 /** A request seen by the proxy. */
 export interface ProxiedRequest {
   method: string;
+  /** The account (first path segment: Azurite's URLs are path-style). */
+  account: string | undefined;
   /** Container the request is about (first path segment after the account). */
   container: string | undefined;
   /** Blob name, decoded; undefined for container and service requests. */
   blob: string | undefined;
   operation: Operation;
+  /** The path as the client sent it (percent-encoded), without the query. */
+  path: string;
+  /** The query parameters (`comp`, `restype`, `snapshot`, …). */
+  query: URLSearchParams;
+  /** The request's headers (`x-ms-blob-type`, `x-ms-copy-source`, `content-length`, …). */
+  headers: IncomingHttpHeaders;
 }
+
+/** Storage's answer to a forwarded request: its status and headers (`etag`, …). */
+export interface StorageAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+}
+
+/** Sees each forwarded request once storage's answer (status and headers) has arrived. */
+export type ProxyObserver = (request: ProxiedRequest, answer: StorageAnswer) => void;
 
 /** Decides per request whether to inject a fault. */
 export type FaultRule = (request: ProxiedRequest) => Fault | undefined;
@@ -48,20 +68,41 @@ export interface FaultProxy {
   setRule(rule: FaultRule | undefined): void;
   /** Called when storage's answer to a forwarded request has been passed on in full. */
   onResponse: ((request: ProxiedRequest, status: number) => void) | undefined;
+  /**
+   * Adds an observer, called as soon as storage has answered a forwarded request (whether or
+   * not the answer then reaches the client: a write storage applied counts even when its
+   * response is lost). Returns a function that removes it.
+   */
+  observe(observer: ProxyObserver): () => void;
   /** Points the proxy at another storage port (Azurite restarted elsewhere). */
   setTarget(port: number): void;
   close(): Promise<void>;
 }
 
+/** Where the proxy listens. */
+export interface ProxyOptions {
+  /** Its port on 127.0.0.1; 0 (the default) picks a free one. */
+  port?: number;
+}
+
 function describeRequest(req: http.IncomingMessage): ProxiedRequest {
   const url = new URL(req.url ?? '/', 'http://proxy');
-  const [, , container, ...rest] = url.pathname.split('/');
+  const [, account, container, ...rest] = url.pathname.split('/');
   const blob = rest.length > 0 ? decodeURIComponent(rest.join('/')) : undefined;
   const method = req.method ?? 'GET';
   const isBlob = blob !== undefined && !url.searchParams.has('restype');
   const operation: Operation =
     isBlob && method === 'GET' ? 'download' : isBlob && method === 'PUT' ? 'upload' : 'other';
-  return { method, container, blob, operation };
+  return {
+    method,
+    account,
+    container,
+    blob,
+    operation,
+    path: url.pathname,
+    query: url.searchParams,
+    headers: req.headers,
+  };
 }
 
 function storageError(res: http.ServerResponse, status: number, code: string): void {
@@ -75,12 +116,16 @@ function storageError(res: http.ServerResponse, status: number, code: string): v
 }
 
 /** Starts a fault-injecting proxy on 127.0.0.1 in front of the storage on `targetPort`. */
-export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
+export async function startFaultProxy(
+  targetPort: number,
+  options: ProxyOptions = {},
+): Promise<FaultProxy> {
   let target = targetPort;
   let rule: FaultRule | undefined;
   const injected = new Map<string, number>();
   const forwarded = new Map<Operation, number>();
   const writes = new Map<string, number>();
+  const observers = new Set<ProxyObserver>();
   const agent = new http.Agent({ keepAlive: true });
 
   const server = http.createServer((req, res) => {
@@ -114,6 +159,7 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
           const key = `${request.container ?? ''}/${request.blob ?? ''}`;
           writes.set(key, (writes.get(key) ?? 0) + 1);
         }
+        for (const observer of observers) observer(request, { status, headers: answer.headers });
         if (fault === 'lost-response') {
           answer.resume();
           answer.once('end', () => req.socket.destroy());
@@ -129,13 +175,23 @@ export async function startFaultProxy(targetPort: number): Promise<FaultProxy> {
     req.pipe(upstream);
   });
   server.on('clientError', (_error, socket) => socket.destroy());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const proxy: FaultProxy = {
     port: (server.address() as AddressInfo).port,
     injected,
     forwarded,
     writes,
     onResponse: undefined,
+    observe: (observer) => {
+      observers.add(observer);
+      return () => observers.delete(observer);
+    },
     setRule: (next) => {
       rule = next;
     },

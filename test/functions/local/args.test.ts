@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { integerFlag, parseFlags, POSITIVE_INTEGER } from '../../../functions/local/args.js';
+import {
+  DELIVERY_FLAGS,
+  deliveryFlags,
+  integerFlag,
+  numberFlag,
+  parseFlags,
+  POSITIVE_INTEGER,
+} from '../../../functions/local/args.js';
 
 describe('functions/local/args', () => {
   const flags = {
@@ -31,5 +38,28 @@ describe('functions/local/args', () => {
         `Expected ${rule.expected} for --n but received ${raw}`,
       );
     }
+  });
+
+  it('reads a number above a bound, fractions included, and names the flag when it is not', () => {
+    const rule = { expected: 'a number above 0', above: 0 };
+    expect(numberFlag('scale', '0.05', rule)).to.equal(0.05);
+    for (const raw of ['0', '-1', '', 'fast']) {
+      expect(() => numberFlag('scale', raw, rule)).to.throw(
+        `Expected a number above 0 for --scale but received ${raw}`,
+      );
+    }
+  });
+
+  it("reads Event Grid's delivery flags, leaving out what was not given", () => {
+    const parse = (argv: string[]) => deliveryFlags(parseFlags(argv, DELIVERY_FLAGS)!);
+    expect(parse([])).to.deep.equal({
+      responseWindowS: undefined,
+      scheduleScale: undefined,
+      maxAttempts: 10,
+    });
+    expect(
+      parse(['--delivery-timeout-s', '5', '--retry-schedule-scale', '0.05', '--max-attempts', '3']),
+    ).to.deep.equal({ responseWindowS: 5, scheduleScale: 0.05, maxAttempts: 3 });
+    expect(() => parse(['--max-attempts', '31'])).to.throw(/--max-attempts but received 31/);
   });
 });

@@ -4,7 +4,11 @@ import {
   deadLetterPath,
   type DeadLetterStore,
 } from '../../../functions/local/dead-letter.js';
-import type { Delivery, DeliveryResult } from '../../../functions/local/deliverer.js';
+import {
+  DeliveryError,
+  type Delivery,
+  type DeliveryResult,
+} from '../../../functions/local/deliverer.js';
 import type { EventGridStorageEvent } from '../../../functions/local/events.js';
 import { exponentialBackoff } from '../../../functions/local/retry.js';
 
@@ -128,6 +132,28 @@ describe('functions/local/dead-letter', () => {
     expect(subject.pending()[0]).to.deep.include({
       name: 'a.jpg',
       error: 'failed; the dead-letter record is not written yet',
+    });
+  });
+
+  it('says why, as Event Grid does: no status after a timeout, TimeToLiveExceeded for an expired event', async () => {
+    const { store, written: stored } = flakyStore();
+    const { subject } = writer(store, 1);
+    const timedOut = new DeliveryError(
+      'DELIVERY_TIMED_OUT',
+      'no answer within the 30 s response window',
+    );
+    const expired = new DeliveryError('TIME_TO_LIVE_EXCEEDED', 'expired', { status: 503 });
+    await subject.write(delivery('slow.jpg'), timedOut, running());
+    await subject.write(delivery('old.jpg'), expired, running());
+    const records = [...stored.values()].map((doc) => (doc as Record<string, unknown>[])[0]);
+    expect(records[0]).to.deep.include({
+      deadLetterReason: 'MaxDeliveryAttemptsExceeded',
+      lastDeliveryOutcome: 'no answer within the 30 s response window',
+    });
+    expect(records[0]).to.not.have.property('lastHttpStatusCode');
+    expect(records[1]).to.deep.include({
+      deadLetterReason: 'TimeToLiveExceeded',
+      lastHttpStatusCode: 503,
     });
   });
 });

@@ -1,16 +1,22 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import type { Outcome } from '../../../functions/process-blob.js';
+import { deliveryFailure } from '../../../functions/local/dead-letter.js';
 import {
   Deliverer,
+  DeliveryError,
   describeError,
   type Delivery,
   type DeliveryAttempt,
   type DeliveryResult,
   type DeliveryTransport,
+  type LateAnswer,
   type RetryNotice,
 } from '../../../functions/local/deliverer.js';
 import type { EventGridStorageEvent } from '../../../functions/local/events.js';
-import type { RetrySchedule } from '../../../functions/local/retry.js';
+import { eventGridSchedule, type RetrySchedule } from '../../../functions/local/retry.js';
+import { webhookTransport } from '../../../functions/local/webhook.js';
 import type { BlobChange } from '../../../functions/local/watcher.js';
 
 function change(name: string): BlobChange {
@@ -166,5 +172,213 @@ describe('functions/local/deliverer', () => {
     finishHandOff();
     await settled;
     expect(idle).to.equal(true);
+  });
+});
+
+/** One request the test endpoint received: its delivery count header, and how to answer it. */
+interface Received {
+  deliveryCount: string | undefined;
+  body: unknown;
+  answer(status: number, text?: string): void;
+}
+
+/** A webhook on loopback that hands every request to `onRequest` to answer when it likes. */
+async function endpoint(onRequest: (request: Received, nth: number) => void) {
+  let nth = 0;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      nth += 1;
+      onRequest(
+        {
+          deliveryCount: req.headers['aeg-delivery-count'] as string | undefined,
+          body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
+          answer: (status, text = '') => res.writeHead(status).end(text),
+        },
+        nth,
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/runtime/webhooks/eventgrid?functionName=processImage`;
+  return {
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A deliverer posting to `url` with Event Grid's schedule scaled by 0.001 and no jitter. */
+function httpDeliverer(url: string, options: { maxAttempts?: number; windowMs?: number } = {}) {
+  const retries: RetryNotice[] = [];
+  const late: LateAnswer[] = [];
+  const delivered: DeliveryResult[] = [];
+  const exhausted: { delivery: Delivery; error: unknown }[] = [];
+  const subject = new Deliverer({
+    transport: webhookTransport({ endpoint: () => url }),
+    schedule: eventGridSchedule({ scale: 0.001, jitter: 0, maxAttempts: options.maxAttempts }),
+    responseWindowMs: options.windowMs,
+    onDelivered: (result) => delivered.push(result),
+    onRetry: (notice) => retries.push(notice),
+    onLateAnswer: (answer) => late.push(answer),
+    onExhausted: (delivery, error) => {
+      exhausted.push({ delivery, error });
+      return Promise.resolve();
+    },
+  });
+  return { subject, retries, late, delivered, exhausted };
+}
+
+const storageEvent = (name: string) =>
+  ({
+    subject: `/blobServices/default/containers/input/blobs/${name}`,
+    dataVersion: '',
+    metadataVersion: '1',
+    eventTime: '2024-01-01T00:00:00.000Z',
+  }) as EventGridStorageEvent;
+
+describe("functions/local/deliverer over HTTP, with Event Grid's rules", () => {
+  it('counts a delivery unanswered within the window as failed and retries it while the first request goes on', async () => {
+    const held: Received[] = [];
+    const server = await endpoint((request, nth) => {
+      held.push(request);
+      // The first request is answered only once its retry has arrived: it was still open.
+      if (nth === 2) {
+        request.answer(202);
+        held[0]?.answer(202);
+      }
+    });
+    try {
+      const { subject, retries, late, delivered } = httpDeliverer(server.url, { windowMs: 100 });
+      subject.enqueue({ event: storageEvent('slow.jpg'), name: 'slow.jpg', kind: 'created' });
+      await subject.idle();
+      expect(held.map((r) => r.deliveryCount)).to.deep.equal(['0', '1']);
+      expect(held[0]?.body).to.deep.equal([storageEvent('slow.jpg')]);
+      expect(retries).to.have.length(1);
+      expect(retries[0]).to.deep.include({ attempt: 1, delayMs: 10 });
+      expect(retries[0]?.error).to.be.instanceOf(DeliveryError);
+      expect((retries[0]?.error as DeliveryError).code).to.equal('DELIVERY_TIMED_OUT');
+      expect(late).to.deep.equal([
+        { name: 'slow.jpg', attempt: 1, settled: { outcome: undefined } },
+      ]);
+      expect(delivered.map((r) => r.attempts)).to.deep.equal([2]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('holds no event back: every delivery is in flight at once when the endpoint accepts them', async () => {
+    const open: Received[] = [];
+    const server = await endpoint((request) => {
+      open.push(request);
+      // Answered only once all twenty are open at the same time.
+      if (open.length === 20) for (const held of open) held.answer(202);
+    });
+    try {
+      const { subject, delivered } = httpDeliverer(server.url);
+      for (let i = 0; i < 20; i += 1) {
+        subject.enqueue({ event: storageEvent(`${i}.jpg`), name: `${i}.jpg`, kind: 'created' });
+      }
+      await subject.idle();
+      expect(delivered.map((r) => r.attempts)).to.deep.equal(Array(20).fill(1));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("retries a 5xx answer after Event Grid's waits (scaled), telling the endpoint the delivery count", async () => {
+    const counts: (string | undefined)[] = [];
+    const server = await endpoint((request, nth) => {
+      counts.push(request.deliveryCount);
+      request.answer(nth <= 3 ? 503 : 202, 'busy');
+    });
+    try {
+      const { subject, retries, delivered } = httpDeliverer(server.url);
+      subject.enqueue({ event: storageEvent('a.jpg'), name: 'a.jpg', kind: 'created' });
+      await subject.idle();
+      expect(retries.map((r) => r.delayMs)).to.deep.equal([10, 30, 60]);
+      expect(retries.map((r) => describeError(r.error))).to.deep.equal([
+        'HTTP 503: busy',
+        'HTTP 503: busy',
+        'HTTP 503: busy',
+      ]);
+      expect(counts).to.deep.equal(['0', '1', '2', '3']);
+      expect(delivered.map((r) => r.attempts)).to.deep.equal([4]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('dead-letters at once on 400, 401, 403 and 413, without a retry', async () => {
+    const statuses = [400, 401, 403, 413];
+    const server = await endpoint((request, nth) => request.answer(statuses[nth - 1] ?? 500));
+    try {
+      for (const status of statuses) {
+        const { subject, retries, exhausted } = httpDeliverer(server.url);
+        subject.enqueue({ event: storageEvent(`${status}.jpg`), name: 'x', kind: 'created' });
+        await subject.idle();
+        expect(retries, String(status)).to.deep.equal([]);
+        expect(exhausted).to.have.length(1);
+        expect(exhausted[0]?.delivery.attempts).to.equal(1);
+        expect(deliveryFailure(exhausted[0]?.error)).to.deep.include({
+          reason: 'MaxDeliveryAttemptsExceeded',
+          status,
+        });
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("dead-letters after the subscription's last attempt, with the last status", async () => {
+    let requests = 0;
+    const server = await endpoint((request) => {
+      requests += 1;
+      request.answer(500, 'boom');
+    });
+    try {
+      const { subject, retries, exhausted } = httpDeliverer(server.url, { maxAttempts: 3 });
+      subject.enqueue({ event: storageEvent('doomed.jpg'), name: 'doomed.jpg', kind: 'created' });
+      await subject.idle();
+      expect(requests).to.equal(3);
+      expect(retries).to.have.length(2);
+      expect(exhausted[0]?.delivery.attempts).to.equal(3);
+      expect(deliveryFailure(exhausted[0]?.error)).to.deep.equal({
+        reason: 'MaxDeliveryAttemptsExceeded',
+        message: 'HTTP 500: boom',
+        status: 500,
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('dead-letters an event whose time to live would pass before its next attempt', async () => {
+    let now = 0;
+    const exhausted: unknown[] = [];
+    const subject = new Deliverer({
+      transport: () => {
+        now += 10;
+        return Promise.reject(new DeliveryError('DELIVERY_FAILED', 'HTTP 503', { status: 503 }));
+      },
+      schedule: noWait(30),
+      timeToLiveMs: 25,
+      now: () => now,
+      onExhausted: (_delivery, error) => {
+        exhausted.push(error);
+        return Promise.resolve();
+      },
+    });
+    subject.enqueue(change('old.jpg'));
+    await subject.idle();
+    expect(now, 'three attempts: at 10, 20 and 30 ms').to.equal(30);
+    expect(deliveryFailure(exhausted[0])).to.deep.include({
+      reason: 'TimeToLiveExceeded',
+      status: 503,
+    });
   });
 });

@@ -1,5 +1,12 @@
 import { expect } from 'chai';
-import { DEFAULT_RETRY_POLICY, exponentialBackoff, sleep } from '../../../functions/local/retry.js';
+import {
+  DEFAULT_RETRY_POLICY,
+  EVENT_GRID_RETRY_DELAYS_MS,
+  eventGridSchedule,
+  exponentialBackoff,
+  sleep,
+  SUBSCRIPTION_MAX_ATTEMPTS,
+} from '../../../functions/local/retry.js';
 
 describe('functions/local/retry', () => {
   it('doubles the wait after each failed attempt, up to the longest wait', () => {
@@ -25,5 +32,25 @@ describe('functions/local/retry', () => {
     await waiting;
     // Already stopped: no wait at all.
     await sleep(3_600_000, stop.signal);
+  });
+
+  it("waits Event Grid's steps: 10 s, 30 s, 1 min, 5 min, … 6 h, then every 12 h", () => {
+    const schedule = eventGridSchedule({ jitter: 0 });
+    expect(schedule.maxAttempts).to.equal(SUBSCRIPTION_MAX_ATTEMPTS);
+    const waits = Array.from({ length: 11 }, (_, i) => schedule.nextDelayMs(i + 1));
+    expect(waits).to.deep.equal([
+      10_000, 30_000, 60_000, 300_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000,
+      43_200_000, 43_200_000,
+    ]);
+  });
+
+  it('compresses the schedule by its scale and moves each wait by at most the jitter', () => {
+    const scaled = eventGridSchedule({ scale: 0.05, jitter: 0, maxAttempts: 3 });
+    expect(scaled.maxAttempts).to.equal(3);
+    expect([1, 2, 3].map((n) => scaled.nextDelayMs(n))).to.deep.equal([500, 1_500, 3_000]);
+    const low = eventGridSchedule({ random: () => 0 });
+    const high = eventGridSchedule({ random: () => 0.999999 });
+    expect(low.nextDelayMs(1)).to.equal(0.95 * EVENT_GRID_RETRY_DELAYS_MS[0]!);
+    expect(high.nextDelayMs(1)).to.equal(1.05 * EVENT_GRID_RETRY_DELAYS_MS[0]!);
   });
 });

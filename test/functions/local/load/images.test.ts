@@ -1,5 +1,11 @@
 import { expect } from 'chai';
-import { BASES, CORRUPT_WEIGHT, loadImage } from '../../../../functions/local/load/images.js';
+import {
+  BASES,
+  basesOf,
+  CORRUPT_WEIGHT,
+  loadImage,
+  MIXES,
+} from '../../../../functions/local/load/images.js';
 import { percentile, round } from '../../../../functions/local/load/stats.js';
 import { ImageError, processImage } from '../../../../lib/index.js';
 import { fixture } from '../../support.js';
@@ -39,10 +45,11 @@ describe('functions/local/load: images and statistics', () => {
 
   it('mixes sizes by weight and makes a few corrupt inputs that fail with typed errors', async () => {
     const images = Array.from({ length: 200 }, (_, i) => loadImage(i, 'run', bases));
-    const total = BASES.reduce((sum, spec) => sum + spec.weight, 0) + CORRUPT_WEIGHT;
+    const weights: Record<string, number> = MIXES.default.weights;
+    const total = Object.values(weights).reduce((sum, weight) => sum + weight, 0) + CORRUPT_WEIGHT;
     const corrupt = images.filter((image) => image.corrupt);
     expect(corrupt.length).to.be.within(1, Math.ceil((200 * CORRUPT_WEIGHT) / total) + 1);
-    for (const spec of BASES) {
+    for (const spec of basesOf(MIXES.default).filter((b) => (weights[b.name] ?? 0) > 0)) {
       expect(
         images.some((image) => image.base === spec.name),
         spec.name,
@@ -53,6 +60,17 @@ describe('functions/local/load: images and statistics', () => {
       const error = await processImage(image.bytes, { name: image.name }).catch((e: unknown) => e);
       expect(error, image.name).to.be.instanceOf(ImageError);
     }
+  });
+
+  it('puts at least a third of a heavy burst at 12 to 24 MP, PNG among them', () => {
+    const megapixels = new Map(BASES.map((b) => [b.name, (b.width * b.height) / 1e6]));
+    const formats = new Map(BASES.map((b) => [b.name, b.format]));
+    const images = Array.from({ length: 150 }, (_, i) => loadImage(i, 'run', bases, MIXES.heavy));
+    const heavy = images.filter((image) => (megapixels.get(image.base) ?? 0) >= 12);
+    expect(heavy.length).to.be.at.least(50);
+    expect(heavy.every((image) => (megapixels.get(image.base) ?? 0) <= 24)).to.equal(true);
+    expect(heavy.some((image) => formats.get(image.base) === 'png')).to.equal(true);
+    expect(basesOf(MIXES.default).map((b) => b.name)).to.not.include('scan-12mp');
   });
 
   it('takes percentiles by nearest rank and rounds', () => {

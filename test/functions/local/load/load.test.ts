@@ -20,12 +20,20 @@ describe('npm run load (end to end on Azurite)', function () {
   // The first run on a fresh clone also encodes the base images (up to 24 MP) once.
   this.timeout(240_000);
 
-  it('accounts for every upload of a burst and prints one JSON object with --json', async () => {
+  it('accounts for every upload of a burst over two instances and prints one JSON object with --json', async () => {
     const { code, stdout, stderr } = await runLoad([
       '--images',
-      '8',
+      '6',
+      '--instances',
+      '2',
       '--concurrency',
       '4',
+      '--instance-memory-mb',
+      '1024',
+      '--delivery-timeout-s',
+      '30',
+      '--retry-schedule-scale',
+      '0.01',
       '--json',
     ]);
     expect(code, stderr).to.equal(0);
@@ -43,16 +51,34 @@ describe('npm run load (end to end on Azurite)', function () {
       'imagesPerSecond',
       'latencyMs',
       'peakRssMb',
+      'instances',
+      'instanceMemoryMb',
+      'peakInstanceRssMb',
+      'deliveries',
+      'deliveriesTimedOut',
+      'shed',
+      'redundantRuns',
     ]);
-    expect(report).to.include({ uploaded: 8, lost: 0, duplicates: 0, deadLettered: 0 });
-    expect(Number(report.completed) + Number(report.failed)).to.equal(8);
+    expect(report).to.include({
+      uploaded: 6,
+      lost: 0,
+      duplicates: 0,
+      deadLettered: 0,
+      instances: 2,
+      instanceMemoryMb: 1024,
+    });
+    expect(Number(report.completed) + Number(report.failed)).to.equal(6);
+    expect(report.deliveries).to.be.at.least(6);
     expect(Object.keys(report.latencyMs as object)).to.deep.equal(['p50', 'p95', 'p99']);
-    expect(report.peakRssMb).to.be.a('number').greaterThan(0);
+    expect(report.peakInstanceRssMb).to.be.a('number').greaterThan(0);
   });
 
-  it('refuses a count that is not a positive integer', async () => {
+  it('refuses a count that is not a positive integer, and a mix it does not know', async () => {
     const { code, stderr } = await runLoad(['--images', 'many']);
     expect(code).to.equal(2);
     expect(stderr).to.match(/Expected a positive integer for --images but received many/);
+    const mix = await runLoad(['--mix', 'huge']);
+    expect(mix.code).to.equal(2);
+    expect(mix.stderr).to.match(/Expected default or heavy for --mix but received huge/);
   });
 });

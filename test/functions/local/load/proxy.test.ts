@@ -5,6 +5,8 @@ import {
   firstN,
   startFaultProxy,
   type FaultProxy,
+  type ProxiedRequest,
+  type StorageAnswer,
 } from '../../../../functions/local/load/proxy.js';
 import { useAzurite } from '../../../helpers/azurite.js';
 
@@ -59,5 +61,33 @@ describe('functions/local/load/proxy', () => {
       .getBlobClient('c.txt')
       .downloadToBuffer();
     expect(body.toString()).to.equal('c');
+  });
+
+  it("tells observers each request with storage's answer, and listens on the port asked", async () => {
+    const seen: [ProxiedRequest, StorageAnswer][] = [];
+    const stop = proxy.observe((request, answer) => seen.push([request, answer]));
+    const upload = await client(1).getBlockBlobClient('d e.txt').uploadData(Buffer.from('d'));
+    stop();
+    await client(1).getBlockBlobClient('d e.txt').uploadData(Buffer.from('again'));
+    expect(seen).to.have.length(1);
+    const [request, answer] = seen[0]!;
+    expect(request).to.deep.include({
+      method: 'PUT',
+      account: 'devstoreaccount1',
+      container: 'proxied',
+      blob: 'd e.txt',
+      path: '/devstoreaccount1/proxied/d%20e.txt',
+    });
+    expect(request.headers['x-ms-blob-type']).to.equal('BlockBlob');
+    expect(answer).to.deep.include({ status: 201 });
+    expect(answer.headers.etag).to.equal(upload.etag);
+
+    const fixed = await startFaultProxy(storage.port, { port: 0 });
+    const taken = startFaultProxy(storage.port, { port: fixed.port });
+    await taken.then(
+      () => expect.fail('a second proxy on the same port must not start'),
+      (error: unknown) => expect(error).to.have.property('code', 'EADDRINUSE'),
+    );
+    await fixed.close();
   });
 });
