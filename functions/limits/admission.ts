@@ -87,7 +87,9 @@ export class TimeAdmission {
     const deadline = arrivedAt + this.options.responseWindowMs - this.marginMs;
     const own = this.#model.estimateMs(declaredBytes);
     const expectedEnd = this.options.now() + this.#backlogMs() / this.options.concurrency + own;
-    if (expectedEnd > deadline) {
+    // Alone, an image the estimate says cannot end in time is admitted all the same: refusing it
+    // could never help, and its redelivery will find the run in flight, then its results.
+    if (expectedEnd > deadline && this.#pending.size > 0) {
       const ahead = this.#pending.size;
       return `${ahead} image(s) ahead would end it about ${Math.round(expectedEnd - deadline)} ms after the ${this.options.responseWindowMs} ms response window`;
     }

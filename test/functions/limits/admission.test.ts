@@ -37,8 +37,16 @@ describe('functions/limits: admission within the response window', () => {
   it('counts a delivery that already waited: its own deadline runs from its arrival', () => {
     const time = new TimeAdmission({ concurrency: 1, responseWindowMs: 5_000, now });
     clock = 3_800;
+    expect(time.admit(3_800, 1_000)).to.not.be.a('string'); // a small image just arrived
     expect(time.admit(0, 10 * MB)).to.be.a('string');
     expect(time.admit(3_800, 10 * MB)).to.not.be.a('string');
+  });
+
+  it('admits an image too slow for the window when nothing is ahead of it (refusing cannot help)', () => {
+    const time = new TimeAdmission({ concurrency: 2, responseWindowMs: 5_000, now });
+    const alone = time.admit(0, 200 * MB); // 12,150 ms expected
+    expect(alone).to.not.be.a('string');
+    expect(time.admit(0, 1_000)).to.be.a('string');
   });
 
   it('learns how long images take here, contention included', () => {
