@@ -21,7 +21,7 @@ import type { InvocationSpan, TelemetryRecorder } from './telemetry/recorder.js'
  * be answered within the response window.
  */
 export interface ImageProcessor {
-  admit(name: string, declaredBytes: number, arrivedAt: number): ImageSlot;
+  admit(name: string, declaredBytes: number, arrivedAt: number): Promise<ImageSlot>;
 }
 
 /** A monotonic clock in milliseconds (`performance.now`). */

@@ -126,7 +126,7 @@ async function processBlob(inv: Invocation, blob: CreatedBlob): Promise<Outcome>
     return recordFailure(inv, link, refusal, source);
   }
   // Admitted before the download, or refused at once: nothing is read that cannot end in time.
-  const slot = inv.deps.runner.admit(link.name, blob.contentLength ?? 0, inv.started);
+  const slot = await inv.deps.runner.admit(link.name, blob.contentLength ?? 0, inv.started);
   try {
     return await processInput(inv, await readInput(inv, link), slot);
   } finally {

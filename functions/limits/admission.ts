@@ -6,31 +6,39 @@
  * (`InstanceBusyError`), so Event Grid retries it later instead of timing out while it waits.
  */
 
-/** How long images take here, learnt from the ones processed: a fixed cost plus a cost per byte. */
+/**
+ * How long a delivery takes here, download to last write, learnt from the ones done: a fixed
+ * cost plus a cost per input megabyte. The estimate adds twice the running mean deviation to
+ * the mean, so most deliveries end before it says (a late answer costs a redelivery, an early
+ * one nothing).
+ */
 export class ServiceTimeModel {
   #msPerMegabyte: number;
+  #deviation = 0;
 
   constructor(
-    /** Start-up cost of one image (decode set-up, encoders, result writes). */
-    private readonly fixedMs = 150,
-    /** The first guess per input megabyte, until images have been measured. */
+    /** Start-up cost of one delivery (storage round trips, decode set-up, encoders, writes). */
+    private readonly fixedMs = 250,
+    /** The first guess per input megabyte, until deliveries have been measured. */
     initialMsPerMegabyte = 60,
-    /** Weight of the newest measurement in the running average. */
+    /** Weight of the newest measurement in the running averages. */
     private readonly weight = 0.2,
   ) {
     this.#msPerMegabyte = initialMsPerMegabyte;
   }
 
-  /** Expected wall time of an input of `bytes`. */
+  /** Expected wall time of a delivery of an input of `bytes`. */
   estimateMs(bytes: number): number {
-    return this.fixedMs + (bytes / 1_048_576) * this.#msPerMegabyte;
+    return this.fixedMs + (bytes / 1_048_576) * (this.#msPerMegabyte + 2 * this.#deviation);
   }
 
-  /** Learns from one image of `bytes` that took `ms` (wall time, contention included). */
+  /** Learns from one delivery of `bytes` that took `ms` (wall time, contention included). */
   observe(bytes: number, ms: number): void {
-    if (bytes < 65_536) return; // too small to say anything per byte
+    if (bytes < 262_144) return; // too small to say anything per byte
     const perMegabyte = Math.max(0, ms - this.fixedMs) / (bytes / 1_048_576);
-    this.#msPerMegabyte += this.weight * (perMegabyte - this.#msPerMegabyte);
+    const error = perMegabyte - this.#msPerMegabyte;
+    this.#msPerMegabyte += this.weight * error;
+    this.#deviation += this.weight * (Math.abs(error) - this.#deviation);
   }
 }
 
@@ -38,12 +46,14 @@ export class ServiceTimeModel {
 export interface Admitted {
   /** When the delivery must be answered by (monotonic ms). */
   readonly deadline: number;
-  /** The latest moment processing may start and still end by the deadline. */
+  /** True when nothing else was admitted: it runs whatever the estimate says. */
+  readonly alone: boolean;
+  /** The latest moment work on an input of `bytes` may start and still end by the deadline. */
   startBy(bytes: number): number;
-  /** Marks processing as started now, for the estimates of those behind it. */
-  started(bytes: number): void;
-  /** Ends the delivery's share, learning from its processing time when it ran. */
-  finish(processedBytes?: number): void;
+  /** Marks the delivery's own work as started now (the download), for those behind it. */
+  started(): void;
+  /** Ends the delivery's share, learning from `serviceMs` (its own work, waits left out). */
+  finish(serviceMs?: number): void;
 }
 
 /** What admission needs to know. */
@@ -89,29 +99,28 @@ export class TimeAdmission {
     const expectedEnd = this.options.now() + this.#backlogMs() / this.options.concurrency + own;
     // Alone, an image the estimate says cannot end in time is admitted all the same: refusing it
     // could never help, and its redelivery will find the run in flight, then its results.
-    if (expectedEnd > deadline && this.#pending.size > 0) {
+    const alone = this.#pending.size === 0;
+    if (expectedEnd > deadline && !alone) {
       const ahead = this.#pending.size;
       return `${ahead} image(s) ahead would end it about ${Math.round(expectedEnd - deadline)} ms after the ${this.options.responseWindowMs} ms response window`;
     }
     const entry: Pending = { estimateMs: own };
     this.#pending.add(entry);
-    return this.#admitted(entry, deadline);
+    return this.#admitted(entry, deadline, alone, declaredBytes);
   }
 
-  #admitted(entry: Pending, deadline: number): Admitted {
+  #admitted(entry: Pending, deadline: number, alone: boolean, bytes: number): Admitted {
     const { now } = this.options;
     return {
       deadline,
-      startBy: (bytes) => deadline - this.#model.estimateMs(bytes),
-      started: (bytes) => {
-        entry.estimateMs = this.#model.estimateMs(bytes);
+      alone,
+      startBy: (size) => deadline - this.#model.estimateMs(size),
+      started: () => {
         entry.startedAt = now();
       },
-      finish: (processedBytes) => {
+      finish: (serviceMs) => {
         if (!this.#pending.delete(entry)) return;
-        if (processedBytes !== undefined && entry.startedAt !== undefined) {
-          this.#model.observe(processedBytes, now() - entry.startedAt);
-        }
+        if (serviceMs !== undefined) this.#model.observe(bytes, serviceMs);
       },
     };
   }

@@ -10,12 +10,8 @@ import type { ProcessResult } from '../../lib/types.js';
 import { estimateImageBytes } from './estimate.js';
 import { InstanceBusyError } from '../errors.js';
 import { TimeAdmission, type Admitted } from './admission.js';
-import {
-  ResourceLimiter,
-  WaitExpiredError,
-  type LimiterState,
-  type Reservation,
-} from './limiter.js';
+import { ImageError } from '../../lib/errors.js';
+import { ResourceLimiter, WaitExpiredError, type Grant, type LimiterState } from './limiter.js';
 import { ImageWorkerPool } from './pool.js';
 import type { ResourceSettings } from '../config.js';
 
@@ -55,7 +51,10 @@ export const LARGE_IMAGE_BYTES = 160 * 1024 * 1024;
 
 /** One delivery admitted before its download: its share of memory and time. */
 export interface ImageSlot {
-  /** Processes the downloaded input, if it can start in time; else `InstanceBusyError`. */
+  /**
+   * Processes the downloaded input if its memory comes free and it ends in time, else
+   * `InstanceBusyError` (an image alone on the instance runs to its own time limit).
+   */
   process(bytes: Uint8Array, options: Partial<ProcessOptions>): Promise<ProcessResult>;
   /** Gives back what the slot holds (always call it, in a `finally`). */
   release(): void;
@@ -91,27 +90,25 @@ export class ImageRunner {
   }
 
   /**
-   * Admits one delivery before its input is downloaded: room in the memory budget for the
-   * download, and time to finish within the response window behind what is admitted already.
-   * Throws `InstanceBusyError` (retryable) when either is missing, so the delivery is refused
-   * at once instead of timing out.
+   * Admits one delivery before its input is downloaded: a thread slot and the memory for the
+   * download, taken now or once they come free in time to end within the response window.
+   * Throws `InstanceBusyError` (retryable) when the work admitted already, or the wait, would
+   * not let it end in time: refused before anything is downloaded.
    */
-  admit(name: string, declaredBytes: number, arrivedAt: number = this.#now()): ImageSlot {
+  async admit(name: string, declaredBytes: number, arrivedAt = this.#now()): Promise<ImageSlot> {
     const admitted = this.#time.admit(arrivedAt, declaredBytes);
     if (typeof admitted === 'string') throw new InstanceBusyError(name, admitted);
-    // Twice the input: the chunks as they arrive, and the buffer they are joined into.
-    const download = this.#limiter.tryReserve(declaredBytes * 2);
-    if (download === undefined) {
+    let grant: Grant;
+    try {
+      // Twice the input: the chunks as they arrive, and the buffer they are joined into.
+      const waitMs = admitted.startBy(declaredBytes) - this.#now();
+      grant = await this.#limiter.acquire(declaredBytes * 2, waitMs);
+    } catch (error) {
       admitted.finish();
-      throw new InstanceBusyError(name, 'the memory budget is taken by the images in flight');
+      throw busyOr(error, name, 'no image thread came free in time to answer within the window');
     }
-    return {
-      process: (bytes, options) => this.#processAdmitted(bytes, options, admitted, download),
-      release: () => {
-        download.release();
-        admitted.finish();
-      },
-    };
+    admitted.started();
+    return this.#slot(name, admitted, grant);
   }
 
   /** Like `processImage`, but waits for a slot and the memory it needs, and stops at the limit. */
@@ -120,42 +117,48 @@ export class ImageRunner {
     return this.#limiter.run(estimate, () => this.#run(bytes, options, estimate));
   }
 
-  async #processAdmitted(
-    bytes: Uint8Array,
-    options: Partial<ProcessOptions>,
-    admitted: Admitted,
-    download: Reservation,
-  ): Promise<ProcessResult> {
-    const estimate = estimateImageBytes(bytes, options.maxPixels);
-    const waitMs = admitted.startBy(bytes.length) - this.#now();
-    const task = async () => {
-      // The estimate counts the input too: the download's own reservation is no longer needed.
-      download.release();
-      admitted.started(bytes.length);
-      const result = await this.#run(bytes, options, estimate);
-      admitted.finish(bytes.length);
-      return result;
+  /** The admitted delivery's slot: its memory grows to the image's estimate, within the window. */
+  #slot(name: string, admitted: Admitted, grant: Grant): ImageSlot {
+    const since = this.#now();
+    let waitedMs = 0;
+    const process = async (bytes: Uint8Array, options: Partial<ProcessOptions>) => {
+      const estimate = estimateImageBytes(bytes, options.maxPixels);
+      const waitStarted = this.#now();
+      const waitMs = admitted.startBy(bytes.length) - waitStarted;
+      await grant.resize(estimate, waitMs).catch((error: unknown) => {
+        throw busyOr(error, name, 'no memory for the image came free in time');
+      });
+      waitedMs = this.#now() - waitStarted;
+      // Within what is left of the window, unless it runs alone: nothing could end it sooner.
+      const { timeoutMs } = this.settings;
+      const limitMs = admitted.alone
+        ? timeoutMs
+        : Math.min(timeoutMs, Math.max(1, admitted.deadline - this.#now()));
+      return this.#run(bytes, options, estimate, limitMs).catch((error: unknown) => {
+        if (limitMs < timeoutMs && isImageTimeout(error)) {
+          throw new InstanceBusyError(name, 'it could not end within the response window');
+        }
+        throw error;
+      });
     };
-    try {
-      return await this.#limiter.run(estimate, task, waitMs);
-    } catch (error) {
-      if (!(error instanceof WaitExpiredError)) throw error;
-      const name = options.name ?? 'input';
-      throw new InstanceBusyError(
-        name,
-        'no image slot came free in time to answer within the response window',
-      );
-    }
+    return {
+      process,
+      release: () => {
+        grant.release();
+        admitted.finish(this.#now() - since - waitedMs);
+      },
+    };
   }
 
   #run(
     bytes: Uint8Array,
     options: Partial<ProcessOptions>,
     estimate: number,
+    timeoutMs = this.settings.timeoutMs,
   ): Promise<ProcessResult> {
     if (this.#pools === undefined) return processImage(bytes, options);
     const pool = estimate > LARGE_IMAGE_BYTES ? this.#pools.large : this.#pools.warm;
-    return pool.process(bytes, options);
+    return pool.process(bytes, options, timeoutMs);
   }
 
   /** Current load and peaks. */
@@ -169,4 +172,13 @@ export class ImageRunner {
   async close(): Promise<void> {
     await Promise.all([this.#pools?.warm.close(), this.#pools?.large.close()]);
   }
+}
+
+/** A wait that expired, as `InstanceBusyError`; anything else as it is. */
+function busyOr(error: unknown, name: string, reason: string): unknown {
+  return error instanceof WaitExpiredError ? new InstanceBusyError(name, reason) : error;
+}
+
+function isImageTimeout(error: unknown): boolean {
+  return error instanceof ImageError && error.code === 'TIMEOUT';
 }

@@ -37,6 +37,24 @@ export class WaitExpiredError extends Error {
   override readonly name = 'WaitExpiredError';
 }
 
+/** A slot held with some memory; the memory can grow once the input is known. */
+export interface Grant {
+  /** Bytes of the budget held now. */
+  readonly bytes: number;
+  /**
+   * Holds `bytes` instead, waiting up to `waitMs` for the growth to fit beside what others
+   * hold (`WaitExpiredError` then, holding what it held).
+   */
+  resize(bytes: number, waitMs: number): Promise<void>;
+  /** Gives the slot and its memory back; twice is harmless. */
+  release(): void;
+}
+
+interface Grower {
+  delta: number;
+  grant: () => void;
+}
+
 /** Memory held outside any slot (an input being downloaded); give it back with `release`. */
 export interface Reservation {
   readonly bytes: number;
@@ -52,6 +70,8 @@ export class ResourceLimiter {
   #peakActive = 0;
   #peakUsed = 0;
   readonly #queue: Waiter[] = [];
+  /** Holders of a slot waiting for more memory: served before the queue, which holds none. */
+  readonly #growers: Grower[] = [];
 
   constructor(options: LimiterOptions) {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
@@ -73,14 +93,39 @@ export class ResourceLimiter {
    * With `waitMs`, gives up (`WaitExpiredError`) when no slot came in that time.
    */
   async run<T>(estimatedBytes: number, task: () => Promise<T>, waitMs?: number): Promise<T> {
-    const cost = this.#clamp(estimatedBytes);
-    await this.#acquire(cost, waitMs);
+    const grant = await this.acquire(estimatedBytes, waitMs);
     try {
       return await task();
     } finally {
-      this.#active -= 1;
-      this.#free(cost);
+      grant.release();
     }
+  }
+
+  /**
+   * Takes a slot and `bytes` of the budget once both are free (first come, first served); with
+   * `waitMs`, gives up (`WaitExpiredError`) when that takes longer.
+   */
+  async acquire(bytes: number, waitMs?: number): Promise<Grant> {
+    let held = this.#clamp(bytes);
+    await this.#acquire(held, waitMs);
+    let released = false;
+    return {
+      get bytes() {
+        return held;
+      },
+      resize: async (wanted, resizeWaitMs) => {
+        const target = this.#clamp(wanted);
+        if (target > held) await this.#grow(target - held, resizeWaitMs);
+        else this.#free(held - target);
+        held = target;
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#active -= 1;
+        this.#free(held);
+      },
+    };
   }
 
   /**
@@ -89,7 +134,8 @@ export class ResourceLimiter {
    */
   tryReserve(bytes: number): Reservation | undefined {
     const cost = this.#clamp(bytes);
-    if (this.#queue.length > 0 || this.#used + cost > this.memoryBudgetBytes) return undefined;
+    const waiting = this.#queue.length > 0 || this.#growers.length > 0;
+    if (waiting || this.#used + cost > this.memoryBudgetBytes) return undefined;
     this.#used += cost;
     this.#peakUsed = Math.max(this.#peakUsed, this.#used);
     let held = true;
@@ -124,7 +170,7 @@ export class ResourceLimiter {
   }
 
   #acquire(cost: number, waitMs?: number): Promise<void> {
-    if (this.#queue.length === 0 && this.#fits(cost)) {
+    if (this.#queue.length === 0 && this.#growers.length === 0 && this.#fits(cost)) {
       this.#take(cost);
       return Promise.resolve();
     }
@@ -145,6 +191,26 @@ export class ResourceLimiter {
     });
   }
 
+  #grow(delta: number, waitMs: number): Promise<void> {
+    if (this.#growers.length === 0 && this.#used + delta <= this.memoryBudgetBytes) {
+      this.#used += delta;
+      this.#peakUsed = Math.max(this.#peakUsed, this.#used);
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const grower: Grower = { delta, grant: () => (clearTimeout(timer), resolve()) };
+      const timer = setTimeout(
+        () => {
+          this.#growers.splice(this.#growers.indexOf(grower), 1);
+          reject(new WaitExpiredError(`no memory for the image within ${Math.round(waitMs)} ms`));
+          this.#grantWaiting();
+        },
+        Math.max(0, waitMs),
+      );
+      this.#growers.push(grower);
+    });
+  }
+
   #take(cost: number): void {
     this.#active += 1;
     this.#used += cost;
@@ -158,6 +224,13 @@ export class ResourceLimiter {
   }
 
   #grantWaiting(): void {
+    for (let grower = this.#growers[0]; grower; grower = this.#growers[0]) {
+      if (this.#used + grower.delta > this.memoryBudgetBytes) return;
+      this.#growers.shift();
+      this.#used += grower.delta;
+      this.#peakUsed = Math.max(this.#peakUsed, this.#used);
+      grower.grant();
+    }
     for (let head = this.#queue[0]; head && this.#fits(head.cost); head = this.#queue[0]) {
       this.#queue.shift();
       this.#take(head.cost);

@@ -494,7 +494,7 @@ describe('functions/process-blob (against Azurite)', function () {
     const buggy = createEventHandler({
       ...handlerDeps(config, client, images.runner),
       runner: {
-        admit: () => ({
+        admit: async () => ({
           process: () =>
             Promise.reject(new TypeError("Cannot read properties of undefined (reading 'width')")),
           release: () => undefined,
@@ -641,7 +641,7 @@ describe('functions/process-blob (against Azurite)', function () {
     try {
       // Work admitted here already: a 20 MB input, expected to take 1.35 s of the 1.5 s left
       // after the margin; one image at a time leaves no room for another.
-      const ahead = runner.admit('ahead.jpg', 20 * 1_048_576, performance.now());
+      const ahead = await runner.admit('ahead.jpg', 20 * 1_048_576, performance.now());
       const busy = testHandler(windowed, client, runner);
       const event = await upload(client, config.containers.input, 'busy.jpg', fixture(PHOTO));
       let caught: unknown;

@@ -4,6 +4,8 @@ import { ResourceLimiter, WaitExpiredError } from '../../../functions/limits/lim
 import { NameLocks } from '../../../functions/limits/name-locks.js';
 
 const MB = 1_048_576;
+/** 150 ms + 60 ms per MB until it learns otherwise. */
+const model = () => new ServiceTimeModel(150, 60);
 /** Lets promise callbacks and the limiter's grants run. */
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -16,7 +18,12 @@ describe('functions/limits: admission within the response window', () => {
 
   it('admits while the work ahead ends in time, and refuses the delivery that would not', () => {
     // 150 ms + 60 ms per MB: a 10 MB input is expected to take 750 ms.
-    const time = new TimeAdmission({ concurrency: 2, responseWindowMs: 5_000, now });
+    const time = new TimeAdmission({
+      concurrency: 2,
+      responseWindowMs: 5_000,
+      now,
+      model: model(),
+    });
     expect(time.marginMs).to.equal(1_000);
     const admitted = [];
     let refusal: string | undefined;
@@ -35,7 +42,12 @@ describe('functions/limits: admission within the response window', () => {
   });
 
   it('counts a delivery that already waited: its own deadline runs from its arrival', () => {
-    const time = new TimeAdmission({ concurrency: 1, responseWindowMs: 5_000, now });
+    const time = new TimeAdmission({
+      concurrency: 1,
+      responseWindowMs: 5_000,
+      now,
+      model: model(),
+    });
     clock = 3_800;
     expect(time.admit(3_800, 1_000)).to.not.be.a('string'); // a small image just arrived
     expect(time.admit(0, 10 * MB)).to.be.a('string');
@@ -43,27 +55,41 @@ describe('functions/limits: admission within the response window', () => {
   });
 
   it('admits an image too slow for the window when nothing is ahead of it (refusing cannot help)', () => {
-    const time = new TimeAdmission({ concurrency: 2, responseWindowMs: 5_000, now });
+    const time = new TimeAdmission({
+      concurrency: 2,
+      responseWindowMs: 5_000,
+      now,
+      model: model(),
+    });
     const alone = time.admit(0, 200 * MB); // 12,150 ms expected
     expect(alone).to.not.be.a('string');
     expect(time.admit(0, 1_000)).to.be.a('string');
   });
 
-  it('learns how long images take here, contention included', () => {
-    const model = new ServiceTimeModel(150, 60, 0.5);
-    expect(model.estimateMs(10 * MB)).to.equal(750);
-    model.observe(10 * MB, 2_150); // 200 ms per MB measured
-    expect(model.estimateMs(10 * MB)).to.equal(150 + 10 * 130);
-    model.observe(1_000, 5_000); // too small to learn from
-    expect(model.estimateMs(10 * MB)).to.equal(150 + 10 * 130);
+  it('learns how long deliveries take here, and how much that varies', () => {
+    const learning = new ServiceTimeModel(150, 60, 0.5);
+    expect(learning.estimateMs(10 * MB)).to.equal(750);
+    learning.observe(10 * MB, 2_150); // 200 ms per MB measured
+    // Mean 60 + 0.5 × 140 = 130 ms per MB, mean deviation 0.5 × 140 = 70: estimate 130 + 2 × 70.
+    expect(learning.estimateMs(10 * MB)).to.equal(150 + 10 * 270);
+    learning.observe(1_000, 5_000); // too small to learn from
+    expect(learning.estimateMs(10 * MB)).to.equal(150 + 10 * 270);
+    for (let i = 0; i < 30; i += 1) learning.observe(10 * MB, 2_150);
+    // Steady measurements: the deviation fades, the estimate settles on what was measured.
+    expect(learning.estimateMs(10 * MB)).to.be.closeTo(2_150, 20);
   });
 
   it('estimates what is left of a started image, not all of it', () => {
-    const time = new TimeAdmission({ concurrency: 1, responseWindowMs: 5_000, now });
+    const time = new TimeAdmission({
+      concurrency: 1,
+      responseWindowMs: 5_000,
+      now,
+      model: model(),
+    });
     const first = time.admit(0, 60 * MB); // 3,750 ms expected
     if (typeof first === 'string') throw new Error(first);
     expect(time.admit(0, 10 * MB), 'behind a whole 60 MB image').to.be.a('string');
-    first.started(60 * MB);
+    first.started();
     clock = 2_500;
     expect(time.admit(2_500, 10 * MB), 'behind what is left of it').to.not.be.a('string');
   });
@@ -107,6 +133,38 @@ describe('functions/limits: memory reserved for downloads', () => {
     release();
     await running;
     expect(await patient).to.equal('patient');
+  });
+});
+
+describe('functions/limits: a slot whose memory grows once the input is known', () => {
+  it('grows when the budget allows, waits for memory, and gives up at its deadline', async () => {
+    const limiter = new ResourceLimiter({ concurrency: 2, memoryBudgetBytes: 100 });
+    const first = await limiter.acquire(10);
+    const second = await limiter.acquire(10);
+    await first.resize(60, 0);
+    expect(limiter.state().usedBytes).to.equal(70);
+    // The second needs 50 more: it waits, and gets them when the first gives memory back.
+    const growing = second.resize(60, 1_000);
+    await tick();
+    expect(limiter.state().usedBytes).to.equal(70);
+    first.release();
+    await growing;
+    expect(second.bytes).to.equal(60);
+    expect(limiter.state()).to.include({ active: 1, usedBytes: 60 });
+    // No one gives memory back: the wait ends, and the slot keeps what it held.
+    const third = await limiter.acquire(30);
+    let caught: unknown;
+    try {
+      await third.resize(50, 20);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).to.be.instanceOf(WaitExpiredError);
+    expect(third.bytes).to.equal(30);
+    second.release();
+    third.release();
+    third.release();
+    expect(limiter.state()).to.include({ active: 0, usedBytes: 0 });
   });
 });
 
