@@ -2,8 +2,8 @@
  * The whole flow of one image: sniff -> guard -> exif -> decode -> resize -> colour -> orient ->
  * thumbnail (every rendition's pixels) -> encode -> metadata. Each stage runs in its own span and
  * is timed; `processImage` reads as that list, and each stage's work is a named step below it.
- * The image is decoded and resized once, to the size the largest rendition needs; every
- * rendition is then made from that.
+ * The image is decoded once, to the size the largest rendition needs (see plan.ts for how each
+ * rendition is made from it).
  */
 import type { Span } from '@opentelemetry/api';
 import { decodeImage, type DecodedImage } from './decode.js';
@@ -19,14 +19,10 @@ import { guardInput, type Dimensions } from './guard.js';
 import { extractIccProfile, parseIccProfile, type IccProfile } from './icc.js';
 import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
 import { sha256Hex, successRecord } from './metadata.js';
-import {
-  renditionsFingerprint,
-  resolveOptions,
-  type ProcessOptions,
-  type RenditionSpec,
-} from './options.js';
+import { renditionsFingerprint, resolveOptions, type ProcessOptions } from './options.js';
 import { applyOrientation, swapsAxes } from './orient.js';
-import { coverBox, fitInside, resizeBitmap, resizePlanes, type Size } from './resize.js';
+import { decodeTarget, planRenditions, type RenditionStep } from './plan.js';
+import { coverBox, resizeBitmap, resizePlanes, type Size } from './resize.js';
 import { sniffFormat } from './sniff.js';
 import { imageAttributes, inSpan } from './tracing.js';
 import type {
@@ -59,14 +55,15 @@ export async function processImage(
     const format = await stage('sniff', (span) => sniff(bytes, settings.name, span));
     const source = await stage('guard', (span) => guard(bytes, format, settings, span));
     const { exif, orientation } = await stage('exif', (span) => exifOf(source, settings, span));
-    const plan = planSizes(source.declared, orientation, settings);
+    const plan = planDecode(source.declared, orientation, settings);
     const decoded = await stage('decode', (span) => decode(source, plan, settings, span));
-    const resized = await stage('resize', (span) => resize(decoded, plan, settings, span));
+    const { wholes, steps } = planFor(decoded, plan, settings);
+    const resized = await stage('resize', (span) => resize(decoded, wholes, span));
     const colour = await stage('colour', (span) => colourCorrect(source, decoded, resized, span));
     const upright = await stage('orient', (span) => orient(colour.corrected, orientation, span));
     // Named 'thumbnail' as before renditions existed: dashboards and traces key on it.
     const bitmaps = await stage('thumbnail', (span) =>
-      renditionBitmaps(upright, decoded, plan, settings, span),
+      renditionBitmaps(upright, steps, decoded.info.hasAlpha, span),
     );
     const renditions = await stage('encode', (span) =>
       encode(bitmaps, source, decoded, settings, span),
@@ -158,54 +155,23 @@ async function exifOf(
   return read;
 }
 
-/** What the decode and resize stages aim for, in stored orientation. */
-interface SizePlan {
+/** What the decode stage aims for. */
+interface DecodePlan {
   /** Whether the EXIF orientation swaps width and height (the boxes are upright). */
   swap: boolean;
-  /** The smallest decoded size that serves every rendition (see baseSize). */
+  /** The smallest decoded size that serves every rendition, stored orientation. */
   target: Size;
 }
 
-function planSizes(declared: Size, orientation: number, settings: ProcessOptions): SizePlan {
+function planDecode(declared: Size, orientation: number, settings: ProcessOptions): DecodePlan {
   const swap = swapsAxes(orientation);
-  return { swap, target: baseSize(declared, settings.renditions, swap) };
-}
-
-/**
- * The size of the whole image that one rendition is made from, in stored orientation: fitted
- * inside its box, or (cover) scaled until it fills the box, never upscaled.
- */
-function neededSize(full: Size, rendition: RenditionSpec, swap: boolean): Size {
-  const box = swap
-    ? { width: rendition.height, height: rendition.width }
-    : { width: rendition.width, height: rendition.height };
-  if (rendition.fit !== 'cover') return fitInside(full.width, full.height, box.width, box.height);
-  const scale = Math.min(1, Math.max(box.width / full.width, box.height / full.height));
-  return {
-    width: Math.max(1, Math.round(full.width * scale)),
-    height: Math.max(1, Math.round(full.height * scale)),
-  };
-}
-
-/**
- * The one size every rendition can be cut or shrunk from: the largest needed size each way
- * (the renditions all scale the same image, so this is the largest rendition's, give or take
- * a rounded pixel). Shrink-on-load decodes to it, the resize stage makes it, and the
- * renditions come from it: a panorama's cover thumbnail, taller than its 800-wide output, is
- * what sets it then.
- */
-function baseSize(full: Size, renditions: readonly RenditionSpec[], swap: boolean): Size {
-  const sizes = renditions.map((rendition) => neededSize(full, rendition, swap));
-  return {
-    width: Math.max(...sizes.map((size) => size.width)),
-    height: Math.max(...sizes.map((size) => size.height)),
-  };
+  return { swap, target: decodeTarget(declared, settings.renditions, swap) };
 }
 
 /** Stage decode: pixels at the smallest size that serves every rendition. */
 async function decode(
   source: GuardedSource,
-  plan: SizePlan,
+  plan: DecodePlan,
   settings: ProcessOptions,
   span: Span,
 ): Promise<DecodedImage> {
@@ -233,22 +199,23 @@ async function decode(
   return result;
 }
 
-/**
- * Stage resize: the whole image to the base size (see baseSize), measured on the decoded
- * image's real size. Planes are filtered one component at a time, then converted.
- */
-function resize(
-  decoded: DecodedImage,
-  plan: SizePlan,
-  settings: ProcessOptions,
-  span: Span,
-): Bitmap {
+/** The renditions' plan (see plan.ts), made on the decoded image's real size. */
+function planFor(decoded: DecodedImage, plan: DecodePlan, settings: ProcessOptions) {
   const full = { width: decoded.width, height: decoded.height };
-  const target = baseSize(full, settings.renditions, plan.swap);
-  span.setAttributes(imageAttributes({ width: target.width, height: target.height }));
-  return decoded.kind === 'planes'
-    ? resizePlanes(decoded.planes, target)
-    : resizeBitmap(decoded.bitmap, target, decoded.info.hasAlpha);
+  return planRenditions(full, settings.renditions, plan.swap);
+}
+
+/**
+ * Stage resize: the decoded image to each whole-image size of the plan. Planes are filtered
+ * one component at a time, then converted.
+ */
+function resize(decoded: DecodedImage, wholes: readonly Size[], span: Span): Bitmap[] {
+  span.setAttributes(imageAttributes({ width: wholes[0]?.width, height: wholes[0]?.height }));
+  return wholes.map((target) =>
+    decoded.kind === 'planes'
+      ? resizePlanes(decoded.planes, target)
+      : resizeBitmap(decoded.bitmap, target, decoded.info.hasAlpha),
+  );
 }
 
 /** What the colour stage found: the embedded profile, and the conversion it calls for. */
@@ -256,15 +223,15 @@ interface ColourCorrection {
   profile: IccProfile | undefined;
   /** The profile's transform to sRGB, when it applies to these pixels. */
   transform: ((bitmap: Bitmap) => Bitmap) | undefined;
-  /** The resized image, converted to sRGB when `transform` applies. */
-  corrected: Bitmap;
+  /** The resized images, converted to sRGB when `transform` applies. */
+  corrected: Bitmap[];
 }
 
 /** Stage colour: the embedded ICC profile and whether its transform to sRGB applies. */
 function colourCorrect(
   source: GuardedSource,
   decoded: DecodedImage,
-  resized: Bitmap,
+  resized: Bitmap[],
   span: Span,
 ): ColourCorrection {
   const raw = extractIccProfile(source.bytes, source.format, source.jpeg);
@@ -275,44 +242,28 @@ function colourCorrect(
   span.setAttributes(
     imageAttributes({ icc_profile: profile?.description, icc_applied: Boolean(transform) }),
   );
-  return { profile, transform, corrected: transform ? transform(resized) : resized };
+  return { profile, transform, corrected: transform ? resized.map(transform) : resized };
 }
 
 /** Stage orient: upright per the EXIF orientation. */
-function orient(bitmap: Bitmap, orientation: number, span: Span): Bitmap {
+function orient(bitmaps: Bitmap[], orientation: number, span: Span): Bitmap[] {
   span.setAttributes(imageAttributes({ orientation }));
-  return applyOrientation(bitmap, orientation);
+  return bitmaps.map((bitmap) => applyOrientation(bitmap, orientation));
 }
 
 /**
- * Stage thumbnail: every rendition's pixels, from the upright base image. Fitted sizes are
- * measured on the full image (so a rendition made from a larger base is the size its own box
- * gives); cover crops around the centre. Renditions with the same box and fit share a bitmap.
+ * Stage thumbnail: every rendition's pixels from the upright whole images: a fitted rendition
+ * is its whole image; a cover one is cut from its whole image, around the centre.
  */
 function renditionBitmaps(
-  upright: Bitmap,
-  decoded: DecodedImage,
-  plan: SizePlan,
-  settings: ProcessOptions,
+  wholes: readonly Bitmap[],
+  steps: readonly RenditionStep[],
+  hasAlpha: boolean,
   span: Span,
 ): Bitmap[] {
-  const hasAlpha = decoded.info.hasAlpha;
-  const full = plan.swap
-    ? { width: decoded.height, height: decoded.width }
-    : { width: decoded.width, height: decoded.height };
-  const made = new Map<string, Bitmap>();
-  const bitmaps = settings.renditions.map((rendition) => {
-    const box = { width: rendition.width, height: rendition.height };
-    const cover = rendition.fit === 'cover';
-    const key = `${cover ? 'cover' : 'inside'} ${box.width}x${box.height}`;
-    let bitmap = made.get(key);
-    if (!bitmap) {
-      bitmap = cover
-        ? coverBox(upright, box, hasAlpha)
-        : resizeBitmap(upright, fitInside(full.width, full.height, box.width, box.height), hasAlpha);
-      made.set(key, bitmap);
-    }
-    return bitmap;
+  const bitmaps = steps.map(({ whole, cover }) => {
+    const bitmap = wholes[whole]!;
+    return cover ? coverBox(bitmap, cover, hasAlpha) : bitmap;
   });
   span.setAttributes(imageAttributes({ renditions: bitmaps.length }));
   return bitmaps;
