@@ -10,7 +10,13 @@ import {
   encodeJpegWasm,
   encodePngWasm,
 } from '../../lib/codecs/index.js';
-import type { Bitmap, EncodedRendition, OutputFormat, ProcessResult } from '../../lib/types.js';
+import type {
+  Bitmap,
+  EncodedRendition,
+  ImageFormat,
+  OutputFormat,
+  ProcessResult,
+} from '../../lib/types.js';
 import { crc32 } from 'node:zlib';
 
 export type Rgba = [number, number, number, number];
@@ -83,6 +89,16 @@ export async function decodeOutput(bytes: Uint8Array, format: OutputFormat): Pro
     case 'avif':
       return decodeAvifWasm(bytes);
   }
+}
+
+/**
+ * The format the `auto` policy must write for an input, as the issue states it (written again
+ * here, not taken from the library): JPEG, PNG, WebP and AVIF stay as they are; GIF, BMP and
+ * TIFF become PNG when any pixel is transparent, else JPEG.
+ */
+export function autoFormat(input: ImageFormat | undefined, hasAlpha: boolean): OutputFormat {
+  if (input === 'jpeg' || input === 'png' || input === 'webp' || input === 'avif') return input;
+  return hasAlpha ? 'png' : 'jpeg';
 }
 
 /** The rendition of `result` written to `container` ('output' and 'thumbnails' by default). */
