@@ -103,7 +103,10 @@ const INTEGER_FLAGS = Object.fromEntries(
     flag,
     { type: 'string' },
   ]),
-) as Record<keyof typeof LIMIT_OPTIONS | (typeof DEFAULT_RENDITION_FLAGS)[number], { type: 'string' }>;
+) as Record<
+  keyof typeof LIMIT_OPTIONS | (typeof DEFAULT_RENDITION_FLAGS)[number],
+  { type: 'string' }
+>;
 
 function integer(flag: string, value: string | undefined, max?: number): number | undefined {
   if (value === undefined) return undefined;

@@ -164,17 +164,15 @@ export async function runJob(
     return done({
       status: 'succeeded',
       ...(metadata.source.format === undefined ? {} : { format: metadata.source.format }),
-      renditions: renditions.map(
-        (rendition): WrittenImage => ({
-          container: rendition.container,
-          path: tree.relative(rendition.container, rendition.name),
-          format: rendition.format,
-          contentType: rendition.contentType,
-          width: rendition.width,
-          height: rendition.height,
-          bytes: rendition.bytes.byteLength,
-        }),
-      ),
+      renditions: renditions.map((rendition): WrittenImage => ({
+        container: rendition.container,
+        path: tree.relative(rendition.container, rendition.name),
+        format: rendition.format,
+        contentType: rendition.contentType,
+        width: rendition.width,
+        height: rendition.height,
+        bytes: rendition.bytes.byteLength,
+      })),
       metadata: tree.relative('metadata', metadataFile),
     });
   } catch (error) {
