@@ -449,5 +449,12 @@ export async function encodeAvifWasm(image: CodecImage, quality: number): Promis
   return new Uint8Array(result);
 }
 
-/** libavif's speed, 0 (slowest, smallest) to 10 (fastest); chosen by measurement, see above. */
-const AVIF_SPEED = 8;
+/**
+ * libavif's speed, 0 (slowest, smallest files) to 10 (fastest). Measured here (2-core AMD EPYC
+ * VM shared with other work, load average about 2, Node 20; the bench's 800x600 photo-like
+ * JPEG, which is noisier than most photos, at quality 82; median of 5 encodes after a warm-up):
+ * speed 6: 1345 ms, 7: 1375 ms, 8: 1534 ms, 9: 1345 ms, 10: 694 ms (about 730 ms of CPU), the
+ * files 156-163 KB. Only 10 keeps an 800x600 rendition within a few hundred milliseconds, for
+ * files at most 5 % larger than speed 6's; `npm run bench` reports the figure again.
+ */
+const AVIF_SPEED = 10;
