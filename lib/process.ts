@@ -242,7 +242,11 @@ function colourCorrect(
   span.setAttributes(
     imageAttributes({ icc_profile: profile?.description, icc_applied: Boolean(transform) }),
   );
-  return { profile, transform, corrected: transform ? resized.map(transform) : resized };
+  return {
+    profile,
+    transform,
+    corrected: transform ? resized.map((bitmap) => transform(bitmap)) : resized,
+  };
 }
 
 /** Stage orient: upright per the EXIF orientation. */
