@@ -150,8 +150,11 @@ function succeeded(
   };
 }
 
-/** The result blobs of a processed image, in write order, each with its span name: the
- * renditions, then the metadata document last (its presence means the results are complete). */
+/**
+ * The result blobs of a processed image, in write order, each with its span name (`upload
+ * rendition`, its container an attribute): the renditions, then the metadata document last
+ * (its presence means the results are complete).
+ */
 function resultBlobs(
   config: Pick<Config, 'containers' | 'results'>,
   name: string,
@@ -159,7 +162,7 @@ function resultBlobs(
 ): [string, ResultBlob][] {
   const { cacheControl } = config.results;
   const renditions = result.renditions.map((rendition): [string, ResultBlob] => [
-    `upload ${rendition.container}`,
+    'upload rendition',
     { ...rendition, body: rendition.bytes, cacheControl },
   ]);
   const metadata: ResultBlob = {
