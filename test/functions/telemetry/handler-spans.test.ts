@@ -107,11 +107,7 @@ describe('handler telemetry: span tree, metrics and logs (real handler, real Azu
     expect(span.attributes['serverless_img.renditions']).to.equal(2);
 
     const children = childrenOf(spans, span);
-    expect(children).to.include.members([
-      'download',
-      'upload rendition',
-      'upload metadata',
-    ]);
+    expect(children).to.include.members(['download', 'upload rendition', 'upload metadata']);
     for (const stage of ['decode', 'orient', 'resize', 'thumbnail', 'metadata']) {
       expect(children, `image.${stage}`).to.include(`image.${stage}`);
     }
