@@ -24,6 +24,21 @@ export const CASES: readonly BenchCase[] = Object.freeze([
 /** The case the cold start processes: a 1 MP JPEG, like a typical phone upload after sharing. */
 export const COLD_START_CASE = 'jpeg-1mp';
 
+/**
+ * The input of the encode measurement: an 800x600 photo-like JPEG, the size of the default
+ * resized image, so its one 800x600 rendition is encoded at exactly that size.
+ */
+export const ENCODE_CASE: BenchCase = Object.freeze({
+  name: 'encode-800x600',
+  format: 'jpeg',
+  width: 800,
+  height: 600,
+  alpha: false,
+});
+
+/** The formats whose encode time the benchmark reports, JPEG first as the yardstick. */
+export const ENCODE_FORMATS = ['jpeg', 'webp', 'avif'] as const;
+
 /** Selects cases by name (all when `names` is empty); an unknown name is an error, not a skip. */
 export function selectCases(names: readonly string[]): BenchCase[] {
   if (names.length === 0) return [...CASES];

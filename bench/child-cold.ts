@@ -24,6 +24,6 @@ process.stdout.write(
     bootMs: booted,
     importMs: imported - booted,
     firstImageMs: done - imported,
-    outputBytes: result.output.bytes.length,
+    outputBytes: result.renditions[0]?.bytes.length,
   })}\n`,
 );

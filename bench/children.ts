@@ -176,13 +176,19 @@ export async function buildLibrary(root: string): Promise<{ ok: boolean; output:
 }
 
 /** The child scripts, transpiled one file at a time (they import only each other and packages). */
-const CHILD_SOURCES = ['harness.ts', 'child-ours.ts', 'child-sharp.ts', 'child-cold.ts'];
+const CHILD_SOURCES = [
+  'harness.ts',
+  'child-ours.ts',
+  'child-sharp.ts',
+  'child-cold.ts',
+  'child-encode.ts',
+];
 
 /** Transpiles the child scripts from `benchDir` into `outDir` and returns their paths by name. */
 export async function buildChildren(
   benchDir: string,
   outDir: string,
-): Promise<{ ours: string; sharp: string; cold: string }> {
+): Promise<{ ours: string; sharp: string; cold: string; encode: string }> {
   await mkdir(outDir, { recursive: true });
   for (const file of CHILD_SOURCES) {
     const source = await readFile(join(benchDir, file), 'utf8');
@@ -202,5 +208,6 @@ export async function buildChildren(
     ours: join(outDir, 'child-ours.js'),
     sharp: join(outDir, 'child-sharp.js'),
     cold: join(outDir, 'child-cold.js'),
+    encode: join(outDir, 'child-encode.js'),
   };
 }

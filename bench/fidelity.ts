@@ -146,9 +146,9 @@ export async function measureFidelity(
   const { processImage } = (await import(library)) as Library;
   const bytes = new Uint8Array(await readFile(input));
   const name = basename(input);
-  const ours = await decodeRaw((await processImage(bytes, { name })).output.bytes);
+  const ours = await decodeRaw((await processImage(bytes, { name })).renditions[0]!.bytes);
   const fullSize = await decodeRaw(
-    (await processImage(bytes, { name, shrinkOnLoad: false })).output.bytes,
+    (await processImage(bytes, { name, shrinkOnLoad: false })).renditions[0]!.bytes,
   );
   const reference = lanczosReference(await decodeRaw(bytes), ours.width, ours.height);
   const sharpImage = await decodeRaw(sharpOutput);

@@ -90,7 +90,7 @@ function summary(image: ImageSummary): ImageSummary {
 }
 
 async function save(prefix: string, last: JobResult): Promise<void> {
-  const extension = (format: string) => (format === 'png' ? 'png' : 'jpg');
+  const extension = (format: string) => (format === 'jpeg' ? 'jpg' : format);
   await writeFile(`${prefix}.output.${extension(last.output.format)}`, last.output.data);
   await writeFile(`${prefix}.thumbnail.${extension(last.thumbnail.format)}`, last.thumbnail.data);
 }

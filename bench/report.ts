@@ -57,6 +57,17 @@ export interface ColdStartResult {
   firstImageMs: number;
 }
 
+/** One output format's encode of an 800x600 photo-like image (see child-encode.ts). */
+export interface EncodeResult {
+  format: string;
+  width: number;
+  height: number;
+  /** Size of the encoded image, quality 82. */
+  bytes: number;
+  medianMs: number;
+  runsMs: number[];
+}
+
 /** Everything one benchmark run produced. */
 export interface BenchResult {
   date: string;
@@ -69,6 +80,8 @@ export interface BenchResult {
   nice: number | null;
   coldStartMs: number | null;
   coldStart: ColdStartResult | SideFailure | null;
+  /** Encode time per output format (JPEG, WebP, AVIF); null when not measured. */
+  encodes: (EncodeResult | (SideFailure & { format: string }))[] | null;
   cases: CaseResult[];
 }
 
@@ -235,6 +248,23 @@ function coldStartLine(cold: BenchResult['coldStart']): string {
   );
 }
 
+function encodeTable(encodes: BenchResult['encodes']): Table | null {
+  if (encodes === null || encodes.length === 0) return null;
+  return {
+    headers: ['format', 'encode ms (median)', 'size', 'bytes'],
+    rows: encodes.map((encode) =>
+      'error' in encode
+        ? [encode.format, 'failed', '—', encode.error]
+        : [
+            encode.format,
+            ms(encode.medianMs),
+            `${encode.width}×${encode.height}`,
+            `${(encode.bytes / 1024).toFixed(0)} KB`,
+          ],
+    ),
+  };
+}
+
 function header(result: BenchResult): string[] {
   const m = result.machine;
   return [
@@ -258,6 +288,15 @@ function render(
   const main = mainTable(result.cases);
   const out = [...header(result), '', table(main.headers, main.rows)];
   out.push('', coldStartLine(result.coldStart));
+  const encodes = encodeTable(result.encodes);
+  if (encodes) {
+    out.push(
+      '',
+      'encode of one 800×600 photo-like rendition per format, quality 82 (metadata.timingsMs.encode):',
+      '',
+    );
+    out.push(table(encodes.headers, encodes.rows));
+  }
   const stages = stageTable(result.cases);
   if (stages) {
     out.push('', 'ours per stage, median ms (metadata.timingsMs):', '');

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: our library against sharp on generated photo-like images, each side in its
- * own child process with their runs interleaved, plus the cold start of a fresh process. Progress goes to stderr; stdout
+ * own child process with their runs interleaved, plus the cold start of a fresh process and the
+ * encode time of an 800x600 rendition in each output format. Progress goes to stderr; stdout
  * carries only the report (tables, or one JSON object with `--json`).
  */
 import { existsSync } from 'node:fs';
@@ -10,7 +11,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { parseBenchArgs, type BenchArgs } from './args.js';
-import { COLD_START_CASE, selectCases, type BenchCase } from './cases.js';
+import {
+  COLD_START_CASE,
+  ENCODE_CASE,
+  ENCODE_FORMATS,
+  selectCases,
+  type BenchCase,
+} from './cases.js';
+import type { EncodeRun } from './child-encode.js';
 import { buildChildren, buildLibrary, parseChildJson, runNode } from './children.js';
 import { measureFidelity, type Fidelity } from './fidelity.js';
 import { ensureInput } from './inputs.js';
@@ -24,6 +32,7 @@ import {
   type BenchResult,
   type CaseResult,
   type ColdStartResult,
+  type EncodeResult,
   type SideFailure,
 } from './report.js';
 import { median, ratio } from './stats.js';
@@ -139,6 +148,32 @@ async function coldStart(
   };
 }
 
+/** Each format's encode of the 800x600 input, in a fresh process per format (see child-encode). */
+async function encodeCosts(
+  script: string,
+  library: string,
+  input: string,
+  args: BenchArgs,
+): Promise<NonNullable<BenchResult['encodes']>> {
+  const results: NonNullable<BenchResult['encodes']> = [];
+  for (const format of ENCODE_FORMATS) {
+    progress(`encode 800x600 as ${format} x${args.runs}`);
+    const childArgs = [pathToFileURL(library).href, input, format, String(args.runs)];
+    try {
+      const exit = await runNode(script, [...childArgs, String(args.warmup)], CHILD_TIMEOUT_MS, {
+        nice: args.nice,
+      });
+      const run = parseChildJson<EncodeRun>(exit, `encode as ${format}`);
+      const { encodeMs, ...image } = run;
+      const result: EncodeResult = { ...image, medianMs: median(encodeMs), runsMs: encodeMs };
+      results.push(result);
+    } catch (error) {
+      results.push({ format, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
+}
+
 async function main(): Promise<void> {
   const args = parseBenchArgs(process.argv.slice(2));
   const loadAtStart = loadavg()[0] ?? 0;
@@ -156,7 +191,7 @@ async function main(): Promise<void> {
 
   const inputs = new Map<string, string>();
   const coldCase = args.coldRuns > 0 ? selectCases([COLD_START_CASE]) : [];
-  for (const benchCase of [...cases, ...coldCase]) {
+  for (const benchCase of [...cases, ...coldCase, ENCODE_CASE]) {
     if (inputs.has(benchCase.name)) continue;
     progress(`input ${benchCase.name} (generated once into .bench/inputs/)`);
     inputs.set(benchCase.name, await ensureInput(benchCase, join(WORK, 'inputs')));
@@ -179,6 +214,10 @@ async function main(): Promise<void> {
     }
   }
 
+  const encodes = library
+    ? await encodeCosts(children.encode, library, inputs.get(ENCODE_CASE.name) as string, args)
+    : null;
+
   const result: BenchResult = {
     date: new Date().toISOString(),
     machine: {
@@ -194,6 +233,7 @@ async function main(): Promise<void> {
     nice: args.nice,
     coldStartMs: cold !== null && 'medianMs' in cold ? cold.medianMs : null,
     coldStart: cold,
+    encodes,
     cases: results,
   };
   // Every run is kept (git-ignored), so figures can be compared and rendered again later.
@@ -204,7 +244,8 @@ async function main(): Promise<void> {
   const render = args.json ? renderJson : args.markdown ? renderMarkdown : renderText;
   process.stdout.write(render(result));
   const failed = results.some((c) => !measured(c.ours) || !measured(c.sharp));
-  if (failed || (cold !== null && 'error' in cold)) process.exitCode = 1;
+  const encodeFailed = encodes?.some((encode) => 'error' in encode) ?? false;
+  if (failed || encodeFailed || (cold !== null && 'error' in cold)) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -10,24 +10,26 @@ metadata description = 'Event-driven image pipeline: storage, monitoring, identi
 
 // Bounds are the ones functions/config.ts enforces at start, so a bad value fails the
 // deployment instead of the running app.
-@description('Image processing options, passed to the app as IMG_* settings.')
-type ImageOptions = {
+@description('One image made from every upload, written under the upload\'s name to its own container (see docs/configuration.md, IMG_RENDITIONS).')
+type Rendition = {
+  @minLength(3)
+  @maxLength(63)
+  container: string
   @minValue(1)
   @maxValue(16384)
-  maxWidth: int
+  width: int
   @minValue(1)
   @maxValue(16384)
-  maxHeight: int
-  @minValue(1)
-  @maxValue(16384)
-  thumbnailWidth: int
-  @minValue(1)
-  @maxValue(16384)
-  thumbnailHeight: int
-  thumbnailFit: 'cover' | 'contain'
+  height: int
+  fit: 'inside' | 'cover' | 'contain'
+  format: 'auto' | 'jpeg' | 'png' | 'webp' | 'avif'
   @minValue(1)
   @maxValue(100)
   quality: int
+}
+
+@description('Image processing limits and options, passed to the app as IMG_* settings.')
+type ImageOptions = {
   @minValue(1)
   maxPixels: int
   @minValue(1)
@@ -77,14 +79,19 @@ param alertEmail string = ''
 @description('Whether the deployment refuses to go on without alertEmail: an environment other than dev must alert someone.')
 param alertReceiverRequired bool = environmentName != 'dev'
 
-@description('Image processing options.')
+@description('The images made from every upload (1 to 8, containers distinct): by default the resized image and the thumbnail. Each container is created, with the app\'s write role and the uploader\'s read role on it.')
+@minLength(1)
+@maxLength(8)
+param renditions Rendition[] = [
+  { container: 'output', width: 800, height: 600, fit: 'inside', format: 'auto', quality: 82 }
+  { container: 'thumbnails', width: 150, height: 150, fit: 'cover', format: 'auto', quality: 82 }
+]
+
+@description('Cache-Control of every result (CDNs and browsers read it).')
+param cacheControl string = 'public, max-age=86400'
+
+@description('Image processing limits and options.')
 param imageOptions ImageOptions = {
-  maxWidth: 800
-  maxHeight: 600
-  thumbnailWidth: 150
-  thumbnailHeight: 150
-  thumbnailFit: 'cover'
-  quality: 82
   maxPixels: 100000000
   maxBytes: 104857600
   includeGps: true
@@ -162,11 +169,10 @@ var tags = {
 
 var containers = {
   input: 'input'
-  output: 'output'
-  thumbnails: 'thumbnails'
   metadata: 'metadata'
   deadletter: 'deadletter'
 }
+var renditionContainers = map(renditions, rendition => rendition.container)
 var deploymentContainerName = 'deployment-package'
 
 // Names are computed here, not read back from module outputs, so every resource id is known
@@ -183,16 +189,10 @@ var names = {
 // What the function code reads (functions/config.ts); every value is plain configuration.
 var imgSettings = {
   IMG_INPUT_CONTAINER: containers.input
-  IMG_OUTPUT_CONTAINER: containers.output
-  IMG_THUMBNAIL_CONTAINER: containers.thumbnails
   IMG_METADATA_CONTAINER: containers.metadata
   IMG_DEADLETTER_CONTAINER: containers.deadletter
-  IMG_MAX_WIDTH: string(imageOptions.maxWidth)
-  IMG_MAX_HEIGHT: string(imageOptions.maxHeight)
-  IMG_THUMBNAIL_WIDTH: string(imageOptions.thumbnailWidth)
-  IMG_THUMBNAIL_HEIGHT: string(imageOptions.thumbnailHeight)
-  IMG_THUMBNAIL_FIT: imageOptions.thumbnailFit
-  IMG_QUALITY: string(imageOptions.quality)
+  IMG_RENDITIONS: string(renditions)
+  IMG_CACHE_CONTROL: cacheControl
   IMG_MAX_PIXELS: string(imageOptions.maxPixels)
   IMG_MAX_BYTES: string(imageOptions.maxBytes)
   IMG_INCLUDE_GPS: imageOptions.includeGps ? 'true' : 'false'
@@ -244,13 +244,7 @@ module imagesStorage 'modules/storage.bicep' = {
     location: location
     tags: tags
     skuName: imagesStorageSku
-    containerNames: [
-      containers.input
-      containers.output
-      containers.thumbnails
-      containers.metadata
-      containers.deadletter
-    ]
+    containerNames: union([containers.input, containers.metadata, containers.deadletter], renditionContainers)
     requireInfrastructureEncryption: infrastructureEncryption
     expireAfterDays: deadLetterRetentionDays == 0 ? {} : { '${containers.deadletter}': deadLetterRetentionDays }
     malwareScanning: malwareScanning
@@ -325,7 +319,7 @@ module rbac 'modules/rbac.bicep' = {
     hostStorageName: names.hostStorage
     imagesStorageName: names.imagesStorage
     inputContainerName: containers.input
-    resultContainerNames: [containers.output, containers.thumbnails, containers.metadata]
+    resultContainerNames: concat(renditionContainers, [containers.metadata])
     deadLetterContainerName: containers.deadletter
     appInsightsName: names.appInsights
   }

@@ -4,7 +4,8 @@
  * anything else, however well formed, is somebody else's blob and must not make us read or
  * write anything.
  */
-import { keyValuePairs, type StorageConfig } from './config.js';
+import type { StorageConfig } from './config.js';
+import { keyValuePairs } from './setting-reader.js';
 
 /** The configured account, as events name it. */
 export interface StorageAccount {

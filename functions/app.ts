@@ -67,7 +67,10 @@ export function handlerDeps(
       totalMs: config.delivery.downloadTimeoutMs,
       idleMs: config.delivery.downloadIdleMs,
     }),
-    results: new BlobResultStore(serviceClient, config.containers),
+    results: new BlobResultStore(serviceClient, {
+      metadata: config.containers.metadata,
+      renditions: config.image.renditions.map((rendition) => rendition.container),
+    }),
     runner,
     clock: performance,
     telemetry: openTelemetryRecorder(),

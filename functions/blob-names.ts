@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CodedError } from '../lib/errors.js';
-import { metadataName, outputName } from '../lib/naming.js';
+import { metadataName } from '../lib/naming.js';
 import { InvalidNameError, NameTooLongError } from './errors.js';
 
 /**
@@ -16,14 +16,12 @@ import { InvalidNameError, NameTooLongError } from './errors.js';
  */
 export const MAX_BLOB_NAME_LENGTH = 1024;
 
-/** The longest name a result of `sourceName` would get (metadata, output or thumbnail). */
+/**
+ * The longest name a result of `sourceName` gets: its metadata document's (renditions keep the
+ * input's name exactly).
+ */
 export function longestResultName(sourceName: string): string {
-  const names = [
-    metadataName(sourceName),
-    outputName(sourceName, 'jpeg'),
-    outputName(sourceName, 'png'),
-  ];
-  return names.reduce((longest, name) => (name.length > longest.length ? name : longest));
+  return metadataName(sourceName);
 }
 
 /** Whether every result of `sourceName` gets a name Azure accepts. */

@@ -4,8 +4,19 @@
  * message shape (`ConfigError`). Nothing else under `functions/` touches `process.env`.
  * Every setting, its default and its meaning is listed in docs/configuration.md.
  */
-import { DEFAULT_OPTIONS, type ProcessOptions, type ThumbnailFit } from '../lib/options.js';
+import { InvalidOptionError } from '../lib/errors.js';
+import {
+  DEFAULT_OPTIONS,
+  DEFAULT_RENDITIONS,
+  parseRenditions,
+  refuseReservedContainers,
+  type Fit,
+  type ProcessOptions,
+  type RenditionSpec,
+} from '../lib/options.js';
 import { ConfigError } from './errors.js';
+import { SettingReader, type Env } from './setting-reader.js';
+import { telemetrySettings } from './telemetry/settings.js';
 import { imageMemoryMb, MIN_IMAGE_MEMORY_MB } from './limits/memory.js';
 import type { StorageConfig } from './storage.js';
 import type { TelemetrySettings } from './telemetry/settings.js';
@@ -13,16 +24,23 @@ import type { TelemetrySettings } from './telemetry/settings.js';
 export type { StorageConfig } from './storage.js';
 export type { TelemetryExporter, TelemetrySettings } from './telemetry/settings.js';
 
-/** Environment variables, as `process.env` holds them. */
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from './setting-reader.js';
 
 /** Names of the containers the pipeline reads and writes. */
 export interface ContainerNames {
   input: string;
+  /** The resized image's container when `IMG_RENDITIONS` does not list the renditions. */
   output: string;
+  /** The thumbnail's container when `IMG_RENDITIONS` does not list the renditions. */
   thumbnails: string;
   metadata: string;
   deadletter: string;
+}
+
+/** How results are stored. */
+export interface ResultSettings {
+  /** `IMG_CACHE_CONTROL`: the `Cache-Control` of every result (CDNs and browsers read it). */
+  cacheControl: string;
 }
 
 /** Resource limits of one instance: how many images at once, in how much memory, for how long. */
@@ -75,9 +93,21 @@ export interface Config {
   containers: ContainerNames;
   /** Options passed to the imaging core; defaults are the core's `DEFAULT_OPTIONS`. */
   image: ImageSettings;
+  results: ResultSettings;
   resources: ResourceSettings;
   delivery: DeliverySettings;
   telemetry: TelemetrySettings;
+}
+
+/** The containers results go to: each rendition's, then the metadata container. */
+export function resultContainers(config: Pick<Config, 'containers' | 'image'>): string[] {
+  return [...config.image.renditions.map((r) => r.container), config.containers.metadata];
+}
+
+/** Every container the pipeline uses: input, results, dead-letter (each once). */
+export function allContainers(config: Pick<Config, 'containers' | 'image'>): string[] {
+  const { input, deadletter } = config.containers;
+  return [...new Set([input, ...resultContainers(config), deadletter])];
 }
 
 /**
@@ -94,10 +124,12 @@ export function environment(overrides: Env = {}): Env {
  */
 export function loadConfig(env: Env = environment()): Config {
   const read = new SettingReader(env);
+  const containers = containerNames(read);
   return {
     storage: storageConfig(read),
-    containers: containerNames(read),
-    image: imageSettings(read),
+    containers,
+    image: imageSettings(read, containers),
+    results: { cacheControl: cacheControl(read) },
     resources: resourceSettings(read),
     delivery: deliverySettings(read),
     telemetry: telemetrySettings(read),
@@ -107,59 +139,6 @@ export function loadConfig(env: Env = environment()): Config {
 /** The telemetry settings alone: telemetry starts before the rest of the app is loaded. */
 export function readTelemetrySettings(env: Env = environment()): TelemetrySettings {
   return telemetrySettings(new SettingReader(env));
-}
-
-/** Typed readers over one environment: every setting goes through one of these rules. */
-class SettingReader {
-  constructor(private readonly env: Env) {}
-
-  optional(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    const value = /^[+]?\d+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      throw new ConfigError(name, `an integer between ${min} and ${max}`, raw);
-    }
-    return value;
-  }
-
-  ratio(name: string, fallback: number): number {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    const value = /^[+]?(\d+\.?\d*|\.\d+)$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= 0 && value <= 1)) throw new ConfigError(name, 'a number from 0 to 1', raw);
-    return value;
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    const lower = raw.toLowerCase();
-    if (lower === 'true' || lower === '1') return true;
-    if (lower === 'false' || lower === '0') return false;
-    throw new ConfigError(name, 'true or false', raw);
-  }
-
-  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
-    const raw = this.optional(name);
-    if (raw === undefined) return fallback;
-    if ((allowed as readonly string[]).includes(raw)) return raw as T;
-    throw new ConfigError(name, allowed.map((value) => `'${value}'`).join(' or '), raw);
-  }
-
-  containerName(name: string, fallback: string): string {
-    const value = this.optional(name) ?? fallback;
-    // Azure's rule: 3-63 characters, lowercase letters, digits and single hyphens inside.
-    if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(value)) {
-      throw new ConfigError(name, 'a container name (3-63 of a-z, 0-9 and single hyphens)', value);
-    }
-    return value;
-  }
 }
 
 const CONTAINER_SETTINGS: Readonly<Record<keyof ContainerNames, [setting: string, name: string]>> =
@@ -188,26 +167,108 @@ function containerNames(read: SettingReader): ContainerNames {
   return containers;
 }
 
-function imageSettings(read: SettingReader): ImageSettings {
+function imageSettings(read: SettingReader, containers: ContainerNames): ImageSettings {
   const core = DEFAULT_OPTIONS;
-  const dimension = (name: string, fallback: number) => read.integer(name, fallback, 1, 16384);
   const count = (name: string, fallback: number) =>
     read.integer(name, fallback, 1, Number.MAX_SAFE_INTEGER);
   return {
-    maxWidth: dimension('IMG_MAX_WIDTH', core.maxWidth),
-    maxHeight: dimension('IMG_MAX_HEIGHT', core.maxHeight),
-    thumbnailWidth: dimension('IMG_THUMBNAIL_WIDTH', core.thumbnailWidth),
-    thumbnailHeight: dimension('IMG_THUMBNAIL_HEIGHT', core.thumbnailHeight),
-    thumbnailFit: read.oneOf<ThumbnailFit>('IMG_THUMBNAIL_FIT', core.thumbnailFit, [
-      'cover',
-      'contain',
-    ]),
-    quality: read.integer('IMG_QUALITY', core.quality, 1, 100),
+    renditions: renditions(read, containers),
     maxPixels: count('IMG_MAX_PIXELS', core.maxPixels),
     maxBytes: count('IMG_MAX_BYTES', core.maxBytes),
     includeGps: read.boolean('IMG_INCLUDE_GPS', core.includeGps),
     shrinkOnLoad: read.boolean('IMG_SHRINK_ON_LOAD', core.shrinkOnLoad),
   };
+}
+
+/**
+ * The settings that shape the two default renditions: `IMG_RENDITIONS` replaces them, and
+ * refuses to start beside them rather than ignore them. (`IMG_OUTPUT_CONTAINER` and
+ * `IMG_THUMBNAIL_CONTAINER` only name the default renditions' containers.)
+ */
+const DEFAULT_RENDITION_SETTINGS = [
+  'IMG_MAX_WIDTH',
+  'IMG_MAX_HEIGHT',
+  'IMG_THUMBNAIL_WIDTH',
+  'IMG_THUMBNAIL_HEIGHT',
+  'IMG_THUMBNAIL_FIT',
+  'IMG_QUALITY',
+] as const;
+
+/**
+ * `IMG_RENDITIONS` (a JSON list, see `parseRenditions`), or the resized image and the thumbnail
+ * shaped by the single settings. No rendition may write to the input, metadata or dead-letter
+ * container: its results would trigger the pipeline again, or pass for another kind of blob.
+ */
+function renditions(read: SettingReader, containers: ContainerNames): RenditionSpec[] {
+  const json = read.optional('IMG_RENDITIONS');
+  const list = json === undefined ? defaultRenditions(read, containers) : listed(read, json);
+  const reserved = {
+    [containers.input]: 'IMG_INPUT_CONTAINER',
+    [containers.metadata]: 'IMG_METADATA_CONTAINER',
+    [containers.deadletter]: 'IMG_DEADLETTER_CONTAINER',
+  };
+  return asConfigError('IMG_RENDITIONS', () => {
+    refuseReservedContainers(list, reserved, 'IMG_RENDITIONS');
+    return list;
+  });
+}
+
+function listed(read: SettingReader, json: string): RenditionSpec[] {
+  const single = DEFAULT_RENDITION_SETTINGS.find((name) => read.optional(name) !== undefined);
+  if (single !== undefined) {
+    throw new ConfigError(
+      single,
+      `no value when IMG_RENDITIONS lists the renditions`,
+      read.optional(single),
+    );
+  }
+  return asConfigError('IMG_RENDITIONS', () => parseRenditions(json, 'IMG_RENDITIONS'));
+}
+
+function defaultRenditions(read: SettingReader, containers: ContainerNames): RenditionSpec[] {
+  const [output, thumbnail] = DEFAULT_RENDITIONS as [RenditionSpec, RenditionSpec];
+  const dimension = (name: string, fallback: number) => read.integer(name, fallback, 1, 16384);
+  const quality = read.integer('IMG_QUALITY', output.quality, 1, 100);
+  return [
+    {
+      ...output,
+      container: containers.output,
+      width: dimension('IMG_MAX_WIDTH', output.width),
+      height: dimension('IMG_MAX_HEIGHT', output.height),
+      quality,
+    },
+    {
+      ...thumbnail,
+      container: containers.thumbnails,
+      width: dimension('IMG_THUMBNAIL_WIDTH', thumbnail.width),
+      height: dimension('IMG_THUMBNAIL_HEIGHT', thumbnail.height),
+      fit: read.oneOf<Fit>('IMG_THUMBNAIL_FIT', 'cover', ['cover', 'contain']),
+      quality,
+    },
+  ];
+}
+
+/** The core's `InvalidOptionError` about a setting, as the one settings error. */
+function asConfigError<T>(setting: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (!(error instanceof InvalidOptionError)) throw error;
+    throw new ConfigError(setting, 'a valid list of renditions', undefined, error.message);
+  }
+}
+
+/** A header value: printable ASCII, no line breaks (a response splitter), at most 256 characters. */
+function cacheControl(read: SettingReader): string {
+  const value = read.optional('IMG_CACHE_CONTROL') ?? 'public, max-age=86400';
+  if (!/^[\x20-\x7e]{1,256}$/.test(value)) {
+    throw new ConfigError(
+      'IMG_CACHE_CONTROL',
+      'a Cache-Control header value (printable ASCII, at most 256 characters)',
+      value,
+    );
+  }
+  return value;
 }
 
 function resourceSettings(read: SettingReader): ResourceSettings {
@@ -328,59 +389,4 @@ function accountUri(setting: string, accountName: string): string {
 
 function redact(connectionString: string): string {
   return connectionString.replace(/(AccountKey|SharedAccessSignature)=[^;]*/gi, '$1=***');
-}
-
-/**
- * The telemetry contract shared with bicep/: `APPLICATIONINSIGHTS_CONNECTION_STRING`,
- * `APPLICATIONINSIGHTS_AUTHENTICATION_STRING`, `IMG_TELEMETRY_CONSOLE`,
- * `IMG_TRACE_SAMPLING_RATIO`. A typo fails at start rather than silently dropping telemetry.
- */
-function telemetrySettings(read: SettingReader): TelemetrySettings {
-  const samplingRatio = read.ratio('IMG_TRACE_SAMPLING_RATIO', 1);
-  const console = read.boolean('IMG_TELEMETRY_CONSOLE', false);
-  const connectionString = read.optional('APPLICATIONINSIGHTS_CONNECTION_STRING');
-  if (connectionString === undefined) {
-    return { exporter: console ? 'console' : 'none', samplingRatio };
-  }
-  if (!keyValuePairs(connectionString).get('instrumentationkey')) {
-    throw new ConfigError(
-      'APPLICATIONINSIGHTS_CONNECTION_STRING',
-      'a connection string with InstrumentationKey=…',
-      connectionString.replace(/=.*/s, '=…'),
-    );
-  }
-  const entraId = entraIdOf(read);
-  return {
-    exporter: 'azure-monitor',
-    connectionString,
-    samplingRatio,
-    ...(entraId === undefined ? {} : { entraId }),
-  };
-}
-
-function entraIdOf(read: SettingReader): TelemetrySettings['entraId'] {
-  const setting = 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING';
-  const authentication = read.optional(setting);
-  if (authentication === undefined) return undefined;
-  const auth = keyValuePairs(authentication);
-  if (auth.get('authorization')?.toUpperCase() !== 'AAD') {
-    throw new ConfigError(
-      setting,
-      'Authorization=AAD (optionally with ClientId=<client id>)',
-      authentication,
-    );
-  }
-  const clientId = auth.get('clientid') || read.optional('AZURE_CLIENT_ID');
-  return clientId ? { clientId } : {};
-}
-
-/** Splits `Key=Value;Key=Value` (connection-string style) into a map with lower-case keys. */
-export function keyValuePairs(text: string): Map<string, string> {
-  const pairs = new Map<string, string>();
-  for (const part of text.split(';')) {
-    const index = part.indexOf('=');
-    if (index <= 0) continue;
-    pairs.set(part.slice(0, index).trim().toLowerCase(), part.slice(index + 1).trim());
-  }
-  return pairs;
 }

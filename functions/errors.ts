@@ -43,12 +43,15 @@ export class ConfigError extends AdapterError {
     readonly setting: string,
     expected: string,
     actual: string | undefined,
+    /** The message as a validator of the same shape already wrote it (a list's entry and rule). */
+    message?: string,
   ) {
     super(
       'CONFIG_INVALID',
-      actual === undefined
-        ? `Setting ${setting} is missing: expected ${expected}.`
-        : `Expected ${expected} for setting ${setting} but received ${JSON.stringify(actual)}.`,
+      message ??
+        (actual === undefined
+          ? `Setting ${setting} is missing: expected ${expected}.`
+          : `Expected ${expected} for setting ${setting} but received ${JSON.stringify(actual)}.`),
       { permanent: true },
     );
   }

@@ -4,7 +4,7 @@
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import type { Config, ContainerNames } from './config.js';
+import { resultContainers, type Config } from './config.js';
 import { storageCodeOf, statusOf } from './errors.js';
 import { createBlobServiceClient } from './storage.js';
 
@@ -20,9 +20,8 @@ const CHECK_TIMEOUT_MS = 5_000;
 /** Checks every container the function uses, in parallel. */
 export async function checkHealth(
   serviceClient: BlobServiceClient,
-  containers: ContainerNames,
+  names: readonly string[],
 ): Promise<HealthReport> {
-  const names = [containers.input, containers.output, containers.thumbnails, containers.metadata];
   const results = await Promise.all(
     names.map(async (name) => {
       try {
@@ -48,7 +47,8 @@ export async function checkHealth(
 /** What the probe checks: the containers of one storage account. */
 export interface HealthProbe {
   serviceClient: BlobServiceClient;
-  containers: ContainerNames;
+  /** The containers it reads and writes: input, every result container. */
+  containers: readonly string[];
   /** How long one check's answer is served again (default 30 s). */
   cacheMs?: number;
   /** Milliseconds, monotonic; defaults to `performance.now`. */
@@ -89,13 +89,13 @@ export function createHealthHandler(
 }
 
 /** The probe of the configured account: one try and a short timeout per container. */
-export function healthProbe(config: Pick<Config, 'storage' | 'containers'>): HealthProbe {
+export function healthProbe(config: Pick<Config, 'storage' | 'containers' | 'image'>): HealthProbe {
   return {
     serviceClient: createBlobServiceClient(config.storage, {
       maxTries: 1,
       tryTimeoutMs: CHECK_TIMEOUT_MS,
     }),
-    containers: config.containers,
+    containers: [config.containers.input, ...resultContainers(config)],
   };
 }
 

@@ -31,8 +31,8 @@ export interface Clock {
 
 /** The ports the handler works through: the app builds them from its settings; tests pick theirs. */
 export interface HandlerDeps {
-  /** Container names, the options passed to the core, the response window. */
-  config: Pick<Config, 'containers' | 'image' | 'delivery'>;
+  /** Container names, the options passed to the core, how results are stored, the window. */
+  config: Pick<Config, 'containers' | 'image' | 'delivery' | 'results'>;
   /** The only storage account whose events act. */
   account: StorageAccount;
   inputs: InputBlobs;

@@ -14,9 +14,13 @@ export type SkipReason =
   /** A BlobDeleted for an input that exists (a new upload since, or a forged event). */
   | 'not-deleted';
 
-/** A result blob written for an input, with its size. */
-export interface WrittenResult {
+/** A rendition written for an input. */
+export interface WrittenRendition {
+  container: string;
   name: string;
+  format: string;
+  width: number;
+  height: number;
   bytes: number;
 }
 
@@ -29,8 +33,8 @@ export type Outcome =
       inputBytes: number;
       /** Input format, detected from magic bytes. */
       format?: ImageFormat;
-      output: WrittenResult;
-      thumbnail: WrittenResult;
+      /** Every rendition written, in the order of the settings. */
+      renditions: WrittenRendition[];
       ms: number;
     }
   | {

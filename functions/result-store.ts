@@ -5,8 +5,7 @@
  * to an older version of its source.
  */
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { metadataName, outputName } from '../lib/naming.js';
-import type { ContainerNames } from './config.js';
+import { metadataName } from '../lib/naming.js';
 import { metadataLocation, nameRefusal, refusedNameRecordName } from './blob-names.js';
 import {
   propertiesOrUndefined,
@@ -23,6 +22,8 @@ export interface ResultBlob {
   name: string;
   body: Uint8Array;
   contentType: string;
+  /** The `Cache-Control` it is served with. */
+  cacheControl: string;
 }
 
 /** Which results a removal applies to: made from exactly `eTag`, or before `sequencer`. */
@@ -48,7 +49,8 @@ export interface ResultStore {
 export class BlobResultStore implements ResultStore {
   constructor(
     private readonly serviceClient: BlobServiceClient,
-    private readonly containers: ContainerNames,
+    /** The metadata container and every rendition's container. */
+    private readonly containers: ResultContainers,
   ) {}
 
   async completedVersion(name: string): Promise<Partial<SourceLink> | undefined> {
@@ -63,7 +65,12 @@ export class BlobResultStore implements ResultStore {
     const blob = this.serviceClient
       .getContainerClient(result.container)
       .getBlockBlobClient(result.name);
-    return writeResult(blob, result.body, result.contentType, link);
+    return writeResult(
+      blob,
+      result.body,
+      { contentType: result.contentType, cacheControl: result.cacheControl },
+      link,
+    );
   }
 
   async remove(
@@ -84,22 +91,26 @@ export class BlobResultStore implements ResultStore {
   }
 }
 
+/** Where results go: the metadata container, and each rendition's container in their order. */
+export interface ResultContainers {
+  metadata: string;
+  renditions: readonly string[];
+}
+
 /**
  * Every place a result of `sourceName` can be, metadata first (its presence means the results
- * are complete). A name whose results cannot be named (unsafe, too long) has only its
- * failure record.
+ * are complete): renditions keep the input's name in their own containers. A name whose results
+ * cannot be named (unsafe, too long) has only its failure record.
  */
 export function resultLocations(
-  containers: ContainerNames,
+  containers: ResultContainers,
   sourceName: string,
 ): { container: string; name: string }[] {
   if (nameRefusal(sourceName) !== undefined) {
     return [{ container: containers.metadata, name: refusedNameRecordName(sourceName) }];
   }
-  const outputs = [...new Set([outputName(sourceName, 'jpeg'), outputName(sourceName, 'png')])];
   return [
     { container: containers.metadata, name: metadataName(sourceName) },
-    ...outputs.map((name) => ({ container: containers.output, name })),
-    ...outputs.map((name) => ({ container: containers.thumbnails, name })),
+    ...containers.renditions.map((container) => ({ container, name: sourceName })),
   ];
 }

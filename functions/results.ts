@@ -20,6 +20,13 @@ export interface SourceLink {
   sha256?: string;
 }
 
+/** The HTTP headers a result is served with. */
+export interface ResultHeaders {
+  /** Its real format, whatever its name says. */
+  contentType: string;
+  cacheControl?: string;
+}
+
 /** What became of one conditional write. */
 export type WriteOutcome =
   | { status: 'written'; etag: string | undefined }
@@ -100,7 +107,7 @@ export async function propertiesOrUndefined(
 export async function writeResult(
   blob: BlockBlobClient,
   body: Uint8Array,
-  contentType: string,
+  headers: ResultHeaders,
   link: SourceLink,
 ): Promise<WriteOutcome> {
   const operation = `write ${blob.containerName}/${blob.name}`;
@@ -115,7 +122,10 @@ export async function writeResult(
     }
     try {
       const response = await blob.uploadData(body, {
-        blobHTTPHeaders: { blobContentType: contentType },
+        blobHTTPHeaders: {
+          blobContentType: headers.contentType,
+          ...(headers.cacheControl === undefined ? {} : { blobCacheControl: headers.cacheControl }),
+        },
         metadata: linkMetadata(link),
         conditions: existing === undefined ? { ifNoneMatch: '*' } : { ifMatch: existing.etag },
       });

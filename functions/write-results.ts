@@ -79,6 +79,7 @@ export async function recordFailure(
     name: metadataLocation(link.name),
     body: new TextEncoder().encode(JSON.stringify(record, null, 2)),
     contentType: 'application/json',
+    cacheControl: inv.deps.config.results.cacheControl,
   };
   const recordId = `${write.container}/${write.name}`;
   const linked = { ...link, ...(record.source.sha256 && { sha256: record.source.sha256 }) };
@@ -118,53 +119,60 @@ function succeeded(
   bytes: Uint8Array,
   result: ProcessResult,
 ): Outcome {
-  const { output, thumbnail, metadata } = result;
+  const { renditions, metadata } = result;
   inv.span.annotate({
     'serverless_img.width': metadata.image.width,
     'serverless_img.height': metadata.image.height,
-    'serverless_img.output.bytes': output.bytes.length,
-    'serverless_img.thumbnail.bytes': thumbnail.bytes.length,
-    'serverless_img.output.format': output.format,
+    // Every rendition together; the format is the first rendition's (the resized image).
+    'serverless_img.output.bytes': renditions.reduce((sum, r) => sum + r.bytes.length, 0),
+    'serverless_img.output.format': renditions[0]?.format ?? 'none',
+    'serverless_img.renditions': renditions.length,
   });
-  inv.context.log(
-    `Processed ${link.name}: ${bytes.length} bytes -> ${output.name} (${output.bytes.length} bytes), thumbnail ${thumbnail.bytes.length} bytes.`,
+  const written = renditions.map(
+    (r) => `${r.container}/${r.name} ${r.format} ${r.width}x${r.height} (${r.bytes.length} bytes)`,
   );
+  inv.context.log(`Processed ${link.name}: ${bytes.length} bytes -> ${written.join(', ')}.`);
   return {
     status: 'succeeded',
     name: link.name,
     eTag: link.eTag,
     inputBytes: bytes.length,
     ...(metadata.source.format && { format: metadata.source.format }),
-    output: { name: output.name, bytes: output.bytes.length },
-    thumbnail: { name: thumbnail.name, bytes: thumbnail.bytes.length },
+    renditions: renditions.map(({ container, name, format, width, height, bytes: body }) => ({
+      container,
+      name,
+      format,
+      width,
+      height,
+      bytes: body.length,
+    })),
     ms: inv.elapsed(),
   };
 }
 
-/** The three result blobs of a processed image, in write order, each with its span name. */
+/**
+ * The result blobs of a processed image, in write order, each with its span name (`upload
+ * rendition`, its container an attribute): the renditions, then the metadata document last
+ * (its presence means the results are complete).
+ */
 function resultBlobs(
-  config: Pick<Config, 'containers'>,
+  config: Pick<Config, 'containers' | 'results'>,
   name: string,
   result: ProcessResult,
 ): [string, ResultBlob][] {
-  const { containers } = config;
-  return [
-    ['upload output', { container: containers.output, ...encoded(result.output) }],
-    ['upload thumbnail', { container: containers.thumbnails, ...encoded(result.thumbnail) }],
-    [
-      'upload metadata',
-      {
-        container: containers.metadata,
-        name: metadataName(name),
-        body: new TextEncoder().encode(JSON.stringify(result.metadata, null, 2)),
-        contentType: 'application/json',
-      },
-    ],
-  ];
-}
-
-function encoded(image: ProcessResult['output']): Omit<ResultBlob, 'container'> {
-  return { name: image.name, body: image.bytes, contentType: image.contentType };
+  const { cacheControl } = config.results;
+  const renditions = result.renditions.map((rendition): [string, ResultBlob] => [
+    'upload rendition',
+    { ...rendition, body: rendition.bytes, cacheControl },
+  ]);
+  const metadata: ResultBlob = {
+    container: config.containers.metadata,
+    name: metadataName(name),
+    body: new TextEncoder().encode(JSON.stringify(result.metadata, null, 2)),
+    contentType: 'application/json',
+    cacheControl,
+  };
+  return [...renditions, ['upload metadata', metadata]];
 }
 
 /** A permanent storage error as a value; anything else is thrown on. */

@@ -1,6 +1,6 @@
 /**
- * The metadata documents. A success record describes the source, the image, its EXIF,
- * the outputs and the time per stage; a failure record has the same envelope and says why.
+ * The metadata documents. A success record describes the source, the image, its EXIF, every
+ * rendition, the settings that made them (with their fingerprint) and the time per stage; a failure record has the same envelope and says why.
  * Both are described by schemas/metadata.schema.json.
  */
 import { createHash } from 'node:crypto';
@@ -8,12 +8,13 @@ import { isCodedError, toImageError, type CodedError } from './errors.js';
 import { sniffFormat } from './sniff.js';
 import {
   SCHEMA_VERSION,
-  type EncodedImage,
+  type EncodedRendition,
   type ExifInfo,
   type FailureRecord,
   type FailureSourceInfo,
   type ImageInfo,
-  type OutputInfo,
+  type RenditionInfo,
+  type ResultSettings,
   type SourceInfo,
   type SuccessRecord,
 } from './types.js';
@@ -28,13 +29,15 @@ function library(): SuccessRecord['library'] {
   return { name: LIBRARY_NAME, version: LIBRARY_VERSION };
 }
 
-function outputInfo(image: EncodedImage): OutputInfo {
+function renditionInfo(rendition: EncodedRendition): RenditionInfo {
   return {
-    name: image.name,
-    format: image.format,
-    width: image.width,
-    height: image.height,
-    bytes: image.bytes.length,
+    container: rendition.container,
+    name: rendition.name,
+    format: rendition.format,
+    contentType: rendition.contentType,
+    width: rendition.width,
+    height: rendition.height,
+    bytes: rendition.bytes.length,
   };
 }
 
@@ -43,8 +46,8 @@ export function successRecord(parts: {
   source: SourceInfo;
   image: ImageInfo;
   exif: ExifInfo | null;
-  output: EncodedImage;
-  thumbnail: EncodedImage;
+  renditions: readonly EncodedRendition[];
+  settings: ResultSettings;
   timingsMs: Record<string, number>;
 }): SuccessRecord {
   return {
@@ -55,7 +58,8 @@ export function successRecord(parts: {
     processedAt: new Date().toISOString(),
     image: parts.image,
     exif: parts.exif,
-    outputs: { output: outputInfo(parts.output), thumbnail: outputInfo(parts.thumbnail) },
+    renditions: parts.renditions.map(renditionInfo),
+    settings: parts.settings,
     timingsMs: parts.timingsMs,
   };
 }

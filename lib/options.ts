@@ -3,25 +3,31 @@
  * every bad option the same message shape.
  */
 import { InvalidOptionError } from './errors.js';
+import { DEFAULT_RENDITIONS, validateRenditions, type RenditionSpec } from './renditions.js';
 
-/** How the thumbnail fills its box: `cover` crops around the centre, `contain` fits inside (no bars). */
-export type ThumbnailFit = 'cover' | 'contain';
+export {
+  DEFAULT_RENDITIONS,
+  MAX_RENDITIONS,
+  parseRenditions,
+  refuseReservedContainers,
+  renditionsFingerprint,
+  validateRenditions,
+  type Fit,
+  type RenditionFormat,
+  type RenditionSpec,
+} from './renditions.js';
 
 /** Everything `processImage` can be told. All fields have defaults (see `DEFAULT_OPTIONS`). */
 export interface ProcessOptions {
-  /** Name of the input, used in messages and to derive output names (relative path). */
+  /** Name of the input (relative path): used in messages, and the name of every result. */
   name: string;
   /** Content type the uploader declared; recorded, never trusted. */
   declaredContentType?: string | undefined;
-  /** Box the resized image must fit inside, aspect kept, never upscaled. */
-  maxWidth: number;
-  maxHeight: number;
-  /** Thumbnail box. */
-  thumbnailWidth: number;
-  thumbnailHeight: number;
-  thumbnailFit: ThumbnailFit;
-  /** JPEG quality, 1-100. */
-  quality: number;
+  /**
+   * The images to make, 1-8, in this order (see `RenditionSpec`); by default the resized image
+   * and the thumbnail (`DEFAULT_RENDITIONS`).
+   */
+  renditions: readonly RenditionSpec[];
   /** Refuse images whose header declares more pixels than this, before decoding. */
   maxPixels: number;
   /** Refuse inputs with more bytes than this. */
@@ -39,12 +45,7 @@ export interface ProcessOptions {
 export const DEFAULT_OPTIONS: Readonly<ProcessOptions> = Object.freeze({
   name: 'input',
   declaredContentType: undefined,
-  maxWidth: 800,
-  maxHeight: 600,
-  thumbnailWidth: 150,
-  thumbnailHeight: 150,
-  thumbnailFit: 'cover',
-  quality: 82,
+  renditions: DEFAULT_RENDITIONS,
   maxPixels: 100_000_000,
   maxBytes: 100 * 1024 * 1024,
   includeGps: true,
@@ -58,23 +59,18 @@ function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INT
   return value;
 }
 
-/** Merges options over the defaults and validates every field. */
+/**
+ * Merges options over the defaults and validates every field; the renditions come back as a
+ * checked copy with every field set (see `validateRenditions`).
+ */
 export function resolveOptions(options: Partial<ProcessOptions> = {}): ProcessOptions {
   const merged: ProcessOptions = { ...DEFAULT_OPTIONS, ...stripUndefined(options) };
   if (typeof merged.name !== 'string' || merged.name.length === 0) {
     throw new InvalidOptionError('name', 'non-empty string', merged.name);
   }
-  const dimension = 16384;
-  positiveInteger('maxWidth', merged.maxWidth, dimension);
-  positiveInteger('maxHeight', merged.maxHeight, dimension);
-  positiveInteger('thumbnailWidth', merged.thumbnailWidth, dimension);
-  positiveInteger('thumbnailHeight', merged.thumbnailHeight, dimension);
-  positiveInteger('quality', merged.quality, 100);
+  merged.renditions = validateRenditions(merged.renditions);
   positiveInteger('maxPixels', merged.maxPixels);
   positiveInteger('maxBytes', merged.maxBytes);
-  if (merged.thumbnailFit !== 'cover' && merged.thumbnailFit !== 'contain') {
-    throw new InvalidOptionError('thumbnailFit', "'cover' or 'contain'", merged.thumbnailFit);
-  }
   for (const flag of ['includeGps', 'shrinkOnLoad'] as const) {
     if (typeof merged[flag] !== 'boolean') {
       throw new InvalidOptionError(flag, 'boolean', merged[flag]);

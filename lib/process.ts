@@ -1,11 +1,13 @@
 /**
  * The whole flow of one image: sniff -> guard -> exif -> decode -> resize -> colour -> orient ->
- * thumbnail -> encode -> metadata. Each stage runs in its own span and is timed; `processImage`
- * reads as that list, and each stage's work is a named step below it.
+ * thumbnail (every rendition's pixels) -> encode -> metadata. Each stage runs in its own span and
+ * is timed; `processImage` reads as that list, and each stage's work is a named step below it.
+ * The image is decoded once, to the size the largest rendition needs (see plan.ts for how each
+ * rendition is made from it).
  */
 import type { Span } from '@opentelemetry/api';
 import { decodeImage, type DecodedImage } from './decode.js';
-import { encodeBitmap, outputFormatFor } from './encode.js';
+import { chooseFormat, contentTypeOf, encodeBitmap } from './encode.js';
 import {
   EmptyInputError,
   InvalidOptionError,
@@ -17,27 +19,28 @@ import { guardInput, type Dimensions } from './guard.js';
 import { extractIccProfile, parseIccProfile, type IccProfile } from './icc.js';
 import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
 import { sha256Hex, successRecord } from './metadata.js';
-import { outputName } from './naming.js';
-import { resolveOptions, type ProcessOptions } from './options.js';
+import { renditionsFingerprint, resolveOptions, type ProcessOptions } from './options.js';
 import { applyOrientation, swapsAxes } from './orient.js';
-import { fitInside, makeThumbnail, resizeBitmap, resizePlanes, type Size } from './resize.js';
+import { decodeTarget, planRenditions, type RenditionStep } from './plan.js';
+import { coverBox, resizeBitmap, resizePlanes, type Size } from './resize.js';
 import { sniffFormat } from './sniff.js';
 import { imageAttributes, inSpan } from './tracing.js';
 import type {
   Bitmap,
-  EncodedImage,
+  EncodedRendition,
   ImageFormat,
   ImageInfo,
-  OutputFormat,
   ProcessResult,
   SourceInfo,
 } from './types.js';
 
 /**
- * Processes one image: returns the resized image, the thumbnail and the metadata record.
- * Throws only ImageError subclasses (stable `code`, `permanent` flag): a deliberate refusal
- * where one was raised, `INTERNAL` for anything else thrown inside (a bug, not the image).
- * Example: `const { output, thumbnail, metadata } = await processImage(bytes, { name: 'a/b.jpg' })`.
+ * Processes one image: returns one encoded image per rendition of the options (by default the
+ * resized image for `output/` and the thumbnail for `thumbnails/`), each under the input's own
+ * name, and the metadata record. Throws only ImageError subclasses (stable `code`, `permanent`
+ * flag): a deliberate refusal where one was raised, `INTERNAL` for anything else thrown inside
+ * (a bug, not the image).
+ * Example: `const { renditions, metadata } = await processImage(bytes, { name: 'a/b.jpg' })`.
  */
 export async function processImage(
   bytes: Uint8Array,
@@ -52,28 +55,33 @@ export async function processImage(
     const format = await stage('sniff', (span) => sniff(bytes, settings.name, span));
     const source = await stage('guard', (span) => guard(bytes, format, settings, span));
     const { exif, orientation } = await stage('exif', (span) => exifOf(source, settings, span));
-    const plan = planSizes(source.declared, orientation, settings);
+    const plan = planDecode(source.declared, orientation, settings);
     const decoded = await stage('decode', (span) => decode(source, plan, settings, span));
-    const resized = await stage('resize', (span) => resize(decoded, plan, span));
+    const { wholes, steps } = planFor(decoded, plan, settings);
+    const resized = await stage('resize', (span) => resize(decoded, wholes, span));
     const colour = await stage('colour', (span) => colourCorrect(source, decoded, resized, span));
     const upright = await stage('orient', (span) => orient(colour.corrected, orientation, span));
-    const thumbnail = await stage('thumbnail', (span) =>
-      thumbnailOf({ decoded, resized, upright, colour, orientation, plan, settings }, span),
+    // Named 'thumbnail' as before renditions existed: dashboards and traces key on it.
+    const bitmaps = await stage('thumbnail', (span) =>
+      renditionBitmaps(upright, steps, decoded.info.hasAlpha, span),
     );
-    const outputs = await stage('encode', (span) =>
-      encode(upright, thumbnail, decoded, settings, span),
+    const renditions = await stage('encode', (span) =>
+      encode(bitmaps, source, decoded, settings, span),
     );
     const metadata = await stage('metadata', () =>
       successRecord({
         source: sourceInfo(source, settings),
         image: imageInfo(decoded, orientation, colour),
         exif,
-        output: outputs.output,
-        thumbnail: outputs.thumbnail,
+        renditions,
+        settings: {
+          fingerprint: renditionsFingerprint(settings),
+          renditions: settings.renditions.map((rendition) => ({ ...rendition })),
+        },
         timingsMs,
       }),
     );
-    return { ...outputs, metadata };
+    return { renditions, metadata };
   } catch (error) {
     throw toImageError(settings.name, error);
   }
@@ -147,71 +155,23 @@ async function exifOf(
   return read;
 }
 
-/** The boxes of both outputs in stored orientation, and the size to decode to. */
-interface SizePlan {
-  /** The resize box (rotated images swap it). */
-  box: Size;
-  /** The thumbnail box. */
-  thumbnailBox: Size;
-  /** The smallest decoded size that serves both outputs (see decodeTarget). */
+/** What the decode stage aims for. */
+interface DecodePlan {
+  /** Whether the EXIF orientation swaps width and height (the boxes are upright). */
+  swap: boolean;
+  /** The smallest decoded size that serves every rendition, stored orientation. */
   target: Size;
-  /** Whether the decode may return planes: not when the thumbnail must be cut from it. */
-  planes: boolean;
-  /**
-   * A very wide or tall image can come out shorter than the cover thumbnail box: then the
-   * thumbnail is cut from the decoded bitmap instead of the resized one.
-   */
-  shortOfCover: (size: Size) => boolean;
 }
 
-function planSizes(declared: Size, orientation: number, settings: ProcessOptions): SizePlan {
+function planDecode(declared: Size, orientation: number, settings: ProcessOptions): DecodePlan {
   const swap = swapsAxes(orientation);
-  const box = swap
-    ? { width: settings.maxHeight, height: settings.maxWidth }
-    : { width: settings.maxWidth, height: settings.maxHeight };
-  const thumbnailBox = swap
-    ? { width: settings.thumbnailHeight, height: settings.thumbnailWidth }
-    : { width: settings.thumbnailWidth, height: settings.thumbnailHeight };
-  const shortOfCover = (size: Size): boolean =>
-    settings.thumbnailFit === 'cover' &&
-    (size.width < thumbnailBox.width || size.height < thumbnailBox.height);
-  const resized = fitInside(declared.width, declared.height, box.width, box.height);
-  return {
-    box,
-    thumbnailBox,
-    target: decodeTarget(declared, box, thumbnailBox, settings.thumbnailFit),
-    // When the thumbnail may be cut from the decoded image, that must be RGBA, not planes.
-    planes: !shortOfCover(resized),
-    shortOfCover,
-  };
+  return { swap, target: decodeTarget(declared, settings.renditions, swap) };
 }
 
-/**
- * The smallest decoded size that serves both outputs: the resized image, and a cover thumbnail
- * that must fill its box (which a panorama shrunk to 800 wide may not). Stored orientation.
- */
-function decodeTarget(
-  declared: Size,
-  box: Size,
-  thumbnailBox: Size,
-  fit: ProcessOptions['thumbnailFit'],
-): Size {
-  const resized = fitInside(declared.width, declared.height, box.width, box.height);
-  if (fit !== 'cover') return resized;
-  const cover = Math.min(
-    1,
-    Math.max(thumbnailBox.width / declared.width, thumbnailBox.height / declared.height),
-  );
-  return {
-    width: Math.max(resized.width, Math.round(declared.width * cover)),
-    height: Math.max(resized.height, Math.round(declared.height * cover)),
-  };
-}
-
-/** Stage decode: pixels at the smallest size that serves both outputs. */
+/** Stage decode: pixels at the smallest size that serves every rendition. */
 async function decode(
   source: GuardedSource,
-  plan: SizePlan,
+  plan: DecodePlan,
   settings: ProcessOptions,
   span: Span,
 ): Promise<DecodedImage> {
@@ -222,7 +182,7 @@ async function decode(
     name: settings.name,
     targetBox: plan.target,
     shrinkOnLoad: settings.shrinkOnLoad,
-    planes: plan.planes,
+    planes: true,
   });
   const decodedSize = result.kind === 'bitmap' ? result.bitmap : result.planes;
   span.setAttributes(
@@ -239,13 +199,23 @@ async function decode(
   return result;
 }
 
-/** Stage resize: into the box. Planes are filtered one component at a time, then converted. */
-function resize(decoded: DecodedImage, plan: SizePlan, span: Span): Bitmap {
-  const target = fitInside(decoded.width, decoded.height, plan.box.width, plan.box.height);
-  span.setAttributes(imageAttributes({ width: target.width, height: target.height }));
-  return decoded.kind === 'planes'
-    ? resizePlanes(decoded.planes, target)
-    : resizeBitmap(decoded.bitmap, target, decoded.info.hasAlpha);
+/** The renditions' plan (see plan.ts), made on the decoded image's real size. */
+function planFor(decoded: DecodedImage, plan: DecodePlan, settings: ProcessOptions) {
+  const full = { width: decoded.width, height: decoded.height };
+  return planRenditions(full, settings.renditions, plan.swap);
+}
+
+/**
+ * Stage resize: the decoded image to each whole-image size of the plan. Planes are filtered
+ * one component at a time, then converted.
+ */
+function resize(decoded: DecodedImage, wholes: readonly Size[], span: Span): Bitmap[] {
+  span.setAttributes(imageAttributes({ width: wholes[0]?.width, height: wholes[0]?.height }));
+  return wholes.map((target) =>
+    decoded.kind === 'planes'
+      ? resizePlanes(decoded.planes, target)
+      : resizeBitmap(decoded.bitmap, target, decoded.info.hasAlpha),
+  );
 }
 
 /** What the colour stage found: the embedded profile, and the conversion it calls for. */
@@ -253,19 +223,15 @@ interface ColourCorrection {
   profile: IccProfile | undefined;
   /** The profile's transform to sRGB, when it applies to these pixels. */
   transform: ((bitmap: Bitmap) => Bitmap) | undefined;
-  /** The resized image, converted to sRGB when `transform` applies. */
-  corrected: Bitmap;
-}
-
-function correct(bitmap: Bitmap, colour: Pick<ColourCorrection, 'transform'>): Bitmap {
-  return colour.transform ? colour.transform(bitmap) : bitmap;
+  /** The resized images, converted to sRGB when `transform` applies. */
+  corrected: Bitmap[];
 }
 
 /** Stage colour: the embedded ICC profile and whether its transform to sRGB applies. */
 function colourCorrect(
   source: GuardedSource,
   decoded: DecodedImage,
-  resized: Bitmap,
+  resized: Bitmap[],
   span: Span,
 ): ColourCorrection {
   const raw = extractIccProfile(source.bytes, source.format, source.jpeg);
@@ -276,91 +242,68 @@ function colourCorrect(
   span.setAttributes(
     imageAttributes({ icc_profile: profile?.description, icc_applied: Boolean(transform) }),
   );
-  return { profile, transform, corrected: correct(resized, { transform }) };
+  return {
+    profile,
+    transform,
+    corrected: transform ? resized.map((bitmap) => transform(bitmap)) : resized,
+  };
 }
 
 /** Stage orient: upright per the EXIF orientation. */
-function orient(bitmap: Bitmap, orientation: number, span: Span): Bitmap {
+function orient(bitmaps: Bitmap[], orientation: number, span: Span): Bitmap[] {
   span.setAttributes(imageAttributes({ orientation }));
-  return applyOrientation(bitmap, orientation);
+  return bitmaps.map((bitmap) => applyOrientation(bitmap, orientation));
 }
 
-/** Stage thumbnail: cut from the upright image, or from the decoded one when that is too short. */
-function thumbnailOf(
-  parts: {
-    decoded: DecodedImage;
-    resized: Bitmap;
-    upright: Bitmap;
-    colour: ColourCorrection;
-    orientation: number;
-    plan: SizePlan;
-    settings: ProcessOptions;
-  },
+/**
+ * Stage thumbnail: every rendition's pixels from the upright whole images: a fitted rendition
+ * is its whole image; a cover one is cut from its whole image, around the centre.
+ */
+function renditionBitmaps(
+  wholes: readonly Bitmap[],
+  steps: readonly RenditionStep[],
+  hasAlpha: boolean,
   span: Span,
-): Bitmap {
-  const { decoded, resized, upright, colour, orientation, plan, settings } = parts;
-  const hasAlpha = decoded.info.hasAlpha;
-  // Cut from the resized image, except when a very wide or tall image came out shorter than
-  // the cover box: then from the decoded bitmap, so the thumbnail still fills its box.
-  const source = decoded.kind === 'bitmap' ? decoded.bitmap : undefined;
-  const fromDecoded =
-    plan.shortOfCover(resized) &&
-    source !== undefined &&
-    source.width * source.height > resized.width * resized.height;
-  const result = fromDecoded
-    ? applyOrientation(
-        correct(makeThumbnail(source, plan.thumbnailBox, 'cover', hasAlpha), colour),
-        orientation,
-      )
-    : makeThumbnail(
-        upright,
-        { width: settings.thumbnailWidth, height: settings.thumbnailHeight },
-        settings.thumbnailFit,
-        hasAlpha,
-      );
-  span.setAttributes(imageAttributes({ width: result.width, height: result.height }));
-  return result;
+): Bitmap[] {
+  const bitmaps = steps.map(({ whole, cover }) => {
+    const bitmap = wholes[whole]!;
+    return cover ? coverBox(bitmap, cover, hasAlpha) : bitmap;
+  });
+  span.setAttributes(imageAttributes({ renditions: bitmaps.length }));
+  return bitmaps;
 }
 
-/** Stage encode: both images, JPEG when opaque and PNG to keep transparency, under one name. */
+/** Stage encode: each rendition in its format (see chooseFormat), under the input's name. */
 async function encode(
-  upright: Bitmap,
-  thumbnail: Bitmap,
+  bitmaps: readonly Bitmap[],
+  source: GuardedSource,
   decoded: DecodedImage,
   settings: ProcessOptions,
   span: Span,
-): Promise<{ output: EncodedImage; thumbnail: EncodedImage }> {
-  const format = outputFormatFor(decoded.info.hasAlpha);
-  const name = outputName(settings.name, format);
-  const output = await encodeBitmap(upright, format, settings.quality);
-  const thumb = await encodeBitmap(thumbnail, format, settings.quality);
+): Promise<EncodedRendition[]> {
+  const hasAlpha = decoded.info.hasAlpha;
+  const renditions: EncodedRendition[] = [];
+  for (const [index, rendition] of settings.renditions.entries()) {
+    const bitmap = bitmaps[index]!;
+    const format = chooseFormat(rendition.format, source.format, hasAlpha);
+    renditions.push({
+      container: rendition.container,
+      name: settings.name,
+      format,
+      contentType: contentTypeOf(format),
+      width: bitmap.width,
+      height: bitmap.height,
+      bytes: await encodeBitmap(bitmap, format, rendition.quality, hasAlpha),
+    });
+  }
   span.setAttributes(
     imageAttributes({
-      'output.format': format,
-      'output.bytes': output.length,
-      'thumbnail.bytes': thumb.length,
+      renditions: renditions.length,
+      'output.formats': [...new Set(renditions.map((rendition) => rendition.format))].join(','),
+      'output.bytes': renditions.reduce((sum, rendition) => sum + rendition.bytes.length, 0),
     }),
   );
-  return {
-    output: encoded(name, format, upright, output),
-    thumbnail: encoded(name, format, thumbnail, thumb),
-  };
-}
-
-function encoded(
-  name: string,
-  format: OutputFormat,
-  bitmap: Bitmap,
-  bytes: Uint8Array,
-): EncodedImage {
-  return {
-    name,
-    format,
-    contentType: format === 'jpeg' ? 'image/jpeg' : 'image/png',
-    width: bitmap.width,
-    height: bitmap.height,
-    bytes,
-  };
+  return renditions;
 }
 
 /** The source as the metadata record describes it. */

@@ -1,13 +1,12 @@
 /**
- * The resize and thumbnail stages: shrink to fit a box (aspect kept, never upscaled) and derive
- * the thumbnail. Written on typed arrays for speed: an integer box pre-shrink (area average)
+ * The resize and rendition stages: shrink to fit a box (aspect kept, never upscaled), or fill a
+ * box cropped around the centre (cover). Written on typed arrays for speed: an integer box pre-shrink (area average)
  * brings a large bitmap to about twice the target, then a separable Lanczos-3 pass does the rest,
  * so nothing aliases. Images with transparency are filtered with premultiplied alpha, so
  * transparent pixels do not bleed colour.
  */
 import { convertToRgba, YCC_TO_RGB } from './jpeg/color.js';
 import type { JpegPlane, ScaledJpegPlanes } from './jpeg/index.js';
-import type { ThumbnailFit } from './options.js';
 import type { Bitmap } from './types.js';
 
 /** A width and a height in pixels. */
@@ -581,19 +580,12 @@ function copyRect(source: Bitmap, x0: number, y0: number, size: Size): Bitmap {
 }
 
 /**
- * The thumbnail of an (already resized) image. `cover` fills the box and crops around the
- * centre; `contain` fits the whole image inside the box. Never upscales: a source smaller than
- * the box gives a smaller thumbnail.
+ * Fills `box` from an (already resized) image, cropped around the centre: a cover rendition,
+ * such as the default thumbnail. Never upscales: a source smaller than the box each way gives a
+ * smaller result.
  */
-export function makeThumbnail(
-  source: Bitmap,
-  box: Size,
-  fit: ThumbnailFit,
-  premultiply: boolean,
-): Bitmap {
+export function coverBox(source: Bitmap, box: Size, premultiply: boolean): Bitmap {
   const { width, height } = source;
-  if (fit === 'contain')
-    return resizeBitmap(source, fitInside(width, height, box.width, box.height), premultiply);
   const scale = Math.min(1, Math.max(box.width / width, box.height / height));
   const target = { width: Math.min(box.width, width), height: Math.min(box.height, height) };
   if (scale === 1) {

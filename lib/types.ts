@@ -3,15 +3,22 @@
  * `schemas/metadata.schema.json`; keep the two in step and bump `SCHEMA_VERSION` on a change.
  */
 import type { ImageErrorCode } from './errors.js';
+import type { RenditionSpec } from './renditions.js';
 
-/** Version of the metadata document's shape. */
-export const SCHEMA_VERSION = 1 as const;
+/**
+ * Version of the metadata document's shape. 2: `renditions` and `settings` replace `outputs`
+ * (results keep the input's name whatever their format).
+ */
+export const SCHEMA_VERSION = 2 as const;
 
 /** Formats we detect from magic bytes. */
 export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'bmp' | 'tiff' | 'webp' | 'avif';
 
-/** Formats we write: JPEG for opaque images, PNG when there is transparency. */
-export type OutputFormat = 'jpeg' | 'png';
+/** Formats we write (see `RenditionFormat` for how one is chosen). */
+export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'avif';
+
+/** The Content-Type of each format we write. */
+export type OutputContentType = 'image/jpeg' | 'image/png' | 'image/webp' | 'image/avif';
 
 /** An 8-bit RGBA bitmap, row-major, 4 bytes per pixel: what decoders return and stages pass on. */
 export interface Bitmap {
@@ -20,12 +27,15 @@ export interface Bitmap {
   data: Uint8Array | Uint8ClampedArray;
 }
 
-/** One encoded result image. */
-export interface EncodedImage {
-  /** Relative name, following the naming rule (see `naming.ts`). */
+/** One encoded rendition: where it goes, what it is, and its bytes. */
+export interface EncodedRendition {
+  /** The rendition's container (or the CLI's folder). */
+  container: string;
+  /** The input's name, unchanged (see `naming.ts`). */
   name: string;
   format: OutputFormat;
-  contentType: 'image/jpeg' | 'image/png';
+  /** The Content-Type to store it with: its real format, whatever its name says. */
+  contentType: OutputContentType;
   width: number;
   height: number;
   bytes: Uint8Array;
@@ -77,13 +87,15 @@ export interface ExifInfo {
   gps?: { latitude: number; longitude: number; altitude?: number };
 }
 
-/** Size and format of one written output. */
-export interface OutputInfo {
-  name: string;
-  format: OutputFormat;
-  width: number;
-  height: number;
-  bytes: number;
+/** One rendition as the metadata document records it: an `EncodedRendition` with its size. */
+export type RenditionInfo = Omit<EncodedRendition, 'bytes'> & { bytes: number };
+
+/** The settings that made a success record's renditions. */
+export interface ResultSettings {
+  /** `renditionsFingerprint` of the options: differs when the results would. */
+  fingerprint: string;
+  /** The renditions asked for, every field set, in the order of `renditions`. */
+  renditions: RenditionSpec[];
 }
 
 /** What a failure record knows about its source: no hash when it was refused unread. */
@@ -102,8 +114,13 @@ export interface SuccessRecord extends RecordEnvelope<SourceInfo> {
   status: 'succeeded';
   image: ImageInfo;
   exif: ExifInfo | null;
-  outputs: { output: OutputInfo; thumbnail: OutputInfo };
-  /** Milliseconds per stage (sniff, guard, decode, orient, resize, thumbnail, encode, metadata). */
+  /** Every rendition, in the order the options list them. */
+  renditions: RenditionInfo[];
+  settings: ResultSettings;
+  /**
+   * Milliseconds per stage (sniff, guard, exif, decode, resize, colour, orient, thumbnail,
+   * encode, metadata).
+   */
   timingsMs: Record<string, number>;
 }
 
@@ -117,7 +134,7 @@ export type MetadataRecord = SuccessRecord | FailureRecord;
 
 /** Everything `processImage` returns. */
 export interface ProcessResult {
-  output: EncodedImage;
-  thumbnail: EncodedImage;
+  /** One per rendition of the options, in their order. */
+  renditions: EncodedRendition[];
   metadata: SuccessRecord;
 }

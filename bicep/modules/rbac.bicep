@@ -23,7 +23,7 @@ param imagesStorageName string
 @description('Container the pipeline reads from.')
 param inputContainerName string
 
-@description('Containers the pipeline writes results to (output, thumbnails, metadata).')
+@description('Containers the pipeline writes results to (every rendition\'s, and metadata).')
 param resultContainerNames string[]
 
 @description('Container Event Grid writes undeliverable events to.')

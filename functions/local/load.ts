@@ -20,7 +20,13 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { environment, loadConfig, type Config } from '../config.js';
+import {
+  allContainers,
+  environment,
+  loadConfig,
+  resultContainers,
+  type Config,
+} from '../config.js';
 import { unquoteETag } from '../events.js';
 import {
   DELIVERY_FLAGS,
@@ -164,7 +170,7 @@ async function prepareStorage(
   };
   const config = loadConfig(environment(env));
   const direct = BlobServiceClient.fromConnectionString(azuriteConnection);
-  for (const name of Object.values(config.containers)) {
+  for (const name of allContainers(config)) {
     await direct.getContainerClient(name).createIfNotExists();
   }
   const proxied = BlobServiceClient.fromConnectionString(env.IMAGES_STORAGE);
@@ -350,7 +356,7 @@ async function report(
     progress.uploads,
     progress.deadLettered,
   );
-  const results = [containers.output, containers.thumbnails, containers.metadata];
+  const results = resultContainers(storage.config);
   const latencies = progress.latencies();
   const peakInstanceKb = Math.max(0, ...instances.all.map((instance) => instance.peakRssKb));
   return {

@@ -13,12 +13,14 @@ import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { createApp } from '../app.js';
 import {
+  allContainers,
   environment,
   loadConfig,
+  resultContainers,
   type Config,
-  type ContainerNames,
   type StorageConfig,
 } from '../config.js';
+import type { WrittenRendition } from '../outcome.js';
 import type { Outcome } from '../process-blob.js';
 import { telemetryLogHandler } from '../telemetry/logs.js';
 import { createBlobServiceClient } from '../storage.js';
@@ -132,6 +134,13 @@ export type ReportedResult = Pick<
 >;
 
 /** One line per event: name, input size, output sizes, status, ms. */
+/** `output 34.4 KB, thumbnails 4.5 KB webp`: each rendition's container, size, and format when not JPEG. */
+function renditionsLine(renditions: readonly WrittenRendition[]): string {
+  return renditions
+    .map((r) => `${r.container} ${kb(r.bytes)}${r.format === 'jpeg' ? '' : ` ${r.format}`}`)
+    .join(', ');
+}
+
 export function formatResult(result: ReportedResult): string {
   if (result.deadLettered !== undefined || result.outcome === undefined) {
     return `✗ ${result.name}  dead-lettered after ${result.attempts} attempts → ${result.deadLettered ?? '(not written)'}: ${result.error ?? ''}`;
@@ -140,7 +149,7 @@ export function formatResult(result: ReportedResult): string {
   const retries = result.attempts > 1 ? `  (attempt ${result.attempts})` : '';
   switch (outcome.status) {
     case 'succeeded':
-      return `✓ ${outcome.name}  ${kb(outcome.inputBytes)} → output ${kb(outcome.output.bytes)}, thumbnail ${kb(outcome.thumbnail.bytes)}  succeeded  ${outcome.ms} ms${retries}`;
+      return `✓ ${outcome.name}  ${kb(outcome.inputBytes)} → ${renditionsLine(outcome.renditions)}  succeeded  ${outcome.ms} ms${retries}`;
     case 'failed':
       return `✗ ${outcome.name ?? result.name}  ${kb(outcome.inputBytes)}  failed ${outcome.errorCode}: ${outcome.message}  ${outcome.ms} ms${retries}`;
     case 'skipped':
@@ -208,11 +217,12 @@ function loadLocalConfig(storage: EmbeddedStorage | undefined, options: Options)
 /** Creates the containers; on the first run (no `input` yet) uploads the samples too. */
 async function prepareContainers(
   serviceClient: BlobServiceClient,
-  containers: ContainerNames,
+  config: Config,
   samples: boolean,
 ): Promise<void> {
+  const { containers } = config;
   let created = false;
-  for (const name of Object.values(containers)) {
+  for (const name of allContainers(config)) {
     const response = await serviceClient.getContainerClient(name).createIfNotExists();
     if (name === containers.input) created = response.succeeded;
   }
@@ -356,7 +366,7 @@ async function watchUntilSignal(
       : `a listing every ${options.pollMs} ms raises BlobCreated for any eTag change (metadata and property changes too, unlike Azure)`;
   console.log(`Watching ${containers.input}: ${source}. Drop images in with, for example:
   az storage blob upload --connection-string "${storage.connectionString}" --container-name ${containers.input} --name photo.jpg --file ./photo.jpg
-Results appear in ${containers.output}/, ${containers.thumbnails}/ and ${containers.metadata}/. Ctrl+C to stop.`);
+Results appear in ${resultContainers(config).join('/, ')}/. Ctrl+C to stop.`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -397,7 +407,7 @@ async function main(): Promise<number> {
     console.log(`Event Grid delivery: ${describeDelivery(rules, config.containers.deadletter)}.`);
     // Watching: the event source is on before the samples go in, so they raise their events.
     if (!options.once && options.watch) runtime.startEvents();
-    await prepareContainers(serviceClient, config.containers, options.samples);
+    await prepareContainers(serviceClient, config, options.samples);
     return options.once
       ? await runOnce(runtime, serviceClient, config, shutdown)
       : await watchUntilSignal(runtime, config, options, shutdown);

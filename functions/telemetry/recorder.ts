@@ -106,7 +106,9 @@ function finish(span: Span, outcome: Outcome): Outcome {
     durationMs: outcome.ms,
     bytesRead: 'inputBytes' in outcome ? outcome.inputBytes : undefined,
     bytesWritten:
-      outcome.status === 'succeeded' ? outcome.output.bytes + outcome.thumbnail.bytes : undefined,
+      outcome.status === 'succeeded'
+        ? outcome.renditions.reduce((sum, rendition) => sum + rendition.bytes, 0)
+        : undefined,
   });
   return outcome;
 }

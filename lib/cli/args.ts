@@ -5,7 +5,15 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ImageError } from '../errors.js';
-import { resolveOptions, type ProcessOptions, type ThumbnailFit } from '../options.js';
+import {
+  DEFAULT_RENDITIONS,
+  parseRenditions,
+  refuseReservedContainers,
+  resolveOptions,
+  type Fit,
+  type ProcessOptions,
+  type RenditionSpec,
+} from '../options.js';
 
 /** A bad command line: the CLI prints the message and the usage, and exits with 2. */
 export class UsageError extends Error {
@@ -22,6 +30,11 @@ export interface CliArgs {
   out: string;
   /** Options for processImage, without `name` (set per file). */
   options: Partial<ProcessOptions>;
+  /**
+   * `--renditions` named a file: the caller reads it with `readRenditionsFile` (lib/cli/inputs.ts)
+   * and sets `options.renditions`. A list given inline is already in `options.renditions`.
+   */
+  renditionsFile?: string;
   /** Files processed at the same time, each in a worker thread. */
   concurrency: number;
   /** Time limit per file, in milliseconds. */
@@ -33,20 +46,28 @@ export interface CliArgs {
 /** The help text, printed by --help and after a usage error. */
 export const USAGE = `Usage: serverless-img process <files or folders...> --out <dir> [options]
 
-Resizes every image to fit a box, makes a thumbnail and a metadata document, and writes
-  <dir>/output/<name>   <dir>/thumbnails/<name>   <dir>/metadata/<name>.json
-where <name> is the path relative to each folder named (a file named directly: its base name).
-A file that cannot be processed gets a failure record in metadata/ and never stops the batch.
+Makes every rendition of every image and a metadata document, and writes
+  <dir>/<container>/<name> per rendition   <dir>/metadata/<name>.json
+By default the renditions are the resized image (output/) and the thumbnail (thumbnails/).
+<name> is the path relative to each folder named (a file named directly: its base name), kept
+as it is whatever the format written. A file that cannot be processed gets a failure record in
+metadata/ and never stops the batch.
 
 Options:
   --out <dir>               output root (required); nothing is written outside it
+  --renditions <list>       the renditions, a JSON list or a file holding one (a path, or
+                            @path), up to 8 entries of {"container", "width", "height",
+                            "fit": "inside"|"cover"|"contain", "format": "auto"|"jpeg"|"png"|
+                            "webp"|"avif", "quality"}; fit, format and quality may be left out
   --max-width <px>          box of the resized image (default 800)
   --max-height <px>         (default 600)
   --thumbnail-size <px>     thumbnail width and height (default 150)
   --thumbnail-width <px>    thumbnail width, overrides --thumbnail-size
   --thumbnail-height <px>   thumbnail height, overrides --thumbnail-size
-  --fit cover|contain       thumbnail fit: crop around the centre, or letterbox (default cover)
-  --quality <1-100>         JPEG quality (default 82)
+  --fit cover|contain       thumbnail fit: crop around the centre, or fit inside (default cover)
+  --quality <1-100>         quality of both (default 82)
+                            (the five above change the two default renditions; not with
+                            --renditions)
   --max-pixels <n>          refuse images declaring more pixels (default 100000000)
   --max-bytes <n>           refuse files with more bytes (default 104857600)
   --no-gps                  leave GPS coordinates out of the metadata
@@ -61,27 +82,120 @@ Exit code: 0 when every file succeeded, 1 when any failed, 2 on a usage error.`;
 /** Default time limit per file: generous, since a 100 MP image takes seconds. */
 const DEFAULT_TIMEOUT_S = 120;
 
-const INTEGER_OPTIONS = {
-  'max-width': 'maxWidth',
-  'max-height': 'maxHeight',
-  'thumbnail-width': 'thumbnailWidth',
-  'thumbnail-height': 'thumbnailHeight',
-  quality: 'quality',
+const LIMIT_OPTIONS = {
   'max-pixels': 'maxPixels',
   'max-bytes': 'maxBytes',
 } as const satisfies Record<string, keyof ProcessOptions>;
 
+/** The flags that change the two default renditions. */
+const DEFAULT_RENDITION_FLAGS = [
+  'max-width',
+  'max-height',
+  'thumbnail-size',
+  'thumbnail-width',
+  'thumbnail-height',
+  'quality',
+] as const;
+
 /** parseArgs' declaration of the integer flags: each takes a value. */
 const INTEGER_FLAGS = Object.fromEntries(
-  Object.keys(INTEGER_OPTIONS).map((flag) => [flag, { type: 'string' }]),
-) as Record<keyof typeof INTEGER_OPTIONS, { type: 'string' }>;
+  [...Object.keys(LIMIT_OPTIONS), ...DEFAULT_RENDITION_FLAGS].map((flag) => [
+    flag,
+    { type: 'string' },
+  ]),
+) as Record<
+  keyof typeof LIMIT_OPTIONS | (typeof DEFAULT_RENDITION_FLAGS)[number],
+  { type: 'string' }
+>;
 
-function integer(flag: string, value: string | undefined): number | undefined {
+function integer(flag: string, value: string | undefined, max?: number): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value.trim())) {
     throw new UsageError(`--${flag} expects a positive integer, got "${value}"`);
   }
-  return Number(value);
+  const number = Number(value);
+  if (max !== undefined && (number < 1 || number > max)) {
+    throw new UsageError(`--${flag} expects an integer between 1 and ${max}, got ${number}`);
+  }
+  return number;
+}
+
+/** Largest box side a flag may give (as for a rendition). */
+const MAX_SIDE = 16384;
+/** What the CLI keeps its metadata folder for: no rendition may be written there. */
+const RESERVED_FOLDERS = { metadata: 'the CLI writes the metadata documents there' };
+
+/**
+ * A `--renditions` list (the text given, or a file's content), checked: the library's rules,
+ * and no rendition in the metadata folder. Throws UsageError with the library's message, which
+ * names the entry and the rule.
+ */
+export function parseRenditionsArgument(text: string): RenditionSpec[] {
+  try {
+    const renditions = parseRenditions(text, '--renditions');
+    refuseReservedContainers(renditions, RESERVED_FOLDERS, '--renditions');
+    return renditions;
+  } catch (error) {
+    if (error instanceof ImageError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** The two default renditions as the flags change them; undefined when no flag is given. */
+function defaultRenditionsFromFlags(
+  values: Partial<Record<(typeof DEFAULT_RENDITION_FLAGS)[number] | 'fit', string>>,
+): RenditionSpec[] | undefined {
+  if (![...DEFAULT_RENDITION_FLAGS, 'fit' as const].some((flag) => values[flag] !== undefined)) {
+    return undefined;
+  }
+  const [output, thumbnail] = DEFAULT_RENDITIONS as [RenditionSpec, RenditionSpec];
+  const side = (flag: (typeof DEFAULT_RENDITION_FLAGS)[number]) =>
+    integer(flag, values[flag], MAX_SIDE);
+  const size = side('thumbnail-size');
+  const quality = integer('quality', values.quality, 100);
+  const fit = values.fit;
+  if (fit !== undefined && fit !== 'cover' && fit !== 'contain' && fit !== 'inside') {
+    throw new UsageError(`--fit expects cover or contain, got "${fit}"`);
+  }
+  return [
+    {
+      ...output,
+      width: side('max-width') ?? output.width,
+      height: side('max-height') ?? output.height,
+      quality: quality ?? output.quality,
+    },
+    {
+      ...thumbnail,
+      width: side('thumbnail-width') ?? size ?? thumbnail.width,
+      height: side('thumbnail-height') ?? size ?? thumbnail.height,
+      fit: (fit as Fit | undefined) ?? thumbnail.fit,
+      quality: quality ?? thumbnail.quality,
+    },
+  ];
+}
+
+/**
+ * The renditions the command line asks for: `--renditions` (inline, or the file to read), or
+ * the defaults as the flags change them, or nothing (the library's defaults).
+ */
+function renditionsOf(
+  values: Partial<Record<(typeof DEFAULT_RENDITION_FLAGS)[number] | 'fit' | 'renditions', string>>,
+): { renditions?: RenditionSpec[]; renditionsFile?: string } {
+  const fromFlags = defaultRenditionsFromFlags(values);
+  const given = values.renditions;
+  if (given === undefined) return fromFlags ? { renditions: fromFlags } : {};
+  if (fromFlags) {
+    throw new UsageError(
+      '--renditions replaces the default renditions that --max-width, --max-height, --thumbnail-*, --fit and --quality change; set the sizes in the list instead.',
+    );
+  }
+  const text = given.trim();
+  if (text.startsWith('[') || text.startsWith('{')) {
+    return { renditions: parseRenditionsArgument(given) };
+  }
+  const file = text.startsWith('@') ? text.slice(1) : text;
+  if (file === '') throw new UsageError('--renditions expects a JSON list or a file path.');
+  return { renditionsFile: file };
 }
 
 /** Files processed at the same time at most, each with a worker thread and its codecs. */
@@ -104,7 +218,7 @@ export function parseCliArgs(
       options: {
         out: { type: 'string', short: 'o' },
         ...INTEGER_FLAGS,
-        'thumbnail-size': { type: 'string' },
+        renditions: { type: 'string' },
         fit: { type: 'string' },
         'no-gps': { type: 'boolean' },
         'no-shrink-on-load': { type: 'boolean' },
@@ -135,16 +249,12 @@ export function parseCliArgs(
   }
 
   const options: Partial<ProcessOptions> = {};
-  const size = integer('thumbnail-size', values['thumbnail-size']);
-  if (size !== undefined) {
-    options.thumbnailWidth = size;
-    options.thumbnailHeight = size;
-  }
-  for (const [flag, field] of Object.entries(INTEGER_OPTIONS)) {
-    const value = integer(flag, values[flag as keyof typeof INTEGER_OPTIONS]);
+  const { renditions, renditionsFile } = renditionsOf(values);
+  if (renditions) options.renditions = renditions;
+  for (const [flag, field] of Object.entries(LIMIT_OPTIONS)) {
+    const value = integer(flag, values[flag as keyof typeof LIMIT_OPTIONS]);
     if (value !== undefined) options[field] = value;
   }
-  if (values.fit !== undefined) options.thumbnailFit = values.fit as ThumbnailFit;
   if (values['no-gps']) options.includeGps = false;
   if (values['no-shrink-on-load']) options.shrinkOnLoad = false;
   try {
@@ -165,5 +275,14 @@ export function parseCliArgs(
     throw new UsageError(`--timeout expects a positive number of seconds, got "${values.timeout}"`);
   }
   const timeoutMs = Math.max(1, Math.round(timeout * 1000));
-  return { help: false, inputs, out: values.out, options, concurrency, timeoutMs, json };
+  return {
+    help: false,
+    inputs,
+    out: values.out,
+    options,
+    ...(renditionsFile === undefined ? {} : { renditionsFile }),
+    concurrency,
+    timeoutMs,
+    json,
+  };
 }

@@ -2,25 +2,21 @@
  * Collects the files to process from the paths on the command line. A folder is walked
  * recursively and its files are named relative to it; a file named directly keeps its base
  * name. Symlinked folders are never followed (no cycles, no escaping the input tree), and a
- * symlinked file is read only when its target lies inside the folder being walked.
+ * symlinked file is read only when its target lies inside the folder being walked. The file a
+ * `--renditions` argument names is read here too.
  */
 import type { Dirent } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { outputName } from '../naming.js';
-import { UsageError } from './args.js';
+import type { RenditionSpec } from '../options.js';
+import { parseRenditionsArgument, UsageError } from './args.js';
 
 /** One file to process. */
 export interface InputFile {
   /** Absolute path to read. */
   path: string;
-  /** Relative name with `/` separators: the name of its outputs and metadata. */
+  /** Relative name with `/` separators: the name of its results and (plus .json) metadata. */
   name: string;
-  /**
-   * An earlier input whose output could have the same name (`scan.png` and `scan.jpg` may
-   * both become `scan.jpg`): this one fails with NAME_CONFLICT rather than overwrite it.
-   */
-  conflictsWith?: string;
 }
 
 /** An entry left out, and why (reported as a warning). */
@@ -53,14 +49,12 @@ export async function collectInputs(
   return { files: collection.files, skipped: collection.skipped };
 }
 
-/** The files gathered so far, those left out, and the names their outputs will take. */
+/** The files gathered so far, and those left out. */
 class Collection implements CollectedInputs {
   readonly files: InputFile[] = [];
   readonly skipped: SkippedInput[] = [];
   /** Name to the path that took it. */
   readonly #taken = new Map<string, string>();
-  /** Output name to the input name that will write it. */
-  readonly #outputs = new Map<string, string>();
 
   /** The real path of the output root, left out of every walk. */
   constructor(readonly excluded: string | undefined) {}
@@ -69,7 +63,10 @@ class Collection implements CollectedInputs {
     this.skipped.push({ path, reason });
   }
 
-  /** Adds a file, unless its name is taken; notes an earlier input its outputs could overwrite. */
+  /**
+   * Adds a file, unless its name is taken (two folders named on the command line can hold the
+   * same relative name). Distinct names never share a result: results keep the input's name.
+   */
   add(file: InputFile): void {
     const previous = this.#taken.get(file.name);
     if (previous !== undefined) {
@@ -77,14 +74,7 @@ class Collection implements CollectedInputs {
       return;
     }
     this.#taken.set(file.name, file.path);
-    const candidates = [outputName(file.name, 'jpeg'), outputName(file.name, 'png')];
-    const conflict = candidates
-      .map((name) => this.#outputs.get(name))
-      .find((name) => name !== undefined);
-    for (const candidate of candidates) {
-      if (!this.#outputs.has(candidate)) this.#outputs.set(candidate, file.name);
-    }
-    this.files.push(conflict === undefined ? file : { ...file, conflictsWith: conflict });
+    this.files.push(file);
   }
 }
 
@@ -156,4 +146,20 @@ async function addLinkedFile(
   } else if (targetStat.isFile()) {
     collection.add({ path: target, name });
   }
+}
+
+/**
+ * Reads the file `--renditions` names and checks its list as an inline one is checked (the same
+ * message for the same mistake). Throws UsageError when it cannot be read or is not a valid list.
+ */
+export async function readRenditionsFile(file: string): Promise<RenditionSpec[]> {
+  let text: string;
+  try {
+    text = await readFile(path.resolve(file), 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--renditions ${file}: not a JSON list, and no file can be read there (${(error as Error).message}).`,
+    );
+  }
+  return parseRenditionsArgument(text);
 }

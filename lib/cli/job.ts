@@ -1,6 +1,7 @@
 /**
  * One file, start to finish: read it, have its bytes processed (by the image pool of
- * lib/runner/), write the resized image, the thumbnail and (last) the metadata document; or,
+ * lib/runner/), write every rendition to its folder under the file's own name and (last) the
+ * metadata document; or,
  * when anything fails, write a failure record instead. Never throws: every problem becomes a
  * failed outcome with a code.
  */
@@ -14,11 +15,14 @@ import type { ProcessResult } from '../types.js';
 import type { InputFile } from './inputs.js';
 import { OutputTree } from './write.js';
 
-/** One written image, as reported in the summary. */
+/** One written rendition, as reported in the summary. */
 export interface WrittenImage {
-  /** Path relative to the output root, `/` separated. */
+  /** The rendition's folder under the output root. */
+  container: string;
+  /** Path relative to the output root, `/` separated: `<container>/<name>`. */
   path: string;
   format: string;
+  contentType: string;
   width: number;
   height: number;
   bytes: number;
@@ -35,16 +39,15 @@ export interface JobOutcome {
   ms: number;
   /** Detected format, when detection got that far. */
   format?: string;
-  output?: WrittenImage;
-  thumbnail?: WrittenImage;
+  /** Every rendition written, in the order of the renditions asked for. */
+  renditions?: WrittenImage[];
   /** Path of the metadata document relative to the output root, when one was written. */
   metadata?: string;
   error?: { code: string; message: string };
 }
 
 /** Codes of failures outside the library (the library's own are in lib/errors.ts). */
-export type CliErrorCode =
-  'READ_FAILED' | 'WRITE_FAILED' | 'UNSAFE_PATH' | 'NAME_CONFLICT' | 'WORKER_CRASHED';
+export type CliErrorCode = 'READ_FAILED' | 'WRITE_FAILED' | 'UNSAFE_PATH' | 'WORKER_CRASHED';
 
 /** A failure outside the library: the CLI's own code, and whether running again may help. */
 export class CliError extends Error implements CodedError {
@@ -56,18 +59,6 @@ export class CliError extends Error implements CodedError {
     options?: { cause?: unknown },
   ) {
     super(message, options);
-  }
-}
-
-/** Two inputs could produce outputs of the same name; the later one is not processed. */
-export class NameConflictError extends CliError {
-  override readonly name = 'NameConflictError';
-  constructor(name: string, earlier: string) {
-    super(
-      'NAME_CONFLICT',
-      `${name} was not processed: its outputs could take the name of those of ${earlier}; rename one of them.`,
-      true,
-    );
   }
 }
 
@@ -152,10 +143,6 @@ export async function runJob(
     return fail(new CliError('READ_FAILED', messageOf(error), false, { cause: error }), {});
   }
 
-  if (file.conflictsWith !== undefined) {
-    return fail(new NameConflictError(file.name, file.conflictsWith), { bytes });
-  }
-
   let result;
   try {
     result = await process(bytes, jobOptions);
@@ -169,22 +156,23 @@ export async function runJob(
   }
 
   try {
-    const { output, thumbnail, metadata } = result;
-    await tree.write('output', output.name, output.bytes);
-    await tree.write('thumbnails', thumbnail.name, thumbnail.bytes);
+    const { renditions, metadata } = result;
+    for (const rendition of renditions) {
+      await tree.write(rendition.container, rendition.name, rendition.bytes);
+    }
     await tree.write('metadata', metadataFile, `${JSON.stringify(metadata, null, 2)}\n`);
-    const written = (container: 'output' | 'thumbnails', image: typeof output): WrittenImage => ({
-      path: tree.relative(container, image.name),
-      format: image.format,
-      width: image.width,
-      height: image.height,
-      bytes: image.bytes.byteLength,
-    });
     return done({
       status: 'succeeded',
       ...(metadata.source.format === undefined ? {} : { format: metadata.source.format }),
-      output: written('output', output),
-      thumbnail: written('thumbnails', thumbnail),
+      renditions: renditions.map((rendition): WrittenImage => ({
+        container: rendition.container,
+        path: tree.relative(rendition.container, rendition.name),
+        format: rendition.format,
+        contentType: rendition.contentType,
+        width: rendition.width,
+        height: rendition.height,
+        bytes: rendition.bytes.byteLength,
+      })),
       metadata: tree.relative('metadata', metadataFile),
     });
   } catch (error) {

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseCliArgs, USAGE, UsageError } from './args.js';
-import { collectInputs } from './inputs.js';
+import { collectInputs, readRenditionsFile } from './inputs.js';
 import { runAll } from './batch.js';
 import { createProgress, formatSummary, summarise } from './report.js';
 import { OutputTree } from './write.js';
@@ -27,6 +27,9 @@ export async function main(
     if (args.help) {
       io.stdout.write(`${USAGE}\n`);
       return 0;
+    }
+    if (args.renditionsFile !== undefined) {
+      args.options.renditions = await readRenditionsFile(args.renditionsFile);
     }
     const tree = await OutputTree.open(args.out).catch((error: Error) => {
       throw new UsageError(`Cannot create the output folder ${args.out}: ${error.message}`);

@@ -9,8 +9,11 @@ import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** The three output folders, named after the pipeline's blob containers. */
-export type Container = 'output' | 'thumbnails' | 'metadata';
+/**
+ * A folder under the output root, named like the pipeline's blob containers: one per rendition
+ * (`output`, `thumbnails` by default) and `metadata`. One plain path segment.
+ */
+export type Container = string;
 
 /** A destination that would land outside the output root; the file is not written. */
 export class UnsafePathError extends Error {
@@ -29,6 +32,11 @@ function isInside(root: string, candidate: string): boolean {
  * when the name could escape (`..`, absolute paths, drive letters, backslashes, NUL).
  */
 export function destinationPath(root: string, container: Container, name: string): string {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(container)) {
+    throw new UnsafePathError(
+      `Refusing to write into "${container}": a folder must be one plain lower-case name.`,
+    );
+  }
   const segments = name.split(/[/\\]/);
   const bad = segments.find(
     (segment) =>

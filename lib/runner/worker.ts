@@ -67,14 +67,14 @@ function plainError(error: unknown): WorkerError {
 }
 
 /**
- * Wraps a worker's answer so that piscina moves the encoded images' memory to the calling
- * thread instead of copying it. Only a buffer that holds exactly one image and nothing else is
+ * Wraps a worker's answer so that piscina moves every rendition's memory to the calling thread
+ * instead of copying it. Only a buffer that holds exactly one image and nothing else is
  * moved (never a WASM memory or Node's shared pool of small buffers); the rest is cloned.
  */
 export function transferOutput<T extends WorkerOutput>(output: T): T {
   const buffers = new Set<ArrayBuffer>();
   if (output.ok) {
-    for (const { bytes } of [output.result.output, output.result.thumbnail]) {
+    for (const { bytes } of output.result.renditions) {
       const { buffer } = bytes;
       if (
         buffer instanceof ArrayBuffer &&
@@ -90,7 +90,7 @@ export function transferOutput<T extends WorkerOutput>(output: T): T {
   return move({ [transferableSymbol]: [...buffers], [valueSymbol]: output }) as unknown as T;
 }
 
-/** The generic task: one image, its encoded outputs moved rather than copied. */
+/** The generic task: one image, its encoded renditions moved rather than copied. */
 export default async function processInWorker(input: WorkerInput): Promise<WorkerOutput> {
   return transferOutput(await runImage(input));
 }

@@ -38,6 +38,11 @@ const result: BenchResult = {
     importMs: 300,
     firstImageMs: 450,
   },
+  encodes: [
+    { format: 'jpeg', width: 800, height: 600, bytes: 180_000, medianMs: 21.5, runsMs: [21.5] },
+    { format: 'webp', width: 800, height: 600, bytes: 137_000, medianMs: 95, runsMs: [95] },
+    { format: 'avif', width: 800, height: 600, bytes: 163_000, medianMs: 640, runsMs: [640] },
+  ],
   cases: [
     {
       name: 'jpeg-12mp',
@@ -74,6 +79,25 @@ describe('bench report', () => {
     expect(text).to.include(
       'issue 6 (≤ 2.5× time, ≤ 1.5× RSS, ≤ 1 dB lost): jpeg-12mp time missed, RSS missed, quality not measured',
     );
+  });
+
+  it('reports the encode time and size of an 800x600 rendition in each format', () => {
+    const text = renderText(result);
+    expect(text).to.include('encode of one 800×600 photo-like rendition per format');
+    expect(text).to.match(/^jpeg\s+21\.5\s+800×600\s+176 KB$/m);
+    expect(text).to.match(/^webp\s+95\.0\s+800×600\s+134 KB$/m);
+    expect(text).to.match(/^avif\s+640\s+800×600\s+159 KB$/m);
+    const parsed = JSON.parse(renderJson(result)) as { encodes: { format: string }[] };
+    expect(parsed.encodes.map((encode) => encode.format)).to.deep.equal(['jpeg', 'webp', 'avif']);
+  });
+
+  it('says which format failed to encode, and leaves the table out when not measured', () => {
+    const failed = renderText({
+      ...result,
+      encodes: [{ format: 'avif', error: 'encode as avif failed (exit code 1)' }],
+    });
+    expect(failed).to.match(/^avif\s+failed\s+—\s+encode as avif failed \(exit code 1\)$/m);
+    expect(renderText({ ...result, encodes: null })).to.not.include('encode of one');
   });
 
   it('scores quality against the full-size decode path and judges the loss', () => {

@@ -158,16 +158,27 @@ describe('bicep: function app', function () {
   it('passes the pipeline settings the function code reads, with their documented defaults', function () {
     expect(settings).to.include({
       IMG_INPUT_CONTAINER: 'input',
-      IMG_OUTPUT_CONTAINER: 'output',
-      IMG_THUMBNAIL_CONTAINER: 'thumbnails',
       IMG_METADATA_CONTAINER: 'metadata',
       IMG_DEADLETTER_CONTAINER: 'deadletter',
-      IMG_MAX_WIDTH: '800',
-      IMG_MAX_HEIGHT: '600',
-      IMG_THUMBNAIL_WIDTH: '150',
-      IMG_THUMBNAIL_HEIGHT: '150',
-      IMG_THUMBNAIL_FIT: 'cover',
-      IMG_QUALITY: '82',
+      IMG_RENDITIONS: JSON.stringify([
+        {
+          container: 'output',
+          width: 800,
+          height: 600,
+          fit: 'inside',
+          format: 'auto',
+          quality: 82,
+        },
+        {
+          container: 'thumbnails',
+          width: 150,
+          height: 150,
+          fit: 'cover',
+          format: 'auto',
+          quality: 82,
+        },
+      ]),
+      IMG_CACHE_CONTROL: 'public, max-age=86400',
       IMG_MAX_PIXELS: '100000000',
       IMG_MAX_BYTES: '104857600',
       IMG_INCLUDE_GPS: 'true',
@@ -196,7 +207,7 @@ describe('bicep: function app', function () {
     ];
     const own = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
     expect(Object.keys(settings)).to.have.members([...contract, ...own]);
-    expect(own).to.have.lengthOf(20);
+    expect(own).to.have.lengthOf(14);
   });
 
   it('sets exactly the IMG_* settings the function code reads, but those it derives', function () {
@@ -207,6 +218,15 @@ describe('bicep: function app', function () {
       'IMG_RESPONSE_WINDOW_MS',
       'IMG_DOWNLOAD_TIMEOUT_MS',
       'IMG_DOWNLOAD_IDLE_MS',
+      // The single settings of the two default renditions: IMG_RENDITIONS lists them all.
+      'IMG_OUTPUT_CONTAINER',
+      'IMG_THUMBNAIL_CONTAINER',
+      'IMG_MAX_WIDTH',
+      'IMG_MAX_HEIGHT',
+      'IMG_THUMBNAIL_WIDTH',
+      'IMG_THUMBNAIL_HEIGHT',
+      'IMG_THUMBNAIL_FIT',
+      'IMG_QUALITY',
     ];
     const set = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
     const read = [...settingsTheCodeReads()];
@@ -262,13 +282,11 @@ describe('bicep: function app', function () {
       metadata: 'metadata',
       deadletter: 'deadletter',
     });
-    expect(config.image).to.include({
-      maxWidth: 800,
-      maxHeight: 600,
-      quality: 82,
-      includeGps: true,
-      shrinkOnLoad: true,
-    });
+    expect(config.image).to.include({ includeGps: true, shrinkOnLoad: true });
+    expect(
+      config.image.renditions.map((r) => `${r.container} ${r.width}x${r.height}`),
+    ).to.deep.equal(['output 800x600', 'thumbnails 150x150']);
+    expect(config.results.cacheControl).to.equal('public, max-age=86400');
     expect(config.resources).to.deep.equal({
       concurrency: 2,
       instanceMemoryMb: 2048,

@@ -3,6 +3,7 @@ import {
   type Infra,
   type PredictedResource,
   ROLE,
+  devVariant,
   loadInfra,
   ofType,
   one,
@@ -126,5 +127,30 @@ describe('bicep: role assignments', function () {
     for (const assignment of ofType(infra.dev, 'Microsoft.Authorization/roleAssignments')) {
       expect(String(assignment.properties?.['description'])).to.have.length.above(10);
     }
+  });
+
+  it('creates a container for each rendition, with the app writing it and the uploader reading it', function () {
+    const three = devVariant('renditions', [
+      `param renditions = [
+  { container: 'output', width: 800, height: 600, fit: 'inside', format: 'auto', quality: 82 }
+  { container: 'thumbnails', width: 150, height: 150, fit: 'cover', format: 'auto', quality: 82 }
+  { container: 'large', width: 1600, height: 1200, fit: 'inside', format: 'webp', quality: 80 }
+]`,
+    ]);
+    const containers = ofType(three, 'Microsoft.Storage/storageAccounts/blobServices/containers');
+    expect(containers.map((c) => c.id)).to.include(container('large'));
+    const roles = ofType(three, 'Microsoft.Authorization/roleAssignments').filter(
+      (assignment) => scopeOf(assignment) === container('large'),
+    );
+    expect(roles.map(roleOf)).to.have.members([ROLE.blobDataContributor, ROLE.blobDataReader]);
+    const app = one(three, 'Microsoft.Web/sites');
+    const settings = Object.fromEntries(
+      (
+        (app.properties?.['siteConfig'] as { appSettings?: { name: string; value: unknown }[] })
+          ?.appSettings ?? []
+      ).map((s) => [s.name, s.value]),
+    );
+    const listed = JSON.parse(String(settings['IMG_RENDITIONS'])) as { container: string }[];
+    expect(listed.map((r) => r.container)).to.deep.equal(['output', 'thumbnails', 'large']);
   });
 });

@@ -37,7 +37,7 @@ describe('npm start (end to end, child process)', function () {
     const line = (name: string) =>
       perImage.find((l) => l.startsWith(`✓ ${name} `) || l.startsWith(`✗ ${name} `)) ?? '';
     expect(line('samples/camera with gps.jpg')).to.match(
-      /^✓ .* → output [\d.]+ KB, thumbnail [\d.]+ KB {2}succeeded {2}\d+ ms/,
+      /^✓ .* → output [\d.]+ KB, thumbnails [\d.]+ KB {2}succeeded {2}\d+ ms/,
     );
     expect(line('samples/broken/truncated.jpg')).to.include('failed CORRUPT_IMAGE');
     expect(line('samples/broken/not an image.jpg')).to.include('failed UNSUPPORTED_FORMAT');

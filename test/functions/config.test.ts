@@ -25,12 +25,24 @@ describe('functions/config', () => {
       deadletter: 'deadletter',
     });
     expect(config.image).to.deep.equal({
-      maxWidth: 800,
-      maxHeight: 600,
-      thumbnailWidth: 150,
-      thumbnailHeight: 150,
-      thumbnailFit: 'cover',
-      quality: 82,
+      renditions: [
+        {
+          container: 'output',
+          width: 800,
+          height: 600,
+          fit: 'inside',
+          format: 'auto',
+          quality: 82,
+        },
+        {
+          container: 'thumbnails',
+          width: 150,
+          height: 150,
+          fit: 'cover',
+          format: 'auto',
+          quality: 82,
+        },
+      ],
       maxPixels: 100_000_000,
       maxBytes: 104_857_600,
       includeGps: true,
@@ -93,11 +105,11 @@ describe('functions/config', () => {
       IMG_THUMBNAIL_FIT: 'contain',
       IMG_OUTPUT_CONTAINER: 'resized-images',
     });
-    expect(config.image.maxWidth).to.equal(1024);
-    expect(config.image.quality).to.equal(90);
+    const [output, thumbnail] = config.image.renditions;
+    expect(output).to.include({ container: 'resized-images', width: 1024, quality: 90 });
+    expect(thumbnail).to.include({ container: 'thumbnails', fit: 'contain', quality: 90 });
     expect(config.image.includeGps).to.equal(false);
     expect(config.image.shrinkOnLoad).to.equal(false);
-    expect(config.image.thumbnailFit).to.equal('contain');
     expect(config.containers.output).to.equal('resized-images');
   });
 

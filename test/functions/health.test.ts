@@ -1,9 +1,13 @@
 import { expect } from 'chai';
 import { checkHealth, createHealthHandler } from '../../functions/health.js';
+import { resultContainers, type Config } from '../../functions/config.js';
 import { createBlobServiceClient } from '../../functions/storage.js';
 import { azureFunctions } from '../../functions/azure-functions.js';
 import { useAzurite } from '../helpers/azurite.js';
 import { createContainers, invocation, testConfig } from './support.js';
+
+/** What the app's probe checks: the input and every result container. */
+const containersOf = (config: Config) => [config.containers.input, ...resultContainers(config)];
 
 describe('functions/health (against Azurite)', function () {
   this.timeout(60_000);
@@ -17,7 +21,7 @@ describe('functions/health (against Azurite)', function () {
     await createContainers(azurite.serviceClient, config);
     const handler = createHealthHandler({
       serviceClient: azurite.serviceClient,
-      containers: config.containers,
+      containers: containersOf(config),
     });
     const response = await handler(request(), invocation());
     expect(response.status).to.equal(200);
@@ -27,7 +31,7 @@ describe('functions/health (against Azurite)', function () {
   it('reports each container it checks, for the log', async () => {
     const config = testConfig(azurite.connectionString, 'report');
     await createContainers(azurite.serviceClient, config);
-    expect(await checkHealth(azurite.serviceClient, config.containers)).to.deep.equal({
+    expect(await checkHealth(azurite.serviceClient, containersOf(config))).to.deep.equal({
       status: 'healthy',
       containers: {
         'report-input': { reachable: true },
@@ -52,7 +56,7 @@ describe('functions/health (against Azurite)', function () {
     };
     const handler = createHealthHandler({
       serviceClient,
-      containers: config.containers,
+      containers: containersOf(config),
       cacheMs: 30_000,
       now: () => clock,
     });
@@ -73,7 +77,7 @@ describe('functions/health (against Azurite)', function () {
   it('answers 503 naming the container that does not exist', async () => {
     const config = testConfig(azurite.connectionString, 'partial');
     await azurite.serviceClient.getContainerClient(config.containers.input).createIfNotExists();
-    const report = await checkHealth(azurite.serviceClient, config.containers);
+    const report = await checkHealth(azurite.serviceClient, containersOf(config));
     expect(report.status).to.equal('unhealthy');
     expect(report.containers['partial-input']).to.deep.equal({ reachable: true });
     expect(report.containers['partial-output']).to.deep.equal({
@@ -94,12 +98,12 @@ describe('functions/health (against Azurite)', function () {
     );
     const handler = createHealthHandler({
       serviceClient: down,
-      containers: config.containers,
+      containers: containersOf(config),
     });
     const response = await handler(request(), invocation());
     expect(response.status).to.equal(503);
     expect(response.jsonBody).to.deep.equal({ status: 'unhealthy' });
-    const report = await checkHealth(down, config.containers);
+    const report = await checkHealth(down, containersOf(config));
     expect(
       Object.values(report.containers).every((c) => !c.reachable && c.error === 'ECONNREFUSED'),
     ).to.equal(true);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import sharp from 'sharp';
 import { expect } from 'chai';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { MetadataRecord, SuccessRecord, FailureRecord } from '../../lib/types.js';
@@ -80,7 +81,11 @@ describe('functions/process-blob (against Azurite)', function () {
     );
     expect(record.status).to.equal('succeeded');
     expect(record.source).to.include({ name: 'photo.jpg', eTag, sha256, bytes: bytes.length });
-    expect(record.outputs.thumbnail).to.include({ width: 150, height: 150 });
+    expect(record.renditions[1]).to.include({
+      container: config.containers.thumbnails,
+      width: 150,
+      height: 150,
+    });
   });
 
   it('treats a duplicate delivery as done: same results, nothing rewritten or copied', async () => {
@@ -146,7 +151,7 @@ describe('functions/process-blob (against Azurite)', function () {
       'over.jpg.json',
     );
     expect(record.source.eTag).to.equal(newer.data.eTag);
-    expect(record.outputs.output).to.include({ width: 800, height: 133 });
+    expect(record.renditions[0]).to.include({ width: 800, height: 133 });
   });
 
   it('skips a stale event once a newer version has results', async () => {
@@ -260,20 +265,72 @@ describe('functions/process-blob (against Azurite)', function () {
     expect(decodeURIComponent(props?.metadata?.sourcename ?? '')).to.equal(name);
   });
 
-  it('names the output after its format: a BMP becomes .jpg, metadata stays <name>.json', async () => {
+  it('gives every input its own results under its own name, each with its real Content-Type', async () => {
+    const inputs: [string, string, string][] = [
+      ['a.jpg', 'jpeg/gray.jpg', 'image/jpeg'],
+      ['a.png', 'png/palette.png', 'image/png'],
+      ['a.webp', 'other/lossy.webp', 'image/webp'],
+      ['a.gif', 'other/animated.gif', 'image/jpeg'],
+      ['a.bmp', 'other/bmp.bmp', 'image/jpeg'],
+    ];
+    for (const [name, file] of inputs) {
+      const event = await upload(client, config.containers.input, `side/${name}`, fixture(file));
+      expect((await handle(event, invocation())).status, name).to.equal('succeeded');
+    }
+    const names = inputs.map(([name]) => `side/${name}`).sort();
+    expect(await results()).to.deep.equal({
+      output: names,
+      thumbnails: names,
+      metadata: names.map((name) => `${name}.json`),
+    });
+    for (const [name, file, contentType] of inputs) {
+      const record = await readJson<SuccessRecord>(
+        client,
+        config.containers.metadata,
+        `side/${name}.json`,
+      );
+      expect(record.source.sha256, name).to.equal(
+        createHash('sha256').update(fixture(file)).digest('hex'),
+      );
+      for (const container of [config.containers.output, config.containers.thumbnails]) {
+        const props = await properties(client, container, `side/${name}`);
+        expect(props?.contentType, `${container}/${name}`).to.equal(contentType);
+        expect(props?.cacheControl).to.equal('public, max-age=86400');
+        expect(props?.metadata).to.include({ sourcename: encodeURIComponent(`side/${name}`) });
+      }
+      expect(record.renditions.map((r) => r.contentType)).to.deep.equal([contentType, contentType]);
+    }
+  });
+
+  it('writes a third rendition as WebP to its own container, readable at its size', async () => {
+    const three = testConfig(azurite.connectionString, `t${suite}`, {
+      IMG_RENDITIONS: JSON.stringify([
+        { container: `t${suite}-output`, width: 800, height: 600 },
+        { container: `t${suite}-thumbnails`, width: 150, height: 150, fit: 'cover' },
+        { container: `t${suite}-large`, width: 1600, height: 1200, fit: 'inside', format: 'webp' },
+      ]),
+      IMG_CACHE_CONTROL: 'public, max-age=60',
+    });
+    await createContainers(client, three);
+    const handler = testHandler(three, client, images.runner);
     const event = await upload(
       client,
-      config.containers.input,
-      'scans/quadrants.bmp',
-      fixture('other/bmp.bmp'),
-      'image/bmp',
+      three.containers.input,
+      'big.jpg',
+      fixture('size/large-photo.jpg'),
     );
-    expect((await handle(event, invocation())).status).to.equal('succeeded');
-    expect(await results()).to.deep.equal({
-      output: ['scans/quadrants.jpg'],
-      thumbnails: ['scans/quadrants.jpg'],
-      metadata: ['scans/quadrants.bmp.json'],
-    });
+    expect((await handler(event, invocation())).status).to.equal('succeeded');
+    const large = client.getContainerClient(`t${suite}-large`).getBlobClient('big.jpg');
+    const props = await large.getProperties();
+    expect(props).to.include({ contentType: 'image/webp', cacheControl: 'public, max-age=60' });
+    const meta = await sharp(await large.downloadToBuffer()).metadata();
+    expect(meta.format).to.equal('webp');
+    expect(Math.max(meta.width ?? 0, meta.height ?? 0)).to.be.at.most(1600);
+    expect(meta.width === 1600 || meta.height === 1200).to.equal(true);
+    // BlobDeleted removes every configured rendition.
+    const deleted = await remove(client, three.containers.input, 'big.jpg');
+    expect(await handler(deleted, invocation())).to.deep.include({ status: 'deleted' });
+    expect(await list(client, `t${suite}-large`)).to.deep.equal([]);
   });
 
   it('accepts the same event in the CloudEvents 1.0 schema', async () => {
@@ -398,29 +455,6 @@ describe('functions/process-blob (against Azurite)', function () {
     expect(record.status).to.equal('failed');
   });
 
-  it('removes an older result left under the other output name (.png then, .jpg now)', async () => {
-    const older = { name: 'logo.png', eTag: 'old', sequencer: '0'.repeat(32) };
-    for (const container of [config.containers.output, config.containers.thumbnails]) {
-      const blob = client.getContainerClient(container).getBlockBlobClient('logo.png');
-      expect((await writeResult(blob, fixture(PHOTO), 'image/png', older)).status).to.equal(
-        'written',
-      );
-    }
-    const event = await upload(
-      client,
-      config.containers.input,
-      'logo.png',
-      fixture('other/bmp.bmp'),
-      'image/png',
-    );
-    expect((await handle(event, invocation())).status).to.equal('succeeded');
-    expect(await results()).to.deep.equal({
-      output: ['logo.jpg'],
-      thumbnails: ['logo.jpg'],
-      metadata: ['logo.png.json'],
-    });
-  });
-
   it('takes back what it wrote when a newer version wins a result midway', async () => {
     const event = await upload(client, config.containers.input, 'midway.jpg', fixture(PHOTO));
     // A newer version's thumbnail is already there (its processing overtook ours).
@@ -428,7 +462,7 @@ describe('functions/process-blob (against Azurite)', function () {
     const thumbnail = client
       .getContainerClient(config.containers.thumbnails)
       .getBlockBlobClient('midway.jpg');
-    await writeResult(thumbnail, fixture(PHOTO), 'image/jpeg', newer);
+    await writeResult(thumbnail, fixture(PHOTO), { contentType: 'image/jpeg' }, newer);
     expect(await handle(event, invocation())).to.include({
       status: 'skipped',
       reason: 'superseded',
@@ -442,7 +476,7 @@ describe('functions/process-blob (against Azurite)', function () {
     expect(kept?.metadata?.sourceetag).to.equal('newer');
   });
 
-  it('replaces a JPEG result by a PNG one when a new version has transparency', async () => {
+  it('replaces a JPEG result by a PNG one under the same name when a new version has transparency', async () => {
     const opaque = await upload(
       client,
       config.containers.input,
@@ -451,7 +485,10 @@ describe('functions/process-blob (against Azurite)', function () {
       'image/png',
     );
     expect((await handle(opaque, invocation())).status).to.equal('succeeded');
-    expect((await results()).output).to.deep.equal(['logo.jpg']);
+    expect((await results()).output).to.deep.equal(['logo.png']);
+    expect((await properties(client, config.containers.output, 'logo.png'))?.contentType).to.equal(
+      'image/jpeg',
+    );
     const transparent = await upload(
       client,
       config.containers.input,
@@ -465,6 +502,9 @@ describe('functions/process-blob (against Azurite)', function () {
       thumbnails: ['logo.png'],
       metadata: ['logo.png.json'],
     });
+    expect((await properties(client, config.containers.output, 'logo.png'))?.contentType).to.equal(
+      'image/png',
+    );
   });
 
   it('lets Event Grid retry when storage is unreachable (transient error rejects)', async () => {

@@ -93,8 +93,12 @@ describe('functions/results (against Azurite)', function () {
     const blob = container().getBlockBlobClient('order.jpg');
     const newer = { name: 'a.jpg', eTag: '"new"', sequencer: seq(20) };
     const older = { name: 'a.jpg', eTag: '"old"', sequencer: seq(10) };
-    expect((await writeResult(blob, body('new'), 'image/jpeg', newer)).status).to.equal('written');
-    expect(await writeResult(blob, body('old'), 'image/jpeg', older)).to.deep.equal({
+    expect(
+      (await writeResult(blob, body('new'), { contentType: 'image/jpeg' }, newer)).status,
+    ).to.equal('written');
+    expect(
+      await writeResult(blob, body('old'), { contentType: 'image/jpeg' }, older),
+    ).to.deep.equal({
       status: 'stale',
     });
     expect(await content('order.jpg')).to.equal('new');
@@ -103,8 +107,8 @@ describe('functions/results (against Azurite)', function () {
   it('reports a rewrite of the same source version as unchanged, keeping the blob as is', async () => {
     const blob = container().getBlockBlobClient('same.jpg');
     const link = { name: 'b.jpg', eTag: '"v1"', sequencer: seq(1), sha256: 'ab'.repeat(32) };
-    const first = await writeResult(blob, body('one'), 'image/jpeg', link);
-    const second = await writeResult(blob, body('one'), 'image/jpeg', link);
+    const first = await writeResult(blob, body('one'), { contentType: 'image/jpeg' }, link);
+    const second = await writeResult(blob, body('one'), { contentType: 'image/jpeg' }, link);
     expect(second).to.deep.equal({
       status: 'unchanged',
       etag: first.status === 'written' ? first.etag : '',
@@ -118,11 +122,16 @@ describe('functions/results (against Azurite)', function () {
     const versions = [7, 3, 9, 1, 5, 8, 2];
     await Promise.all(
       versions.map((n) =>
-        writeResult(blob, body(`v${n}`), 'image/jpeg', {
-          name: 'race.jpg',
-          eTag: `"${n}"`,
-          sequencer: seq(n),
-        }),
+        writeResult(
+          blob,
+          body(`v${n}`),
+          { contentType: 'image/jpeg' },
+          {
+            name: 'race.jpg',
+            eTag: `"${n}"`,
+            sequencer: seq(n),
+          },
+        ),
       ),
     );
     expect(await content('race.jpg')).to.equal('v9');
@@ -130,11 +139,16 @@ describe('functions/results (against Azurite)', function () {
 
   it('deletes only results of the named source older than the delete', async () => {
     const blob = container().getBlockBlobClient('del.jpg');
-    await writeResult(blob, body('x'), 'image/jpeg', {
-      name: 'd.jpg',
-      eTag: '"d"',
-      sequencer: seq(5),
-    });
+    await writeResult(
+      blob,
+      body('x'),
+      { contentType: 'image/jpeg' },
+      {
+        name: 'd.jpg',
+        eTag: '"d"',
+        sequencer: seq(5),
+      },
+    );
     expect(await removeResult(blob, { name: 'other.jpg', sequencer: seq(9) })).to.equal(false);
     expect(await removeResult(blob, { name: 'd.jpg', sequencer: seq(4) })).to.equal(false);
     expect(await removeResult(blob, { name: 'd.jpg', eTag: '"nope"' })).to.equal(false);

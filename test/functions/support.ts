@@ -7,7 +7,12 @@ import path from 'node:path';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { azureFunctions as functions } from '../../functions/azure-functions.js';
 import { handlerDeps } from '../../functions/app.js';
-import { DEFAULT_RESOURCE_SETTINGS, loadConfig, type Config } from '../../functions/config.js';
+import {
+  allContainers,
+  DEFAULT_RESOURCE_SETTINGS,
+  loadConfig,
+  type Config,
+} from '../../functions/config.js';
 import { ImageRunner, type ImageRunnerOptions } from '../../functions/limits/index.js';
 import { createEventHandler, type EventHandler } from '../../functions/process-blob.js';
 import {
@@ -69,7 +74,7 @@ export function testHandler(
 
 /** Creates every container of `config`. */
 export async function createContainers(client: BlobServiceClient, config: Config): Promise<void> {
-  for (const name of Object.values(config.containers)) {
+  for (const name of allContainers(config)) {
     await client.getContainerClient(name).createIfNotExists();
   }
 }

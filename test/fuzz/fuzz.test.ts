@@ -82,22 +82,20 @@ function report(findings: Finding[], file: string): string {
 
 /** What is wrong with a successful result, if anything. */
 function checkResult(result: ProcessResult): string | undefined {
-  const { output, thumbnail, metadata } = result;
+  const { renditions, metadata } = result;
   if (metadata.status !== 'succeeded') return `status ${String(metadata.status)}`;
-  if (output.width > DEFAULT_OPTIONS.maxWidth || output.height > DEFAULT_OPTIONS.maxHeight) {
-    return `output ${output.width}x${output.height} outside the box`;
-  }
-  if (output.width < 1 || output.height < 1) return `output ${output.width}x${output.height}`;
-  if (
-    thumbnail.width > DEFAULT_OPTIONS.thumbnailWidth ||
-    thumbnail.height > DEFAULT_OPTIONS.thumbnailHeight ||
-    thumbnail.width < 1 ||
-    thumbnail.height < 1
-  ) {
-    return `thumbnail ${thumbnail.width}x${thumbnail.height}`;
-  }
-  for (const image of [output, thumbnail]) {
-    if (sniffFormat(image.bytes) !== image.format) return `${image.name} is not ${image.format}`;
+  const asked = DEFAULT_OPTIONS.renditions;
+  if (renditions.length !== asked.length) return `${renditions.length} renditions`;
+  for (const [index, image] of renditions.entries()) {
+    const box = asked[index]!;
+    const { width, height } = image;
+    if (image.container !== box.container) return `rendition ${index} in ${image.container}`;
+    if (width > box.width || height > box.height || width < 1 || height < 1) {
+      return `${image.container} ${width}x${height} outside its ${box.width}x${box.height} box`;
+    }
+    if (sniffFormat(image.bytes) !== image.format) {
+      return `${image.container}/${image.name} is not ${image.format}`;
+    }
   }
   return undefined;
 }

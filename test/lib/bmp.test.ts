@@ -5,7 +5,17 @@ import { decodeImage } from '../../lib/decode.js';
 import { CorruptImageError, loadCodecs, processImage } from '../../lib/index.js';
 import { getFixture } from '../fixtures.js';
 import { bmp32, type Bmp32Options } from '../helpers/bmp.js';
-import { BLUE, GREEN, RED, WHITE, bitmap, decodeOutput, near, pixel } from './images.js';
+import {
+  BLUE,
+  GREEN,
+  RED,
+  WHITE,
+  bitmap,
+  decodeOutput,
+  near,
+  pixel,
+  renditionIn,
+} from './images.js';
 import { failure } from '../helpers/image-error.js';
 
 const CLEAR = [0, 0, 0, 0] as const;
@@ -37,9 +47,12 @@ describe('32-bit BMPs with alpha (lib/bmp)', () => {
     const source = bitmap(40, 20, (x) => (x < 20 ? [255, 0, 0, 128] : GREEN));
     const bytes = bmp32({ width: 40, height: 20, rgba: source.data });
     const result = await processImage(bytes, { name: 'half.bmp' });
-    expect(result.output.format).to.equal('png');
+    expect(renditionIn(result, 'output').format).to.equal('png');
     expect(result.metadata.image.hasAlpha).to.equal(true);
-    const output = await decodeOutput(result.output.bytes, result.output.format);
+    const output = await decodeOutput(
+      renditionIn(result, 'output').bytes,
+      renditionIn(result, 'output').format,
+    );
     expect([output.width, output.height]).to.deep.equal([40, 20]);
     const half = pixel(output, 5, 10);
     expect(half[3]).to.be.within(126, 130);
@@ -79,7 +92,7 @@ describe('32-bit BMPs with alpha (lib/bmp)', () => {
     expect(pixel(decoded.bitmap, 2, 2)).to.deep.equal(RED);
     expect(pixel(decoded.bitmap, 35, 15)).to.deep.equal([0, 0, 0, 255]);
     const result = await processImage(bytes, { name: 'unused-alpha.bmp' });
-    expect(result.output.format).to.equal('jpeg');
+    expect(renditionIn(result, 'output').format).to.equal('jpeg');
     expect(result.metadata.image.hasAlpha).to.equal(false);
   });
 

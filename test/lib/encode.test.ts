@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sharp from 'sharp';
 import { CodecError, encodeJpegWasm, type CodecImage } from '../../lib/codecs/index.js';
-import { encodeBitmap } from '../../lib/encode.js';
+import { chooseFormat, contentTypeOf, encodeBitmap } from '../../lib/encode.js';
 import { loadCodecs } from '../../lib/index.js';
 import type { Bitmap } from '../../lib/types.js';
 import { BLUE, GREEN, RED, bitmap, near, photoLike, type Rgba } from './images.js';
@@ -309,6 +309,7 @@ describe('JPEG encoding', () => {
           bitmap(100 + i * 20, 80, () => colour),
           'jpeg',
           82,
+          false,
         ),
       ),
     );
@@ -328,5 +329,95 @@ describe('JPEG encoding', () => {
     expect(error).to.be.instanceOf(CodecError);
     expect((error as Error).message).to.match(/40000 bytes of RGBA/);
     await expectTestCard(await encodeJpegWasm(asCodecImage(testCard(90, 60)), 82), 90, 60);
+  });
+});
+
+describe('output format policy', () => {
+  it('keeps JPEG, PNG, WebP and AVIF inputs in their own format, transparent or not', () => {
+    for (const format of ['jpeg', 'png', 'webp', 'avif'] as const) {
+      expect(chooseFormat('auto', format, false), format).to.equal(format);
+    }
+    expect(chooseFormat('auto', 'png', true)).to.equal('png');
+    expect(chooseFormat('auto', 'webp', true)).to.equal('webp');
+  });
+
+  it('writes GIF, BMP and TIFF as PNG when a pixel is transparent, else as JPEG', () => {
+    for (const format of ['gif', 'bmp', 'tiff'] as const) {
+      expect(chooseFormat('auto', format, true), format).to.equal('png');
+      expect(chooseFormat('auto', format, false), format).to.equal('jpeg');
+    }
+  });
+
+  it('keeps a forced format whatever the input', () => {
+    expect(chooseFormat('webp', 'jpeg', false)).to.equal('webp');
+    expect(chooseFormat('jpeg', 'png', true)).to.equal('jpeg');
+    expect(chooseFormat('avif', 'gif', true)).to.equal('avif');
+  });
+
+  it('gives each format its own Content-Type', () => {
+    expect(['jpeg', 'png', 'webp', 'avif'].map((f) => contentTypeOf(f as 'jpeg'))).to.deep.equal([
+      'image/jpeg',
+      'image/png',
+      'image/webp',
+      'image/avif',
+    ]);
+  });
+});
+
+describe('encodeBitmap in every format', () => {
+  before(async () => {
+    await loadCodecs();
+  });
+
+  /** Left half opaque red, right half fully transparent (black underneath). */
+  const halfTransparent = () => bitmap(64, 32, (x) => (x < 32 ? RED : [0, 0, 0, 0]));
+
+  /** Decodes with sharp, always as RGBA. */
+  async function rgbaWithSharp(bytes: Uint8Array) {
+    const meta = await sharp(bytes).metadata();
+    const { data, info } = await sharp(bytes)
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { meta, width: info.width, height: info.height, data };
+  }
+
+  const at = (image: { width: number; data: Uint8Array }, x: number, y: number): Rgba => {
+    const i = (y * image.width + x) * 4;
+    return [image.data[i]!, image.data[i + 1]!, image.data[i + 2]!, image.data[i + 3]!];
+  };
+
+  it('writes a WebP that sharp reads at its size, with its colours and its transparency', async () => {
+    const webp = await encodeBitmap(halfTransparent(), 'webp', 82, true);
+    const decoded = await rgbaWithSharp(webp);
+    expect(decoded.meta).to.include({ format: 'webp', width: 64, height: 32, hasAlpha: true });
+    expect(near(at(decoded, 8, 16), RED, 8)).to.equal(true);
+    expect(at(decoded, 56, 16)[3]).to.equal(0);
+  });
+
+  it('writes an AVIF (AV1 in HEIF) that sharp reads at its size, with its transparency', async () => {
+    const avif = await encodeBitmap(halfTransparent(), 'avif', 82, true);
+    const decoded = await rgbaWithSharp(avif);
+    expect(decoded.meta).to.include({ format: 'heif', compression: 'av1', width: 64, height: 32 });
+    expect(decoded.meta.hasAlpha).to.equal(true);
+    expect(near(at(decoded, 8, 16), RED, 12)).to.equal(true);
+    expect(at(decoded, 56, 16)[3]).to.equal(0);
+  });
+
+  it('flattens a transparent image onto white for JPEG, which has no alpha', async () => {
+    const jpeg = await encodeBitmap(halfTransparent(), 'jpeg', 90, true);
+    const decoded = await rgbaWithSharp(jpeg);
+    expect(decoded.meta).to.include({ format: 'jpeg', width: 64, height: 32 });
+    expect(near(at(decoded, 8, 16), RED, 12)).to.equal(true);
+    expect(near(at(decoded, 56, 16), [255, 255, 255, 255], 6)).to.equal(true);
+  });
+
+  it('spends more bytes at a higher quality in WebP and AVIF', async () => {
+    const photo = photoLike(160, 120);
+    for (const format of ['webp', 'avif'] as const) {
+      const low = await encodeBitmap(photo, format, 30, false);
+      const high = await encodeBitmap(photo, format, 90, false);
+      expect(high.length, format).to.be.greaterThan(low.length);
+    }
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { ImageError, loadCodecs, processImage } from '../../lib/index.js';
 import { fitInside } from '../../lib/resize.js';
 import { FIXTURES, colourName, expectedColour } from '../fixtures.js';
-import { decodeOutput, pixel } from './images.js';
+import { autoFormat, decodeOutput, pixel, renditionIn } from './images.js';
 
 const SAMPLES: [number, number][] = [
   [0.2, 0.2],
@@ -68,9 +68,14 @@ describe('processImage on every fixture (pixels checked, not bytes)', () => {
         }
       }
       const size = fitInside(fixture.uprightWidth, fixture.uprightHeight, 800, 600);
-      expect(result.output).to.include({ width: size.width, height: size.height });
-      expect(result.output.format).to.equal(fixture.hasAlpha ? 'png' : 'jpeg');
-      const output = await decodeOutput(result.output.bytes, result.output.format);
+      expect(renditionIn(result, 'output')).to.include({ width: size.width, height: size.height });
+      expect(renditionIn(result, 'output').format).to.equal(
+        autoFormat(fixture.format, fixture.hasAlpha),
+      );
+      const output = await decodeOutput(
+        renditionIn(result, 'output').bytes,
+        renditionIn(result, 'output').format,
+      );
       expect([output.width, output.height]).to.deep.equal([size.width, size.height]);
       if (!fixture.layout || fixture.layout === 'photo') return;
       for (const [fx, fy] of SAMPLES) {

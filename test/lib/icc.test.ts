@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { extractIccProfile, parseIccProfile } from '../../lib/icc.js';
 import { loadCodecs, processImage } from '../../lib/index.js';
-import { bitmap, decodeOutput, jpegOf, pixel, withIccProfile } from './images.js';
+import { bitmap, decodeOutput, jpegOf, pixel, withIccProfile, renditionIn } from './images.js';
 
 const be32 = (v: number) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
 const s15 = (v: number) => be32(Math.round(v * 65536) >>> 0);
@@ -144,7 +144,7 @@ describe('ICC colour management', () => {
       iccApplied: true,
       colorSpace: 'rgb',
     });
-    const output = await decodeOutput(result.output.bytes, 'jpeg');
+    const output = await decodeOutput(renditionIn(result, 'output').bytes, 'jpeg');
     const expected = cssP3ToSrgb([200, 120, 60]);
     pixel(output, 32, 32)
       .slice(0, 3)

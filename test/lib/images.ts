@@ -3,12 +3,20 @@
  * own WASM codecs, and a small EXIF (TIFF) writer to attach orientation, camera and GPS tags.
  */
 import {
+  decodeAvifWasm,
   decodeJpegWasm,
   decodePngWasm,
+  decodeWebpWasm,
   encodeJpegWasm,
   encodePngWasm,
 } from '../../lib/codecs/index.js';
-import type { Bitmap } from '../../lib/types.js';
+import type {
+  Bitmap,
+  EncodedRendition,
+  ImageFormat,
+  OutputFormat,
+  ProcessResult,
+} from '../../lib/types.js';
 import { crc32 } from 'node:zlib';
 
 export type Rgba = [number, number, number, number];
@@ -69,9 +77,35 @@ export async function pngOf(image: Bitmap): Promise<Uint8Array> {
   return encodePngWasm(asClamped(image));
 }
 
-/** Decodes a JPEG or PNG output for inspection. */
-export async function decodeOutput(bytes: Uint8Array, format: 'jpeg' | 'png'): Promise<Bitmap> {
-  return format === 'jpeg' ? (await decodeJpegWasm(bytes)).image : decodePngWasm(bytes);
+/** Decodes a rendition of any format we write, for inspection. */
+export async function decodeOutput(bytes: Uint8Array, format: OutputFormat): Promise<Bitmap> {
+  switch (format) {
+    case 'jpeg':
+      return (await decodeJpegWasm(bytes)).image;
+    case 'png':
+      return decodePngWasm(bytes);
+    case 'webp':
+      return decodeWebpWasm(bytes);
+    case 'avif':
+      return decodeAvifWasm(bytes);
+  }
+}
+
+/**
+ * The format the `auto` policy must write for an input, as the issue states it (written again
+ * here, not taken from the library): JPEG, PNG, WebP and AVIF stay as they are; GIF, BMP and
+ * TIFF become PNG when any pixel is transparent, else JPEG.
+ */
+export function autoFormat(input: ImageFormat | undefined, hasAlpha: boolean): OutputFormat {
+  if (input === 'jpeg' || input === 'png' || input === 'webp' || input === 'avif') return input;
+  return hasAlpha ? 'png' : 'jpeg';
+}
+
+/** The rendition of `result` written to `container` ('output' and 'thumbnails' by default). */
+export function renditionIn(result: ProcessResult, container: string): EncodedRendition {
+  const rendition = result.renditions.find((candidate) => candidate.container === container);
+  if (!rendition) throw new Error(`no rendition for ${container}`);
+  return rendition;
 }
 
 /** The RGBA of pixel (x, y). */

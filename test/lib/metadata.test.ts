@@ -147,6 +147,48 @@ describe('metadata documents', () => {
     expect(validate(unhashed)).to.equal(false);
   });
 
+  it('validates a record of four renditions in four formats, WebP and AVIF among them', async () => {
+    const renditions = [
+      { container: 'output', width: 60, height: 60, fit: 'inside', format: 'auto', quality: 82 },
+      { container: 'thumbnails', width: 20, height: 20, fit: 'cover', format: 'png', quality: 82 },
+      { container: 'large', width: 100, height: 100, fit: 'inside', format: 'webp', quality: 82 },
+      { container: 'modern', width: 50, height: 50, fit: 'contain', format: 'avif', quality: 60 },
+    ] as const;
+    const { metadata } = await processImage(await jpegOf(photoLike(120, 90)), {
+      name: 'many.jpg',
+      renditions: renditions.map((rendition) => ({ ...rendition })),
+    });
+    expect(metadata.renditions.map((r) => [r.container, r.format, r.contentType])).to.deep.equal([
+      ['output', 'jpeg', 'image/jpeg'],
+      ['thumbnails', 'png', 'image/png'],
+      ['large', 'webp', 'image/webp'],
+      ['modern', 'avif', 'image/avif'],
+    ]);
+    expect(metadata.settings.renditions).to.deep.equal(renditions);
+    expectValid(metadata);
+  });
+
+  it('rejects a rendition whose Content-Type is not its format, and the version 1 shape', async () => {
+    const { metadata } = await processImage(await jpegOf(photoLike(20, 20)), { name: 'v.jpg' });
+    const lying = JSON.parse(JSON.stringify(metadata));
+    lying.renditions[0].contentType = 'image/png';
+    expect(validate(lying)).to.equal(false);
+    const noFingerprint = JSON.parse(JSON.stringify(metadata));
+    delete noFingerprint.settings.fingerprint;
+    expect(validate(noFingerprint)).to.equal(false);
+    const badContainer = JSON.parse(JSON.stringify(metadata));
+    badContainer.renditions[1].container = '../output';
+    expect(validate(badContainer)).to.equal(false);
+    const { renditions, settings, ...rest } = JSON.parse(JSON.stringify(metadata));
+    const version1 = {
+      ...rest,
+      schemaVersion: 1,
+      outputs: { output: renditions[0], thumbnail: renditions[1] },
+    };
+    expect(validate(version1)).to.equal(false);
+    expect(settings.fingerprint).to.match(/^[0-9a-f]{16}$/);
+  });
+
   it('rejects documents that break the schema (the schema is not a blank cheque)', async () => {
     const { metadata } = await processImage(await jpegOf(photoLike(20, 20)), { name: 'z.jpg' });
     const broken = JSON.parse(JSON.stringify(metadata));

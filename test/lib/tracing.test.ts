@@ -6,7 +6,12 @@ import {
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
-import { loadCodecs, processImage } from '../../lib/index.js';
+import {
+  DEFAULT_RENDITIONS,
+  loadCodecs,
+  processImage,
+  type RenditionSpec,
+} from '../../lib/index.js';
 import { jpegOf, photoLike } from './images.js';
 
 describe('tracing', () => {
@@ -59,6 +64,28 @@ describe('tracing', () => {
     });
     const encode = stages.find((span) => span.name === 'image.encode')!;
     expect(encode.attributes['serverless_img.output.bytes']).to.be.a('number');
+  });
+
+  it('decodes a JPEG only as small as its largest rendition allows (shrink-on-load)', async () => {
+    const source = await jpegOf(photoLike(3200, 2400));
+    const decodedWidth = async (renditions?: RenditionSpec[]) => {
+      exporter.reset();
+      await processImage(source, { name: 'big.jpg', ...(renditions && { renditions }) });
+      const decode = exporter.getFinishedSpans().find((span) => span.name === 'image.decode')!;
+      return decode.attributes['serverless_img.decoded.width'] as number;
+    };
+    const large: RenditionSpec = {
+      container: 'large',
+      width: 1600,
+      height: 1200,
+      fit: 'inside',
+      format: 'webp',
+      quality: 82,
+    };
+    const byDefault = await decodedWidth();
+    const withLarge = await decodedWidth([...DEFAULT_RENDITIONS, large]);
+    expect(byDefault).to.be.at.least(800).and.below(3200);
+    expect(withLarge).to.be.at.least(1600).and.above(byDefault);
   });
 
   it('marks the failing stage ERROR and records the exception', async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import encodeWebp, { init as initWebpEncoder } from '@jsquash/webp/encode.js';
 import { loadCodecs, processImage } from '../../lib/index.js';
-import { BLUE, RED, bitmap, decodeOutput, near, pixel, type Rgba } from './images.js';
+import { BLUE, RED, bitmap, decodeOutput, near, pixel, type Rgba, renditionIn } from './images.js';
 
 const require = createRequire(import.meta.url);
 /** The global WebAssembly API (Node has it; @types/node 20 does not declare it). */
@@ -83,7 +83,13 @@ describe('WebP', () => {
   it('decodes a still WebP', async () => {
     const result = await processImage(await webpOf(40, 30, RED), { name: 'still.webp' });
     expect(result.metadata.image).to.include({ width: 40, height: 30, animated: false });
-    expect(result.output).to.include({ name: 'still.jpg', width: 40, height: 30 });
+    expect(renditionIn(result, 'output')).to.include({
+      name: 'still.webp',
+      format: 'webp',
+      contentType: 'image/webp',
+      width: 40,
+      height: 30,
+    });
   });
 
   it('takes the first frame of an animated WebP, placed on its canvas, and counts the frames', async () => {
@@ -102,8 +108,8 @@ describe('WebP', () => {
       frameCount: 2,
       hasAlpha: true,
     });
-    expect(result.output.format).to.equal('png');
-    const output = await decodeOutput(result.output.bytes, 'png');
+    expect(renditionIn(result, 'output').format).to.equal('webp');
+    const output = await decodeOutput(renditionIn(result, 'output').bytes, 'webp');
     expect(near(pixel(output, 32, 24), RED)).to.equal(true);
     expect(pixel(output, 2, 2)[3]).to.equal(0);
   });
@@ -121,7 +127,7 @@ describe('WebP', () => {
     );
     const result = await processImage(file, { name: 'alpha-anim.webp' });
     expect(result.metadata.image).to.include({ animated: true, hasAlpha: true });
-    const output = await decodeOutput(result.output.bytes, 'png');
+    const output = await decodeOutput(renditionIn(result, 'output').bytes, 'webp');
     expect(pixel(output, 4, 12)[3]).to.equal(0);
     expect(near(pixel(output, 28, 12), RED)).to.equal(true);
   });

@@ -124,8 +124,7 @@ describe('telemetry export through the real Azure Monitor exporter (loopback ing
       'download',
       'image.decode',
       'image.resize',
-      'upload output',
-      'upload thumbnail',
+      'upload rendition',
       'upload metadata',
     ]);
   });

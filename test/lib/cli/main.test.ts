@@ -15,10 +15,10 @@ import {
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { Jimp } from 'jimp';
+import sharp from 'sharp';
 import { main } from '../../../lib/cli/main.js';
 import type { JsonSummary } from '../../../lib/cli/report.js';
-import { metadataName, outputName } from '../../../lib/naming.js';
+import { metadataName } from '../../../lib/naming.js';
 import type { FailureRecord, MetadataRecord, SuccessRecord } from '../../../lib/types.js';
 import {
   colourName,
@@ -30,6 +30,7 @@ import {
   VALID_FIXTURES,
   type Fixture,
 } from '../../fixtures.js';
+import { autoFormat } from '../images.js';
 import { validateMetadata } from './metadata-schema.js';
 
 /** Runs the CLI in this process, capturing what it prints. */
@@ -63,15 +64,27 @@ function fit(width: number, height: number, boxWidth: number, boxHeight: number)
   return { width: Math.round(width * scale), height: Math.round(height * scale) };
 }
 
+/** Reads a written image with sharp (an independent decoder that reads every format we write). */
 async function decode(file: string) {
-  const image = await Jimp.read(await readFile(file));
-  const { width, height, data } = image.bitmap;
+  const image = sharp(await readFile(file));
+  const { format, compression } = await image.metadata();
+  const { data, info } = await image.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { width, height } = info;
   const at = (fx: number, fy: number) => {
     const offset = (Math.floor(fy * height) * width + Math.floor(fx * width)) * 4;
     return [...data.subarray(offset, offset + 4)];
   };
-  return { width, height, at };
+  // sharp names AVIF by its container (HEIF) and codec (AV1).
+  const read = format === 'heif' && compression === 'av1' ? 'avif' : format;
+  return { width, height, at, format: read };
 }
+
+const CONTENT_TYPES = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  avif: 'image/avif',
+};
 
 /** Sample points well inside each region of a layout. */
 function samplePoints(fixture: Fixture): [number, number][] {
@@ -149,24 +162,28 @@ describe('serverless-img process (CLI, in-process, real library)', function () {
     it('writes exactly one metadata document per input, and images only for the good ones', async () => {
       const metadata = await listFiles(path.join(out, 'metadata'));
       expect(metadata).to.deep.equal(FIXTURES.map((f) => metadataName(f.name)).sort());
-      const images = VALID_FIXTURES.map((f) => outputName(f.name, f.hasAlpha ? 'png' : 'jpeg'));
+      const images = VALID_FIXTURES.map((f) => f.name);
       expect(await listFiles(path.join(out, 'output'))).to.deep.equal([...images].sort());
       expect(await listFiles(path.join(out, 'thumbnails'))).to.deep.equal([...images].sort());
     });
 
     for (const fixture of VALID_FIXTURES) {
       it(`processes ${fixture.name} (${fixture.description})`, async () => {
-        const format = fixture.hasAlpha ? 'png' : 'jpeg';
-        const name = outputName(fixture.name, format);
+        const format = autoFormat(fixture.format, fixture.hasAlpha);
+        const contentType = CONTENT_TYPES[format];
+        const name = fixture.name;
         const file = outcome(fixture);
         expect(file.status, JSON.stringify(file.error)).to.equal('succeeded');
         expect(file.format).to.equal(fixture.format);
-        expect(file.output?.path).to.equal(`output/${name}`);
-        expect(file.thumbnail?.path).to.equal(`thumbnails/${name}`);
+        expect(file.renditions?.map((r) => [r.path, r.format, r.contentType])).to.deep.equal([
+          [`output/${name}`, format, contentType],
+          [`thumbnails/${name}`, format, contentType],
+        ]);
         expect(file.metadata).to.equal(`metadata/${metadataName(fixture.name)}`);
 
         const resized = fit(fixture.uprightWidth, fixture.uprightHeight, 800, 600);
         const output = await decode(path.join(out, 'output', name));
+        expect(output.format).to.equal(format);
         expect({ width: output.width, height: output.height }).to.deep.equal(resized);
         expectLayout(fixture, output, 'output');
 
@@ -210,9 +227,18 @@ describe('serverless-img process (CLI, in-process, real library)', function () {
         for (const key of optional) {
           if (fixture[key] !== undefined) expect(success.image[key], key).to.equal(fixture[key]);
         }
-        expect(success.outputs.output).to.include({ format, ...resized });
-        expect(success.outputs.thumbnail).to.include({
+        expect(success.renditions[0]).to.include({
+          container: 'output',
+          name,
           format,
+          contentType,
+          ...resized,
+        });
+        expect(success.renditions[1]).to.include({
+          container: 'thumbnails',
+          name,
+          format,
+          contentType,
           width: thumbnail.width,
           height: thumbnail.height,
         });
@@ -311,9 +337,9 @@ describe('serverless-img process (CLI, in-process, real library)', function () {
       expect(result.code).to.equal(0);
       const summary = JSON.parse(result.stdout) as JsonSummary;
       const [cameraOutcome, panoramaOutcome] = summary.files;
-      expect(cameraOutcome?.output).to.include({ width: 320, height: 240 });
-      expect(cameraOutcome?.thumbnail).to.include({ width: 64, height: 48 });
-      expect(panoramaOutcome?.thumbnail).to.include({ width: 64, height: 11 });
+      expect(cameraOutcome?.renditions?.[0]).to.include({ width: 320, height: 240 });
+      expect(cameraOutcome?.renditions?.[1]).to.include({ width: 64, height: 48 });
+      expect(panoramaOutcome?.renditions?.[1]).to.include({ width: 64, height: 11 });
       const record = JSON.parse(
         await readFile(path.join(out, 'metadata', 'camera-exif-gps.jpg.json'), 'utf8'),
       ) as SuccessRecord;
@@ -402,6 +428,182 @@ describe('serverless-img process (CLI, in-process, real library)', function () {
     });
   });
 
+  describe('results under the input name, and renditions', () => {
+    it('gives a.jpg, a.png, a.webp, a.gif and a.bmp side by side results of their own', async () => {
+      const input = path.join(scratch, 'same-base-in');
+      const out = path.join(scratch, 'same-base-out');
+      await mkdir(input);
+      const sources = {
+        'a.jpg': 'orientation/exif-1.jpg',
+        'a.png': 'png/palette.png',
+        'a.webp': 'other/lossy.webp',
+        'a.gif': 'other/animated.gif',
+        'a.bmp': 'other/bmp.bmp',
+      };
+      for (const [name, fixture] of Object.entries(sources)) {
+        await copyFile(getFixture(fixture).path, path.join(input, name));
+      }
+      const result = await run(['process', input, '--out', out, '--json']);
+      const summary = JSON.parse(result.stdout) as JsonSummary;
+      expect(result.code, result.stderr).to.equal(0);
+      const names = Object.keys(sources).sort();
+      expect(await listFiles(path.join(out, 'output'))).to.deep.equal(names);
+      expect(await listFiles(path.join(out, 'thumbnails'))).to.deep.equal(names);
+      expect(await listFiles(path.join(out, 'metadata'))).to.deep.equal(
+        names.map((name) => `${name}.json`),
+      );
+      const expected: Record<string, keyof typeof CONTENT_TYPES> = {
+        'a.bmp': 'jpeg',
+        'a.gif': 'jpeg',
+        'a.jpg': 'jpeg',
+        'a.png': 'png',
+        'a.webp': 'webp',
+      };
+      for (const name of names) {
+        const format = expected[name]!;
+        const file = summary.files.find((candidate) => candidate.name === name)!;
+        expect(
+          file.renditions?.map((r) => r.contentType),
+          name,
+        ).to.deep.equal([CONTENT_TYPES[format], CONTENT_TYPES[format]]);
+        for (const container of ['output', 'thumbnails']) {
+          const written = await decode(path.join(out, container, name));
+          expect(written.format, `${container}/${name}`).to.equal(format);
+          expect(colourName(written.at(0.25, 0.25)), `${container}/${name}`).to.equal('red');
+        }
+        const record = JSON.parse(
+          await readFile(path.join(out, 'metadata', `${name}.json`), 'utf8'),
+        ) as SuccessRecord;
+        validateMetadata(record);
+        const bytes = await readFile(path.join(input, name));
+        expect(record.source).to.include({
+          name,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+        });
+        expect(record.renditions.map((r) => [r.container, r.name, r.contentType])).to.deep.equal([
+          ['output', name, CONTENT_TYPES[format]],
+          ['thumbnails', name, CONTENT_TYPES[format]],
+        ]);
+      }
+    });
+
+    const LARGE = { container: 'large', width: 1600, height: 1200, fit: 'inside', format: 'webp' };
+    const THREE = JSON.stringify([
+      { container: 'output', width: 800, height: 600, fit: 'inside', format: 'auto' },
+      { container: 'thumbnails', width: 150, height: 150, fit: 'cover', format: 'auto' },
+      LARGE,
+    ]);
+
+    /** Runs the CLI with three renditions and checks the WebP files it writes to large/. */
+    async function expectLargeWebp(out: string, renditions: string): Promise<void> {
+      const photo = getFixture('size/large-photo.jpg');
+      const camera = getFixture('jpeg/camera-exif-gps.jpg');
+      const result = await run([
+        'process',
+        photo.path,
+        camera.path,
+        '--out',
+        out,
+        '--renditions',
+        renditions,
+        '--json',
+      ]);
+      expect(result.code, result.stderr).to.equal(0);
+      expect(await listFiles(out)).to.deep.equal(
+        ['large', 'metadata', 'output', 'thumbnails']
+          .flatMap((container) =>
+            ['camera-exif-gps.jpg', 'large-photo.jpg'].map((name) =>
+              path.join(container, container === 'metadata' ? `${name}.json` : name),
+            ),
+          )
+          .sort(),
+      );
+      for (const fixture of [photo, camera]) {
+        const name = path.basename(fixture.name);
+        const large = await decode(path.join(out, 'large', name));
+        const size = fit(fixture.uprightWidth, fixture.uprightHeight, 1600, 1200);
+        expect({ format: large.format, width: large.width, height: large.height }).to.deep.equal({
+          format: 'webp',
+          ...size,
+        });
+        const output = await decode(path.join(out, 'output', name));
+        expect(output).to.include({
+          format: 'jpeg',
+          ...fit(fixture.uprightWidth, fixture.uprightHeight, 800, 600),
+        });
+        const record = JSON.parse(
+          await readFile(path.join(out, 'metadata', `${name}.json`), 'utf8'),
+        ) as SuccessRecord;
+        validateMetadata(record);
+        expect(record.renditions[2]).to.include({
+          container: 'large',
+          name,
+          format: 'webp',
+          contentType: 'image/webp',
+          ...size,
+        });
+        expect(record.settings.renditions[2]).to.deep.equal({ ...LARGE, quality: 82 });
+      }
+    }
+
+    it('writes a third rendition given inline as WebP files to large/ that sharp reads at their size', async () => {
+      await expectLargeWebp(path.join(scratch, 'three-inline'), THREE);
+    });
+
+    it('reads the same list from a file, named as a path or with @', async () => {
+      const file = path.join(scratch, 'renditions.json');
+      await writeFile(file, THREE);
+      await expectLargeWebp(path.join(scratch, 'three-file'), file);
+      const again = await run([
+        'process',
+        getFixture('orientation/exif-1.jpg').path,
+        '--out',
+        path.join(scratch, 'three-at'),
+        '--renditions',
+        `@${file}`,
+      ]);
+      expect(again.code).to.equal(0);
+      expect(await listFiles(path.join(scratch, 'three-at', 'large'))).to.deep.equal([
+        'exif-1.jpg',
+      ]);
+    });
+
+    it('exits with 2 and the same message for a bad list, inline or in a file, writing nothing', async () => {
+      const bad = JSON.stringify([{ container: 'output', width: 800, height: 0 }]);
+      const file = path.join(scratch, 'bad-renditions.json');
+      await writeFile(file, bad);
+      const message =
+        'Expected integer between 1 and 16384 for --renditions[0].height but received 0 of type number';
+      for (const given of [bad, file]) {
+        const out = path.join(scratch, 'bad-list');
+        const result = await run([
+          'process',
+          getFixture('orientation/exif-1.jpg').path,
+          '--out',
+          out,
+          '--renditions',
+          given,
+        ]);
+        expect(result.code).to.equal(2);
+        expect(result.stderr).to.contain(`serverless-img: ${message}\n`);
+        expect(await listFiles(out)).to.deep.equal([]);
+      }
+    });
+
+    it('exits with 2 when --renditions names a file that cannot be read', async () => {
+      const result = await run([
+        'process',
+        getFixture('orientation/exif-1.jpg').path,
+        '--out',
+        path.join(scratch, 'no-list'),
+        '--renditions',
+        path.join(scratch, 'missing.json'),
+      ]);
+      expect(result.code).to.equal(2);
+      expect(result.stderr).to.match(/--renditions .*missing\.json: not a JSON list, and no file/);
+    });
+  });
+
   describe('never writes outside --out', () => {
     it('refuses names with .. segments and does not follow symlinked folders', async () => {
       const base = path.join(scratch, 'escape');
@@ -439,28 +641,6 @@ describe('serverless-img process (CLI, in-process, real library)', function () {
         path.join('output', 'fine.jpg'),
         path.join('thumbnails', 'fine.jpg'),
       ]);
-    });
-
-    it('fails the later of two inputs whose outputs would share a name, instead of overwriting', async () => {
-      const input = path.join(scratch, 'conflict-in');
-      const out = path.join(scratch, 'conflict-out');
-      await mkdir(input);
-      await copyFile(getFixture('orientation/exif-1.jpg').path, path.join(input, 'scan.jpg'));
-      await copyFile(getFixture('png/palette.png').path, path.join(input, 'scan.png'));
-      const result = await run(['process', input, '--out', out, '--json']);
-      const summary = JSON.parse(result.stdout) as JsonSummary;
-      expect(result.code).to.equal(1);
-      expect(summary.files.map((file) => [file.name, file.error?.code])).to.deep.equal([
-        ['scan.jpg', undefined],
-        ['scan.png', 'NAME_CONFLICT'],
-      ]);
-      const record = JSON.parse(
-        await readFile(path.join(out, 'metadata', 'scan.png.json'), 'utf8'),
-      ) as FailureRecord;
-      validateMetadata(record);
-      expect(record.error.code).to.equal('NAME_CONFLICT');
-      const output = await decode(path.join(out, 'output', 'scan.jpg'));
-      expect(colourName(output.at(0.25, 0.25))).to.equal('red');
     });
 
     it('refuses to write through a symlink planted inside --out', async () => {

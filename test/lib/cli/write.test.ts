@@ -44,6 +44,18 @@ describe('cli/write: nothing is written outside --out', () => {
     });
   }
 
+  it("places a rendition's own container beside the default ones", () => {
+    expect(destinationPath('/r', 'large-webp', 'a.jpg')).to.equal(
+      path.resolve('/r/large-webp/a.jpg'),
+    );
+  });
+
+  for (const container of ['..', '.', '../out', 'a/b', '', 'UPPER', '/abs']) {
+    it(`refuses the container ${JSON.stringify(container)}`, () => {
+      expect(() => destinationPath('/r', container, 'a.jpg')).to.throw(UnsafePathError);
+    });
+  }
+
   it('writes a file and its folders under the root', async () => {
     const tree = await OutputTree.open(root);
     await tree.write('thumbnails', 'x/y/z.jpg', new Uint8Array([1, 2, 3]));

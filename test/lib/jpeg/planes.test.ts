@@ -32,6 +32,7 @@ import {
   pixel,
   withExif,
   type Rgba,
+  renditionIn,
 } from '../images.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -316,7 +317,10 @@ describe('planar JPEG shrink-on-load (decode planes, resize each, convert colour
     });
     expect(decoded.kind).to.equal('planes');
     const result = await processImage(bytes, { name: 'side.jpg' });
-    const output = await decodeOutput(result.output.bytes, result.output.format);
+    const output = await decodeOutput(
+      renditionIn(result, 'output').bytes,
+      renditionIn(result, 'output').format,
+    );
     expect([output.width, output.height]).to.deep.equal([800, 600]);
     expect(near(pixel(output, 200, 150), RED)).to.equal(true);
     expect(near(pixel(output, 600, 150), GREEN)).to.equal(true);
@@ -326,7 +330,10 @@ describe('planar JPEG shrink-on-load (decode planes, resize each, convert colour
 
   it('still cuts a full 150x150 cover thumbnail from a panorama (RGBA path)', async () => {
     const result = await processImage(fixture('size/panorama.jpg'), { name: 'panorama.jpg' });
-    const thumbnail = await decodeOutput(result.thumbnail.bytes, result.thumbnail.format);
+    const thumbnail = await decodeOutput(
+      renditionIn(result, 'thumbnails').bytes,
+      renditionIn(result, 'thumbnails').format,
+    );
     expect([thumbnail.width, thumbnail.height]).to.deep.equal([150, 150]);
     expect(near(pixel(thumbnail, 75, 75), GREEN)).to.equal(true);
   });

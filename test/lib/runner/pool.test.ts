@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { transferableSymbol, valueSymbol } from 'piscina';
-import { ImageError, processImage, type ProcessResult } from '../../../lib/index.js';
+import {
+  DEFAULT_RENDITIONS,
+  ImageError,
+  processImage,
+  type ProcessResult,
+} from '../../../lib/index.js';
 import { ImagePool, WorkerFailedError } from '../../../lib/runner/pool.js';
 import { transferOutput, type WorkerOutput } from '../../../lib/runner/worker.js';
 import { getFixture } from '../../fixtures.js';
@@ -23,8 +28,10 @@ describe('lib/runner: the image pool', function () {
     const bytes = read('png/alpha.png');
     const inWorker = await pool.process(bytes, { name: 'alpha.png' });
     const inline = await processImage(bytes, { name: 'alpha.png' });
-    expect(inWorker.output.bytes).to.deep.equal(inline.output.bytes);
-    expect(inWorker.thumbnail.bytes).to.deep.equal(inline.thumbnail.bytes);
+    expect(inWorker.renditions).to.have.length(2);
+    for (const [index, rendition] of inWorker.renditions.entries()) {
+      expect(rendition).to.deep.equal(inline.renditions[index]);
+    }
     expect(inWorker.metadata.source).to.deep.equal(inline.metadata.source);
     // The caller's bytes were copied, not moved: it still has them for a failure record.
     expect(bytes.byteLength).to.be.greaterThan(0);
@@ -86,23 +93,59 @@ describe('lib/runner: the image pool', function () {
 });
 
 describe('lib/runner: moving results out of a worker', () => {
-  const image = (bytes: Uint8Array) => ({ name: 'x', format: 'png', width: 1, height: 1, bytes });
-  const answer = (output: Uint8Array, thumbnail: Uint8Array): WorkerOutput => ({
+  const image = (container: string, bytes: Uint8Array) => ({
+    container,
+    name: 'x',
+    format: 'png',
+    width: 1,
+    height: 1,
+    bytes,
+  });
+  const answer = (...renditions: Uint8Array[]): WorkerOutput => ({
     ok: true,
-    result: { output: image(output), thumbnail: image(thumbnail) } as unknown as ProcessResult,
+    result: {
+      renditions: renditions.map((bytes, index) => image(`c${index}-x`, bytes)),
+    } as unknown as ProcessResult,
   });
 
-  it('moves each buffer that holds exactly one encoded image', () => {
-    const output = new Uint8Array(10);
-    const thumbnail = new Uint8Array(4);
-    const moved = transferOutput(answer(output, thumbnail)) as unknown as Record<symbol, unknown>;
-    expect(moved[transferableSymbol]).to.deep.equal([output.buffer, thumbnail.buffer]);
-    expect(moved[valueSymbol]).to.have.nested.property('result.output.bytes', output);
+  it('moves the buffer of every rendition that holds exactly one encoded image', () => {
+    const renditions = [new Uint8Array(10), new Uint8Array(4), new Uint8Array(7)];
+    const moved = transferOutput(answer(...renditions)) as unknown as Record<symbol, unknown>;
+    expect(moved[transferableSymbol]).to.deep.equal(renditions.map((bytes) => bytes.buffer));
+    expect(moved[valueSymbol]).to.have.nested.property('result.renditions[2].bytes', renditions[2]);
   });
 
   it('copies an image that is a view into a larger buffer (WASM memory, pooled buffers)', () => {
     const shared = new ArrayBuffer(64);
     const plain = answer(new Uint8Array(shared, 8, 10), new Uint8Array(shared, 0, 4));
     expect(transferOutput(plain)).to.equal(plain);
+  });
+
+  it('brings back every rendition of an image processed in a worker thread, in order', async () => {
+    const pool = new ImagePool({ threads: 1, timeoutMs: 60_000 });
+    try {
+      const renditions = [
+        ...DEFAULT_RENDITIONS,
+        {
+          container: 'large',
+          width: 1600,
+          height: 1200,
+          fit: 'inside',
+          format: 'webp',
+          quality: 82,
+        },
+      ] as const;
+      const result = await pool.process(read('png/alpha.png'), {
+        name: 'alpha.png',
+        renditions: renditions.map((rendition) => ({ ...rendition })),
+      });
+      expect(result.renditions.map((r) => [r.container, r.format])).to.deep.equal([
+        ['output', 'png'],
+        ['thumbnails', 'png'],
+        ['large', 'webp'],
+      ]);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -29,7 +29,7 @@ describe('functions/local/load: images and statistics', () => {
       processImage(a.bytes, { name: a.name }),
       processImage(b.bytes, { name: b.name }),
     ]);
-    expect(ra.output.bytes).to.deep.equal(rb.output.bytes);
+    expect(ra.renditions[0]?.bytes).to.deep.equal(rb.renditions[0]?.bytes);
     expect(ra.metadata.source.sha256).to.not.equal(rb.metadata.source.sha256);
   });
 
