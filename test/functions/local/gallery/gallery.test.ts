@@ -164,7 +164,7 @@ describe('functions/local/gallery (the page in Chromium)', function () {
     const stages = await page.$$eval('#detail tbody th', (cells) => cells.length);
     expect(stages).to.be.above(0);
     expect(await page.textContent('#detail dl.facts')).to.contain('Camera');
-    if (SCREENSHOTS) await page.screenshot({ path: 'docs/gallery-detail.png', fullPage: true });
+    if (SCREENSHOTS) await page.locator('#detail').screenshot({ path: 'docs/gallery-detail.png' });
     await page.click('#detail a.close');
     await page.waitForSelector('#detail[hidden]', { state: 'attached' });
   });
