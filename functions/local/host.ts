@@ -65,6 +65,8 @@ export interface FunctionsHostOptions {
   logHandler?: LogHandler;
   /** Called when an invocation of the Event Grid function ends. */
   onInvocation?: (report: InvocationReport) => void;
+  /** More routes (the gallery, functions/local/gallery/): true when one answered the request. */
+  routes?: (req: http.IncomingMessage, url: URL, res: http.ServerResponse) => Promise<boolean>;
 }
 
 /** A running host. */
@@ -152,6 +154,7 @@ export class LocalFunctionsHost {
 
   async #route(req: http.IncomingMessage, url: URL, res: http.ServerResponse): Promise<Answer> {
     if (url.pathname === EVENT_GRID_WEBHOOK) return this.#webhook(req, url, res);
+    if (await this.#options.routes?.(req, url, res)) return { status: 200 };
     if (url.pathname === '/api/health' && req.method === 'GET') {
       await this.#health(req, url, res);
       return { status: 200 };

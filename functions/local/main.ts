@@ -35,6 +35,7 @@ import {
 import { azuriteConnectionString, startAzurite, type RunningAzurite } from './azurite.js';
 import { describeError } from './deliverer.js';
 import type { InvocationReport } from './host.js';
+import { galleryRoutes } from './gallery/routes.js';
 import { startFaultProxy, type FaultProxy } from './load/proxy.js';
 import type { DeliveryResult } from './pipeline.js';
 import { EVENT_GRID_RETRY_DELAYS_MS } from './retry.js';
@@ -262,6 +263,7 @@ async function startPrintingRuntime(
     recorder: storage &&
       direct && { proxy: storage.proxy, properties: blobPropertiesReader(direct) },
     pollMs: options.pollMs,
+    routes: galleryRoutes(config, serviceClient),
     delivery: deliveryRules(config, options),
     deadLetterRetry: options.once ? { initialDelayMs: 200, maxDelayMs: 2_000 } : {},
     onInvocation: (report: InvocationReport) => {
@@ -403,6 +405,7 @@ async function main(): Promise<number> {
     console.log(
       `Functions host on ${runtime.host.url}: POST ${runtime.host.webhookUrl()}, GET ${runtime.host.url}/api/health`,
     );
+    console.log(`Gallery: open ${runtime.host.url}/ (results, uploads, details).`);
     const rules = deliveryRules(config, options);
     console.log(`Event Grid delivery: ${describeDelivery(rules, config.containers.deadletter)}.`);
     // Watching: the event source is on before the samples go in, so they raise their events.

@@ -12,6 +12,7 @@ import type { LateAnswer, RetryNotice } from './deliverer.js';
 import {
   startFunctionsHost,
   type FunctionsHost,
+  type FunctionsHostOptions,
   type HostedApp,
   type InvocationReport,
 } from './host.js';
@@ -52,6 +53,8 @@ export interface LocalRuntimeOptions {
   delivery: DeliveryRules;
   /** Back-off of dead-letter writes. */
   deadLetterRetry?: Partial<RetryPolicy>;
+  /** More routes on the host (the gallery). */
+  routes?: FunctionsHostOptions['routes'];
   /** Called when an invocation of the function ends in the host. */
   onInvocation?: (report: InvocationReport) => void;
   /** Called when an event is dead-lettered (or delivered, with no outcome over HTTP). */
@@ -85,6 +88,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     port: options.httpPort,
     logHandler: options.logHandler,
     onInvocation: options.onInvocation,
+    routes: options.routes,
   });
   const pipeline = createLocalPipeline({
     config,
