@@ -4,8 +4,6 @@
  * is validated against its JSON Schema. Event Grid's cloud side (a custom topic with Entra ID
  * auth) cannot run here: the Event Grid publisher is covered by its error mapping only.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -21,6 +19,7 @@ import type { Config } from '../../functions/config.js';
 import { EventPublishError } from '../../functions/errors.js';
 import type { EventHandler } from '../../functions/process-blob.js';
 import { useAzurite } from '../helpers/azurite.js';
+import { Receiver } from '../helpers/webhook-receiver.js';
 import {
   createContainers,
   fixture,
@@ -52,36 +51,6 @@ function expectValid(event: CompletionEvent): void {
   const valid = validate!(event);
   expect(validate!.errors ?? [], JSON.stringify(validate!.errors)).to.deep.equal([]);
   expect(valid).to.equal(true);
-}
-
-/** A webhook on loopback that keeps what it receives; answers `failing` requests with 500 first. */
-class Receiver {
-  readonly events: CompletionEvent[] = [];
-  readonly contentTypes: string[] = [];
-  failing = 0;
-  private server = http.createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      if (this.failing > 0) {
-        this.failing -= 1;
-        response.writeHead(500).end();
-        return;
-      }
-      this.contentTypes.push(String(request.headers['content-type']));
-      this.events.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CompletionEvent);
-      response.writeHead(200).end();
-    });
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/events`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
 }
 
 describe('functions/completion events (against Azurite and a webhook on loopback)', function () {
