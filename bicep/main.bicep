@@ -183,6 +183,7 @@ var names = {
   identity: '${abbrs.managedIdentity}${baseName}'
   appInsights: '${abbrs.appInsights}${baseName}'
   systemTopic: '${abbrs.eventGridSystemTopic}${baseName}'
+  completionTopic: '${abbrs.eventGridTopic}${baseName}-done'
   functionApp: '${abbrs.functionApp}${baseName}'
 }
 
@@ -294,7 +295,23 @@ module functionApp 'modules/functionapp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     virtualNetworkSubnetId: enablePrivateEndpoints ? network!.outputs.appSubnetId : ''
     minTlsVersion: minTlsVersion
-    imgSettings: imgSettings
+    // The completion topic's endpoint is Azure's to choose: read back from the topic.
+    imgSettings: union(imgSettings, { IMG_EVENTS_TOPIC_ENDPOINT: completionTopic.outputs.endpoint })
+  }
+}
+
+// Completion events for the apps downstream (functions/completion-events.ts), published by the
+// app's identity alone.
+module completionTopic 'modules/custom-topic.bicep' = {
+  name: 'completion-topic'
+  params: {
+    name: names.completionTopic
+    location: location
+    tags: tags
+    senderPrincipalId: identity.outputs.principalId
+    senderKey: names.identity
+    senderPrincipalType: 'ServicePrincipal'
+    senderDescription: 'Pipeline: publish ImageProcessed, ImageFailed and ResultsDeleted.'
   }
 }
 
@@ -356,9 +373,14 @@ module alerts 'modules/alerts.bicep' = {
         type: 'Microsoft.EventGrid/systemTopics'
         nameSuffix: ''
       }
+      {
+        id: resourceId('Microsoft.EventGrid/topics', names.completionTopic)
+        type: 'Microsoft.EventGrid/topics'
+        nameSuffix: '-completions'
+      }
     ]
   }
-  dependsOn: [eventGrid]
+  dependsOn: [eventGrid, completionTopic]
 }
 
 module availability 'modules/availability.bicep' = if (availabilityTest) {
@@ -412,3 +434,9 @@ output SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
 
 @description('Name of the Application Insights component.')
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.appInsightsName
+
+@description('Name of the Event Grid custom topic the completion events go to (consumers subscribe to it).')
+output EVENTS_TOPIC_NAME string = completionTopic.outputs.name
+
+@description('Endpoint of the completion topic (the app\'s IMG_EVENTS_TOPIC_ENDPOINT).')
+output EVENTS_TOPIC_ENDPOINT string = completionTopic.outputs.endpoint

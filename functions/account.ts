@@ -60,7 +60,8 @@ function sameEndpoint(url: URL, endpoint: URL): boolean {
     : url.host.toLowerCase() === endpoint.host.toLowerCase();
 }
 
-function isLoopback(hostname: string): boolean {
+/** Whether a URL's hostname (as `URL.hostname` spells it) names this machine. */
+export function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\./.test(hostname);
 }
 

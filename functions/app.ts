@@ -6,7 +6,9 @@
 import type { HttpHandler } from '@azure/functions';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { storageAccountOf } from './account.js';
+import type { CompletionPublisher } from './completion-events.js';
 import type { Config } from './config.js';
+import { createCompletionPublisher } from './event-publishers.js';
 import { createHealthHandler, healthProbe } from './health.js';
 import { BlobInputs } from './input-blobs.js';
 import { ImageRunner, type Isolation } from './limits/index.js';
@@ -33,6 +35,8 @@ export interface AppOptions {
   serviceClient?: BlobServiceClient;
   runner?: ImageRunner;
   isolation?: Isolation;
+  /** Where completion events go instead of the configured topic (the local runtime's printer). */
+  events?: CompletionPublisher;
 }
 
 /** Builds the app from `config`: storage client, image runner, handler and health probe. */
@@ -45,7 +49,9 @@ export function createApp(config: Config, options: AppOptions = {}): App {
       responseWindowMs: config.delivery.responseWindowMs,
       isolation: options.isolation,
     });
-  const processImage = createEventHandler(handlerDeps(config, serviceClient, runner));
+  const processImage = createEventHandler(
+    handlerDeps(config, serviceClient, runner, options.events),
+  );
   return {
     config,
     processImage,
@@ -59,6 +65,7 @@ export function handlerDeps(
   config: Config,
   serviceClient: BlobServiceClient,
   runner: HandlerDeps['runner'],
+  events: CompletionPublisher = createCompletionPublisher(config.events),
 ): HandlerDeps {
   return {
     config,
@@ -76,5 +83,6 @@ export function handlerDeps(
     telemetry: openTelemetryRecorder(),
     timeouts: new SeenOnce(),
     locks: new NameLocks(),
+    events,
   };
 }

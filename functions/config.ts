@@ -14,6 +14,7 @@ import {
   type ProcessOptions,
   type RenditionSpec,
 } from '../lib/options.js';
+import { isLoopback } from './account.js';
 import { ConfigError } from './errors.js';
 import { SettingReader, type Env } from './setting-reader.js';
 import { telemetrySettings } from './telemetry/settings.js';
@@ -87,6 +88,17 @@ export interface DeliverySettings {
 /** Options the function passes to the imaging core (all but the per-image name and type). */
 export type ImageSettings = Omit<ProcessOptions, 'name' | 'declaredContentType'>;
 
+/** Where completion events go. */
+export interface EventSettings {
+  /**
+   * `IMG_EVENTS_TOPIC_ENDPOINT`: the Event Grid custom topic's endpoint (https), or a webhook on
+   * this machine (http allowed for loopback only); absent: no events.
+   */
+  topicEndpoint: string | undefined;
+  /** The managed identity that publishes: the storage identity's client id, when set. */
+  clientId?: string;
+}
+
 /** Everything the function app needs, validated. */
 export interface Config {
   storage: StorageConfig;
@@ -97,6 +109,7 @@ export interface Config {
   resources: ResourceSettings;
   delivery: DeliverySettings;
   telemetry: TelemetrySettings;
+  events: EventSettings;
 }
 
 /** The containers results go to: each rendition's, then the metadata container. */
@@ -125,15 +138,45 @@ export function environment(overrides: Env = {}): Env {
 export function loadConfig(env: Env = environment()): Config {
   const read = new SettingReader(env);
   const containers = containerNames(read);
+  const storage = storageConfig(read);
   return {
-    storage: storageConfig(read),
+    storage,
     containers,
     image: imageSettings(read, containers),
     results: { cacheControl: cacheControl(read) },
     resources: resourceSettings(read),
     delivery: deliverySettings(read),
     telemetry: telemetrySettings(read),
+    events: eventSettings(read, storage),
   };
+}
+
+function eventSettings(read: SettingReader, storage: StorageConfig): EventSettings {
+  const clientId = storage.kind === 'identity' ? storage.clientId : undefined;
+  return {
+    topicEndpoint: topicEndpoint(read, 'IMG_EVENTS_TOPIC_ENDPOINT'),
+    ...(clientId === undefined ? {} : { clientId }),
+  };
+}
+
+/**
+ * An Event Grid topic endpoint: an https URL, or http on this machine only (the local runtime's
+ * webhook): events carry result URLs, and a token is never sent in clear.
+ */
+export function topicEndpoint(read: SettingReader, setting: string): string | undefined {
+  const value = read.optional(setting);
+  if (value === undefined) return undefined;
+  const expected = 'an https:// URL (http:// only for localhost or 127.0.0.1)';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(setting, expected, value);
+  }
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname))) {
+    return value;
+  }
+  throw new ConfigError(setting, expected, value);
 }
 
 /** The telemetry settings alone: telemetry starts before the rest of the app is loaded. */

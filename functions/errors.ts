@@ -9,6 +9,7 @@ import { RestError } from '@azure/storage-blob';
 export type AdapterErrorCode =
   | 'CONFIG_INVALID'
   | 'EVENT_INVALID'
+  | 'EVENT_PUBLISH_FAILED'
   | 'INSTANCE_BUSY'
   | 'NAME_INVALID'
   | 'NAME_TOO_LONG'
@@ -127,6 +128,29 @@ export class InstanceBusyError extends AdapterError {
         permanent: false,
       },
     );
+  }
+}
+
+/**
+ * A completion event was not accepted by its topic or webhook. Transient: the invocation fails,
+ * Event Grid delivers it again, and the redelivery finds the results done and only publishes.
+ * A 403 names the role the app's identity lacks.
+ */
+export class EventPublishError extends AdapterError {
+  override readonly name = 'EventPublishError';
+  constructor(
+    readonly endpoint: string,
+    readonly statusCode: number | undefined,
+    cause: unknown,
+  ) {
+    const why =
+      statusCode === 403
+        ? 'HTTP 403: the identity lacks the EventGrid Data Sender role on the topic'
+        : describe(statusCode, cause);
+    super('EVENT_PUBLISH_FAILED', `Publishing to ${endpoint} failed (${why}).`, {
+      permanent: false,
+      cause,
+    });
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { InvocationContext } from '@azure/functions';
 import type { StorageAccount } from './account.js';
+import type { CompletionPublisher } from './completion-events.js';
 import type { Config } from './config.js';
 import type { InputBlobs } from './input-blobs.js';
 import type { ImageSlot } from './limits/index.js';
@@ -44,6 +45,8 @@ export interface HandlerDeps {
   timeouts: SeenOnce;
   /** One run per input name at a time on this instance. */
   locks: NameLocks;
+  /** Where completion events go (none when no topic is configured). */
+  events: CompletionPublisher;
 }
 
 /** One invocation: its ports, its log, its span, and when it started. */

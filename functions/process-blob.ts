@@ -28,6 +28,7 @@ import { Invocation, type HandlerDeps } from './invocation.js';
 import { WorkerFailedError, type ImageSlot } from './limits/index.js';
 import { WaitExpiredError } from './limits/limiter.js';
 import type { Outcome } from './outcome.js';
+import { publishDeleted } from './publish-events.js';
 import { alreadyDone, readInput, type InputRead } from './read-input.js';
 import type { SourceLink } from './results.js';
 import { recordFailure, writeResults } from './write-results.js';
@@ -99,6 +100,7 @@ async function deleteResults(inv: Invocation, blob: BlobEventFacts): Promise<Out
   }
   const removed = await inv.deps.results.remove(blob.blobName, { sequencer: blob.sequencer });
   inv.context.log(`Deleted ${removed.length} result(s) of ${blob.blobName}.`);
+  await publishDeleted(inv, blob.blobName, blob.sequencer, removed);
   return { status: 'deleted', name: blob.blobName, removed, ms: inv.elapsed() };
 }
 

@@ -6,6 +6,7 @@ import { TransientStorageError } from './errors.js';
 import type { Download } from './input-blobs.js';
 import type { Invocation } from './invocation.js';
 import type { Outcome } from './outcome.js';
+import { publishStoredRecord } from './publish-events.js';
 import { sameSource, type SourceLink } from './results.js';
 
 /** How often a blob that keeps changing while it is read is followed to its newer version. */
@@ -25,6 +26,7 @@ export async function alreadyDone(inv: Invocation, link: SourceLink): Promise<Ou
   const done = await inv.deps.results.completedVersion(link.name);
   if (done === undefined || !sameSource(done, link.name)) return undefined;
   if (done.eTag === link.eTag) {
+    await publishStoredRecord(inv, link.name, link.eTag);
     return inv.skip(link, 'duplicate', `results for eTag ${link.eTag} already exist`);
   }
   if ((done.sequencer ?? '') > link.sequencer) {

@@ -6,6 +6,8 @@
  */
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { metadataName } from '../lib/naming.js';
+import type { MetadataRecord } from '../lib/types.js';
+import { classifyStorageError, statusOf } from './errors.js';
 import { metadataLocation, nameRefusal, refusedNameRecordName } from './blob-names.js';
 import {
   propertiesOrUndefined,
@@ -43,6 +45,10 @@ export interface ResultStore {
    * Returns the `container/name` of each removed blob, metadata first.
    */
   remove(name: string, owner: ResultOwner, except?: readonly string[]): Promise<string[]>;
+  /** The metadata document of `name` (success or failure record), if there is one. */
+  readRecord(name: string): Promise<MetadataRecord | undefined>;
+  /** Where a result blob can be read: its URL in the images account. */
+  urlOf(container: string, name: string): string;
 }
 
 /** `ResultStore` over the result containers of one Blob Storage account. */
@@ -59,6 +65,22 @@ export class BlobResultStore implements ResultStore {
       .getBlobClient(metadataLocation(name));
     const properties = await propertiesOrUndefined(blob, 'read metadata properties');
     return properties === undefined ? undefined : readLink(properties.metadata);
+  }
+
+  async readRecord(name: string): Promise<MetadataRecord | undefined> {
+    const blob = this.serviceClient
+      .getContainerClient(this.containers.metadata)
+      .getBlobClient(metadataLocation(name));
+    try {
+      return JSON.parse((await blob.downloadToBuffer()).toString('utf8')) as MetadataRecord;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw classifyStorageError(`read ${blob.containerName}/${blob.name}`, error);
+    }
+  }
+
+  urlOf(container: string, name: string): string {
+    return this.serviceClient.getContainerClient(container).getBlobClient(name).url;
   }
 
   write(result: ResultBlob, link: SourceLink): Promise<WriteOutcome> {

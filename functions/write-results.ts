@@ -12,6 +12,7 @@ import type { Config } from './config.js';
 import { AdapterError } from './errors.js';
 import type { Invocation } from './invocation.js';
 import type { Outcome } from './outcome.js';
+import { publishRecord } from './publish-events.js';
 import type { ResultBlob } from './result-store.js';
 import type { SourceLink } from './results.js';
 
@@ -58,7 +59,10 @@ export async function writeResults(
   }
   const kept = writes.map(([, write]) => `${write.container}/${write.name}`);
   await inv.deps.results.remove(link.name, { sequencer: link.sequencer }, kept);
-  return (await deletedMeanwhile(inv, link)) ?? succeeded(inv, link, bytes, result);
+  const deleted = await deletedMeanwhile(inv, link);
+  if (deleted !== undefined) return deleted;
+  await publishRecord(inv, result.metadata);
+  return succeeded(inv, link, bytes, result);
 }
 
 /**
@@ -91,6 +95,7 @@ export async function recordFailure(
   }
   // A failed new version leaves no results of an older one behind.
   await inv.deps.results.remove(link.name, { sequencer: link.sequencer }, [recordId]);
+  await publishRecord(inv, record);
   inv.context.warn(
     `Failed ${link.name} (${error.code}): ${error.message} Failure record: ${recordId}.`,
   );

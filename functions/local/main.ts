@@ -20,6 +20,8 @@ import {
   type Config,
   type StorageConfig,
 } from '../config.js';
+import type { CompletionPublisher } from '../completion-events.js';
+import { PrintingPublisher, WebhookPublisher } from '../event-publishers.js';
 import type { WrittenRendition } from '../outcome.js';
 import type { Outcome } from '../process-blob.js';
 import { telemetryLogHandler } from '../telemetry/logs.js';
@@ -59,6 +61,10 @@ const USAGE = `Usage: npm start -- [options]
   --retry-schedule-scale <x>  multiplies Event Grid's retry waits (default 1; with --once 0.001)
   --max-attempts <n>          deliveries before an event is dead-lettered (default 10)
   --poll-ms <n>    how often to list 'input' when the listing watcher raises events (default 1000)
+  --events-webhook <url>  deliver the completion events (ImageProcessed, ImageFailed,
+                   ResultsDeleted) to this webhook, as an Event Grid subscription would
+                   (CloudEvents, one per request, retried); without it (and without
+                   IMG_EVENTS_TOPIC_ENDPOINT) they are printed
   --help
 
 With IMAGES_STORAGE (or AzureWebJobsStorage) set to a connection string, that storage is
@@ -74,6 +80,8 @@ interface Options {
   once: boolean;
   pollMs: number;
   delivery: DeliveryFlags;
+  /** `--events-webhook`: where completion events go. */
+  eventsWebhook: string | undefined;
 }
 
 function parseOptions(argv: string[]): Options | undefined {
@@ -85,6 +93,7 @@ function parseOptions(argv: string[]): Options | undefined {
     'no-watch': { type: 'boolean', default: false },
     once: { type: 'boolean', default: false },
     'poll-ms': { type: 'string', default: '1000' },
+    'events-webhook': { type: 'string' },
     ...DELIVERY_FLAGS,
   });
   if (values === undefined) return undefined;
@@ -108,7 +117,27 @@ function parseOptions(argv: string[]): Options | undefined {
       min: 50,
     }),
     delivery: deliveryFlags(values),
+    eventsWebhook: webhookFlag(values['events-webhook']),
   };
+}
+
+function webhookFlag(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const protocol = URL.canParse(raw) ? new URL(raw).protocol : undefined;
+  if (protocol !== 'http:' && protocol !== 'https:') {
+    throw new Error(`Expected an http:// or https:// URL for --events-webhook but received ${raw}`);
+  }
+  return raw;
+}
+
+/**
+ * Where completion events go here: the `--events-webhook`, else the configured topic, else
+ * printed, one JSON line each.
+ */
+function localEvents(config: Config, options: Options): CompletionPublisher | undefined {
+  if (options.eventsWebhook !== undefined) return new WebhookPublisher(options.eventsWebhook);
+  if (config.events.topicEndpoint !== undefined) return undefined;
+  return new PrintingPublisher((line) => console.log(`event ${line}`));
 }
 
 /** Settings whose storage is a connection string (Azurite, or one configured). */
@@ -252,7 +281,7 @@ async function startPrintingRuntime(
 ): Promise<LocalRuntime> {
   // Dead-letters are exported too (as error logs), so the queries in docs/queries.kql see them.
   const telemetryLog = telemetryLogHandler();
-  const app = createApp(config, { serviceClient });
+  const app = createApp(config, { serviceClient, events: localEvents(config, options) });
   const direct =
     storage && BlobServiceClient.fromConnectionString(storage.azurite.connectionString);
   const runtime = await startLocalRuntime({

@@ -119,4 +119,16 @@ describe('bicep: Event Grid', function () {
       ),
     ).to.equal(true);
   });
+
+  it('creates the completion topic for CloudEvents with Entra ID auth only, its endpoint an output', function () {
+    const completions = one(infra.dev, 'Microsoft.EventGrid/topics');
+    expect(completions.name).to.equal(infra.outputs.EVENTS_TOPIC_NAME);
+    expect(completions.properties).to.deep.include({
+      inputSchema: 'CloudEventSchemaV1_0',
+      disableLocalAuth: true,
+    });
+    expect(String(infra.outputs.EVENTS_TOPIC_ENDPOINT)).to.contain(
+      `/Microsoft.EventGrid/topics/${infra.outputs.EVENTS_TOPIC_NAME}`,
+    );
+  });
 });

@@ -207,7 +207,7 @@ describe('bicep: function app', function () {
     ];
     const own = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
     expect(Object.keys(settings)).to.have.members([...contract, ...own]);
-    expect(own).to.have.lengthOf(14);
+    expect(own).to.have.lengthOf(15);
   });
 
   it('sets exactly the IMG_* settings the function code reads, but those it derives', function () {
@@ -258,17 +258,26 @@ describe('bicep: function app', function () {
     // Values Azure fills in at deployment (the identity's client id, the connection string)
     // stand in as plausible literals; everything else is exactly what the template sets.
     const clientId = '11111111-2222-3333-4444-555555555555';
+    const TOPIC_ENDPOINT = 'https://evt.westeurope-1.eventgrid.azure.net/api/events';
     const env = Object.fromEntries(
       Object.entries(settings).map(([name, value]) => {
         const text = String(value);
         if (text.includes('.clientId)]')) return [name, `ClientId=${clientId};Authorization=AAD`];
         if (text.endsWith('.clientId]')) return [name, clientId];
+        if (text.endsWith('.endpoint]')) return [name, TOPIC_ENDPOINT];
         if (text.endsWith('.ConnectionString]'))
           return [name, 'InstrumentationKey=00000000-0000-0000-0000-000000000000'];
         return [name, text];
       }),
     );
     const config = loadConfig(env);
+    // The completion topic's endpoint, published to with the same identity as storage.
+    expect(settings['IMG_EVENTS_TOPIC_ENDPOINT']).to.match(
+      new RegExp(
+        `^\\[reference\\('[^']*/Microsoft\\.EventGrid/topics/${infra.outputs.EVENTS_TOPIC_NAME}', '[^']+'\\)\\.endpoint\\]$`,
+      ),
+    );
+    expect(config.events).to.deep.equal({ topicEndpoint: TOPIC_ENDPOINT, clientId });
     expect(config.storage).to.deep.equal({
       kind: 'identity',
       setting: 'IMAGES_STORAGE__blobServiceUri',

@@ -26,6 +26,7 @@ export const ROLE = {
   queueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
   tableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
+  eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7',
 } as const;
 
 /** Names main.bicep outputs for the subscription step, as the post-deploy hook sees them. */
@@ -34,6 +35,8 @@ export interface MainOutputs {
   SYSTEM_TOPIC_NAME: string;
   IMAGES_STORAGE_ACCOUNT: string;
   HOST_STORAGE_ACCOUNT: string;
+  EVENTS_TOPIC_NAME: string;
+  EVENTS_TOPIC_ENDPOINT: string;
 }
 
 /** Everything the infra tests look at. */

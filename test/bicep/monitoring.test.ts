@@ -93,13 +93,37 @@ describe('bicep: monitoring and alerts', function () {
     expect(get(rule, 'properties', 'actions', 'actionGroups')).to.deep.equal([actionGroup.id]);
   });
 
+  /** The system topic's alert ending in `suffix` (the completion topic's carry `-completions`). */
+  const systemTopicAlert = (suffix: string): PredictedResource => {
+    const found = ofType(infra.dev, METRIC_ALERT).filter(
+      (alert) => alert.name.endsWith(suffix) && !alert.name.includes('-completions-'),
+    );
+    expect(found, suffix).to.have.lengthOf(1);
+    return found[0]!;
+  };
+
+  for (const [metric, suffix] of [
+    ['DeliveryAttemptFailCount', '-delivery-failures'],
+    ['DroppedEventCount', '-dropped'],
+  ] as const) {
+    it(`alerts on any ${metric} of the completion topic under its own name`, function () {
+      const completions = one(infra.dev, 'Microsoft.EventGrid/topics');
+      const alert = one(infra.dev, METRIC_ALERT, `-completions${suffix}`);
+      expect(get(alert, 'properties', 'scopes')).to.deep.equal([completions.id]);
+      expect(criterion(alert)).to.deep.include({
+        metricNamespace: 'Microsoft.EventGrid/topics',
+        metricName: metric,
+      });
+    });
+  }
+
   for (const [metric, suffix] of [
     ['DeadLetteredCount', '-dead-lettered'],
     ['DeliveryAttemptFailCount', '-delivery-failures'],
     ['DroppedEventCount', '-dropped'],
   ] as const) {
     it(`alerts on any ${metric} of the system topic`, function () {
-      const alert = one(infra.dev, METRIC_ALERT, suffix);
+      const alert = systemTopicAlert(suffix);
       expect(get(alert, 'properties', 'scopes')).to.deep.equal([topic.id]);
       expect(criterion(alert)).to.deep.include({
         metricNamespace: 'Microsoft.EventGrid/systemTopics',
@@ -115,7 +139,7 @@ describe('bicep: monitoring and alerts', function () {
   }
 
   it('keeps the dead-letter alert under the name earlier deployments gave it', function () {
-    const alert = one(infra.dev, METRIC_ALERT, '-dead-lettered');
+    const alert = systemTopicAlert('-dead-lettered');
     expect(alert.name).to.match(/^ma-img-dev-[a-z0-9]{13}-dead-lettered$/);
   });
 

@@ -67,6 +67,11 @@ describe('bicep: role assignments', function () {
       grant('app', ROLE.blobDataOwner, host),
       grant('app', ROLE.tableDataContributor, host),
       grant('app', ROLE.blobDataReader, container('input')),
+      grant(
+        'app',
+        ROLE.eventGridDataSender,
+        `${rg}/providers/Microsoft.EventGrid/topics/${infra.outputs.EVENTS_TOPIC_NAME}`,
+      ),
       grant('app', ROLE.blobDataContributor, container('output')),
       grant('app', ROLE.blobDataContributor, container('thumbnails')),
       grant('app', ROLE.blobDataContributor, container('metadata')),

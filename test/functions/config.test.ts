@@ -179,4 +179,24 @@ describe('functions/config', () => {
     const error = failure({ IMAGES_STORAGE: 'Foo=bar;AccountKey=c2VjcmV0' });
     expect(error.message).not.to.include('c2VjcmV0');
   });
+
+  it('takes an https completion topic, or http on loopback only, with the storage identity', () => {
+    expect(loadConfig(LOCAL).events).to.deep.equal({ topicEndpoint: undefined });
+    const topic = 'https://img-events.westeurope-1.eventgrid.azure.net/api/events';
+    const azure = loadConfig({
+      IMAGES_STORAGE__accountName: 'images',
+      IMAGES_STORAGE__clientId: 'client-1',
+      IMG_EVENTS_TOPIC_ENDPOINT: topic,
+    });
+    expect(azure.events).to.deep.equal({ topicEndpoint: topic, clientId: 'client-1' });
+    const local = 'http://127.0.0.1:9000/hook';
+    expect(
+      loadConfig({ ...LOCAL, IMG_EVENTS_TOPIC_ENDPOINT: local }).events.topicEndpoint,
+    ).to.equal(local);
+    for (const bad of ['http://example.com/api/events', 'not a url', 'ftp://127.0.0.1/x']) {
+      const error = failure({ ...LOCAL, IMG_EVENTS_TOPIC_ENDPOINT: bad });
+      expect(error.setting).to.equal('IMG_EVENTS_TOPIC_ENDPOINT');
+      expect(error.message).to.contain('https://');
+    }
+  });
 });

@@ -581,6 +581,8 @@ describe('functions/process-blob (against Azurite)', function () {
       results: {
         completedVersion: (name) => deps.results.completedVersion(name),
         remove: (name, owner, except) => deps.results.remove(name, owner, except),
+        readRecord: (name) => deps.results.readRecord(name),
+        urlOf: (container, name) => deps.results.urlOf(container, name),
         write: (result, link) =>
           result.container === config.containers.thumbnails
             ? Promise.reject(
