@@ -18,7 +18,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen.js';
 import type { HttpHandler, LogHandler } from '@azure/functions';
 import { azureFunctions as functions } from '../azure-functions.js';
 import { ResourceLimiter } from '../limits/index.js';
@@ -254,15 +254,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   const host = new LocalFunctionsHost(options);
   const server = http.createServer((req, res) => void host.handle(req, res));
   server.keepAliveTimeout = 60_000;
-  server.on('clientError', (_error, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
   const url = `http://127.0.0.1:${port}`;
   return {
     port,

@@ -11,7 +11,7 @@
  * and started again.
  */
 import http, { type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from '../listen.js';
 
 /**
  * What goes wrong:
@@ -120,93 +120,117 @@ export async function startFaultProxy(
   targetPort: number,
   options: ProxyOptions = {},
 ): Promise<FaultProxy> {
-  let target = targetPort;
-  let rule: FaultRule | undefined;
-  const injected = new Map<string, number>();
-  const forwarded = new Map<Operation, number>();
-  const writes = new Map<string, number>();
-  const observers = new Set<ProxyObserver>();
-  const agent = new http.Agent({ keepAlive: true });
+  const proxy = new LoopbackFaultProxy(targetPort);
+  proxy.port = await listenOnLoopback(proxy.server, options.port);
+  return proxy;
+}
 
-  const server = http.createServer((req, res) => {
+/** The proxy: each request gets its fault, or goes to storage and is counted and observed. */
+class LoopbackFaultProxy implements FaultProxy {
+  port = 0;
+  readonly injected = new Map<string, number>();
+  readonly forwarded = new Map<Operation, number>();
+  readonly writes = new Map<string, number>();
+  onResponse: FaultProxy['onResponse'] = undefined;
+  readonly server = http.createServer((req, res) => this.#handle(req, res));
+  readonly #observers = new Set<ProxyObserver>();
+  readonly #agent = new http.Agent({ keepAlive: true });
+  #rule: FaultRule | undefined;
+
+  constructor(private target: number) {}
+
+  observe(observer: ProxyObserver): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
+  setRule(next: FaultRule | undefined): void {
+    this.#rule = next;
+  }
+
+  setTarget(port: number): void {
+    this.target = port;
+    this.#agent.destroy();
+  }
+
+  close(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#agent.destroy();
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const request = describeRequest(req);
-    const fault = rule?.(request);
-    if (fault !== undefined) {
-      const key = `${fault} ${request.operation}`;
-      injected.set(key, (injected.get(key) ?? 0) + 1);
-    }
-    if (fault === '503') return storageError(res, 503, 'ServerBusy');
-    if (fault === '500') return storageError(res, 500, 'InternalError');
-    if (fault === '429') return storageError(res, 429, 'TooManyRequests');
-    if (fault === 'reset') {
-      req.resume();
-      req.socket.destroy();
-      return;
-    }
-    forwarded.set(request.operation, (forwarded.get(request.operation) ?? 0) + 1);
-    const upstream = http.request(
-      {
-        host: '127.0.0.1',
-        port: target,
-        method: req.method,
-        path: req.url,
-        headers: { ...req.headers, host: `127.0.0.1:${target}` },
-        agent,
-      },
-      (answer) => {
-        const status = answer.statusCode ?? 0;
-        if (request.operation === 'upload' && status >= 200 && status < 300) {
-          const key = `${request.container ?? ''}/${request.blob ?? ''}`;
-          writes.set(key, (writes.get(key) ?? 0) + 1);
-        }
-        for (const observer of observers) observer(request, { status, headers: answer.headers });
-        if (fault === 'lost-response') {
-          answer.resume();
-          answer.once('end', () => req.socket.destroy());
-          return;
-        }
-        res.writeHead(status || 502, answer.headers);
-        answer.pipe(res);
-        res.once('finish', () => proxy.onResponse?.(request, status));
-      },
-    );
+    const fault = this.#rule?.(request);
+    if (fault !== undefined) count(this.injected, `${fault} ${request.operation}`);
+    if (!answeredByFault(fault, req, res)) this.#forward(request, fault, req, res);
+  }
+
+  #forward(
+    request: ProxiedRequest,
+    fault: Fault | undefined,
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ): void {
+    count(this.forwarded, request.operation);
+    const target = this.target;
+    const headers = { ...req.headers, host: `127.0.0.1:${target}` };
+    const options = { host: '127.0.0.1', port: target, method: req.method, path: req.url, headers };
+    const upstream = http.request({ ...options, agent: this.#agent }, (answer) => {
+      const status = answer.statusCode ?? 0;
+      this.#record(request, status, answer.headers);
+      if (fault === 'lost-response') {
+        answer.resume();
+        answer.once('end', () => req.socket.destroy());
+        return;
+      }
+      res.writeHead(status || 502, answer.headers);
+      answer.pipe(res);
+      res.once('finish', () => this.onResponse?.(request, status));
+    });
     // Storage down: the client sees a dropped connection, as it would from a dead endpoint.
     upstream.once('error', () => req.socket.destroy());
     req.pipe(upstream);
-  });
-  server.on('clientError', (_error, socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const proxy: FaultProxy = {
-    port: (server.address() as AddressInfo).port,
-    injected,
-    forwarded,
-    writes,
-    onResponse: undefined,
-    observe: (observer) => {
-      observers.add(observer);
-      return () => observers.delete(observer);
-    },
-    setRule: (next) => {
-      rule = next;
-    },
-    setTarget: (port) => {
-      target = port;
-      agent.destroy();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        agent.destroy();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-  return proxy;
+  }
+
+  /** Counts the writes storage accepted and tells the observers what it answered. */
+  #record(request: ProxiedRequest, status: number, headers: IncomingHttpHeaders): void {
+    if (request.operation === 'upload' && status >= 200 && status < 300) {
+      count(this.writes, `${request.container ?? ''}/${request.blob ?? ''}`);
+    }
+    for (const observer of this.#observers) observer(request, { status, headers });
+  }
+}
+
+/** Answers a request with `fault` where the fault is an answer (or no answer); false otherwise. */
+function answeredByFault(
+  fault: Fault | undefined,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+): boolean {
+  switch (fault) {
+    case '503':
+      storageError(res, 503, 'ServerBusy');
+      return true;
+    case '500':
+      storageError(res, 500, 'InternalError');
+      return true;
+    case '429':
+      storageError(res, 429, 'TooManyRequests');
+      return true;
+    case 'reset':
+      req.resume();
+      req.socket.destroy();
+      return true;
+    default:
+      return false;
+  }
+}
+
+function count<K>(counts: Map<K, number>, key: K): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
 /** Injects `fault` into the first `count` requests that match `where`, then passes all through. */
