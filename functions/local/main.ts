@@ -22,8 +22,6 @@ import {
 } from '../config.js';
 import type { CompletionPublisher } from '../completion-events.js';
 import { PrintingPublisher, WebhookPublisher } from '../event-publishers.js';
-import type { WrittenRendition } from '../outcome.js';
-import type { Outcome } from '../process-blob.js';
 import { telemetryLogHandler } from '../telemetry/logs.js';
 import { createBlobServiceClient } from '../storage.js';
 import { shutdownTelemetry, telemetryMode } from '../telemetry/setup.js';
@@ -39,11 +37,10 @@ import { describeError } from './deliverer.js';
 import type { InvocationReport } from './host.js';
 import { galleryRoutes } from './gallery/routes.js';
 import { startFaultProxy, type FaultProxy } from './load/proxy.js';
-import type { DeliveryResult } from './pipeline.js';
-import { EVENT_GRID_RETRY_DELAYS_MS } from './retry.js';
 import { startLocalRuntime, type DeliveryRules, type LocalRuntime } from './runtime.js';
 import { uploadSamples } from './samples.js';
 import { blobPropertiesReader } from './storage-events.js';
+import { describeDelivery, formatResult, printReport, subjectName } from './report.js';
 import { verifyResults, type ResultsReport } from './verify.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -152,48 +149,6 @@ interface EmbeddedStorage {
 
 /** Whether telemetry runs (read now: shutting it down resets the mode). */
 const telemetryStarted = telemetryMode() !== 'none';
-
-function kb(bytes: number | undefined): string {
-  return bytes === undefined ? '-' : `${(bytes / 1024).toFixed(1)} KB`;
-}
-
-/** What one line reports: an event's outcome, or its dead-lettering. */
-export type ReportedResult = Pick<
-  DeliveryResult,
-  'name' | 'attempts' | 'outcome' | 'deadLettered' | 'error'
->;
-
-/** One line per event: name, input size, output sizes, status, ms. */
-/** `output 34.4 KB, thumbnails 4.5 KB webp`: each rendition's container, size, and format when not JPEG. */
-function renditionsLine(renditions: readonly WrittenRendition[]): string {
-  return renditions
-    .map((r) => `${r.container} ${kb(r.bytes)}${r.format === 'jpeg' ? '' : ` ${r.format}`}`)
-    .join(', ');
-}
-
-export function formatResult(result: ReportedResult): string {
-  if (result.deadLettered !== undefined || result.outcome === undefined) {
-    return `✗ ${result.name}  dead-lettered after ${result.attempts} attempts → ${result.deadLettered ?? '(not written)'}: ${result.error ?? ''}`;
-  }
-  const outcome: Outcome = result.outcome;
-  const retries = result.attempts > 1 ? `  (attempt ${result.attempts})` : '';
-  switch (outcome.status) {
-    case 'succeeded':
-      return `✓ ${outcome.name}  ${kb(outcome.inputBytes)} → ${renditionsLine(outcome.renditions)}  succeeded  ${outcome.ms} ms${retries}`;
-    case 'failed':
-      return `✗ ${outcome.name ?? result.name}  ${kb(outcome.inputBytes)}  failed ${outcome.errorCode}: ${outcome.message}  ${outcome.ms} ms${retries}`;
-    case 'skipped':
-      return `· ${outcome.name ?? result.name}  skipped (${outcome.reason})  ${outcome.ms} ms`;
-    case 'deleted':
-      return `− ${outcome.name}  deleted from input; removed ${outcome.removed.length} result(s)  ${outcome.ms} ms`;
-  }
-}
-
-/** The blob an event posted to the webhook names (its subject's tail), for reports. */
-function subjectName(event: unknown): string {
-  const subject = (event as { subject?: unknown } | undefined)?.subject;
-  return typeof subject === 'string' ? subject.replace(/^.*?\/blobs\//, '') : '(no subject)';
-}
 
 /**
  * Azurite on a free internal port and the recording proxy on `--port` in front of it, unless
@@ -331,17 +286,6 @@ async function startPrintingRuntime(
   };
 }
 
-/** One line on Event Grid's rules as this run applies them. */
-function describeDelivery(rules: DeliveryRules, deadletter: string): string {
-  const steps = EVENT_GRID_RETRY_DELAYS_MS.slice(0, 3).map(
-    (ms) => `${(ms * rules.scheduleScale) / 1000} s`,
-  );
-  return (
-    `${rules.responseWindowMs / 1000} s response window, retries after ${steps.join(', ')}, … ` +
-    `(Event Grid's schedule × ${rules.scheduleScale}), ${rules.maxAttempts} attempts, then ${deadletter}/`
-  );
-}
-
 /**
  * `--once`: processes what is in `input` (one event per blob, from a listing), prints the
  * account of it, and says by its exit code whether everything has results or a failure record.
@@ -373,13 +317,6 @@ async function runOnce(
   }
   const clean = report !== undefined && report.deadLettered === 0 && report.missing.length === 0;
   return clean && unwritten.length === 0 ? 0 : 1;
-}
-
-function printReport(report: ResultsReport): void {
-  console.log(
-    `${report.complete} with results, ${report.failed} with a failure record, ${report.deadLettered} dead-lettered, ${report.missing.length} unprocessed.`,
-  );
-  for (const name of report.missing) console.log(`  unprocessed: ${name}`);
 }
 
 /** Raises and delivers events until SIGINT or SIGTERM; exits 1 if a dead-letter record is lost. */
