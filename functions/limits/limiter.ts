@@ -55,12 +55,6 @@ interface Grower {
   grant: () => void;
 }
 
-/** Memory held outside any slot (an input being downloaded); give it back with `release`. */
-export interface Reservation {
-  readonly bytes: number;
-  release(): void;
-}
-
 /** Caps images in flight by count and by estimated memory. */
 export class ResourceLimiter {
   readonly concurrency: number;
@@ -124,27 +118,6 @@ export class ResourceLimiter {
         released = true;
         this.#active -= 1;
         this.#free(held);
-      },
-    };
-  }
-
-  /**
-   * Holds `bytes` of the budget without a slot, if they fit now beside what is held and what
-   * waits (first come, first served); undefined when they do not.
-   */
-  tryReserve(bytes: number): Reservation | undefined {
-    const cost = this.#clamp(bytes);
-    const waiting = this.#queue.length > 0 || this.#growers.length > 0;
-    if (waiting || this.#used + cost > this.memoryBudgetBytes) return undefined;
-    this.#used += cost;
-    this.#peakUsed = Math.max(this.#peakUsed, this.#used);
-    let held = true;
-    return {
-      bytes: cost,
-      release: () => {
-        if (!held) return;
-        held = false;
-        this.#free(cost);
       },
     };
   }

@@ -95,26 +95,7 @@ describe('functions/limits: admission within the response window', () => {
   });
 });
 
-describe('functions/limits: memory reserved for downloads', () => {
-  it('reserves memory that fits now, and refuses what does not (or would jump the queue)', async () => {
-    const limiter = new ResourceLimiter({ concurrency: 1, memoryBudgetBytes: 100 });
-    const first = limiter.tryReserve(60);
-    expect(first?.bytes).to.equal(60);
-    expect(limiter.tryReserve(60)).to.equal(undefined);
-    first?.release();
-    first?.release(); // twice is harmless
-    expect(limiter.state().usedBytes).to.equal(0);
-    // An image waiting for memory keeps its place: no download reservation overtakes it.
-    let release: () => void = () => undefined;
-    const running = limiter.run(100, () => new Promise<void>((resolve) => (release = resolve)));
-    const waiting = limiter.run(50, async () => 'ran');
-    expect(limiter.tryReserve(1)).to.equal(undefined);
-    await tick();
-    release();
-    await running;
-    expect(await waiting).to.equal('ran');
-  });
-
+describe('functions/limits: waiting for a slot', () => {
   it('gives up a wait for a slot at its deadline, and lets the next one in', async () => {
     const limiter = new ResourceLimiter({ concurrency: 1, memoryBudgetBytes: 100 });
     let release: () => void = () => undefined;
