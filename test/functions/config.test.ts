@@ -23,6 +23,7 @@ describe('functions/config', () => {
       thumbnails: 'thumbnails',
       metadata: 'metadata',
       deadletter: 'deadletter',
+      claims: 'claims',
     });
     expect(config.image).to.deep.equal({
       renditions: [
@@ -59,6 +60,7 @@ describe('functions/config', () => {
       responseWindowMs: 30_000,
       downloadTimeoutMs: 15_000,
       downloadIdleMs: 10_000,
+      maxQueuedRuns: 1_000,
     });
   });
 
@@ -88,6 +90,7 @@ describe('functions/config', () => {
       responseWindowMs: 5000,
       downloadTimeoutMs: 2500,
       downloadIdleMs: 2500,
+      maxQueuedRuns: 1_000,
     });
     expect(
       failure({ ...LOCAL, IMG_RESPONSE_WINDOW_MS: '5000', IMG_DOWNLOAD_TIMEOUT_MS: '6000' })
