@@ -352,12 +352,9 @@ function resourceSettings(read: SettingReader): ResourceSettings {
 
 function deliverySettings(read: SettingReader): DeliverySettings {
   const responseWindowMs = read.integer('IMG_RESPONSE_WINDOW_MS', 30_000, 1_000, 600_000);
-  const downloadTimeoutMs = read.integer(
-    'IMG_DOWNLOAD_TIMEOUT_MS',
-    Math.round(responseWindowMs / 2),
-    100,
-    responseWindowMs,
-  );
+  // The download belongs to the run, which outlives the delivery: its limits are the run's
+  // own, not the response window's.
+  const downloadTimeoutMs = read.integer('IMG_DOWNLOAD_TIMEOUT_MS', 60_000, 100, 600_000);
   const downloadIdleMs = read.integer(
     'IMG_DOWNLOAD_IDLE_MS',
     Math.min(10_000, downloadTimeoutMs),

@@ -112,22 +112,40 @@ async function deleteResults(inv: Invocation, blob: BlobEventFacts): Promise<Out
  */
 async function created(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
   const link: SourceLink = { name: blob.blobName, eTag: blob.eTag, sequencer: blob.sequencer };
-  const done = await alreadyDone(inv, link);
-  if (done !== undefined) return done;
-  const { runs, runner } = inv.deps;
+  const { runs, runner, clock } = inv.deps;
   const key = `${link.name}\n${link.eTag}`;
-  const joined = runs.has(key);
-  if (!runs.join(key, () => oneRunPerName(inv, blob))) {
+  const deadline = runner.deadline(inv.started);
+  if (!runs.has(key)) {
+    // Done before (a redelivery after the run): say so without queuing anything.
+    const done = await beforeDeadline(alreadyDone(inv, link), deadline - clock.now());
+    if (done === 'late') throw new InstanceBusyError(link.name, 'storage did not answer in time');
+    if (done !== undefined) return done;
+  }
+  const joined = runs.join(key, () => oneRunPerName(inv, blob));
+  if (joined === 'full') {
     throw new InstanceBusyError(link.name, `${runs.capacity} runs are queued here already`);
   }
-  const deadline = runner.deadline(inv.started);
-  if (!joined && runner.expectedEnd(blob.contentLength ?? 0) > deadline) {
+  if (joined === 'started' && runner.expectedEnd(blob.contentLength ?? 0) > deadline) {
     throw new InstanceBusyError(link.name, QUEUED);
   }
-  const outcome = await runs.wait(key, deadline - inv.deps.clock.now());
+  const outcome = await runs.wait(key, deadline - clock.now());
   if (outcome === undefined) throw new InstanceBusyError(link.name, QUEUED);
-  if (!joined) return outcome;
+  if (joined === 'started') return outcome;
   return inv.skip(link, 'joined', `joined the run in flight here, which ended ${outcome.status}`);
+}
+
+/** What `work` resolves to if it does so within `ms`, else `'late'` (it goes on unheeded). */
+async function beforeDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), Math.max(0, ms));
+  });
+  work.catch(() => undefined); // a late failure is nobody's to handle
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const QUEUED =

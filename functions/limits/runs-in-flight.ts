@@ -29,12 +29,12 @@ export class RunsInFlight<T> {
   }
 
   /**
-   * Starts the run for `key` from `start` unless one is in flight; false when the instance
-   * already holds `capacity` runs.
+   * Starts the run for `key` from `start` (`started`) unless one is in flight (`joined`);
+   * `full` when the instance already holds `capacity` runs.
    */
-  join(key: string, start: () => Promise<T>): boolean {
-    if (this.#runs.has(key)) return true;
-    if (this.#runs.size >= this.capacity) return false;
+  join(key: string, start: () => Promise<T>): 'started' | 'joined' | 'full' {
+    if (this.#runs.has(key)) return 'joined';
+    if (this.#runs.size >= this.capacity) return 'full';
     const run: Run<T> = { promise: start(), waiting: 0 };
     this.#runs.set(key, run);
     run.promise.then(
@@ -44,7 +44,7 @@ export class RunsInFlight<T> {
         if (run.waiting === 0) this.onUnwatchedFailure(key, error);
       },
     );
-    return true;
+    return 'started';
   }
 
   /**

@@ -18,9 +18,9 @@ describe('functions/limits: runs that outlive their deliveries', () => {
     const run = manual<string>();
     let starts = 0;
     const start = () => ((starts += 1), run.promise);
-    expect(runs.join('a.jpg\n1', start)).to.equal(true);
-    expect(runs.join('a.jpg\n1', start)).to.equal(true);
-    expect(runs.join('a.jpg\n2', () => Promise.resolve('other version'))).to.equal(true);
+    expect(runs.join('a.jpg\n1', start)).to.equal('started');
+    expect(runs.join('a.jpg\n1', start)).to.equal('joined');
+    expect(runs.join('a.jpg\n2', () => Promise.resolve('other version'))).to.equal('started');
     expect(starts).to.equal(1);
     const waiting = Promise.all([runs.wait('a.jpg\n1', 10_000), runs.wait('a.jpg\n1', 10_000)]);
     run.resolve('done');
@@ -41,10 +41,10 @@ describe('functions/limits: runs that outlive their deliveries', () => {
   it('queues no more than its capacity', () => {
     const runs = new RunsInFlight<string>(2, () => undefined);
     const never = () => new Promise<string>(() => undefined);
-    expect(runs.join('a', never)).to.equal(true);
-    expect(runs.join('b', never)).to.equal(true);
-    expect(runs.join('c', never)).to.equal(false);
-    expect(runs.join('a', never), 'joining one in flight still works').to.equal(true);
+    expect(runs.join('a', never)).to.equal('started');
+    expect(runs.join('b', never)).to.equal('started');
+    expect(runs.join('c', never)).to.equal('full');
+    expect(runs.join('a', never), 'joining one in flight still works').to.equal('joined');
     expect(runs.size).to.equal(2);
   });
 
