@@ -23,7 +23,7 @@ import {
 
 const CHILD = fileURLToPath(new URL('./export-child.ts', import.meta.url));
 const INSTRUMENTATION_KEY = '00000000-0000-4000-8000-0000000000e2';
-const CONTAINERS = ['input', 'output', 'thumbnails', 'metadata', 'deadletter'];
+const CONTAINERS = ['input', 'output', 'thumbnails', 'metadata', 'deadletter', 'claims'];
 
 function ofType(envelopes: Envelope[], baseType: string): Envelope[] {
   return envelopes.filter((e) => e.data.baseType === baseType);

@@ -23,7 +23,7 @@ import { useAzurite } from '../../helpers/azurite.js';
 import { testHandler, upload, useImageRunner } from '../support.js';
 import { memoryTelemetry, type MemoryTelemetry } from './memory.js';
 
-const CONTAINERS = ['input', 'output', 'thumbnails', 'metadata', 'deadletter'];
+const CONTAINERS = ['input', 'output', 'thumbnails', 'metadata', 'deadletter', 'claims'];
 
 describe('handler telemetry: span tree, metrics and logs (real handler, real Azurite)', () => {
   const azurite = useAzurite();

@@ -24,7 +24,7 @@ describe('host correlation (app in a stand-in Functions worker, real exporter)',
 
   before(async () => {
     server = await startIngestion();
-    for (const name of ['input', 'output', 'thumbnails', 'metadata', 'deadletter']) {
+    for (const name of ['input', 'output', 'thumbnails', 'metadata', 'deadletter', 'claims']) {
       await azurite.serviceClient.getContainerClient(name).create();
     }
   });
