@@ -6,7 +6,7 @@
 import { inflateSync } from 'node:zlib';
 import { concatBytes } from './bytes.js';
 import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
-import { pngChunks } from './png-chunks.js';
+import { pngChunkCrcMatches, pngChunks } from './png-chunks.js';
 import { riffChunks, riffPayload } from './riff.js';
 import { readTiffHeader, readTiffIfd, tiffEntries } from './tiff-ifd.js';
 import type { Bitmap, ImageFormat } from './types.js';
@@ -45,9 +45,12 @@ function jpegProfile(markers: JpegMarkers): Uint8Array | undefined {
 }
 
 function pngProfile(bytes: Uint8Array): Uint8Array | undefined {
-  for (const { type, data } of pngChunks(bytes)) {
+  for (const chunk of pngChunks(bytes)) {
+    const { type, data } = chunk;
     if (type === 'IDAT' || type === 'IEND') break;
     if (type === 'iCCP') {
+      // A profile whose chunk fails its CRC is not trusted (libpng drops it too).
+      if (!pngChunkCrcMatches(bytes, chunk)) return undefined;
       const nameEnd = data.indexOf(0);
       if (nameEnd < 0) return undefined;
       // Capped: a few compressed KB must not inflate into gigabytes (profiles are KBs to ~1 MB).
