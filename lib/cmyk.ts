@@ -59,14 +59,22 @@ export async function decodeCmykThroughProfile(request: CmykRequest): Promise<Ma
   return { bitmap: { ...size, data: rgbToRgba(rgb) } };
 }
 
-/** One plane's samples on the output grid: as decoded when it is already there, else resampled. */
-function onGrid(plane: JpegPlane, size: Size): { samples: ArrayLike<number>; stride: number } {
-  if (plane.xScale === 1 && plane.yScale === 1) return plane;
-  return { samples: resamplePlane(plane, size, size), stride: size.width };
-}
-
-function clamp(value: number): number {
-  return value < 0 ? 0 : value > 255 ? 255 : Math.round(value);
+/** One plane's samples on the output grid, `size.width` per row: copied rows, or resampled. */
+function onGrid(plane: JpegPlane, size: Size): Uint8Array {
+  const out = new Uint8Array(size.width * size.height);
+  if (plane.xScale === 1 && plane.yScale === 1) {
+    for (let y = 0; y < size.height; y++) {
+      const row = plane.samples.subarray(y * plane.stride, y * plane.stride + size.width);
+      out.set(row, y * size.width);
+    }
+    return out;
+  }
+  // A subsampled plane (YCCK's chroma at full scale): Lanczos-3 up to the grid, clamped and
+  // rounded as it is stored.
+  const resampled = resamplePlane(plane, size, size);
+  const clamped = new Uint8ClampedArray(out.buffer);
+  for (let i = 0; i < out.length; i++) clamped[i] = resampled[i]!;
+  return out;
 }
 
 /**
@@ -77,32 +85,33 @@ function clamp(value: number): number {
 function inkAmounts(image: ScaledCmykPlanes): Uint8Array {
   const size = { width: image.width, height: image.height };
   const [p0, p1, p2, p3] = image.planes.map((plane) => onGrid(plane, size)) as [
-    ReturnType<typeof onGrid>,
-    ReturnType<typeof onGrid>,
-    ReturnType<typeof onGrid>,
-    ReturnType<typeof onGrid>,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
+    Uint8Array,
   ];
-  const { crToR, cbToB, crToG, cbToG } = YCC_TO_RGB;
-  const out = new Uint8Array(size.width * size.height * 4);
+  const count = size.width * size.height;
+  const out = new Uint8Array(count * 4);
   const invert = image.adobe ? 255 : 0;
-  let o = 0;
-  for (let y = 0; y < size.height; y++) {
-    for (let x = 0; x < size.width; x++, o += 4) {
-      const a = p0.samples[y * p0.stride + x]!;
-      const b = p1.samples[y * p1.stride + x]!;
-      const c = p2.samples[y * p2.stride + x]!;
-      const k = p3.samples[y * p3.stride + x]!;
-      if (image.ycck) {
-        out[o] = clamp(a + crToR * (c - 128));
-        out[o + 1] = clamp(a - cbToG * (b - 128) - crToG * (c - 128));
-        out[o + 2] = clamp(a + cbToB * (b - 128));
-      } else {
-        out[o] = Math.abs(invert - clamp(a));
-        out[o + 1] = Math.abs(invert - clamp(b));
-        out[o + 2] = Math.abs(invert - clamp(c));
-      }
-      out[o + 3] = Math.abs(invert - clamp(k));
+  if (image.ycck) {
+    const { crToR, cbToB, crToG, cbToG } = YCC_TO_RGB;
+    const ink = new Uint8ClampedArray(out.buffer); // clamps and rounds as it stores
+    for (let i = 0, o = 0; i < count; i++, o += 4) {
+      const luma = p0[i]!;
+      const cb = p1[i]! - 128;
+      const cr = p2[i]! - 128;
+      ink[o] = luma + crToR * cr;
+      ink[o + 1] = luma - cbToG * cb - crToG * cr;
+      ink[o + 2] = luma + cbToB * cb;
+      ink[o + 3] = invert - p3[i]!;
     }
+    return out;
+  }
+  for (let i = 0, o = 0; i < count; i++, o += 4) {
+    out[o] = invert ^ p0[i]!; // 255 ^ v is 255 - v
+    out[o + 1] = invert ^ p1[i]!;
+    out[o + 2] = invert ^ p2[i]!;
+    out[o + 3] = invert ^ p3[i]!;
   }
   return out;
 }

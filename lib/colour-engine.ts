@@ -6,6 +6,7 @@
  * 300 KB of WASM); each profile's transform is built once per process and kept, by the
  * profile's SHA-256, for the next image that embeds it.
  */
+import { gridNodes, interpolateCmyk } from './cmyk-grid.js';
 import { sha256Hex } from './metadata.js';
 
 /** The data colour spaces the engine converts from. */
@@ -66,6 +67,12 @@ function loadEngine(): NonNullable<typeof engine> {
  * would keep about 84 MB for the life of the process. 64 Ki pixels keep it under 0.5 MB.
  */
 const STRIP_PIXELS = 65536;
+
+/** LittleCMS's cmsFLAGS_NOOPTIMIZE (lcms2.h; lcms-wasm 1.0.2 exports no flags). */
+const CMS_FLAGS_NOOPTIMIZE = 0x0100;
+
+/** The CMYK grid's node count (16 per channel). */
+const NODES_COUNT = 16 ** 4;
 
 /** Larger profiles are not handed to the engine (see buildTransform). */
 const MAX_ENGINE_PROFILE_BYTES = 8 * 1024 * 1024;
@@ -133,23 +140,36 @@ async function buildTransform(
       srgb,
       formats.TYPE_RGB_8,
       formats.INTENT_PERCEPTUAL,
-      0,
+      // CMYK is sampled into our own grid: each node exact, not read off LittleCMS's own grid.
+      input === 'CMYK' ? CMS_FLAGS_NOOPTIMIZE : 0,
     );
   } finally {
     lcms._cmsCloseProfile(opened); // the transform keeps what it needs
   }
   if (!handle) return undefined;
+  if (input === 'CMYK') {
+    // Sampled once into a grid and interpolated in JavaScript (see cmyk-grid.ts for why).
+    const grid = runTransform(lcms, handle, gridNodes(), NODES_COUNT, 4);
+    lcms.cmsDeleteTransform(handle);
+    return { input, toSrgb: (pixels, count) => interpolateCmyk(grid, pixels, count) };
+  }
   deleteTransform.set(key, () => lcms.cmsDeleteTransform(handle));
-  return {
-    input,
-    toSrgb(pixels, count) {
-      const out = new Uint8Array(count * 3);
-      for (let first = 0; first < count; first += STRIP_PIXELS) {
-        const n = Math.min(STRIP_PIXELS, count - first);
-        const strip = pixels.subarray(first * channels, (first + n) * channels);
-        out.set(lcms.cmsDoTransform(handle, strip, n), first * 3);
-      }
-      return out;
-    },
-  };
+  return { input, toSrgb: (pixels, count) => runTransform(lcms, handle, pixels, count, channels) };
+}
+
+/** Pixels through a LittleCMS transform, a strip at a time (see STRIP_PIXELS). */
+function runTransform(
+  lcms: Lcms,
+  handle: number,
+  pixels: Uint8Array,
+  count: number,
+  channels: number,
+): Uint8Array {
+  const out = new Uint8Array(count * 3);
+  for (let first = 0; first < count; first += STRIP_PIXELS) {
+    const n = Math.min(STRIP_PIXELS, count - first);
+    const strip = pixels.subarray(first * channels, (first + n) * channels);
+    out.set(lcms.cmsDoTransform(handle, strip, n), first * 3);
+  }
+  return out;
 }
