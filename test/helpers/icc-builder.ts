@@ -1,6 +1,7 @@
 /**
  * Small v2 ICC profiles built in the test, for the kinds no free profile we could keep covers:
- * a grey profile with a linear tone curve, and an RGB profile whose A2B0 is a lut16 (mft2) table.
+ * a grey profile with a linear tone curve, and RGB profiles whose A2B0 is a lut16 (mft2, v2) or
+ * a lutAtoB (mAB, v4) table.
  */
 const be16 = (v: number) => [(v >>> 8) & 255, v & 255];
 const be32 = (v: number) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
@@ -9,7 +10,12 @@ const ascii = (s: string) => Array.from(s, (c) => c.charCodeAt(0));
 const D50 = [0.9642, 1, 0.8249];
 
 /** A profile of `space` ('GRAY', 'RGB ') with PCS XYZ and the given tags (desc and wtpt added). */
-function profile(space: string, description: string, tags: [string, number[]][]): Uint8Array {
+function profile(
+  space: string,
+  description: string,
+  tags: [string, number[]][],
+  version = 0x02,
+): Uint8Array {
   const desc = [
     ...ascii('desc'),
     0,
@@ -35,7 +41,7 @@ function profile(space: string, description: string, tags: [string, number[]][])
   }
   const header = new Array(128).fill(0);
   header.splice(0, 4, ...be32(start + data.length));
-  header.splice(8, 4, 0x02, 0x10, 0, 0);
+  header.splice(8, 4, version, 0x10, 0, 0);
   header.splice(12, 12, ...ascii('mntr'), ...ascii(space), ...ascii('XYZ '));
   header.splice(36, 4, ...ascii('acsp'));
   header.splice(68, 12, ...D50.flatMap(s15));
@@ -104,4 +110,50 @@ export function swappedRedBlueLutProfile(): Uint8Array {
     ...linear,
   ];
   return profile('RGB ', 'Swapped red and blue LUT (test)', [['A2B0', mft2]]);
+}
+
+/**
+ * A v4 LUT-based RGB profile (A2B0 as mAB: M curves, matrix, B curves; no CLUT) that also
+ * describes sRGB with red and blue swapped: the M curves decode sRGB's tone curve, the matrix
+ * takes stored red to sRGB blue's XYZ.
+ */
+export function swappedRedBlueMabProfile(): Uint8Array {
+  const para = (g: number[]) => [...ascii('para'), 0, 0, 0, 0, 0, 3, 0, 0, ...g.flatMap(s15)];
+  const srgbCurve = para([2.4, 1 / 1.055, 0.055 / 1.055, 1 / 12.92, 0.04045]);
+  const identity = para([1, 1, 0, 0, 0]);
+  // Rows X, Y, Z; columns the stored channels: stored R gets sRGB blue's column, B red's. XYZ
+  // in mAB is scaled by 32768/65535 (1.0 encodes 1 + 32767/32768), as lut16 encodes it.
+  const scale = 32768 / 65535;
+  const matrix = [
+    [0.1430804, 0.3850649, 0.4360747],
+    [0.0606169, 0.7168786, 0.2225045],
+    [0.7141733, 0.0971045, 0.0139322],
+  ];
+  const header = 32;
+  const b = [...identity, ...identity, ...identity];
+  const m = [...srgbCurve, ...srgbCurve, ...srgbCurve];
+  const matrixBytes = [...matrix.flat().map((v) => v * scale), 0, 0, 0].flatMap(s15);
+  const offsetB = header;
+  const offsetMatrix = offsetB + b.length;
+  const offsetM = offsetMatrix + matrixBytes.length;
+  const mab = [
+    ...ascii('mAB '),
+    0,
+    0,
+    0,
+    0,
+    3,
+    3,
+    0,
+    0,
+    ...be32(offsetB),
+    ...be32(offsetMatrix),
+    ...be32(offsetM),
+    ...be32(0),
+    ...be32(0),
+    ...b,
+    ...matrixBytes,
+    ...m,
+  ];
+  return profile('RGB ', 'Swapped red and blue mAB (test)', [['A2B0', mab]], 0x04);
 }

@@ -9,16 +9,12 @@ import type { RenditionSpec } from '../../lib/renditions.js';
 import type { Bitmap } from '../../lib/types.js';
 import { renderInput } from '../../bench/inputs.js';
 import { FIXTURES_DIR } from '../fixtures.js';
-import { linearGreyProfile, swappedRedBlueLutProfile } from '../helpers/icc-builder.js';
 import {
-  decodeOutput,
-  near,
-  photoLike,
-  pixel,
-  RED,
-  renditionIn,
-  withIccProfile,
-} from './images.js';
+  linearGreyProfile,
+  swappedRedBlueLutProfile,
+  swappedRedBlueMabProfile,
+} from '../helpers/icc-builder.js';
+import { decodeOutput, near, pixel, RED, renditionIn, withIccProfile } from './images.js';
 
 const PROFILES = path.resolve(FIXTURES_DIR, '..', 'icc');
 const profileFile = (name: string) => path.join(PROFILES, name);
@@ -137,21 +133,52 @@ describe('colour management through embedded profiles', function () {
     expect(near(pixel(image, 2, 2), RED)).to.equal(true);
   });
 
-  it('converts a LUT-based (mft2) RGB profile through its table', async () => {
-    const { data } = photoLike(8, 8);
-    data.fill(0);
-    for (let i = 0; i < data.length; i += 4) data.set([255, 0, 0, 255], i); // stored red
-    const jpeg = await sharp(Buffer.from(data), { raw: { width: 8, height: 8, channels: 4 } })
-      .removeAlpha()
-      .jpeg({ quality: 100 })
+  it('says why a progressive CMYK JPEG is converted without its profile', async () => {
+    const photo = await renderInput({
+      name: 'p',
+      format: 'jpeg',
+      width: 64,
+      height: 48,
+      alpha: false,
+    });
+    const progressive = await sharp(photo)
+      .toColourspace('cmyk')
+      .withIccProfile(profileFile('fogra39l-coated.icc'))
+      .jpeg({ progressive: true })
       .toBuffer();
-    const { result, image } = await ours(withIccProfile(jpeg, swappedRedBlueLutProfile()));
-    expect(result.metadata.image).to.include({ iccApplied: true, colorSpace: 'rgb' });
-    const [r, g, b] = pixel(image, 4, 4);
-    expect(b).to.be.above(230); // the profile says stored red is blue
-    expect(r).to.be.below(25);
-    expect(g).to.be.below(25);
+    const { result } = await ours(progressive);
+    expect(result.metadata.image).to.include({ colorSpace: 'cmyk', iccApplied: false });
+    expect(result.metadata.image.iccWarning).to.match(/progressive CMYK JPEG/);
   });
+
+  it('does not apply a CMYK profile to RGB pixels, and says so', async () => {
+    const rgb = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#c84' } })
+      .jpeg()
+      .toBuffer();
+    const cmykProfile = readFileSync(profileFile('fogra29l-uncoated.icc'));
+    const { result } = await ours(withIccProfile(rgb, cmykProfile));
+    expect(result.metadata.image.iccApplied).to.equal(false);
+    expect(result.metadata.image.iccWarning).to.match(/describes CMYK data/);
+  });
+
+  for (const [kind, make] of [
+    ['lut16 (mft2, v2)', swappedRedBlueLutProfile],
+    ['lutAtoB (mAB, v4)', swappedRedBlueMabProfile],
+  ] as const) {
+    it(`converts RGB through a LUT-based ${kind} profile`, async () => {
+      const red = Buffer.alloc(8 * 8 * 3);
+      for (let i = 0; i < red.length; i += 3) red[i] = 255; // stored red
+      const jpeg = await sharp(red, { raw: { width: 8, height: 8, channels: 3 } })
+        .jpeg({ quality: 100 })
+        .toBuffer();
+      const { result, image } = await ours(withIccProfile(jpeg, make()));
+      expect(result.metadata.image).to.include({ iccApplied: true, colorSpace: 'rgb' });
+      const [r, g, b] = pixel(image, 4, 4);
+      expect(b).to.be.above(230); // the profile says stored red is blue
+      expect(r).to.be.below(25);
+      expect(g).to.be.below(25);
+    });
+  }
 
   it('converts grey pixels through a grey profile (a linear tone curve lifts mid-grey)', async () => {
     const grey = await sharp(Buffer.alloc(64, 128), { raw: { width: 8, height: 8, channels: 1 } })
