@@ -1,7 +1,8 @@
 /**
  * Colour management: find an embedded ICC profile, name it, and convert RGB matrix/TRC profiles
  * (Display P3, Adobe RGB, ProPhoto and the like) to sRGB. The transform runs on the small images,
- * after resizing. Profiles we cannot apply (LUT-based, gray, CMYK) are recorded and left alone.
+ * after resizing. Profiles this reader cannot apply (LUT-based, grey, CMYK) go to LittleCMS
+ * (colour-engine.ts; colour.ts decides which applies).
  */
 import { inflateSync } from 'node:zlib';
 import { concatBytes } from './bytes.js';
