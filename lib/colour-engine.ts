@@ -122,7 +122,27 @@ async function buildTransform(
 ): Promise<SrgbTransform | undefined> {
   // The package copies a profile onto its 15 MB WASM stack; real profiles are a few MB at most.
   if (profile.length > MAX_ENGINE_PROFILE_BYTES) return undefined;
-  const { lcms, formats, srgb } = await loadEngine();
+  const loaded = await loadEngine();
+  try {
+    return openTransform(loaded, key, profile, input);
+  } catch (error) {
+    if (!isWasmTrap(error)) throw error;
+    // A trap inside LittleCMS (a profile it mishandles) leaves that instance unusable: the next
+    // profile gets a fresh one, and this one counts as a profile that cannot be parsed.
+    engine = undefined;
+    cache.clear();
+    deleteTransform.clear();
+    return undefined;
+  }
+}
+
+/** The profile opened, its transform to sRGB built, and the profile closed again. */
+function openTransform(
+  { lcms, formats, srgb }: Awaited<ReturnType<typeof loadEngine>>,
+  key: string,
+  profile: Uint8Array,
+  input: EngineInput,
+): SrgbTransform | undefined {
   const opened = lcms.cmsOpenProfileFromMem(profile, profile.length);
   if (!opened) return undefined;
   const inputFormat = {
@@ -155,6 +175,14 @@ async function buildTransform(
   }
   deleteTransform.set(key, () => lcms.cmsDeleteTransform(handle));
   return { input, toSrgb: (pixels, count) => runTransform(lcms, handle, pixels, count, channels) };
+}
+
+/**
+ * A WebAssembly.RuntimeError: a trap or an Emscripten abort inside the WASM code (by its name:
+ * @types/node 20 does not declare the WebAssembly global, see lib/codecs).
+ */
+function isWasmTrap(error: unknown): boolean {
+  return error instanceof Error && error.name === 'RuntimeError';
 }
 
 /** Pixels through a LittleCMS transform, a strip at a time (see STRIP_PIXELS). */
