@@ -11,6 +11,12 @@ export interface BenchCase {
   height: number;
   /** PNG only: the image has a transparent vignette, so both sides must write PNG outputs. */
   alpha: boolean;
+  /**
+   * JPEG only: stored as CMYK (Adobe's inverted CMYK, as print software writes it) with sharp's
+   * CMYK profile (about 1 MB, like the profiles stock photos carry) embedded, so both sides
+   * convert through the profile.
+   */
+  cmyk?: boolean;
 }
 
 /** Every case, in the order they run and are reported. */
@@ -19,6 +25,7 @@ export const CASES: readonly BenchCase[] = Object.freeze([
   { name: 'jpeg-12mp', format: 'jpeg', width: 4000, height: 3000, alpha: false },
   { name: 'jpeg-24mp', format: 'jpeg', width: 6000, height: 4000, alpha: false },
   { name: 'png-12mp', format: 'png', width: 4000, height: 3000, alpha: true },
+  { name: 'cmyk-12mp', format: 'jpeg', width: 4000, height: 3000, alpha: false, cmyk: true },
 ]);
 
 /** The case the cold start processes: a 1 MP JPEG, like a typical phone upload after sharing. */

@@ -193,7 +193,10 @@ export async function renderInput(benchCase: BenchCase): Promise<Buffer> {
     }
     return image.png({ compressionLevel: 6 }).toBuffer();
   }
-  return sharp(scene, { raw })
+  const image = sharp(scene, { raw });
+  // CMYK: converted through sharp's own CMYK profile ("Chemical proof"), which it embeds.
+  if (benchCase.cmyk) image.toColourspace('cmyk').withIccProfile('cmyk');
+  return image
     .jpeg({ quality: 90, chromaSubsampling: '4:2:0' })
     .withExif({
       IFD0: { Make: 'Bench', Model: 'Photo-like generator', Software: 'serverless-img bench' },

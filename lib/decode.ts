@@ -2,7 +2,8 @@
  * The decode stage (see process.ts for the order of stages): decode the bytes into an 8-bit RGBA
  * bitmap, with what the headers say about the source (bit depth, colour space, alpha, frames).
  * Baseline JPEGs shrink on load (lib/jpeg, DCT scaling to just above the target box); other JPEGs
- * go to mozjpeg, arithmetic-coded ones to libjpeg-turbo, CMYK/YCCK to jpeg-js; PNG, WebP and AVIF
+ * go to mozjpeg, arithmetic-coded ones to libjpeg-turbo, CMYK/YCCK through their profile
+ * (lib/cmyk.ts) or else to jpeg-js; PNG, WebP and AVIF
  * to their WASM codecs; GIF, BMP and TIFF to JavaScript decoders (GIF's our own, lib/gif.ts;
  * 32-bit BMPs with alpha, lib/bmp.ts). A file cut short or only half read fails with
  * CORRUPT_IMAGE: never a wrong picture.
@@ -29,6 +30,7 @@ import {
 } from './jpeg/index.js';
 import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
 import { concatBytes } from './bytes.js';
+import { decodeCmykThroughProfile } from './cmyk.js';
 import { pngChunks } from './png-chunks.js';
 import { riffChunks, type RiffChunk } from './riff.js';
 import type { Bitmap, ImageFormat, ImageInfo } from './types.js';
@@ -62,7 +64,8 @@ interface DecodedSource {
   /** Full size of the source, in stored orientation. */
   width: number;
   height: number;
-  info: Omit<ImageInfo, 'width' | 'height' | 'orientation' | 'iccProfile' | 'iccApplied'>;
+  /** A decoder that converts through the profile itself (CMYK) sets `iccApplied`/`iccWarning`. */
+  info: Omit<ImageInfo, 'width' | 'height' | 'orientation' | 'iccProfile'>;
 }
 
 /** The decoded bitmap (possibly reduced, see `targetBox`) and what we learnt about the source. */
@@ -151,7 +154,7 @@ async function decodeJpeg(request: DecodeRequest): Promise<DecodedImage> {
   const header = readJpegHeader(bytes, markers, name);
   if (!hasJpegEnd(bytes, markers))
     throw new CorruptImageError(name, 'JPEG data ends before its end-of-image marker');
-  if (header.components === 4) return decodeCmykJpeg(request, header);
+  if (header.components === 4) return decodeCmykJpeg(request, header, markers);
   // Every other path decodes to grey or RGB samples of the declared size.
   const colorSpace = header.components === 1 ? ('gray' as const) : ('srgb' as const);
   const source = { width: header.width, height: header.height, info: jpegInfo(header, colorSpace) };
@@ -183,9 +186,36 @@ function jpegInfo(header: JpegHeader, colorSpace: ImageInfo['colorSpace']): Deco
   };
 }
 
-/** CMYK and YCCK: mozjpeg cannot convert them to RGB; jpeg-js does, honouring Adobe's inverted CMYK. */
-async function decodeCmykJpeg(request: DecodeRequest, header: JpegHeader): Promise<DecodedImage> {
+/**
+ * CMYK and YCCK: through the embedded CMYK profile where there is one (lib/cmyk.ts); else, or
+ * when that path cannot take the file, jpeg-js converts naively, honouring Adobe's inverted CMYK
+ * (mozjpeg cannot convert them to RGB).
+ */
+async function decodeCmykJpeg(
+  request: DecodeRequest,
+  header: JpegHeader,
+  markers: JpegMarkers,
+): Promise<DecodedImage> {
   const ycck = header.adobeTransform === 2;
+  const info = jpegInfo(header, ycck ? 'ycck' : 'cmyk');
+  const { width, height } = header;
+  const shrinkOnLoad = request.shrinkOnLoad !== false;
+  const managed = await decodeCmykThroughProfile({
+    ...request,
+    markers,
+    width,
+    height,
+    shrinkOnLoad,
+  });
+  if (managed.bitmap) {
+    return {
+      kind: 'bitmap',
+      bitmap: managed.bitmap,
+      width,
+      height,
+      info: { ...info, iccApplied: true },
+    };
+  }
   const jpegJs = (await import('jpeg-js')).default;
   const decoded = await verdictOf(request, 'jpeg-js', anyThrow, () =>
     jpegJs.decode(request.bytes, {
@@ -200,9 +230,9 @@ async function decodeCmykJpeg(request: DecodeRequest, header: JpegHeader): Promi
   return {
     kind: 'bitmap',
     bitmap: { width: decoded.width, height: decoded.height, data: decoded.data },
-    width: header.width,
-    height: header.height,
-    info: jpegInfo(header, ycck ? 'ycck' : 'cmyk'),
+    width,
+    height,
+    info: managed.warning ? { ...info, iccWarning: managed.warning } : info,
   };
 }
 

@@ -5,6 +5,7 @@
  * A damaged EXIF block never fails the image: it reads as "no EXIF".
  */
 import type exifrModule from 'exifr';
+import { hasDamagedPngChunk } from './png-chunks.js';
 import { riffChunks, riffPayload } from './riff.js';
 import type { ExifInfo, ImageFormat } from './types.js';
 
@@ -174,6 +175,8 @@ export async function readExif(
 ): Promise<ExifRead> {
   const none: ExifRead = { exif: null, orientation: 1 };
   if (format === 'gif' || format === 'bmp') return none;
+  // An eXIf chunk that fails its CRC is damaged: no EXIF rather than wrong EXIF (or orientation).
+  if (format === 'png' && hasDamagedPngChunk(bytes, 'eXIf')) return none;
   const source = format === 'webp' ? webpExif(bytes) : bytes;
   if (!source) return none;
   let raw: RawExif | undefined;

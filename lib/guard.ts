@@ -12,7 +12,7 @@ import {
 import { readGifStructure } from './gif.js';
 import { readJpegMarkers, type JpegMarkers, type JpegWalkEnd } from './jpeg/markers.js';
 import type { ProcessOptions } from './options.js';
-import { pngChunks } from './png-chunks.js';
+import { checkPngCriticalCrcs, pngChunks } from './png-chunks.js';
 import { readTiffHeader, readTiffIfd, tiffEntries } from './tiff-ifd.js';
 import type { ImageFormat } from './types.js';
 
@@ -271,6 +271,7 @@ export function guardInput(
   if (bytes.length > options.maxBytes)
     throw new TooLargeError(options.name, bytes.length, options.maxBytes);
   if (format === 'jpeg') return guardJpeg(bytes, jpeg ?? readJpegMarkers(bytes), options);
+  if (format === 'png') checkPngCriticalCrcs(bytes, options.name); // before trusting IHDR
   const dimensions = readDeclaredDimensions(bytes, format, options.name);
   guardPixels(dimensions, options);
   if (format === 'gif') guardGifFrames(bytes, options);

@@ -1,12 +1,13 @@
 /**
  * Colour management: find an embedded ICC profile, name it, and convert RGB matrix/TRC profiles
  * (Display P3, Adobe RGB, ProPhoto and the like) to sRGB. The transform runs on the small images,
- * after resizing. Profiles we cannot apply (LUT-based, gray, CMYK) are recorded and left alone.
+ * after resizing. Profiles this reader cannot apply (LUT-based, grey, CMYK) go to LittleCMS
+ * (colour-engine.ts; colour.ts decides which applies).
  */
 import { inflateSync } from 'node:zlib';
 import { concatBytes } from './bytes.js';
 import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
-import { pngChunks } from './png-chunks.js';
+import { pngChunkCrcMatches, pngChunks } from './png-chunks.js';
 import { riffChunks, riffPayload } from './riff.js';
 import { readTiffHeader, readTiffIfd, tiffEntries } from './tiff-ifd.js';
 import type { Bitmap, ImageFormat } from './types.js';
@@ -45,9 +46,12 @@ function jpegProfile(markers: JpegMarkers): Uint8Array | undefined {
 }
 
 function pngProfile(bytes: Uint8Array): Uint8Array | undefined {
-  for (const { type, data } of pngChunks(bytes)) {
+  for (const chunk of pngChunks(bytes)) {
+    const { type, data } = chunk;
     if (type === 'IDAT' || type === 'IEND') break;
     if (type === 'iCCP') {
+      // A profile whose chunk fails its CRC is not trusted (libpng drops it too).
+      if (!pngChunkCrcMatches(bytes, chunk)) return undefined;
       const nameEnd = data.indexOf(0);
       if (nameEnd < 0) return undefined;
       // Capped: a few compressed KB must not inflate into gigabytes (profiles are KBs to ~1 MB).

@@ -1,7 +1,9 @@
 /**
  * The one PNG chunk walk (length, type, data, CRC), shared by the size guard, the decoder's
- * completeness check and the ICC reader.
+ * completeness check and the ICC and EXIF readers; and the CRC rule libpng applies to it.
  */
+import { crc32 } from 'node:zlib';
+import { CorruptImageError } from './errors.js';
 
 /** One chunk; the last one may be cut short by the end of the data. */
 export interface PngChunk {
@@ -40,4 +42,56 @@ export function* pngChunks(bytes: Uint8Array): Generator<PngChunk> {
     };
     offset = end;
   }
+}
+
+/**
+ * True when a complete chunk's stored CRC matches its type and data (PNG's CRC-32 is zlib's;
+ * node:zlib computes it natively, about a millisecond per megabyte).
+ */
+export function pngChunkCrcMatches(bytes: Uint8Array, chunk: PngChunk): boolean {
+  if (!chunk.complete) return false;
+  const end = chunk.offset + 8 + chunk.length;
+  const stored =
+    ((bytes[end]! << 24) | (bytes[end + 1]! << 16) | (bytes[end + 2]! << 8) | bytes[end + 3]!) >>>
+    0;
+  return crc32(bytes.subarray(chunk.offset + 4, end)) === stored;
+}
+
+/**
+ * Critical chunks (IHDR, PLTE, IDAT, IEND: a type whose first letter is upper case) are the
+ * picture itself; ancillary ones (text, EXIF, profiles) can be dropped without changing it.
+ */
+export function isCriticalPngChunk(type: string): boolean {
+  return (type.charCodeAt(0) & 0x20) === 0;
+}
+
+/**
+ * libpng's rule, before anything trusts the header: a critical chunk whose CRC does not match
+ * is CORRUPT_IMAGE, naming the chunk. Ancillary chunks are not checked here: their readers skip
+ * a damaged one (see `hasDamagedPngChunk`). A chunk cut short by the end of the data is left to the
+ * decoder's completeness check.
+ */
+export function checkPngCriticalCrcs(bytes: Uint8Array, name: string): void {
+  for (const chunk of pngChunks(bytes)) {
+    if (!chunk.complete) return;
+    if (isCriticalPngChunk(chunk.type) && !pngChunkCrcMatches(bytes, chunk)) {
+      throw new CorruptImageError(
+        name,
+        `PNG ${chunk.type} chunk at byte ${chunk.offset} fails its CRC check`,
+      );
+    }
+    if (chunk.type === 'IEND') return;
+  }
+}
+
+/**
+ * True when a chunk of `type` is there but fails its CRC: a metadata reader then ignores it, as
+ * libpng drops a damaged ancillary chunk, rather than read it as if it were sound.
+ */
+export function hasDamagedPngChunk(bytes: Uint8Array, type: string): boolean {
+  for (const chunk of pngChunks(bytes)) {
+    if (chunk.type === type && !pngChunkCrcMatches(bytes, chunk)) return true;
+    if (chunk.type === 'IEND') break;
+  }
+  return false;
 }

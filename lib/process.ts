@@ -16,6 +16,7 @@ import {
 } from './errors.js';
 import { readExif } from './exif.js';
 import { guardInput, type Dimensions } from './guard.js';
+import { decideColour, type ColourDecision } from './colour.js';
 import { extractIccProfile, parseIccProfile, type IccProfile } from './icc.js';
 import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
 import { sha256Hex, successRecord } from './metadata.js';
@@ -218,33 +219,34 @@ function resize(decoded: DecodedImage, wholes: readonly Size[], span: Span): Bit
   );
 }
 
-/** What the colour stage found: the embedded profile, and the conversion it calls for. */
-interface ColourCorrection {
+/** What the colour stage found: the embedded profile, and what was done with it. */
+interface ColourCorrection extends ColourDecision {
   profile: IccProfile | undefined;
-  /** The profile's transform to sRGB, when it applies to these pixels. */
-  transform: ((bitmap: Bitmap) => Bitmap) | undefined;
   /** The resized images, converted to sRGB when `transform` applies. */
   corrected: Bitmap[];
 }
 
-/** Stage colour: the embedded ICC profile and whether its transform to sRGB applies. */
-function colourCorrect(
+/** Stage colour: the embedded ICC profile and its conversion to sRGB (see colour.ts). */
+async function colourCorrect(
   source: GuardedSource,
   decoded: DecodedImage,
   resized: Bitmap[],
   span: Span,
-): ColourCorrection {
+): Promise<ColourCorrection> {
   const raw = extractIccProfile(source.bytes, source.format, source.jpeg);
   const profile = raw ? parseIccProfile(raw) : undefined;
-  // An RGB profile describes RGB pixels only: not gray ones, nor CMYK already converted.
-  const rgbPixels = decoded.info.colorSpace === 'srgb' || decoded.info.colorSpace === 'palette';
-  const transform = rgbPixels ? profile?.transform : undefined;
+  const decision = await decideColour(raw, profile, decoded.info);
+  const { transform, applied, warning } = decision;
   span.setAttributes(
-    imageAttributes({ icc_profile: profile?.description, icc_applied: Boolean(transform) }),
+    imageAttributes({
+      icc_profile: profile?.description,
+      icc_applied: applied,
+      icc_warning: warning,
+    }),
   );
   return {
+    ...decision,
     profile,
-    transform,
     corrected: transform ? resized.map((bitmap) => transform(bitmap)) : resized,
   };
 }
@@ -336,7 +338,8 @@ function imageInfo(
       info.colorSpace === 'srgb' && profile && !profile.isSrgb && profile.colorSpace === 'RGB'
         ? 'rgb'
         : info.colorSpace,
-    ...(profile ? { iccProfile: profile.description, iccApplied: Boolean(colour.transform) } : {}),
+    ...(profile ? { iccProfile: profile.description, iccApplied: colour.applied } : {}),
+    ...(colour.warning ? { iccWarning: colour.warning } : {}),
     animated: info.animated,
     ...(info.frameCount === undefined ? {} : { frameCount: info.frameCount }),
     ...(info.progressive === undefined ? {} : { progressive: info.progressive }),

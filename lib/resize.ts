@@ -478,7 +478,7 @@ function horizontalPlane(
  * plane's own samples per pixel, so a 2x subsampled plane maps the same area with half the
  * samples). Returns the samples unrounded, `target.width` per row, for the colour conversion.
  */
-function resamplePlane(plane: JpegPlane, extent: Size, target: Size): Float32Array {
+export function resamplePlane(plane: JpegPlane, extent: Size, target: Size): Float32Array {
   const { width: dw, height: dh } = target;
   const horizontal = computeTaps(plane.width, 0, extent.width * plane.xScale, dw);
   const vertical = computeTaps(plane.height, 0, extent.height * plane.yScale, dh);

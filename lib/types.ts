@@ -66,6 +66,11 @@ export interface ImageInfo {
   iccProfile?: string;
   /** True when the embedded profile was applied to convert the outputs to sRGB. */
   iccApplied?: boolean;
+  /**
+   * Why an embedded profile was not applied (it could not be parsed, or does not describe these
+   * pixels): the outputs were converted as if there were no profile.
+   */
+  iccWarning?: string;
   animated: boolean;
   frameCount?: number;
   progressive?: boolean;

@@ -218,6 +218,8 @@ interface ParserState {
    * `JpegPlanesOptions`); undefined decodes every component onto the output grid, for RGBA.
    */
   planeMin: { width: number; height: number } | undefined;
+  /** Four components (CMYK, YCCK) only, for `decodeScaledCmykPlanes`; else one or three. */
+  cmyk: boolean;
 }
 
 /**
@@ -246,6 +248,41 @@ export function decodeScaledJpegPlanes(
   );
 }
 
+/**
+ * A CMYK or YCCK JPEG's four planes, as stored: `ycck` when Adobe's transform 2 coded C, M, Y as
+ * YCbCr; `adobe` when an Adobe marker says the samples are inverted (Photoshop's convention).
+ */
+export interface ScaledCmykPlanes extends Omit<ScaledJpegPlanes, 'colorSpace'> {
+  ycck: boolean;
+  adobe: boolean;
+}
+
+/**
+ * Decodes a baseline four-component JPEG at `scale`/8 into its planes, for conversion through
+ * its CMYK profile (lib/cmyk.ts). Anything else, a three-component file included, is a
+ * fallback result; never throws.
+ */
+export function decodeScaledCmykPlanes(
+  data: Uint8Array,
+  options: JpegPlanesOptions = {},
+): Fallible<ScaledCmykPlanes> {
+  return guarded(() => {
+    const decoded = decode(data, options, options.minPlaneSize ?? { width: 0, height: 0 }, true);
+    const { width, height, sourceWidth, sourceHeight, scale, planes } = toPlanes(decoded);
+    const adobe = decoded.adobeTransform;
+    return {
+      width,
+      height,
+      sourceWidth,
+      sourceHeight,
+      scale,
+      planes,
+      ycck: adobe === 2,
+      adobe: adobe >= 0,
+    };
+  });
+}
+
 /** Runs a decode, turning a fallback or any other exception into a fallback result. */
 function guarded<T>(work: () => T): Fallible<T> {
   try {
@@ -271,12 +308,15 @@ interface DecodedFrame {
   /** Output size at this scale. */
   width: number;
   height: number;
+  /** The Adobe marker's transform (-1 without one): for four components, YCCK when 2. */
+  adobeTransform: number;
 }
 
 function decode(
   input: Uint8Array,
   options: JpegDecodeOptions,
   planeMin: { width: number; height: number } | undefined,
+  cmyk = false,
 ): DecodedFrame {
   const scale = options.scale ?? 8;
   const maxPixels = options.maxPixels ?? 100_000_000;
@@ -295,6 +335,7 @@ function decode(
     jfif: false,
     adobeTransform: -1,
     planeMin,
+    cmyk,
   };
   const end = data.length;
   let pos = 2;
@@ -320,7 +361,7 @@ function decode(
   const colorSpace = frame.components.length === 1 ? 'gray' : rgbOrYcc(state, frame);
   const width = Math.ceil((frame.width * scale) / 8);
   const height = Math.ceil((frame.height * scale) / 8);
-  return { frame, scale, colorSpace, width, height };
+  return { frame, scale, colorSpace, width, height, adobeTransform: state.adobeTransform };
 }
 
 /**
@@ -443,7 +484,8 @@ function readFrame(state: ParserState, pos: number, end: number): void {
   if (width === 0 || height === 0) fail('dimensions', 'zero width or height');
   if (width * height > state.maxPixels)
     fail('dimensions', `${width}x${height} over the pixel limit`);
-  if (count !== 1 && count !== 3) fail('color-space', `${count} components`);
+  if (state.cmyk ? count !== 4 : count !== 1 && count !== 3)
+    fail('color-space', `${count} components`);
   if (end - pos !== 6 + count * 3) fail('malformed', 'frame header length');
   const raw: { id: number; h: number; v: number; quantId: number }[] = [];
   for (let i = 0; i < count; i++) {

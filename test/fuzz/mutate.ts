@@ -6,6 +6,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { concatBytes } from '../../lib/bytes.js';
+import { pngChunks } from '../../lib/png-chunks.js';
 
 /** A small, fast, seedable PRNG (mulberry32); not for cryptography. */
 export class Prng {
@@ -172,6 +173,22 @@ function spliceHeaderDimensions(input: Uint8Array, rng: Prng): Uint8Array {
   return overwriteBytes(input, rng);
 }
 
+/**
+ * Damage inside PNG chunks behind CRCs that match, as a hostile file (not a damaged one) would
+ * have them: without it the critical-chunk CRC check refuses nearly every mutated PNG before
+ * the decoder sees it. Other formats get plain overwrites.
+ */
+function damageBehindValidCrcs(input: Uint8Array, rng: Prng): Uint8Array {
+  const out = overwriteBytes(input, rng);
+  if (out[0] !== 0x89 || out[1] !== 0x50) return out;
+  for (const chunk of pngChunks(out)) {
+    if (!chunk.complete) break;
+    const end = chunk.offset + 8 + chunk.length;
+    writeU32be(out, end, crc32(out.subarray(chunk.offset + 4, end)));
+  }
+  return out;
+}
+
 /** Every mutator by name, so a failure message can say which one made the case. */
 export const MUTATORS: Readonly<Record<string, Mutator>> = {
   flipBits,
@@ -182,6 +199,7 @@ export const MUTATORS: Readonly<Record<string, Mutator>> = {
   deleteRun,
   splice,
   spliceHeaderDimensions,
+  damageBehindValidCrcs,
 };
 
 /** One fuzz case: the bytes and how they were made. */

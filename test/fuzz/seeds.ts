@@ -4,6 +4,7 @@
  * every format (and EXIF to chew on) even before or without the fixture files.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { VALID_FIXTURES } from '../fixtures.js';
 import { bmp32 } from '../helpers/bmp.js';
@@ -13,6 +14,11 @@ export interface Seed {
   name: string;
   bytes: Uint8Array;
 }
+
+/** A small CMYK profile (fixtures/icc), embedded in the CMYK seed. */
+const CMYK_PROFILE = fileURLToPath(
+  new URL('../../fixtures/icc/fogra39l-coated.icc', import.meta.url),
+);
 
 /** Fixtures above this size are skipped: mutating them only makes each case slower. */
 const MAX_SEED_BYTES = 256 * 1024;
@@ -80,6 +86,11 @@ async function generated(): Promise<Seed[]> {
     ['gen/exif.jpg', opaque().withExif(exif).jpeg({ quality: 80 }).toBuffer()],
     ['gen/progressive.jpg', opaque().jpeg({ progressive: true }).toBuffer()],
     ['gen/gray.jpg', opaque().grayscale().jpeg().toBuffer()],
+    // CMYK with its profile: lib/jpeg's four-plane decode and LittleCMS's profile parser.
+    [
+      'gen/cmyk-profile.jpg',
+      opaque().toColourspace('cmyk').withIccProfile(CMYK_PROFILE).jpeg().toBuffer(),
+    ],
     ['gen/alpha.png', sharp(rgba, raw).png().toBuffer()],
     ['gen/palette.png', opaque().png({ palette: true, colours: 16 }).toBuffer()],
     ['gen/16bit.png', opaque().toColourspace('rgb16').png().toBuffer()],

@@ -11,6 +11,7 @@ import { ImagePool, WorkerFailedError } from '../../../lib/runner/pool.js';
 import { transferOutput, type WorkerOutput } from '../../../lib/runner/worker.js';
 import { getFixture } from '../../fixtures.js';
 import { FAULT_MESSAGE } from '../faulty-tracer.js';
+import { withIccProfile } from '../images.js';
 
 const read = (name: string) => new Uint8Array(readFileSync(getFixture(name).path));
 const crashingWorker = new URL('./crashing-worker.ts', import.meta.url);
@@ -35,6 +36,18 @@ describe('lib/runner: the image pool', function () {
     expect(inWorker.metadata.source).to.deep.equal(inline.metadata.source);
     // The caller's bytes were copied, not moved: it still has them for a failure record.
     expect(bytes.byteLength).to.be.greaterThan(0);
+  });
+
+  it('converts a CMYK JPEG through its profile in a worker thread (LittleCMS loads there too)', async () => {
+    pool = new ImagePool({ threads: 1, timeoutMs: 60_000 });
+    const profile = readFileSync(
+      new URL('../../../fixtures/icc/fogra39l-coated.icc', import.meta.url),
+    );
+    const bytes = withIccProfile(read('jpeg/cmyk-adobe.jpg'), profile);
+    const inWorker = await pool.process(bytes, { name: 'print.jpg' });
+    const inline = await processImage(bytes, { name: 'print.jpg' });
+    expect(inWorker.metadata.image).to.include({ colorSpace: 'cmyk', iccApplied: true });
+    expect(inWorker.renditions[0]).to.deep.equal(inline.renditions[0]);
   });
 
   it('stops an overrunning image with TIMEOUT and goes on with a fresh worker', async () => {
