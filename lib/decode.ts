@@ -15,6 +15,7 @@ import {
   decodePngWasm,
   decodeWebpWasm,
 } from './codecs/index.js';
+import { decodeHeifWasm } from './codecs/heif.js';
 import { decodeBmpWithAlpha } from './bmp.js';
 import { CorruptImageError, ImageError } from './errors.js';
 import { decodeGifFirstFrame } from './gif.js';
@@ -62,7 +63,13 @@ interface DecodedSource {
   /** Full size of the source, in stored orientation. */
   width: number;
   height: number;
-  info: Omit<ImageInfo, 'width' | 'height' | 'orientation' | 'iccProfile' | 'iccApplied'>;
+  info: Omit<ImageInfo, 'width' | 'height' | 'orientation' | 'iccProfile' | 'iccApplied'> & {
+    /**
+     * True when the decoder already made the pixels upright (libheif applies HEIF's `irot` and
+     * `imir`): `width` and `height` are then the upright size, and nothing is rotated after.
+     */
+    upright?: boolean;
+  };
 }
 
 /** The decoded bitmap (possibly reduced, see `targetBox`) and what we learnt about the source. */
@@ -492,6 +499,24 @@ async function decodeWasmRgba(
   });
 }
 
+/** HEIF: libheif decodes the primary image, upright (see lib/codecs/heif.ts). */
+async function decodeHeif(request: DecodeRequest): Promise<DecodedImage> {
+  const image = await verdictOf(request, 'libheif', codecRefused, () =>
+    decodeHeifWasm(request.bytes),
+  );
+  const { width, height, data } = image;
+  return fullSize(
+    { width, height, data },
+    {
+      hasAlpha: image.alpha && hasAnyAlpha(data),
+      bitDepth: 8,
+      colorSpace: 'srgb',
+      animated: false,
+      upright: true,
+    },
+  );
+}
+
 /**
  * Decodes an image of a sniffed and guarded format into RGBA (or, when `planes` allows it, a
  * shrink-on-load JPEG into planes). Throws CorruptImageError when a decoder refuses the data or
@@ -517,4 +542,5 @@ const DECODERS: Record<
   tiff: decodeTiff,
   webp: decodeWebp,
   avif: (request) => decodeWasmRgba(request, 'libavif', decodeAvifWasm),
+  heif: decodeHeif,
 };

@@ -71,7 +71,7 @@ export class UnsupportedFormatError extends ImageError {
   constructor(input: string, detail: string) {
     super(
       'UNSUPPORTED_FORMAT',
-      `${input} is not a supported image (${detail}); supported formats are JPEG, PNG, GIF, BMP, TIFF, WebP and AVIF.`,
+      `${input} is not a supported image (${detail}); supported formats are JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF and HEIC/HEIF.`,
     );
   }
 }

@@ -57,10 +57,12 @@ export async function processImage(
     const { exif, orientation } = await stage('exif', (span) => exifOf(source, settings, span));
     const plan = planDecode(source.declared, orientation, settings);
     const decoded = await stage('decode', (span) => decode(source, plan, settings, span));
-    const { wholes, steps } = planFor(decoded, plan, settings);
+    // Pixels a decoder made upright (HEIF) are not turned again.
+    const turn = decoded.info.upright ? 1 : orientation;
+    const { wholes, steps } = planFor(decoded, { ...plan, swap: swapsAxes(turn) }, settings);
     const resized = await stage('resize', (span) => resize(decoded, wholes, span));
     const colour = await stage('colour', (span) => colourCorrect(source, decoded, resized, span));
-    const upright = await stage('orient', (span) => orient(colour.corrected, orientation, span));
+    const upright = await stage('orient', (span) => orient(colour.corrected, turn, span));
     // Named 'thumbnail' as before renditions existed: dashboards and traces key on it.
     const bitmaps = await stage('thumbnail', (span) =>
       renditionBitmaps(upright, steps, decoded.info.hasAlpha, span),
@@ -325,9 +327,11 @@ function imageInfo(
 ): ImageInfo {
   const { info } = decoded;
   const { profile } = colour;
+  // The stored size, as for every format, also when the decoder returned it upright.
+  const turned = info.upright === true && swapsAxes(orientation);
   return {
-    width: decoded.width,
-    height: decoded.height,
+    width: turned ? decoded.height : decoded.width,
+    height: turned ? decoded.width : decoded.height,
     orientation,
     hasAlpha: info.hasAlpha,
     bitDepth: info.bitDepth,

@@ -12,7 +12,7 @@ import type { RenditionSpec } from './renditions.js';
 export const SCHEMA_VERSION = 2 as const;
 
 /** Formats we detect from magic bytes. */
-export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'bmp' | 'tiff' | 'webp' | 'avif';
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'bmp' | 'tiff' | 'webp' | 'avif' | 'heif';
 
 /** Formats we write (see `RenditionFormat` for how one is chosen). */
 export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'avif';
