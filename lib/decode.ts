@@ -2,8 +2,8 @@
  * The decode stage (see process.ts for the order of stages): decode the bytes into an 8-bit RGBA
  * bitmap, with what the headers say about the source (bit depth, colour space, alpha, frames).
  * Baseline JPEGs shrink on load (lib/jpeg, DCT scaling to just above the target box); other JPEGs
- * go to mozjpeg, arithmetic-coded ones to libjpeg-turbo, CMYK/YCCK to jpeg-js; PNG, WebP and AVIF
- * to their WASM codecs; GIF, BMP and TIFF to JavaScript decoders (GIF's our own, lib/gif.ts;
+ * go to mozjpeg, arithmetic-coded ones to libjpeg-turbo, CMYK/YCCK to jpeg-js; PNG, WebP, AVIF
+ * and HEIF to their WASM codecs; GIF, BMP and TIFF to JavaScript decoders (GIF's our own, lib/gif.ts;
  * 32-bit BMPs with alpha, lib/bmp.ts). A file cut short or only half read fails with
  * CORRUPT_IMAGE: never a wrong picture.
  */

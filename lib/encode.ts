@@ -16,7 +16,7 @@ import type { Bitmap, ImageFormat, OutputContentType, OutputFormat } from './typ
 
 /**
  * The format a rendition is written in. A forced format is kept. `auto` keeps the input's
- * format when we write it (JPEG, PNG, WebP, AVIF); the others (GIF, BMP, TIFF) become PNG when
+ * format when we write it (JPEG, PNG, WebP, AVIF); the others (GIF, BMP, TIFF, HEIF) become PNG when
  * any pixel is transparent, so transparency survives, else JPEG.
  */
 export function chooseFormat(

@@ -18,7 +18,7 @@ export type Fit = 'inside' | 'cover' | 'contain';
 
 /**
  * A rendition's format. `auto`: JPEG stays JPEG, PNG stays PNG, WebP stays WebP, AVIF stays AVIF;
- * GIF, BMP and TIFF become PNG when any pixel is transparent, else JPEG.
+ * GIF, BMP, TIFF and HEIF become PNG when any pixel is transparent, else JPEG.
  */
 export type RenditionFormat = 'auto' | 'jpeg' | 'png' | 'webp' | 'avif';
 
