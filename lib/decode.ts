@@ -385,7 +385,7 @@ async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
 }
 
 /** The RIFF chunks of a WebP file between `from` and `to`; every one must lie within them. */
-function webpChunks(name: string, bytes: Uint8Array, from: number, to: number): RiffChunk[] {
+export function webpChunks(name: string, bytes: Uint8Array, from: number, to: number): RiffChunk[] {
   const chunks = [...riffChunks(bytes, from, to)];
   const cut = chunks.find((chunk) => !chunk.complete);
   if (cut)
@@ -409,7 +409,7 @@ function u24(bytes: Uint8Array, offset: number): number {
  * One animation frame as a still WebP file: its ALPH and VP8/VP8L chunks in a RIFF header,
  * behind a VP8X header that declares the alpha when there is one.
  */
-function stillWebp(
+export function stillWebp(
   bytes: Uint8Array,
   frameChunks: RiffChunk[],
   width: number,

@@ -98,6 +98,21 @@ export class TooManyPixelsError extends ImageError {
   }
 }
 
+/**
+ * An animation asked to stay animated declares more frames than `maxFrames`, or more pixels in
+ * all its frames than `maxPixels`; refused before any frame is decoded. Its code is
+ * TOO_MANY_PIXELS: the same verdict (too much to decode), so alerts on that code see it.
+ */
+export class TooManyFramesError extends ImageError {
+  override readonly name = 'TooManyFramesError';
+  constructor(input: string, detail: string) {
+    super(
+      'TOO_MANY_PIXELS',
+      `${input} ${detail}; keep it as its first frame (no "animated") or raise the limit.`,
+    );
+  }
+}
+
 /** The data is truncated or malformed: a decoder or a header reader said so. */
 export class CorruptImageError extends ImageError {
   override readonly name = 'CorruptImageError';

@@ -6,6 +6,7 @@
  * rendition is made from it).
  */
 import type { Span } from '@opentelemetry/api';
+import { animateRenditions, guardAnimation } from './animation/index.js';
 import { decodeImage, type DecodedImage } from './decode.js';
 import { chooseFormat, contentTypeOf, encodeBitmap } from './encode.js';
 import {
@@ -67,9 +68,13 @@ export async function processImage(
     const bitmaps = await stage('thumbnail', (span) =>
       renditionBitmaps(upright, steps, decoded.info.hasAlpha, span),
     );
-    const renditions = await stage('encode', (span) =>
+    const stills = await stage('encode', (span) =>
       encode(bitmaps, source, decoded, settings, span),
     );
+    // Only for `animated` renditions: every frame, resized and encoded (lib/animation/).
+    const renditions = settings.renditions.some((rendition) => rendition.animated)
+      ? await stage('animate', () => animate(source, settings, orientation, stills))
+      : stills;
     const metadata = await stage('metadata', () =>
       successRecord({
         source: sourceInfo(source, settings),
@@ -142,6 +147,7 @@ function guard(
 ): GuardedSource {
   const jpeg = format === 'jpeg' ? readJpegMarkers(bytes) : undefined;
   const declared = guardInput(bytes, format, settings, jpeg);
+  guardAnimation(bytes, format, settings);
   span.setAttributes(imageAttributes({ width: declared.width, height: declared.height }));
   return { bytes, format, declared, jpeg };
 }
@@ -306,6 +312,21 @@ async function encode(
     }),
   );
   return renditions;
+}
+
+/** Stage animate: the `animated` renditions of an animated GIF or WebP, every frame kept. */
+function animate(
+  source: GuardedSource,
+  settings: ProcessOptions,
+  orientation: number,
+  stills: EncodedRendition[],
+): Promise<EncodedRendition[]> {
+  const { bytes, format } = source;
+  return animateRenditions(
+    { bytes, format, name: settings.name, orientation },
+    settings.renditions,
+    stills,
+  );
 }
 
 /** The source as the metadata record describes it. */
