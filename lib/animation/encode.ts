@@ -5,11 +5,17 @@
  * the whole canvas, already composed, so each replaces the one before: the source's blending and
  * disposal are in the pixels, and its timing and loop count in the container.
  */
-import gifenc from 'gifenc';
+import * as gifencModule from 'gifenc';
 import { concatBytes } from '../bytes.js';
 import { encodeWebpWasm } from '../codecs/index.js';
 import { riffChunks } from '../riff.js';
 import type { Bitmap } from '../types.js';
+
+/**
+ * gifenc's functions. Node's ESM import of its CommonJS bundle holds them under `default`; a
+ * CommonJS transpile of this file (tsx in the tests) sees them on the namespace itself.
+ */
+const gifenc = typeof gifencModule.quantize === 'function' ? gifencModule : gifencModule.default;
 
 /** One output frame: the resized canvas and how long it shows. */
 export interface OutputFrame {

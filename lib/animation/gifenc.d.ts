@@ -30,6 +30,10 @@ declare module 'gifenc' {
     ): Uint8Array;
     GIFEncoder(options?: { auto?: boolean }): Encoder;
   }
-  const gifenc: GifEnc;
-  export default gifenc;
+  export const quantize: GifEnc['quantize'];
+  export const applyPalette: GifEnc['applyPalette'];
+  export const GIFEncoder: GifEnc['GIFEncoder'];
+  /** Node's ESM import of this CommonJS bundle: the whole exports object. */
+  const exports: GifEnc;
+  export default exports;
 }
