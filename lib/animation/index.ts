@@ -9,7 +9,7 @@ import { CodecError, decodeWebpWasm } from '../codecs/index.js';
 import { stillWebp, webpChunks } from '../decode.js';
 import { CorruptImageError, TooManyFramesError } from '../errors.js';
 import type { ProcessOptions } from '../options.js';
-import { applyOrientation } from '../orient.js';
+import { applyOrientation, swapsAxes } from '../orient.js';
 import { planRenditions } from '../plan.js';
 import type { RenditionSpec } from '../renditions.js';
 import { coverBox, resizeBitmap } from '../resize.js';
@@ -96,13 +96,22 @@ function framesOf(
     : webpFrames(bytes, name, webpFrameDecoder(bytes, name));
 }
 
-/** The rendition's pixels from one composed canvas: resized, upright, cut to a cover box. */
-function renditionFrame(canvas: Bitmap, rendition: RenditionSpec, orientation: number): Bitmap {
-  const swap = orientation >= 5;
-  const plan = planRenditions(canvas, [rendition], swap);
-  const resized = applyOrientation(resizeBitmap(canvas, plan.wholes[0]!, true), orientation);
-  const cover = plan.steps[0]!.cover;
-  return cover ? coverBox(resized, cover, true) : resized;
+/**
+ * Each animated rendition's pixels from one composed canvas, as the still pipeline makes them
+ * (plan.ts): every whole-image size resized once, turned upright, a cover box cut from it.
+ */
+function renditionFrames(
+  canvas: Bitmap,
+  specs: readonly RenditionSpec[],
+  orientation: number,
+): Bitmap[] {
+  const plan = planRenditions(canvas, specs, swapsAxes(orientation));
+  const wholes = plan.wholes.map((size) =>
+    applyOrientation(resizeBitmap(canvas, size, true), orientation),
+  );
+  return plan.steps.map(({ whole, cover }) =>
+    cover ? coverBox(wholes[whole]!, cover, true) : wholes[whole]!,
+  );
 }
 
 /** What animateRenditions needs to know of the input. */
@@ -133,14 +142,11 @@ export async function animateRenditions(
   const header = headerOf(bytes, format, name);
   if (header.frameCount < 2) return renditions;
   let alpha = false;
+  const animatedSpecs = targets.map((target) => target.spec);
   for await (const { canvas, delayMs } of framesOf(bytes, format, name)) {
     alpha ||= hasTransparency(canvas);
-    for (const target of targets) {
-      target.frames.push({
-        bitmap: renditionFrame(canvas, target.spec, source.orientation),
-        delayMs,
-      });
-    }
+    const bitmaps = renditionFrames(canvas, animatedSpecs, source.orientation);
+    targets.forEach((target, i) => target.frames.push({ bitmap: bitmaps[i]!, delayMs }));
   }
   const out = [...renditions];
   for (const { spec, index, to, frames } of targets) {
