@@ -22,10 +22,10 @@ const fullBox = (type: string, ...content: number[][]) => box(type, [0, 0, 0, 0]
 function heifHeader(
   width: number,
   height: number,
-  properties: [type: string, value: number][] = [],
+  properties: [type: string, value: number | number[]][] = [],
 ): Uint8Array {
   const ispe = fullBox('ispe', be32(width), be32(height));
-  const others = properties.map(([type, value]) => box(type, [value]));
+  const others = properties.map(([type, value]) => box(type, [value].flat()));
   const associations = [1, ...others.map((_, i) => 0x80 | (i + 2))];
   const ipma = fullBox('ipma', be32(1), be16(1), [associations.length, ...associations]);
   return Uint8Array.from([
@@ -65,6 +65,14 @@ describe('readHeifContainer', () => {
       const header = heifHeader(64, 48, properties);
       expect(readHeifContainer(header).orientation, list).to.equal(orientation);
     }
+  });
+
+  it('takes the ICC profile of a colr box of type prof, and leaves an nclx one to libheif', () => {
+    const profile = [1, 2, 3, 4, 5];
+    const withIcc = heifHeader(64, 48, [['colr', [...ascii('prof'), ...profile]]]);
+    expect([...readHeifContainer(withIcc).iccProfile!]).to.deep.equal(profile);
+    const nclx = heifHeader(64, 48, [['colr', [...ascii('nclx'), 0, 1, 0, 13, 0, 6, 0x80]]]);
+    expect(readHeifContainer(nclx).iccProfile).to.equal(undefined);
   });
 
   it('refuses a file without a primary item or its size, and one whose boxes run past the end', () => {
