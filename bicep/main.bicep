@@ -26,6 +26,8 @@ type Rendition = {
   @minValue(1)
   @maxValue(100)
   quality: int
+  @description('True: an animated GIF or WebP stays animated (see docs/configuration.md).')
+  animated: bool?
 }
 
 @description('Image processing limits and options, passed to the app as IMG_* settings.')
@@ -34,6 +36,8 @@ type ImageOptions = {
   maxPixels: int
   @minValue(1)
   maxBytes: int
+  @minValue(1)
+  maxFrames: int
   includeGps: bool
   shrinkOnLoad: bool
 }
@@ -94,6 +98,7 @@ param cacheControl string = 'public, max-age=86400'
 param imageOptions ImageOptions = {
   maxPixels: 100000000
   maxBytes: 104857600
+  maxFrames: 1000
   includeGps: true
   shrinkOnLoad: true
 }
@@ -198,6 +203,7 @@ var imgSettings = {
   IMG_CACHE_CONTROL: cacheControl
   IMG_MAX_PIXELS: string(imageOptions.maxPixels)
   IMG_MAX_BYTES: string(imageOptions.maxBytes)
+  IMG_MAX_FRAMES: string(imageOptions.maxFrames)
   IMG_INCLUDE_GPS: imageOptions.includeGps ? 'true' : 'false'
   IMG_SHRINK_ON_LOAD: imageOptions.shrinkOnLoad ? 'true' : 'false'
   IMG_CONCURRENCY: string(concurrency)

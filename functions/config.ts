@@ -227,6 +227,7 @@ function imageSettings(read: SettingReader, containers: ContainerNames): ImageSe
     renditions: renditions(read, containers),
     maxPixels: count('IMG_MAX_PIXELS', core.maxPixels),
     maxBytes: count('IMG_MAX_BYTES', core.maxBytes),
+    maxFrames: count('IMG_MAX_FRAMES', core.maxFrames),
     includeGps: read.boolean('IMG_INCLUDE_GPS', core.includeGps),
     shrinkOnLoad: read.boolean('IMG_SHRINK_ON_LOAD', core.shrinkOnLoad),
   };

@@ -3,8 +3,8 @@
  * bitmap, with what the headers say about the source (bit depth, colour space, alpha, frames).
  * Baseline JPEGs shrink on load (lib/jpeg, DCT scaling to just above the target box); other JPEGs
  * go to mozjpeg, arithmetic-coded ones to libjpeg-turbo, CMYK/YCCK through their profile
- * (lib/cmyk.ts) or else to jpeg-js; PNG, WebP and AVIF
- * to their WASM codecs; GIF, BMP and TIFF to JavaScript decoders (GIF's our own, lib/gif.ts;
+ * (lib/cmyk.ts) or else to jpeg-js; PNG, WebP, AVIF and HEIF to their WASM codecs; GIF, BMP
+ * and TIFF to JavaScript decoders (GIF's our own, lib/gif.ts;
  * 32-bit BMPs with alpha, lib/bmp.ts). A file cut short or only half read fails with
  * CORRUPT_IMAGE: never a wrong picture.
  */
@@ -16,6 +16,7 @@ import {
   decodePngWasm,
   decodeWebpWasm,
 } from './codecs/index.js';
+import { decodeHeifWasm } from './codecs/heif.js';
 import { decodeBmpWithAlpha } from './bmp.js';
 import { CorruptImageError, ImageError } from './errors.js';
 import { decodeGifFirstFrame } from './gif.js';
@@ -65,7 +66,13 @@ interface DecodedSource {
   width: number;
   height: number;
   /** A decoder that converts through the profile itself (CMYK) sets `iccApplied`/`iccWarning`. */
-  info: Omit<ImageInfo, 'width' | 'height' | 'orientation' | 'iccProfile'>;
+  info: Omit<ImageInfo, 'width' | 'height' | 'orientation' | 'iccProfile'> & {
+    /**
+     * True when the decoder already made the pixels upright (libheif applies HEIF's `irot` and
+     * `imir`): `width` and `height` are then the upright size, and nothing is rotated after.
+     */
+    upright?: boolean;
+  };
 }
 
 /** The decoded bitmap (possibly reduced, see `targetBox`) and what we learnt about the source. */
@@ -408,7 +415,7 @@ async function decodeTiff(request: DecodeRequest): Promise<DecodedImage> {
 }
 
 /** The RIFF chunks of a WebP file between `from` and `to`; every one must lie within them. */
-function webpChunks(name: string, bytes: Uint8Array, from: number, to: number): RiffChunk[] {
+export function webpChunks(name: string, bytes: Uint8Array, from: number, to: number): RiffChunk[] {
   const chunks = [...riffChunks(bytes, from, to)];
   const cut = chunks.find((chunk) => !chunk.complete);
   if (cut)
@@ -432,7 +439,7 @@ function u24(bytes: Uint8Array, offset: number): number {
  * One animation frame as a still WebP file: its ALPH and VP8/VP8L chunks in a RIFF header,
  * behind a VP8X header that declares the alpha when there is one.
  */
-function stillWebp(
+export function stillWebp(
   bytes: Uint8Array,
   frameChunks: RiffChunk[],
   width: number,
@@ -522,6 +529,24 @@ async function decodeWasmRgba(
   });
 }
 
+/** HEIF: libheif decodes the primary image, upright (see lib/codecs/heif.ts). */
+async function decodeHeif(request: DecodeRequest): Promise<DecodedImage> {
+  const image = await verdictOf(request, 'libheif', codecRefused, () =>
+    decodeHeifWasm(request.bytes),
+  );
+  const { width, height, data } = image;
+  return fullSize(
+    { width, height, data },
+    {
+      hasAlpha: image.alpha && hasAnyAlpha(data),
+      bitDepth: 8,
+      colorSpace: 'srgb',
+      animated: false,
+      upright: true,
+    },
+  );
+}
+
 /**
  * Decodes an image of a sniffed and guarded format into RGBA (or, when `planes` allows it, a
  * shrink-on-load JPEG into planes). Throws CorruptImageError when a decoder refuses the data or
@@ -547,4 +572,5 @@ const DECODERS: Record<
   tiff: decodeTiff,
   webp: decodeWebp,
   avif: (request) => decodeWasmRgba(request, 'libavif', decodeAvifWasm),
+  heif: decodeHeif,
 };

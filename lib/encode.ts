@@ -11,12 +11,13 @@ import {
   encodeWebpWasm,
   type CodecImage,
 } from './codecs/index.js';
+import { encodeAnimatedGif } from './animation/encode.js';
 import type { RenditionFormat } from './renditions.js';
 import type { Bitmap, ImageFormat, OutputContentType, OutputFormat } from './types.js';
 
 /**
  * The format a rendition is written in. A forced format is kept. `auto` keeps the input's
- * format when we write it (JPEG, PNG, WebP, AVIF); the others (GIF, BMP, TIFF) become PNG when
+ * format when we write it (JPEG, PNG, WebP, AVIF); the others (GIF, BMP, TIFF, HEIF) become PNG when
  * any pixel is transparent, so transparency survives, else JPEG.
  */
 export function chooseFormat(
@@ -34,6 +35,7 @@ const CONTENT_TYPES: Record<OutputFormat, OutputContentType> = {
   png: 'image/png',
   webp: 'image/webp',
   avif: 'image/avif',
+  gif: 'image/gif',
 };
 
 /** The Content-Type of a format we write. */
@@ -91,5 +93,7 @@ export async function encodeBitmap(
       return encodeWebpWasm(asCodecImage(bitmap), quality);
     case 'avif':
       return encodeAvifWasm(asCodecImage(bitmap), quality);
+    case 'gif':
+      return encodeAnimatedGif([{ bitmap, delayMs: 0 }], 1, hasAlpha); // a one-frame GIF
   }
 }

@@ -71,7 +71,7 @@ export class UnsupportedFormatError extends ImageError {
   constructor(input: string, detail: string) {
     super(
       'UNSUPPORTED_FORMAT',
-      `${input} is not a supported image (${detail}); supported formats are JPEG, PNG, GIF, BMP, TIFF, WebP and AVIF.`,
+      `${input} is not a supported image (${detail}); supported formats are JPEG, PNG, GIF, BMP, TIFF, WebP, AVIF and HEIC/HEIF.`,
     );
   }
 }
@@ -94,6 +94,21 @@ export class TooManyPixelsError extends ImageError {
     super(
       'TOO_MANY_PIXELS',
       `${input} declares ${width}x${height} = ${width * height} pixels, over the limit of ${maxPixels} (maxPixels); resize it before uploading or raise the limit.`,
+    );
+  }
+}
+
+/**
+ * An animation asked to stay animated declares more frames than `maxFrames`, or more pixels in
+ * all its frames than `maxPixels`; refused before any frame is decoded. Its code is
+ * TOO_MANY_PIXELS: the same verdict (too much to decode), so alerts on that code see it.
+ */
+export class TooManyFramesError extends ImageError {
+  override readonly name = 'TooManyFramesError';
+  constructor(input: string, detail: string) {
+    super(
+      'TOO_MANY_PIXELS',
+      `${input} ${detail}; keep it as its first frame (no "animated") or raise the limit.`,
     );
   }
 }

@@ -6,6 +6,7 @@
  */
 import type exifrModule from 'exifr';
 import { hasDamagedPngChunk } from './png-chunks.js';
+import { readHeifContainer, type HeifContainer } from './heif.js';
 import { riffChunks, riffPayload } from './riff.js';
 import type { ExifInfo, ImageFormat } from './types.js';
 
@@ -167,14 +168,38 @@ function webpExif(bytes: Uint8Array): Uint8Array | undefined {
   return undefined;
 }
 
-/** Reads EXIF (and the orientation) from any format that carries it; GIF and BMP have none. */
+/** A HEIF file's container, or undefined when it cannot be read (the guard has said so). */
+function heifContainer(bytes: Uint8Array): HeifContainer | undefined {
+  try {
+    return readHeifContainer(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads EXIF (and the orientation) from any format that carries it; GIF and BMP have none.
+ * HEIF: the EXIF item's TIFF structure, and the orientation of the container's `irot`/`imir`,
+ * which the HEIF specification makes authoritative (an EXIF Orientation tag there describes
+ * the same turn, and applying both would turn the picture twice).
+ */
 export async function readExif(
   bytes: Uint8Array,
   format: ImageFormat,
   includeGps: boolean,
 ): Promise<ExifRead> {
+  const heif = format === 'heif' ? heifContainer(bytes) : undefined;
+  const read = await readExifFields(format === 'heif' ? heif?.exif : bytes, format, includeGps);
+  return heif ? { exif: read.exif, orientation: heif.orientation } : read;
+}
+
+async function readExifFields(
+  bytes: Uint8Array | undefined,
+  format: ImageFormat,
+  includeGps: boolean,
+): Promise<ExifRead> {
   const none: ExifRead = { exif: null, orientation: 1 };
-  if (format === 'gif' || format === 'bmp') return none;
+  if (!bytes || format === 'gif' || format === 'bmp') return none;
   // An eXIf chunk that fails its CRC is damaged: no EXIF rather than wrong EXIF (or orientation).
   if (format === 'png' && hasDamagedPngChunk(bytes, 'eXIf')) return none;
   const source = format === 'webp' ? webpExif(bytes) : bytes;

@@ -23,6 +23,10 @@ export interface GifFrame {
   transparentIndex?: number;
   /** Offset of the LZW minimum code size byte; the data sub-blocks follow it. */
   dataOffset: number;
+  /** From the graphic control extension: hundredths of a second shown (0 when absent). */
+  delayCs: number;
+  /** From the graphic control extension: 0-1 keep, 2 clear to background, 3 restore. */
+  disposal: number;
 }
 
 /** The logical screen, the first frame and how many frames the file holds. */
@@ -31,6 +35,8 @@ export interface GifStructure {
   height: number;
   frameCount: number;
   first: GifFrame;
+  /** Every frame, in order (lib/animation/ draws them all). */
+  frames: GifFrame[];
 }
 
 /** Reads past a chain of data sub-blocks from `offset`; returns the offset after its terminator. */
@@ -66,22 +72,25 @@ export function readGifStructure(bytes: Uint8Array, name: string): GifStructure 
     globalSize = 1 << ((packed & 7) + 1);
     offset += globalSize * 3;
   }
-  let first: GifFrame | undefined;
-  let frameCount = 0;
-  let transparentIndex: number | undefined;
+  const frames: GifFrame[] = [];
+  // The graphic control extension before an image applies to that image only.
+  let control: Pick<GifFrame, 'transparentIndex' | 'delayCs' | 'disposal'> = {
+    delayCs: 0,
+    disposal: 0,
+  };
   while (offset < bytes.length) {
     const block = bytes[offset++]!;
     if (block === 0x3b) break; // trailer
     if (block === 0x21) {
       const label = bytes[offset++];
       if (label === undefined) throw new CorruptImageError(name, 'GIF data ends inside a block');
-      if (
-        label === 0xf9 &&
-        first === undefined &&
-        bytes[offset] === 4 &&
-        offset + 4 < bytes.length
-      ) {
-        transparentIndex = bytes[offset + 1]! & 1 ? bytes[offset + 4]! : undefined;
+      if (label === 0xf9 && bytes[offset] === 4 && offset + 4 < bytes.length) {
+        const packed = bytes[offset + 1]!;
+        control = {
+          delayCs: bytes[offset + 2]! | (bytes[offset + 3]! << 8),
+          disposal: (packed >> 2) & 7,
+          ...(packed & 1 ? { transparentIndex: bytes[offset + 4]! } : {}),
+        };
       }
       offset = skipSubBlocks(bytes, offset, name);
       continue;
@@ -102,8 +111,9 @@ export function readGifStructure(bytes: Uint8Array, name: string): GifStructure 
       paletteSize: globalSize,
       dataOffset: 0,
       ...(globalPalette === undefined ? {} : { paletteOffset: globalPalette }),
-      ...(transparentIndex === undefined ? {} : { transparentIndex }),
+      ...control,
     };
+    control = { delayCs: 0, disposal: 0 };
     offset += 9;
     if (flags & 0x80) {
       frame.paletteOffset = offset;
@@ -112,11 +122,11 @@ export function readGifStructure(bytes: Uint8Array, name: string): GifStructure 
     }
     frame.dataOffset = offset;
     offset = skipSubBlocks(bytes, offset + 1, name);
-    frameCount += 1;
-    first ??= frame;
+    frames.push(frame);
   }
+  const first = frames[0];
   if (!first) throw new CorruptImageError(name, 'gif without an image');
-  return { width, height, frameCount, first };
+  return { width, height, frameCount: frames.length, first, frames };
 }
 
 /** The data sub-blocks from `offset` to their terminator as one run of bytes (bounded by the file). */
@@ -160,7 +170,7 @@ export function decodeGifLzw(
 }
 
 /** Palette indexes past the colour table read as opaque black. */
-function paletteRgba(bytes: Uint8Array, frame: GifFrame): Uint8Array {
+export function paletteRgba(bytes: Uint8Array, frame: GifFrame): Uint8Array {
   const palette = new Uint8Array(256 * 4);
   for (let i = 0; i < 256; i++) {
     const at = frame.paletteOffset === undefined ? -1 : frame.paletteOffset + i * 3;
@@ -174,7 +184,7 @@ function paletteRgba(bytes: Uint8Array, frame: GifFrame): Uint8Array {
 }
 
 /** Rows of an interlaced frame in the order they are stored: every 8th, 4th, 2nd, then odd. */
-function storedRowOrder(height: number, interlaced: boolean): number[] {
+export function storedRowOrder(height: number, interlaced: boolean): number[] {
   if (!interlaced) return Array.from({ length: height }, (_, row) => row);
   const rows: number[] = [];
   for (const [start, step] of [

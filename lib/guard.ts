@@ -10,6 +10,7 @@ import {
   UnsupportedFormatError,
 } from './errors.js';
 import { readGifStructure } from './gif.js';
+import { HeifContainerError, readHeifContainer } from './heif.js';
 import { readJpegMarkers, type JpegMarkers, type JpegWalkEnd } from './jpeg/markers.js';
 import type { ProcessOptions } from './options.js';
 import { checkPngCriticalCrcs, pngChunks } from './png-chunks.js';
@@ -199,6 +200,16 @@ function readAvif(bytes: Uint8Array): Dimensions {
   return best;
 }
 
+/** HEIF: the primary item's `ispe`, found through `pitm` and `ipma` (lib/heif.ts). */
+function readHeif(bytes: Uint8Array): Dimensions {
+  try {
+    const { width, height } = readHeifContainer(bytes);
+    return { width, height };
+  } catch (error) {
+    throw error instanceof HeifContainerError ? new HeaderError(error.message) : error;
+  }
+}
+
 /** The header readers of the formats whose size is all the guard reads of their header. */
 const READERS: Record<Exclude<ImageFormat, 'jpeg'>, (bytes: Uint8Array) => Dimensions> = {
   png: readPng,
@@ -207,6 +218,7 @@ const READERS: Record<Exclude<ImageFormat, 'jpeg'>, (bytes: Uint8Array) => Dimen
   tiff: readTiff,
   webp: readWebp,
   avif: readAvif,
+  heif: readHeif,
 };
 
 /** Runs a header reader: its HeaderError, or a size of zero, is CORRUPT_IMAGE. */

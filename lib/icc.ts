@@ -6,6 +6,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import { concatBytes } from './bytes.js';
+import { readHeifContainer } from './heif.js';
 import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
 import { pngChunkCrcMatches, pngChunks } from './png-chunks.js';
 import { riffChunks, riffPayload } from './riff.js';
@@ -84,7 +85,12 @@ function tiffProfile(bytes: Uint8Array): Uint8Array | undefined {
 
 /** Where the other formats that can carry a profile keep it. */
 const PROFILE_READERS: Partial<Record<ImageFormat, (bytes: Uint8Array) => Uint8Array | undefined>> =
-  { png: pngProfile, webp: webpProfile, tiff: tiffProfile };
+  {
+    png: pngProfile,
+    webp: webpProfile,
+    tiff: tiffProfile,
+    heif: (bytes) => readHeifContainer(bytes).iccProfile,
+  };
 
 /**
  * The raw ICC profile embedded in a JPEG, PNG, WebP or TIFF file, if any. A JPEG's segments come

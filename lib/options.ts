@@ -32,6 +32,11 @@ export interface ProcessOptions {
   maxPixels: number;
   /** Refuse inputs with more bytes than this. */
   maxBytes: number;
+  /**
+   * An `animated` rendition of an animation with more frames than this is refused before any
+   * frame is decoded (as is one whose frames hold more than `maxPixels` in all).
+   */
+  maxFrames: number;
   /** Keep GPS coordinates in the metadata document. */
   includeGps: boolean;
   /**
@@ -48,6 +53,7 @@ export const DEFAULT_OPTIONS: Readonly<ProcessOptions> = Object.freeze({
   renditions: DEFAULT_RENDITIONS,
   maxPixels: 100_000_000,
   maxBytes: 100 * 1024 * 1024,
+  maxFrames: 1000,
   includeGps: true,
   shrinkOnLoad: true,
 });
@@ -71,6 +77,7 @@ export function resolveOptions(options: Partial<ProcessOptions> = {}): ProcessOp
   merged.renditions = validateRenditions(merged.renditions);
   positiveInteger('maxPixels', merged.maxPixels);
   positiveInteger('maxBytes', merged.maxBytes);
+  positiveInteger('maxFrames', merged.maxFrames);
   for (const flag of ['includeGps', 'shrinkOnLoad'] as const) {
     if (typeof merged[flag] !== 'boolean') {
       throw new InvalidOptionError(flag, 'boolean', merged[flag]);

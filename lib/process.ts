@@ -6,6 +6,7 @@
  * rendition is made from it).
  */
 import type { Span } from '@opentelemetry/api';
+import { animateRenditions, guardAnimation } from './animation/index.js';
 import { decodeImage, type DecodedImage } from './decode.js';
 import { chooseFormat, contentTypeOf, encodeBitmap } from './encode.js';
 import {
@@ -58,17 +59,23 @@ export async function processImage(
     const { exif, orientation } = await stage('exif', (span) => exifOf(source, settings, span));
     const plan = planDecode(source.declared, orientation, settings);
     const decoded = await stage('decode', (span) => decode(source, plan, settings, span));
-    const { wholes, steps } = planFor(decoded, plan, settings);
+    // Pixels a decoder made upright (HEIF) are not turned again.
+    const turn = decoded.info.upright ? 1 : orientation;
+    const { wholes, steps } = planFor(decoded, { ...plan, swap: swapsAxes(turn) }, settings);
     const resized = await stage('resize', (span) => resize(decoded, wholes, span));
     const colour = await stage('colour', (span) => colourCorrect(source, decoded, resized, span));
-    const upright = await stage('orient', (span) => orient(colour.corrected, orientation, span));
+    const upright = await stage('orient', (span) => orient(colour.corrected, turn, span));
     // Named 'thumbnail' as before renditions existed: dashboards and traces key on it.
     const bitmaps = await stage('thumbnail', (span) =>
       renditionBitmaps(upright, steps, decoded.info.hasAlpha, span),
     );
-    const renditions = await stage('encode', (span) =>
+    const stills = await stage('encode', (span) =>
       encode(bitmaps, source, decoded, settings, span),
     );
+    // Only for `animated` renditions: every frame, resized and encoded (lib/animation/).
+    const renditions = settings.renditions.some((rendition) => rendition.animated)
+      ? await stage('animate', () => animate(source, settings, orientation, stills))
+      : stills;
     const metadata = await stage('metadata', () =>
       successRecord({
         source: sourceInfo(source, settings),
@@ -141,6 +148,7 @@ function guard(
 ): GuardedSource {
   const jpeg = format === 'jpeg' ? readJpegMarkers(bytes) : undefined;
   const declared = guardInput(bytes, format, settings, jpeg);
+  guardAnimation(bytes, format, settings);
   span.setAttributes(imageAttributes({ width: declared.width, height: declared.height }));
   return { bytes, format, declared, jpeg };
 }
@@ -308,6 +316,21 @@ async function encode(
   return renditions;
 }
 
+/** Stage animate: the `animated` renditions of an animated GIF or WebP, every frame kept. */
+function animate(
+  source: GuardedSource,
+  settings: ProcessOptions,
+  orientation: number,
+  stills: EncodedRendition[],
+): Promise<EncodedRendition[]> {
+  const { bytes, format } = source;
+  return animateRenditions(
+    { bytes, format, name: settings.name, orientation },
+    settings.renditions,
+    stills,
+  );
+}
+
 /** The source as the metadata record describes it. */
 function sourceInfo(source: GuardedSource, settings: ProcessOptions): SourceInfo {
   return {
@@ -327,9 +350,11 @@ function imageInfo(
 ): ImageInfo {
   const { info } = decoded;
   const { profile } = colour;
+  // The stored size, as for every format, also when the decoder returned it upright.
+  const turned = info.upright === true && swapsAxes(orientation);
   return {
-    width: decoded.width,
-    height: decoded.height,
+    width: turned ? decoded.height : decoded.width,
+    height: turned ? decoded.width : decoded.height,
     orientation,
     hasAlpha: info.hasAlpha,
     bitDepth: info.bitDepth,

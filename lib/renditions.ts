@@ -18,7 +18,7 @@ export type Fit = 'inside' | 'cover' | 'contain';
 
 /**
  * A rendition's format. `auto`: JPEG stays JPEG, PNG stays PNG, WebP stays WebP, AVIF stays AVIF;
- * GIF, BMP and TIFF become PNG when any pixel is transparent, else JPEG.
+ * GIF, BMP, TIFF and HEIF become PNG when any pixel is transparent, else JPEG.
  */
 export type RenditionFormat = 'auto' | 'jpeg' | 'png' | 'webp' | 'avif';
 
@@ -33,6 +33,12 @@ export interface RenditionSpec {
   format: RenditionFormat;
   /** 1-100 on each encoder's own scale (JPEG, WebP, AVIF); PNG ignores it. */
   quality: number;
+  /**
+   * True: an animated GIF or WebP stays animated, every frame resized (timing and loop count
+   * kept), as an animated GIF (`auto` of a GIF) or WebP (`auto` of a WebP, or `webp`); other
+   * formats and still inputs give the first frame, as without it. Absent when false.
+   */
+  animated?: boolean;
 }
 
 /** Today's outputs: the resized image (800x600 inside) and the thumbnail (150x150 cover). */
@@ -71,6 +77,8 @@ const FIELDS: readonly (keyof RenditionSpec)[] = [
   'format',
   'quality',
 ];
+/** Fields an entry may add, set in the result only when true (the fingerprint of a list without them stays as it was). */
+const FLAGS = ['animated'] as const;
 /** Azure's rule for container names: 3-63 of a-z, 0-9 and single hyphens, not at either end. */
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -94,13 +102,17 @@ function renditionAt(path: string, entry: unknown): RenditionSpec {
     throw new InvalidOptionError(path, 'an object with container, width and height', entry);
   }
   const fields = entry as Record<string, unknown>;
-  const unknown = Object.keys(fields).find((key) => !FIELDS.includes(key as keyof RenditionSpec));
+  const known: readonly string[] = [...FIELDS, ...FLAGS];
+  const unknown = Object.keys(fields).find((key) => !known.includes(key));
   if (unknown !== undefined) {
     throw new InvalidOptionError(
       `${path}.${unknown}`,
-      `no field but ${FIELDS.join(', ')}`,
+      `no field but ${known.join(', ')}`,
       fields[unknown],
     );
+  }
+  if (fields.animated !== undefined && typeof fields.animated !== 'boolean') {
+    throw new InvalidOptionError(`${path}.animated`, 'boolean', fields.animated);
   }
   const { container } = fields;
   if (typeof container !== 'string' || !CONTAINER_NAME.test(container)) {
@@ -119,13 +131,14 @@ function renditionAt(path: string, entry: unknown): RenditionSpec {
     fit: oneOf(`${path}.fit`, given('fit'), FITS),
     format: oneOf(`${path}.format`, given('format'), FORMATS),
     quality: integerIn(`${path}.quality`, given('quality'), 100),
+    ...(fields.animated === true ? { animated: true } : {}),
   };
 }
 
 /**
  * Checks a list of renditions and returns a copy with every field set: 1-8 entries, each with
  * a valid container name (distinct in the list), a box of 1-16384 pixels each way, a known fit
- * and format, a quality of 1-100 and no other field. `path` names the list in messages
+ * and format, a quality of 1-100, optionally `animated` (a boolean) and no other field. `path` names the list in messages
  * (`renditions`, `IMG_RENDITIONS`, `--renditions`); every error is an `InvalidOptionError`
  * naming the entry and the rule, e.g. "Expected integer between 1 and 16384 for
  * renditions[2].width but received 0 of type number".
@@ -209,7 +222,10 @@ interface FingerprintedSettings {
 export function renditionsFingerprint(options: FingerprintedSettings): string {
   const canonical = JSON.stringify({
     library: `${LIBRARY_NAME}@${LIBRARY_VERSION}`,
-    renditions: options.renditions.map((rendition) => FIELDS.map((field) => rendition[field])),
+    renditions: options.renditions.map((rendition) => [
+      ...FIELDS.map((field) => rendition[field]),
+      ...FLAGS.filter((flag) => rendition[flag] === true),
+    ]),
     shrinkOnLoad: options.shrinkOnLoad,
     includeGps: options.includeGps,
   });

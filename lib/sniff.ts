@@ -2,6 +2,7 @@
  * The sniff stage: detect the format from magic bytes only, never from a name or a declared
  * content type.
  */
+import { isHeif } from './heif.js';
 import type { ImageFormat } from './types.js';
 
 function ascii(bytes: Uint8Array, offset: number, text: string): boolean {
@@ -60,5 +61,6 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
   }
   if (ascii(bytes, 0, 'RIFF') && ascii(bytes, 8, 'WEBP')) return 'webp';
   if (isAvif(bytes)) return 'avif';
+  if (isHeif(bytes)) return 'heif'; // HEIC from phones, and other HEIF stills (not AVIF)
   return undefined;
 }

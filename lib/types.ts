@@ -12,13 +12,17 @@ import type { RenditionSpec } from './renditions.js';
 export const SCHEMA_VERSION = 2 as const;
 
 /** Formats we detect from magic bytes. */
-export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'bmp' | 'tiff' | 'webp' | 'avif';
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'bmp' | 'tiff' | 'webp' | 'avif' | 'heif';
 
-/** Formats we write (see `RenditionFormat` for how one is chosen). */
-export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'avif';
+/**
+ * Formats we write (see `RenditionFormat` for how one is chosen); GIF only for an `animated`
+ * rendition of an animated GIF (lib/animation/).
+ */
+export type OutputFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'gif';
 
 /** The Content-Type of each format we write. */
-export type OutputContentType = 'image/jpeg' | 'image/png' | 'image/webp' | 'image/avif';
+export type OutputContentType =
+  'image/jpeg' | 'image/png' | 'image/webp' | 'image/avif' | 'image/gif';
 
 /** An 8-bit RGBA bitmap, row-major, 4 bytes per pixel: what decoders return and stages pass on. */
 export interface Bitmap {

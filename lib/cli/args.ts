@@ -70,6 +70,7 @@ Options:
                             --renditions)
   --max-pixels <n>          refuse images declaring more pixels (default 100000000)
   --max-bytes <n>           refuse files with more bytes (default 104857600)
+  --max-frames <n>          refuse animated renditions of animations with more frames (default 1000)
   --no-gps                  leave GPS coordinates out of the metadata
   --no-shrink-on-load       decode JPEGs at full size (slower; for comparisons)
   --concurrency <n>         files processed in parallel, 1-64 (default: number of CPUs, at most 64)
@@ -85,6 +86,7 @@ const DEFAULT_TIMEOUT_S = 120;
 const LIMIT_OPTIONS = {
   'max-pixels': 'maxPixels',
   'max-bytes': 'maxBytes',
+  'max-frames': 'maxFrames',
 } as const satisfies Record<string, keyof ProcessOptions>;
 
 /** The flags that change the two default renditions. */

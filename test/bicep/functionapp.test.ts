@@ -182,6 +182,7 @@ describe('bicep: function app', function () {
       IMG_CACHE_CONTROL: 'public, max-age=86400',
       IMG_MAX_PIXELS: '100000000',
       IMG_MAX_BYTES: '104857600',
+      IMG_MAX_FRAMES: '1000',
       IMG_INCLUDE_GPS: 'true',
       IMG_SHRINK_ON_LOAD: 'true',
       IMG_CONCURRENCY: '2',
@@ -208,7 +209,7 @@ describe('bicep: function app', function () {
     ];
     const own = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
     expect(Object.keys(settings)).to.have.members([...contract, ...own]);
-    expect(own).to.have.lengthOf(16);
+    expect(own).to.have.lengthOf(17);
   });
 
   it('sets exactly the IMG_* settings the function code reads, but those it derives', function () {

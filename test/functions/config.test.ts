@@ -46,6 +46,7 @@ describe('functions/config', () => {
       ],
       maxPixels: 100_000_000,
       maxBytes: 104_857_600,
+      maxFrames: 1000,
       includeGps: true,
       shrinkOnLoad: true,
     });

@@ -73,6 +73,7 @@ async function generated(): Promise<Seed[]> {
   const rgba = photoPixels(width, height, 7);
   const raw = { raw: { width, height, channels: 4 as const } };
   const opaque = () => sharp(rgba, raw).removeAlpha();
+  const pages = { raw: { ...raw.raw, pageHeight: height / 2 } };
   const exif = {
     IFD0: { Make: 'FuzzCam', Model: 'Model 1', Orientation: '6', DateTime: '2024:05:01 10:20:30' },
     IFD3: {
@@ -100,6 +101,19 @@ async function generated(): Promise<Seed[]> {
     ['gen/lossless.webp', sharp(rgba, raw).webp({ lossless: true }).toBuffer()],
     ['gen/image.tif', opaque().withExif(exif).tiff().toBuffer()],
     ['gen/image.avif', opaque().avif({ quality: 50, effort: 0 }).toBuffer()],
+    // Two frames of 48x16 each, for the animated renditions (lib/animation/).
+    [
+      'gen/frames.gif',
+      sharp(rgba, pages)
+        .gif({ delay: [40, 80], loop: 2 })
+        .toBuffer(),
+    ],
+    [
+      'gen/frames.webp',
+      sharp(rgba, pages)
+        .webp({ delay: [40, 80], quality: 60 })
+        .toBuffer(),
+    ],
   ];
   const made = await Promise.all(
     seeds.map(async ([name, bytes]) => ({ name, bytes: new Uint8Array(await bytes) })),

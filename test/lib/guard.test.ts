@@ -48,11 +48,22 @@ describe('sniffFormat', () => {
     expect(sniffFormat(bytes('MM', [0, 42], be32(8)))).to.equal('tiff');
     expect(sniffFormat(riff(bytes('VP8L')))).to.equal('webp');
     expect(sniffFormat(avif(1, 1))).to.equal('avif');
+    expect(sniffFormat(bytes(box('ftyp', bytes('heic', be32(0), 'mif1heic'))))).to.equal('heif');
   });
 
-  it('does not trust names or lookalikes: text, HEIC, a lone "BM" and short inputs are unknown', () => {
+  it('tells HEIF from AVIF by the brands: HEIC and generic HEIF are heif, AVIF listing mif1 stays avif', () => {
+    const ftyp = (major: string, ...compatible: string[]) =>
+      bytes(box('ftyp', bytes(major, be32(0), compatible.join(''))));
+    for (const major of ['heic', 'heix', 'heim', 'heis', 'mif1', 'msf1']) {
+      expect(sniffFormat(ftyp(major)), major).to.equal('heif');
+    }
+    expect(sniffFormat(ftyp('MiHE', 'mif1', 'MiPr'))).to.equal('heif');
+    expect(sniffFormat(ftyp('mif1', 'avif', 'miaf'))).to.equal('avif');
+    expect(sniffFormat(ftyp('isom', 'mp41'))).to.equal(undefined); // an MP4 video
+  });
+
+  it('does not trust names or lookalikes: text, a lone "BM" and short inputs are unknown', () => {
     expect(sniffFormat(bytes('hello world'))).to.equal(undefined);
-    expect(sniffFormat(bytes(box('ftyp', bytes('heic', be32(0), 'mif1heic'))))).to.equal(undefined);
     expect(sniffFormat(bytes('BMW is a car, not a bitmap'))).to.equal(undefined);
     expect(sniffFormat(bytes([0xff, 0xd8]))).to.equal(undefined);
     expect(sniffFormat(new Uint8Array(0))).to.equal(undefined);

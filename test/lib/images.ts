@@ -2,6 +2,7 @@
  * Test images made in memory: RGBA bitmaps from a pixel function, encoded with the project's
  * own WASM codecs, and a small EXIF (TIFF) writer to attach orientation, camera and GPS tags.
  */
+import { decodeGifFirstFrame } from '../../lib/gif.js';
 import {
   decodeAvifWasm,
   decodeJpegWasm,
@@ -88,6 +89,8 @@ export async function decodeOutput(bytes: Uint8Array, format: OutputFormat): Pro
       return decodeWebpWasm(bytes);
     case 'avif':
       return decodeAvifWasm(bytes);
+    case 'gif':
+      return decodeGifFirstFrame(bytes, 'output.gif');
   }
 }
 

@@ -58,7 +58,7 @@ describe('renditions', () => {
       [
         'an unknown field',
         [{ container: 'aaa', width: 1, height: 1, size: 3 }],
-        /no field but container, width, height, fit, format, quality for --renditions\[0\]\.size but received 3/,
+        /no field but container, width, height, fit, format, quality, animated for --renditions\[0\]\.size but received 3/,
       ],
       [
         'a width of 0',

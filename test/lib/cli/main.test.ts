@@ -84,6 +84,7 @@ const CONTENT_TYPES = {
   png: 'image/png',
   webp: 'image/webp',
   avif: 'image/avif',
+  gif: 'image/gif',
 };
 
 /** Sample points well inside each region of a layout. */
