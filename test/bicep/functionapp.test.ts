@@ -183,6 +183,9 @@ describe('bicep: function app', function () {
       IMG_MAX_BYTES: '104857600',
       IMG_INCLUDE_GPS: 'true',
       IMG_SHRINK_ON_LOAD: 'true',
+      IMG_PLACEHOLDER: 'true',
+      IMG_DOMINANT_COLOR: 'true',
+      IMG_PERCEPTUAL_HASH: 'true',
       IMG_CONCURRENCY: '2',
       IMG_INSTANCE_MEMORY_MB: '2048',
       IMG_TIMEOUT_MS: '120000',
@@ -207,7 +210,7 @@ describe('bicep: function app', function () {
     ];
     const own = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
     expect(Object.keys(settings)).to.have.members([...contract, ...own]);
-    expect(own).to.have.lengthOf(15);
+    expect(own).to.have.lengthOf(18);
   });
 
   it('sets exactly the IMG_* settings the function code reads, but those it derives', function () {
@@ -226,6 +229,7 @@ describe('bicep: function app', function () {
       'IMG_THUMBNAIL_WIDTH',
       'IMG_THUMBNAIL_HEIGHT',
       'IMG_THUMBNAIL_FIT',
+      'IMG_THUMBNAIL_POSITION',
       'IMG_QUALITY',
     ];
     const set = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
@@ -291,7 +295,13 @@ describe('bicep: function app', function () {
       metadata: 'metadata',
       deadletter: 'deadletter',
     });
-    expect(config.image).to.include({ includeGps: true, shrinkOnLoad: true });
+    expect(config.image).to.include({
+      includeGps: true,
+      shrinkOnLoad: true,
+      placeholder: true,
+      dominantColor: true,
+      perceptualHash: true,
+    });
     expect(
       config.image.renditions.map((r) => `${r.container} ${r.width}x${r.height}`),
     ).to.deep.equal(['output 800x600', 'thumbnails 150x150']);
