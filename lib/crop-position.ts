@@ -1,6 +1,6 @@
 /**
  * Stage position: where a `cover` rendition's crop goes, chosen on the working copy (at most
- * 100x100, see working-copy.ts) so it costs a fraction of a millisecond. A cover crop keeps the
+ * 64x64, see working-copy.ts) so it costs a fraction of a millisecond. A cover crop keeps the
  * whole image along one axis and a window along the other; every place of that window on the
  * copy is scored, and the best one's centre becomes the crop's focus.
  * - `centre`: the middle, as before positions existed.
@@ -10,8 +10,11 @@
  *   `attention` strategy: luminance edges, saturated colour and skin tones, summed per pixel.
  * Ties go to the place nearest the middle, so a plain picture is cropped as by `centre`.
  *
- * Why not the `smartcrop` package: measured on the same working copies it took longer per
- * image, and needs a canvas-like adapter; the two scores here are a few lines each.
+ * Why not the `smartcrop` package (2.0.5): it scores a coarse grid of candidate crops (8-pixel
+ * steps) with similar cues plus a rule-of-thirds bias, needs a canvas-like adapter, and on the
+ * same 64-pixel working copies took two to three times the CPU time of our `attention`
+ * (0.19 and 0.48 ms against 0.09 and 0.15 ms, a wide and a 4:3 picture, on a loaded 2-core
+ * machine); the scores here are a few lines each.
  */
 import { CENTRE, coverWindow, type Focus, type Size } from './resize.js';
 import type { Bitmap } from './types.js';
@@ -64,10 +67,14 @@ function attentionScores(copy: Bitmap): Float64Array {
  * RGB, smartcrop's reference tone), among pixels neither dark nor blown out.
  */
 function skinTone(r: number, g: number, b: number): number {
-  const magnitude = Math.hypot(r, g, b);
   const lightness = (r + g + b) / 765;
-  if (magnitude === 0 || lightness < 0.2 || lightness > 0.95) return 0;
-  const distance = Math.hypot(r / magnitude - 0.78, g / magnitude - 0.57, b / magnitude - 0.44);
+  if (lightness < 0.2 || lightness > 0.95) return 0;
+  // Math.sqrt, not Math.hypot: this runs per pixel, and hypot is several times slower.
+  const magnitude = Math.sqrt(r * r + g * g + b * b);
+  const dr = r / magnitude - 0.78;
+  const dg = g / magnitude - 0.57;
+  const db = b / magnitude - 0.44;
+  const distance = Math.sqrt(dr * dr + dg * dg + db * db);
   return Math.max(0, 1 - distance / 0.15);
 }
 
