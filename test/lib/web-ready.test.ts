@@ -1,3 +1,10 @@
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import sharp from 'sharp';
 import { thumbHashToRGBA } from 'thumbhash';
@@ -171,6 +178,53 @@ describe('web-ready results', () => {
       );
       const [centre, ...others] = results.map((r) => renditionIn(r, 'thumbnails').bytes);
       for (const other of others) expect(Buffer.compare(other!, centre!)).to.equal(0);
+    });
+  });
+
+  describe('spans', () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(exporter)],
+    });
+    before(() => {
+      context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+      trace.setGlobalTracerProvider(provider);
+    });
+    after(async () => {
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+    });
+
+    it('runs each web-ready stage in its own span, with what it found', async () => {
+      const renditions = [
+        { container: 'output', width: 400, height: 300 },
+        { container: 'thumbnails', width: 100, height: 100, fit: 'cover', position: 'entropy' },
+      ];
+      const { metadata } = await processed(landscape(800, 400), { renditions });
+      const spans = new Map(exporter.getFinishedSpans().map((span) => [span.name, span]));
+      for (const stage of [
+        'sample',
+        'position',
+        'placeholder',
+        'dominantColor',
+        'perceptualHash',
+      ]) {
+        expect(spans.has(`image.${stage}`), stage).to.equal(true);
+      }
+      expect(spans.get('image.sample')?.attributes).to.include({
+        'serverless_img.width': 64,
+        'serverless_img.height': 32,
+      });
+      expect(spans.get('image.position')?.attributes).to.include({
+        'serverless_img.positions': 'centre,entropy',
+      });
+      expect(spans.get('image.perceptualHash')?.attributes).to.include({
+        'serverless_img.perceptual_hash': metadata.image.perceptualHash,
+      });
+      expect(spans.get('image.dominantColor')?.attributes).to.include({
+        'serverless_img.dominant_color': metadata.image.dominantColor,
+      });
     });
   });
 
