@@ -99,9 +99,7 @@ describe('functions/config', () => {
     expect(
       failure({ ...LOCAL, IMG_DOWNLOAD_TIMEOUT_MS: '6000', IMG_DOWNLOAD_IDLE_MS: '7000' }).setting,
     ).to.equal('IMG_DOWNLOAD_IDLE_MS');
-    expect(failure({ ...LOCAL, IMG_MAX_QUEUED_RUNS: '0' }).setting).to.equal(
-      'IMG_MAX_QUEUED_RUNS',
-    );
+    expect(failure({ ...LOCAL, IMG_MAX_QUEUED_RUNS: '0' }).setting).to.equal('IMG_MAX_QUEUED_RUNS');
   });
 
   it('reads numbers, booleans and names as typed values', () => {
