@@ -20,7 +20,7 @@ export interface Placeholder {
 
 /**
  * The side the hash is computed at: ThumbHash keeps at most 7 frequencies a side of luminance
- * (5 of colour), which 32 pixels hold; its encoder's cost grows with the pixel count.
+ * (3 of colour, 5 of alpha), which 32 pixels hold; its encoder's cost grows with the pixel count.
  */
 const HASHED_SIDE = 32;
 

@@ -23,7 +23,7 @@ function cellOf(length: number, count: number): Uint16Array {
   return cells;
 }
 
-/** Samples taken along each side of a cell at most (so 16 a cell): see `areaAverage`. */
+/** Samples taken along each side of a cell, at least (so 16 or more a cell): see `areaAverage`. */
 const SAMPLES_PER_CELL_SIDE = 4;
 
 /**
