@@ -5,6 +5,7 @@
 import type { Fidelity } from './fidelity.js';
 import type { ImageSummary } from './harness.js';
 import { round } from './stats.js';
+import { webReadyLines } from './web-ready.js';
 
 /** One side (ours or sharp) of one case, as measured. */
 export interface SideResult {
@@ -300,7 +301,7 @@ function render(
   const stages = stageTable(result.cases);
   if (stages) {
     out.push('', 'ours per stage, median ms (metadata.timingsMs):', '');
-    out.push(table(stages.headers, stages.rows));
+    out.push(table(stages.headers, stages.rows), ...webReadyLines(result.cases));
   }
   const quality = qualityTable(result.cases);
   if (quality) {

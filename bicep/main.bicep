@@ -28,6 +28,8 @@ type Rendition = {
   quality: int
   @description('True: an animated GIF or WebP stays animated (see docs/configuration.md).')
   animated: bool?
+  @description('Where a cover rendition is cropped: centre (when left out), entropy (most detail) or attention (the likely subject).')
+  position: ('centre' | 'entropy' | 'attention')?
 }
 
 @description('Image processing limits and options, passed to the app as IMG_* settings.')
@@ -40,6 +42,12 @@ type ImageOptions = {
   maxFrames: int
   includeGps: bool
   shrinkOnLoad: bool
+  @description('Record a ThumbHash placeholder and its average colour in the metadata (IMG_PLACEHOLDER).')
+  placeholder: bool
+  @description('Record the dominant colour in the metadata (IMG_DOMINANT_COLOR).')
+  dominantColor: bool
+  @description('Record a 64-bit perceptual hash for near-duplicates in the metadata (IMG_PERCEPTUAL_HASH).')
+  perceptualHash: bool
 }
 
 @description('Environment name (dev, test, prod...), part of every resource name.')
@@ -101,6 +109,9 @@ param imageOptions ImageOptions = {
   maxFrames: 1000
   includeGps: true
   shrinkOnLoad: true
+  placeholder: true
+  dominantColor: true
+  perceptualHash: true
 }
 
 @description('Images processed at once by one instance.')
@@ -206,6 +217,9 @@ var imgSettings = {
   IMG_MAX_FRAMES: string(imageOptions.maxFrames)
   IMG_INCLUDE_GPS: imageOptions.includeGps ? 'true' : 'false'
   IMG_SHRINK_ON_LOAD: imageOptions.shrinkOnLoad ? 'true' : 'false'
+  IMG_PLACEHOLDER: imageOptions.placeholder ? 'true' : 'false'
+  IMG_DOMINANT_COLOR: imageOptions.dominantColor ? 'true' : 'false'
+  IMG_PERCEPTUAL_HASH: imageOptions.perceptualHash ? 'true' : 'false'
   IMG_CONCURRENCY: string(concurrency)
   // The app derives its memory budget from the instance's memory (functions/limits/memory.ts).
   IMG_INSTANCE_MEMORY_MB: string(instanceMemoryMB)

@@ -6,10 +6,12 @@
  */
 import { InvalidOptionError } from '../lib/errors.js';
 import {
+  CROP_POSITIONS,
   DEFAULT_OPTIONS,
   DEFAULT_RENDITIONS,
   parseRenditions,
   refuseReservedContainers,
+  type CropPosition,
   type Fit,
   type ProcessOptions,
   type RenditionSpec,
@@ -230,6 +232,9 @@ function imageSettings(read: SettingReader, containers: ContainerNames): ImageSe
     maxFrames: count('IMG_MAX_FRAMES', core.maxFrames),
     includeGps: read.boolean('IMG_INCLUDE_GPS', core.includeGps),
     shrinkOnLoad: read.boolean('IMG_SHRINK_ON_LOAD', core.shrinkOnLoad),
+    placeholder: read.boolean('IMG_PLACEHOLDER', core.placeholder),
+    dominantColor: read.boolean('IMG_DOMINANT_COLOR', core.dominantColor),
+    perceptualHash: read.boolean('IMG_PERCEPTUAL_HASH', core.perceptualHash),
   };
 }
 
@@ -244,6 +249,7 @@ const DEFAULT_RENDITION_SETTINGS = [
   'IMG_THUMBNAIL_WIDTH',
   'IMG_THUMBNAIL_HEIGHT',
   'IMG_THUMBNAIL_FIT',
+  'IMG_THUMBNAIL_POSITION',
   'IMG_QUALITY',
 ] as const;
 
@@ -296,10 +302,24 @@ function defaultRenditions(read: SettingReader, containers: ContainerNames): Ren
       container: containers.thumbnails,
       width: dimension('IMG_THUMBNAIL_WIDTH', thumbnail.width),
       height: dimension('IMG_THUMBNAIL_HEIGHT', thumbnail.height),
-      fit: read.oneOf<Fit>('IMG_THUMBNAIL_FIT', 'cover', ['cover', 'contain']),
+      ...thumbnailFitAndPosition(read),
       quality,
     },
   ];
+}
+
+/** `IMG_THUMBNAIL_FIT`, and `IMG_THUMBNAIL_POSITION` where it crops (cover only). */
+function thumbnailFitAndPosition(read: SettingReader): Pick<RenditionSpec, 'fit' | 'position'> {
+  const fit = read.oneOf<Fit>('IMG_THUMBNAIL_FIT', 'cover', ['cover', 'contain']);
+  const position = read.oneOf<CropPosition>('IMG_THUMBNAIL_POSITION', 'centre', CROP_POSITIONS);
+  if (position !== 'centre' && fit !== 'cover') {
+    throw new ConfigError(
+      'IMG_THUMBNAIL_POSITION',
+      `centre (IMG_THUMBNAIL_FIT is ${fit})`,
+      position,
+    );
+  }
+  return position === 'centre' ? { fit } : { fit, position };
 }
 
 /** The core's `InvalidOptionError` about a setting, as the one settings error. */

@@ -5,6 +5,7 @@
 export { processImage } from './process.js';
 export { failureRecord, type FailedSource } from './metadata.js';
 export { sniffFormat } from './sniff.js';
+export { hammingDistance } from './perceptual-hash.js';
 export { readDeclaredDimensions, type Dimensions } from './guard.js';
 export { loadCodecs } from './codecs/index.js';
 export { LIBRARY_NAME, LIBRARY_VERSION } from './version.js';

@@ -4,6 +4,7 @@
  */
 import { InvalidOptionError } from './errors.js';
 import { DEFAULT_RENDITIONS, validateRenditions, type RenditionSpec } from './renditions.js';
+export { CROP_POSITIONS, type CropPosition } from './crop-position.js';
 
 export {
   DEFAULT_RENDITIONS,
@@ -44,6 +45,12 @@ export interface ProcessOptions {
    * decodes every JPEG at full size first (slower, more memory; for comparisons).
    */
   shrinkOnLoad: boolean;
+  /** Record a ThumbHash placeholder and its average colour (`image.placeholder`). */
+  placeholder: boolean;
+  /** Record the colour of the largest cluster of similar pixels (`image.dominantColor`). */
+  dominantColor: boolean;
+  /** Record a 64-bit perceptual hash for near-duplicates (`image.perceptualHash`). */
+  perceptualHash: boolean;
 }
 
 /** The defaults, documented in the README. */
@@ -56,7 +63,18 @@ export const DEFAULT_OPTIONS: Readonly<ProcessOptions> = Object.freeze({
   maxFrames: 1000,
   includeGps: true,
   shrinkOnLoad: true,
+  placeholder: true,
+  dominantColor: true,
+  perceptualHash: true,
 });
+
+const BOOLEAN_OPTIONS = [
+  'includeGps',
+  'shrinkOnLoad',
+  'placeholder',
+  'dominantColor',
+  'perceptualHash',
+] as const;
 
 function positiveInteger(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
@@ -78,7 +96,7 @@ export function resolveOptions(options: Partial<ProcessOptions> = {}): ProcessOp
   positiveInteger('maxPixels', merged.maxPixels);
   positiveInteger('maxBytes', merged.maxBytes);
   positiveInteger('maxFrames', merged.maxFrames);
-  for (const flag of ['includeGps', 'shrinkOnLoad'] as const) {
+  for (const flag of BOOLEAN_OPTIONS) {
     if (typeof merged[flag] !== 'boolean') {
       throw new InvalidOptionError(flag, 'boolean', merged[flag]);
     }

@@ -1,6 +1,7 @@
 /**
  * The whole flow of one image: sniff -> guard -> exif -> decode -> resize -> colour -> orient ->
- * thumbnail (every rendition's pixels) -> encode -> metadata. Each stage runs in its own span and
+ * the web-ready stages (web-ready.ts: sample, position, placeholder, dominantColor,
+ * perceptualHash) -> thumbnail (every rendition's pixels) -> encode -> metadata. Each stage runs in its own span and
  * is timed; `processImage` reads as that list, and each stage's work is a named step below it.
  * The image is decoded once, to the size the largest rendition needs (see plan.ts for how each
  * rendition is made from it).
@@ -24,9 +25,10 @@ import { sha256Hex, successRecord } from './metadata.js';
 import { renditionsFingerprint, resolveOptions, type ProcessOptions } from './options.js';
 import { applyOrientation, swapsAxes } from './orient.js';
 import { decodeTarget, planRenditions, type RenditionStep } from './plan.js';
-import { coverBox, resizeBitmap, resizePlanes, type Size } from './resize.js';
+import { coverBox, resizeBitmap, resizePlanes, type Focus, type Size } from './resize.js';
 import { sniffFormat } from './sniff.js';
 import { imageAttributes, inSpan } from './tracing.js';
+import { webReadyStages } from './web-ready.js';
 import type {
   Bitmap,
   EncodedRendition,
@@ -65,9 +67,10 @@ export async function processImage(
     const resized = await stage('resize', (span) => resize(decoded, wholes, span));
     const colour = await stage('colour', (span) => colourCorrect(source, decoded, resized, span));
     const upright = await stage('orient', (span) => orient(colour.corrected, turn, span));
+    const web = await webReadyStages(stage, upright, steps, settings);
     // Named 'thumbnail' as before renditions existed: dashboards and traces key on it.
     const bitmaps = await stage('thumbnail', (span) =>
-      renditionBitmaps(upright, steps, decoded.info.hasAlpha, span),
+      renditionBitmaps(upright, steps, decoded.info.hasAlpha, web.focuses, span),
     );
     const stills = await stage('encode', (span) =>
       encode(bitmaps, source, decoded, settings, span),
@@ -79,7 +82,7 @@ export async function processImage(
     const metadata = await stage('metadata', () =>
       successRecord({
         source: sourceInfo(source, settings),
-        image: imageInfo(decoded, orientation, colour),
+        image: { ...imageInfo(decoded, orientation, colour), ...web.info },
         exif,
         renditions,
         settings: {
@@ -267,17 +270,19 @@ function orient(bitmaps: Bitmap[], orientation: number, span: Span): Bitmap[] {
 
 /**
  * Stage thumbnail: every rendition's pixels from the upright whole images: a fitted rendition
- * is its whole image; a cover one is cut from its whole image, around the centre.
+ * is its whole image; a cover one is cut from its whole image, around its focus (the centre
+ * unless the stage position chose another).
  */
 function renditionBitmaps(
   wholes: readonly Bitmap[],
   steps: readonly RenditionStep[],
   hasAlpha: boolean,
+  focuses: readonly Focus[],
   span: Span,
 ): Bitmap[] {
-  const bitmaps = steps.map(({ whole, cover }) => {
+  const bitmaps = steps.map(({ whole, cover }, index) => {
     const bitmap = wholes[whole]!;
-    return cover ? coverBox(bitmap, cover, hasAlpha) : bitmap;
+    return cover ? coverBox(bitmap, cover, hasAlpha, focuses[index]) : bitmap;
   });
   span.setAttributes(imageAttributes({ renditions: bitmaps.length }));
   return bitmaps;

@@ -5,12 +5,13 @@
  * CLI's `--renditions`, so a bad list reads the same wherever it comes from.
  */
 import { createHash } from 'node:crypto';
+import { CROP_POSITIONS, type CropPosition } from './crop-position.js';
 import { InvalidOptionError } from './errors.js';
 import { LIBRARY_NAME, LIBRARY_VERSION } from './version.js';
 
 /**
  * How a rendition fills its box. `inside`: the whole image inside the box, aspect kept, never
- * upscaled. `cover`: fills the box exactly, cropped around the centre (never upscaled: a smaller
+ * upscaled. `cover`: fills the box exactly, cropped at its `position` (never upscaled: a smaller
  * image gives a smaller result). `contain`: the whole image inside the box, no bars; the same
  * pixels as `inside` (kept as its own word because thumbnails were configured with it).
  */
@@ -39,6 +40,13 @@ export interface RenditionSpec {
    * formats and still inputs give the first frame, as without it. Absent when false.
    */
   animated?: boolean;
+  /**
+   * Where a `cover` rendition is cropped: `centre`, `entropy` (most detail) or `attention` (the
+   * likely subject); see crop-position.ts. Other fits keep the whole image: `centre` only.
+   * Absent means `centre` (the checked copies leave it out then, so lists written before
+   * positions existed read, and fingerprint, as they did).
+   */
+  position?: CropPosition;
 }
 
 /** Today's outputs: the resized image (800x600 inside) and the thumbnail (150x150 cover). */
@@ -68,7 +76,7 @@ const MAX_SIDE = 16384;
 const FITS: readonly Fit[] = ['inside', 'cover', 'contain'];
 const FORMATS: readonly RenditionFormat[] = ['auto', 'jpeg', 'png', 'webp', 'avif'];
 /** Fields a list entry may leave out, and what they become. */
-const ENTRY_DEFAULTS = { fit: 'inside', format: 'auto', quality: 82 } as const;
+const ENTRY_DEFAULTS = { fit: 'inside', format: 'auto', quality: 82, position: 'centre' } as const;
 const FIELDS: readonly (keyof RenditionSpec)[] = [
   'container',
   'width',
@@ -79,6 +87,8 @@ const FIELDS: readonly (keyof RenditionSpec)[] = [
 ];
 /** Fields an entry may add, set in the result only when true (the fingerprint of a list without them stays as it was). */
 const FLAGS = ['animated'] as const;
+/** Fields that enter a checked copy, and the fingerprint, only when they are not the default. */
+const OPTIONAL_FIELDS = ['position'] as const;
 /** Azure's rule for container names: 3-63 of a-z, 0-9 and single hyphens, not at either end. */
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -102,7 +112,7 @@ function renditionAt(path: string, entry: unknown): RenditionSpec {
     throw new InvalidOptionError(path, 'an object with container, width and height', entry);
   }
   const fields = entry as Record<string, unknown>;
-  const known: readonly string[] = [...FIELDS, ...FLAGS];
+  const known: readonly string[] = [...FIELDS, ...FLAGS, ...OPTIONAL_FIELDS];
   const unknown = Object.keys(fields).find((key) => !known.includes(key));
   if (unknown !== undefined) {
     throw new InvalidOptionError(
@@ -124,6 +134,7 @@ function renditionAt(path: string, entry: unknown): RenditionSpec {
   }
   const given = (field: keyof typeof ENTRY_DEFAULTS): unknown =>
     fields[field] === undefined ? ENTRY_DEFAULTS[field] : fields[field];
+  const position = positionOf(`${path}.position`, given('position'), given('fit'));
   return {
     container,
     width: integerIn(`${path}.width`, fields.width, MAX_SIDE),
@@ -132,13 +143,28 @@ function renditionAt(path: string, entry: unknown): RenditionSpec {
     format: oneOf(`${path}.format`, given('format'), FORMATS),
     quality: integerIn(`${path}.quality`, given('quality'), 100),
     ...(fields.animated === true ? { animated: true } : {}),
+    ...(position === 'centre' ? {} : { position }),
   };
+}
+
+/** A crop position; other than `centre` only for a cover rendition (the others are not cropped). */
+function positionOf(path: string, value: unknown, fit: unknown): CropPosition {
+  const position = oneOf(path, value, CROP_POSITIONS);
+  if (position !== 'centre' && fit !== 'cover') {
+    throw new InvalidOptionError(
+      path,
+      `'centre' (a ${String(fit)} rendition is not cropped)`,
+      value,
+    );
+  }
+  return position;
 }
 
 /**
  * Checks a list of renditions and returns a copy with every field set: 1-8 entries, each with
  * a valid container name (distinct in the list), a box of 1-16384 pixels each way, a known fit
- * and format, a quality of 1-100, optionally `animated` (a boolean) and no other field. `path` names the list in messages
+ * and format, a quality of 1-100, a known crop position (other than `centre` only for `cover`),
+ * optionally `animated` (a boolean) and no other field. `path` names the list in messages
  * (`renditions`, `IMG_RENDITIONS`, `--renditions`); every error is an `InvalidOptionError`
  * naming the entry and the rule, e.g. "Expected integer between 1 and 16384 for
  * renditions[2].width but received 0 of type number".
@@ -168,7 +194,7 @@ export function validateRenditions(list: unknown, path = 'renditions'): Renditio
 /**
  * Parses and checks a JSON list of renditions, such as `IMG_RENDITIONS` or the CLI's
  * `--renditions`; `source` names it in every message. Entries may leave out `fit` ('inside'),
- * `format` ('auto') and `quality` (82). Throws `InvalidOptionError`.
+ * `format` ('auto'), `quality` (82) and `position` ('centre'). Throws `InvalidOptionError`.
  * Example: `parseRenditions('[{"container":"large","width":1600,"height":1200}]', 'IMG_RENDITIONS')`.
  */
 export function parseRenditions(json: string, source: string): RenditionSpec[] {
@@ -210,12 +236,27 @@ interface FingerprintedSettings {
   renditions: readonly RenditionSpec[];
   shrinkOnLoad: boolean;
   includeGps: boolean;
+  /** The web-ready results the metadata carries (see ProcessOptions); absent counts as on. */
+  placeholder?: boolean;
+  dominantColor?: boolean;
+  perceptualHash?: boolean;
+}
+
+/** The web-ready results left out, when any is: settings that leave them on keep their old fingerprint. */
+function webReadyOff(options: FingerprintedSettings): { webReadyOff?: string[] } {
+  const off = (['placeholder', 'dominantColor', 'perceptualHash'] as const).filter(
+    (name) => options[name] === false,
+  );
+  return off.length === 0 ? {} : { webReadyOff: off };
 }
 
 /**
  * A short hex fingerprint (the first 16 hex digits of a SHA-256) of everything that changes the
- * results' pixels or bytes: the renditions in order, shrink-on-load, whether GPS is kept, and
- * the library's name and version. The same settings give the same fingerprint in every process,
+ * results' pixels or bytes: the renditions in order (crop position included), shrink-on-load,
+ * whether GPS is kept, which web-ready results the metadata carries, and the library's name and
+ * version. Settings added since the first fingerprints (a crop position, a web-ready result
+ * turned off) enter only when they differ from their default, so settings that do not use them
+ * keep the fingerprint they had. The same settings give the same fingerprint in every process,
  * so a metadata document records which settings made its results, and a later run can tell
  * results made with other settings (or another version) apart.
  */
@@ -225,9 +266,13 @@ export function renditionsFingerprint(options: FingerprintedSettings): string {
     renditions: options.renditions.map((rendition) => [
       ...FIELDS.map((field) => rendition[field]),
       ...FLAGS.filter((flag) => rendition[flag] === true),
+      ...(rendition.position === undefined || rendition.position === 'centre'
+        ? []
+        : [rendition.position]),
     ]),
     shrinkOnLoad: options.shrinkOnLoad,
     includeGps: options.includeGps,
+    ...webReadyOff(options),
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }

@@ -1,8 +1,8 @@
 /**
  * The resize and rendition stages: shrink to fit a box (aspect kept, never upscaled), or fill a
- * box cropped around the centre (cover). Written on typed arrays for speed: an integer box pre-shrink (area average)
- * brings a large bitmap to about twice the target, then a separable Lanczos-3 pass does the rest,
- * so nothing aliases. Images with transparency are filtered with premultiplied alpha, so
+ * box cropped around a focus, the centre by default (cover). Written on typed arrays for speed:
+ * an integer box pre-shrink (area average) brings a large bitmap to about twice the target, then
+ * a separable Lanczos-3 pass does the rest, so nothing aliases. Images with transparency are filtered with premultiplied alpha, so
  * transparent pixels do not bleed colour.
  */
 import { convertToRgba, YCC_TO_RGB } from './jpeg/color.js';
@@ -579,25 +579,51 @@ function copyRect(source: Bitmap, x0: number, y0: number, size: Size): Bitmap {
   return { width: size.width, height: size.height, data: out };
 }
 
+/** Where a cover crop is centred, as fractions of the image's width and height (0.5: middle). */
+export interface Focus {
+  x: number;
+  y: number;
+}
+
+/** The middle of the image: the `centre` crop position. */
+export const CENTRE: Readonly<Focus> = Object.freeze({ x: 0.5, y: 0.5 });
+
 /**
- * Fills `box` from an (already resized) image, cropped around the centre: a cover rendition,
- * such as the default thumbnail. Never upscales: a source smaller than the box each way gives a
- * smaller result.
+ * The part of a `source`-sized image that a cover crop of `box` keeps, in source pixels: the
+ * whole image along one axis, a window along the other (never upscaled: a source smaller
+ * than the box keeps its own size that way).
  */
-export function coverBox(source: Bitmap, box: Size, premultiply: boolean): Bitmap {
-  const { width, height } = source;
-  const scale = Math.min(1, Math.max(box.width / width, box.height / height));
-  const target = { width: Math.min(box.width, width), height: Math.min(box.height, height) };
-  if (scale === 1) {
-    return copyRect(source, (width - target.width) >> 1, (height - target.height) >> 1, target);
-  }
-  const cropWidth = target.width / scale;
-  const cropHeight = target.height / scale;
-  const rect = {
-    x: (width - cropWidth) / 2,
-    y: (height - cropHeight) / 2,
-    width: cropWidth,
-    height: cropHeight,
+export function coverWindow(source: Size, box: Size): Size {
+  const scale = Math.min(1, Math.max(box.width / source.width, box.height / source.height));
+  return {
+    width: Math.min(box.width, source.width) / scale,
+    height: Math.min(box.height, source.height) / scale,
   };
-  return resample(source, rect, target, premultiply);
+}
+
+/** The window's start along one axis: centred on `focus`, kept inside the image. */
+function windowStart(length: number, window: number, focus: number): number {
+  return Math.min(Math.max(focus * length - window / 2, 0), length - window);
+}
+
+/**
+ * Fills `box` from an (already resized) image, cropped around `focus` (by default the centre;
+ * see crop-position.ts for the others): a cover rendition, such as the default thumbnail. Never
+ * upscales: a source smaller than the box each way gives a smaller result.
+ */
+export function coverBox(
+  source: Bitmap,
+  box: Size,
+  premultiply: boolean,
+  focus: Focus = CENTRE,
+): Bitmap {
+  const { width, height } = source;
+  const target = { width: Math.min(box.width, width), height: Math.min(box.height, height) };
+  const window = coverWindow(source, box);
+  const x = windowStart(width, window.width, focus.x);
+  const y = windowStart(height, window.height, focus.y);
+  if (window.width === target.width && window.height === target.height) {
+    return copyRect(source, Math.floor(x), Math.floor(y), target);
+  }
+  return resample(source, { x, y, ...window }, target, premultiply);
 }

@@ -7,9 +7,10 @@ import type { RenditionSpec } from './renditions.js';
 
 /**
  * Version of the metadata document's shape. 2: `renditions` and `settings` replace `outputs`
- * (results keep the input's name whatever their format).
+ * (results keep the input's name whatever their format). 3: the image's `placeholder`,
+ * `dominantColor` and `perceptualHash`, and a rendition's crop `position`.
  */
-export const SCHEMA_VERSION = 2 as const;
+export const SCHEMA_VERSION = 3 as const;
 
 /** Formats we detect from magic bytes. */
 export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'bmp' | 'tiff' | 'webp' | 'avif' | 'heif';
@@ -78,6 +79,12 @@ export interface ImageInfo {
   animated: boolean;
   frameCount?: number;
   progressive?: boolean;
+  /** A ThumbHash to show while the image loads, and its average colour (lib/placeholder.ts). */
+  placeholder?: { thumbhash: string; averageColor: string };
+  /** `#rrggbb`: the colour of the largest cluster of similar pixels (lib/dominant-color.ts). */
+  dominantColor?: string;
+  /** 16 hex digits: a 64-bit DCT hash for near-duplicates (lib/perceptual-hash.ts). */
+  perceptualHash?: string;
 }
 
 /** EXIF normalised to readable units; absent fields were not in the file. */

@@ -6,10 +6,12 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ImageError } from '../errors.js';
 import {
+  CROP_POSITIONS,
   DEFAULT_RENDITIONS,
   parseRenditions,
   refuseReservedContainers,
   resolveOptions,
+  type CropPosition,
   type Fit,
   type ProcessOptions,
   type RenditionSpec,
@@ -58,21 +60,27 @@ Options:
   --renditions <list>       the renditions, a JSON list or a file holding one (a path, or
                             @path), up to 8 entries of {"container", "width", "height",
                             "fit": "inside"|"cover"|"contain", "format": "auto"|"jpeg"|"png"|
-                            "webp"|"avif", "quality"}; fit, format and quality may be left out
+                            "webp"|"avif", "quality", "position": "centre"|"entropy"|
+                            "attention"}; fit, format, quality and position may be left out
   --max-width <px>          box of the resized image (default 800)
   --max-height <px>         (default 600)
   --thumbnail-size <px>     thumbnail width and height (default 150)
   --thumbnail-width <px>    thumbnail width, overrides --thumbnail-size
   --thumbnail-height <px>   thumbnail height, overrides --thumbnail-size
-  --fit cover|contain       thumbnail fit: crop around the centre, or fit inside (default cover)
+  --fit cover|contain       thumbnail fit: crop, or fit inside (default cover)
+  --position <where>        where the cover thumbnail is cropped: centre (default), entropy
+                            (most detail) or attention (the likely subject)
   --quality <1-100>         quality of both (default 82)
-                            (the five above change the two default renditions; not with
+                            (the seven above change the two default renditions; not with
                             --renditions)
   --max-pixels <n>          refuse images declaring more pixels (default 100000000)
   --max-bytes <n>           refuse files with more bytes (default 104857600)
   --max-frames <n>          refuse animated renditions of animations with more frames (default 1000)
   --no-gps                  leave GPS coordinates out of the metadata
   --no-shrink-on-load       decode JPEGs at full size (slower; for comparisons)
+  --no-placeholder          leave the ThumbHash placeholder out of the metadata
+  --no-dominant-color       leave the dominant colour out of the metadata
+  --no-perceptual-hash      leave the perceptual hash out of the metadata
   --concurrency <n>         files processed in parallel, 1-64 (default: number of CPUs, at most 64)
   --timeout <seconds>       time limit per file, then it fails with TIMEOUT (default 120)
   --json                    print a JSON summary on stdout (progress and table go to stderr)
@@ -98,6 +106,17 @@ const DEFAULT_RENDITION_FLAGS = [
   'thumbnail-height',
   'quality',
 ] as const;
+
+/** The flags of the default renditions that take a word rather than a number. */
+const WORD_FLAGS = ['fit', 'position'] as const;
+type RenditionFlag = (typeof DEFAULT_RENDITION_FLAGS)[number] | (typeof WORD_FLAGS)[number];
+
+/** The `--no-*` flags of the web-ready results, and the option each turns off. */
+const WEB_READY_FLAGS = {
+  'no-placeholder': 'placeholder',
+  'no-dominant-color': 'dominantColor',
+  'no-perceptual-hash': 'perceptualHash',
+} as const satisfies Record<string, keyof ProcessOptions>;
 
 /** parseArgs' declaration of the integer flags: each takes a value. */
 const INTEGER_FLAGS = Object.fromEntries(
@@ -145,9 +164,9 @@ export function parseRenditionsArgument(text: string): RenditionSpec[] {
 
 /** The two default renditions as the flags change them; undefined when no flag is given. */
 function defaultRenditionsFromFlags(
-  values: Partial<Record<(typeof DEFAULT_RENDITION_FLAGS)[number] | 'fit', string>>,
+  values: Partial<Record<RenditionFlag, string>>,
 ): RenditionSpec[] | undefined {
-  if (![...DEFAULT_RENDITION_FLAGS, 'fit' as const].some((flag) => values[flag] !== undefined)) {
+  if (![...DEFAULT_RENDITION_FLAGS, ...WORD_FLAGS].some((flag) => values[flag] !== undefined)) {
     return undefined;
   }
   const [output, thumbnail] = DEFAULT_RENDITIONS as [RenditionSpec, RenditionSpec];
@@ -159,6 +178,7 @@ function defaultRenditionsFromFlags(
   if (fit !== undefined && fit !== 'cover' && fit !== 'contain' && fit !== 'inside') {
     throw new UsageError(`--fit expects cover or contain, got "${fit}"`);
   }
+  const position = thumbnailPosition(values.position, fit ?? thumbnail.fit);
   return [
     {
       ...output,
@@ -172,23 +192,37 @@ function defaultRenditionsFromFlags(
       height: side('thumbnail-height') ?? size ?? thumbnail.height,
       fit: (fit as Fit | undefined) ?? thumbnail.fit,
       quality: quality ?? thumbnail.quality,
+      ...(position === undefined ? {} : { position }),
     },
   ];
+}
+
+/** `--position`, checked: a known word, and other than centre only for a cover thumbnail. */
+function thumbnailPosition(value: string | undefined, fit: string): CropPosition | undefined {
+  if (value === undefined) return undefined;
+  if (!(CROP_POSITIONS as readonly string[]).includes(value)) {
+    throw new UsageError(`--position expects ${CROP_POSITIONS.join(', ')}, got "${value}"`);
+  }
+  if (value !== 'centre' && fit !== 'cover') {
+    throw new UsageError(`--position ${value} crops: it needs --fit cover, not ${fit}`);
+  }
+  return value === 'centre' ? undefined : (value as CropPosition);
 }
 
 /**
  * The renditions the command line asks for: `--renditions` (inline, or the file to read), or
  * the defaults as the flags change them, or nothing (the library's defaults).
  */
-function renditionsOf(
-  values: Partial<Record<(typeof DEFAULT_RENDITION_FLAGS)[number] | 'fit' | 'renditions', string>>,
-): { renditions?: RenditionSpec[]; renditionsFile?: string } {
+function renditionsOf(values: Partial<Record<RenditionFlag | 'renditions', string>>): {
+  renditions?: RenditionSpec[];
+  renditionsFile?: string;
+} {
   const fromFlags = defaultRenditionsFromFlags(values);
   const given = values.renditions;
   if (given === undefined) return fromFlags ? { renditions: fromFlags } : {};
   if (fromFlags) {
     throw new UsageError(
-      '--renditions replaces the default renditions that --max-width, --max-height, --thumbnail-*, --fit and --quality change; set the sizes in the list instead.',
+      '--renditions replaces the default renditions that --max-width, --max-height, --thumbnail-*, --fit, --position and --quality change; set them in the list instead.',
     );
   }
   const text = given.trim();
@@ -198,6 +232,16 @@ function renditionsOf(
   const file = text.startsWith('@') ? text.slice(1) : text;
   if (file === '') throw new UsageError('--renditions expects a JSON list or a file path.');
   return { renditionsFile: file };
+}
+
+/** The options the `--no-*` flags turn off. */
+function switchedOff(values: Partial<Record<string, unknown>>): Partial<ProcessOptions> {
+  const flags = { 'no-gps': 'includeGps', 'no-shrink-on-load': 'shrinkOnLoad', ...WEB_READY_FLAGS };
+  return Object.fromEntries(
+    Object.entries(flags)
+      .filter(([flag]) => values[flag] === true)
+      .map(([, field]) => [field, false]),
+  );
 }
 
 /** Files processed at the same time at most, each with a worker thread and its codecs. */
@@ -222,7 +266,11 @@ export function parseCliArgs(
         ...INTEGER_FLAGS,
         renditions: { type: 'string' },
         fit: { type: 'string' },
+        position: { type: 'string' },
         'no-gps': { type: 'boolean' },
+        'no-placeholder': { type: 'boolean' },
+        'no-dominant-color': { type: 'boolean' },
+        'no-perceptual-hash': { type: 'boolean' },
         'no-shrink-on-load': { type: 'boolean' },
         concurrency: { type: 'string' },
         timeout: { type: 'string' },
@@ -257,8 +305,7 @@ export function parseCliArgs(
     const value = integer(flag, values[flag as keyof typeof LIMIT_OPTIONS]);
     if (value !== undefined) options[field] = value;
   }
-  if (values['no-gps']) options.includeGps = false;
-  if (values['no-shrink-on-load']) options.shrinkOnLoad = false;
+  Object.assign(options, switchedOff(values));
   try {
     resolveOptions({ ...options, name: 'command line' });
   } catch (error) {

@@ -185,6 +185,9 @@ describe('bicep: function app', function () {
       IMG_MAX_FRAMES: '1000',
       IMG_INCLUDE_GPS: 'true',
       IMG_SHRINK_ON_LOAD: 'true',
+      IMG_PLACEHOLDER: 'true',
+      IMG_DOMINANT_COLOR: 'true',
+      IMG_PERCEPTUAL_HASH: 'true',
       IMG_CONCURRENCY: '2',
       IMG_INSTANCE_MEMORY_MB: '2048',
       IMG_TIMEOUT_MS: '120000',
@@ -209,7 +212,7 @@ describe('bicep: function app', function () {
     ];
     const own = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
     expect(Object.keys(settings)).to.have.members([...contract, ...own]);
-    expect(own).to.have.lengthOf(17);
+    expect(own).to.have.lengthOf(20);
   });
 
   it('sets exactly the IMG_* settings the function code reads, but those it derives', function () {
@@ -230,6 +233,7 @@ describe('bicep: function app', function () {
       'IMG_THUMBNAIL_WIDTH',
       'IMG_THUMBNAIL_HEIGHT',
       'IMG_THUMBNAIL_FIT',
+      'IMG_THUMBNAIL_POSITION',
       'IMG_QUALITY',
     ];
     const set = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
@@ -296,7 +300,13 @@ describe('bicep: function app', function () {
       deadletter: 'deadletter',
       claims: 'claims',
     });
-    expect(config.image).to.include({ includeGps: true, shrinkOnLoad: true });
+    expect(config.image).to.include({
+      includeGps: true,
+      shrinkOnLoad: true,
+      placeholder: true,
+      dominantColor: true,
+      perceptualHash: true,
+    });
     expect(
       config.image.renditions.map((r) => `${r.container} ${r.width}x${r.height}`),
     ).to.deep.equal(['output 800x600', 'thumbnails 150x150']);

@@ -49,6 +49,9 @@ describe('functions/config', () => {
       maxFrames: 1000,
       includeGps: true,
       shrinkOnLoad: true,
+      placeholder: true,
+      dominantColor: true,
+      perceptualHash: true,
     });
     expect(config.resources).to.deep.equal({
       concurrency: 2,
@@ -116,6 +119,28 @@ describe('functions/config', () => {
     expect(config.image.includeGps).to.equal(false);
     expect(config.image.shrinkOnLoad).to.equal(false);
     expect(config.containers.output).to.equal('resized-images');
+  });
+
+  it('turns each web-ready result off, and crops the default thumbnail at IMG_THUMBNAIL_POSITION', () => {
+    const config = loadConfig({
+      ...LOCAL,
+      IMG_PLACEHOLDER: 'false',
+      IMG_DOMINANT_COLOR: '0',
+      IMG_PERCEPTUAL_HASH: 'false',
+      IMG_THUMBNAIL_POSITION: 'attention',
+    });
+    expect(config.image).to.include({
+      placeholder: false,
+      dominantColor: false,
+      perceptualHash: false,
+    });
+    expect(config.image.renditions[1]).to.include({ fit: 'cover', position: 'attention' });
+    expect(failure({ ...LOCAL, IMG_PLACEHOLDER: 'yes' }).setting).to.equal('IMG_PLACEHOLDER');
+    expect(failure({ ...LOCAL, IMG_THUMBNAIL_POSITION: 'top' }).setting).to.equal(
+      'IMG_THUMBNAIL_POSITION',
+    );
+    const uncropped = { ...LOCAL, IMG_THUMBNAIL_FIT: 'contain', IMG_THUMBNAIL_POSITION: 'entropy' };
+    expect(failure(uncropped).message).to.match(/contain.*IMG_THUMBNAIL_POSITION/);
   });
 
   it('names the setting when a number is not a number, out of range, or fractional', () => {

@@ -32,6 +32,33 @@ describe('renditions', () => {
       expect(parseRenditions(JSON.stringify(list), 'IMG_RENDITIONS')).to.deep.equal(list);
     });
 
+    it("keeps a cover rendition's crop position, and leaves out the default centre", () => {
+      const parsed = parseRenditions(
+        JSON.stringify([
+          { container: 'square', width: 100, height: 100, fit: 'cover', position: 'attention' },
+          { container: 'wide', width: 300, height: 100, fit: 'cover', position: 'centre' },
+        ]),
+        'X',
+      );
+      expect(parsed[0]).to.include({ position: 'attention' });
+      expect(parsed[1]).to.not.have.property('position');
+    });
+
+    it('refuses an unknown crop position, and any but centre where nothing is cropped', () => {
+      const list = (fields: object) =>
+        JSON.stringify([{ container: 'aaa', width: 1, height: 1, ...fields }]);
+      expect(() => parseRenditions(list({ fit: 'cover', position: 'top' }), 'IMG_RENDITIONS'))
+        .to.throw(
+          ImageError,
+          /'centre', 'entropy', 'attention' for IMG_RENDITIONS\[0\]\.position but received top/,
+        )
+        .with.property('code', 'INVALID_OPTION');
+      expect(() => parseRenditions(list({ position: 'entropy' }), '--renditions')).to.throw(
+        ImageError,
+        /inside rendition is not cropped.* for --renditions\[0\]\.position but received entropy/,
+      );
+    });
+
     it('names the source and the JSON error when the text is not JSON', () => {
       expect(() => parseRenditions('[{container:', 'IMG_RENDITIONS'))
         .to.throw(ImageError, /^Expected a JSON list of renditions \(.+\) for IMG_RENDITIONS/)
@@ -58,7 +85,7 @@ describe('renditions', () => {
       [
         'an unknown field',
         [{ container: 'aaa', width: 1, height: 1, size: 3 }],
-        /no field but container, width, height, fit, format, quality, animated for --renditions\[0\]\.size but received 3/,
+        /no field but container, width, height, fit, format, quality, animated, position for --renditions\[0\]\.size but received 3/,
       ],
       [
         'a width of 0',
@@ -194,9 +221,27 @@ describe('renditions', () => {
         { ...settings, renditions: [output, thumbnail, large] },
         { ...settings, shrinkOnLoad: false },
         { ...settings, includeGps: false },
+        { ...settings, renditions: [output, { ...thumbnail, position: 'attention' as const }] },
+        { ...settings, renditions: [output, { ...thumbnail, position: 'entropy' as const }] },
+        { ...settings, placeholder: false },
+        { ...settings, dominantColor: false },
+        { ...settings, perceptualHash: false },
       ];
       const fingerprints = variants.map((variant) => renditionsFingerprint(variant));
       expect(new Set([base, ...fingerprints]).size).to.equal(variants.length + 1);
+    });
+
+    it('stays as it was for settings that leave the crop at the centre and every web-ready result on', () => {
+      const [output, thumbnail] = DEFAULT_RENDITIONS as [RenditionSpec, RenditionSpec];
+      const explicit = {
+        ...settings,
+        renditions: [output, { ...thumbnail, position: 'centre' as const }],
+        placeholder: true,
+        dominantColor: true,
+        perceptualHash: true,
+      };
+      // The fingerprint of the defaults before crop positions and web-ready results existed.
+      expect(renditionsFingerprint(explicit)).to.equal(renditionsFingerprint(settings));
     });
   });
 });

@@ -1,7 +1,9 @@
 /* global document, location, window */
 // The gallery page: polls the list of images, renders the grid and the detail view of the
 // image named in the URL's hash, uploads dropped or picked files, deletes inputs.
-// Plain DOM, no dependencies: everything comes from the local server.
+// Plain DOM, no build step: everything comes from the local server (thumbhash.js is the
+// ThumbHash package's own module, which decodes each image's placeholder).
+import { thumbHashToDataURL } from './thumbhash.js';
 
 const POLL_MS = 1000;
 const grid = document.getElementById('grid');
@@ -51,20 +53,43 @@ function detailHref(name) {
   return `#image=${encodeURIComponent(name)}`;
 }
 
+/** The image's ThumbHash placeholder as a data: URL, or undefined without one. */
+function placeholderUrl(record) {
+  const hash = record?.image?.placeholder?.thumbhash;
+  if (!hash) return undefined;
+  return thumbHashToDataURL(Uint8Array.from(window.atob(hash), (c) => c.charCodeAt(0)));
+}
+
+/** The thumbnail, drawn over its blurred placeholder until it has loaded. */
+function thumbnail(entry, thumb) {
+  const placeholder = placeholderUrl(entry.record);
+  const img = el('img', {
+    src: blobUrl(thumb.container, thumb.name),
+    alt: `Thumbnail of ${entry.name}`,
+    width: thumb.width,
+    height: thumb.height,
+    loading: 'lazy',
+  });
+  if (placeholder) {
+    img.dataset.placeholder = placeholder;
+    img.style.background = `url("${placeholder}") center / 100% 100% no-repeat`;
+    // Loaded: the placeholder would show through transparent pixels.
+    img.addEventListener('load', () => img.style.removeProperty('background'), { once: true });
+  }
+  return img;
+}
+
 function card(entry) {
   const { record } = entry;
   const thumb = smallest(record);
   const outBytes = record?.renditions?.reduce((sum, r) => sum + r.bytes, 0);
   const ms = totalMs(record);
   const picture = thumb
-    ? el('img', {
-        src: blobUrl(thumb.container, thumb.name),
-        alt: `Thumbnail of ${entry.name}`,
-        width: thumb.width,
-        height: thumb.height,
-        loading: 'lazy',
-      })
+    ? thumbnail(entry, thumb)
     : el('span', {}, entry.status === 'failed' ? 'no image' : 'processing…');
+  const thumbBox = el('div', { class: 'thumb' }, picture);
+  // The dominant colour as the card's background for its image: the page's colour before any pixel.
+  if (record?.image?.dominantColor) thumbBox.style.backgroundColor = record.image.dominantColor;
   const error =
     record?.status === 'failed'
       ? el('p', { class: 'error' }, el('code', {}, record.error.code), ` ${record.error.message}`)
@@ -72,7 +97,7 @@ function card(entry) {
   return el(
     'li',
     { class: `card ${entry.status}`, 'data-name': entry.name, 'data-status': entry.status },
-    el('div', { class: 'thumb' }, picture),
+    thumbBox,
     el('h3', {}, el('a', { href: detailHref(entry.name) }, entry.name)),
     el('p', {}, el('span', { class: `status ${entry.status}` }, entry.status)),
     el(
@@ -161,6 +186,8 @@ function imageFacts(record) {
       ['GPS', exif.gps && `${exif.gps.latitude.toFixed(5)}, ${exif.gps.longitude.toFixed(5)}`],
     );
   }
+  if (image?.dominantColor) pairs.push(['Dominant colour', image.dominantColor]);
+  if (image?.perceptualHash) pairs.push(['Perceptual hash', image.perceptualHash]);
   if (record.settings) pairs.push(['Settings fingerprint', record.settings.fingerprint]);
   if (source.sha256) pairs.push(['SHA-256', source.sha256]);
   return facts(pairs);

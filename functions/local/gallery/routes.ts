@@ -4,7 +4,7 @@
  * renditions (through this server, so the page never holds a storage key), uploads into
  * `input`, and deletes from it (which raise `BlobDeleted` like any other delete).
  *
- * - `GET /` and `GET /gallery/<file>`: the page;
+ * - `GET /` and `GET /gallery/<file>`: the page (and the ThumbHash decoder it uses);
  * - `GET /gallery/api/images`: `GalleryEntry[]`, newest upload first;
  * - `GET /gallery/api/blob?container=<c>&name=<n>`: an input's or a rendition's bytes;
  * - `PUT /gallery/api/input?name=<n>`: the body becomes `input/<n>` (400/413 with a message);
@@ -12,6 +12,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type http from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BlobServiceClient } from '@azure/storage-blob';
@@ -29,11 +30,19 @@ export type GalleryRoutes = (
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 
-/** The page's files, by URL path; nothing else on disk is served. */
+/**
+ * The page's files, by URL path (relative to this folder, or absolute); nothing else on disk is
+ * served. `thumbhash.js` is the ThumbHash package's own ES module, which the core encodes with:
+ * the page decodes each image's placeholder with it.
+ */
 const FILES: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/gallery/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/gallery/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+  '/gallery/thumbhash.js': {
+    file: createRequire(import.meta.url).resolve('thumbhash'),
+    type: 'text/javascript; charset=utf-8',
+  },
 };
 
 function send(res: http.ServerResponse, status: number, body: string, type: string): void {
@@ -109,7 +118,7 @@ export function galleryRoutes(
     const route = `${req.method ?? 'GET'} ${url.pathname}`;
     const page = req.method === 'GET' ? FILES[url.pathname] : undefined;
     if (page !== undefined) {
-      send(res, 200, await readFile(path.join(HERE, page.file), 'utf8'), page.type);
+      send(res, 200, await readFile(path.resolve(HERE, page.file), 'utf8'), page.type);
     } else if (route === 'GET /gallery/api/images') {
       sendJson(res, 200, await index.entries());
     } else if (route === 'GET /gallery/api/blob') {

@@ -8,6 +8,36 @@ const LIST = JSON.stringify([
 ]);
 
 describe('cli/args', () => {
+  it('crops the default thumbnail at --position and turns web-ready results off with --no-*', () => {
+    const args = parseCliArgs([
+      'process',
+      'x',
+      '--out',
+      'o',
+      '--position',
+      'attention',
+      '--no-placeholder',
+      '--no-dominant-color',
+      '--no-perceptual-hash',
+    ]);
+    expect(args.options.renditions?.[1]).to.include({ fit: 'cover', position: 'attention' });
+    expect(args.options).to.include({
+      placeholder: false,
+      dominantColor: false,
+      perceptualHash: false,
+    });
+    expect(() => parseCliArgs(['process', 'x', '--out', 'o', '--position', 'top'])).to.throw(
+      UsageError,
+      /--position expects centre, entropy, attention, got "top"/,
+    );
+    expect(() =>
+      parseCliArgs(['process', 'x', '--out', 'o', '--fit', 'contain', '--position', 'entropy']),
+    ).to.throw(UsageError, /needs --fit cover/);
+    expect(() =>
+      parseCliArgs(['process', 'x', '--out', 'o', '--renditions', '[]', '--position', 'entropy']),
+    ).to.throw(UsageError, /--position/);
+  });
+
   it('reads inputs, --out and defaults concurrency to the number of CPUs', () => {
     const args = parseCliArgs(['process', 'a.jpg', 'photos', '--out', 'out']);
     expect(args).to.deep.equal({

@@ -117,6 +117,26 @@ describe('functions/local/gallery (the page in Chromium)', function () {
     if (SCREENSHOTS) await page.screenshot({ path: 'docs/gallery-grid.png' });
   });
 
+  it("puts each card's image on its dominant colour, over its placeholder decoded in the page", async () => {
+    const name = 'samples/camera with gps.jpg';
+    await waitForStatus(name, 'succeeded');
+    const { image } = await readJson<{ image: { dominantColor: string } }>(
+      client,
+      config.containers.metadata,
+      `${name}.json`,
+    );
+    const background = await page.$eval(
+      `${card(name)} .thumb`,
+      (node) =>
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any
+        (globalThis as any).getComputedStyle(node).backgroundColor,
+    );
+    const [r, g, b] = [1, 3, 5].map((at) => parseInt(image.dominantColor.slice(at, at + 2), 16));
+    expect(background).to.equal(`rgb(${r}, ${g}, ${b})`);
+    const placeholder = await page.getAttribute(`${card(name)} .thumb img`, 'data-placeholder');
+    expect(placeholder).to.match(/^data:image\/png;base64,/);
+  });
+
   it("shows each broken sample's error code and message on its card", async () => {
     for (const name of ['samples/broken/truncated.jpg', 'samples/broken/not an image.jpg']) {
       const record = await readJson<{ error: { code: string; message: string } }>(
