@@ -21,6 +21,7 @@ import {
 } from '../lib/errors.js';
 import { sniffFormat } from '../lib/index.js';
 import type { ProcessResult } from '../lib/types.js';
+import { BACKFILL_REQUESTED, routeBackfill, type BackfillRoute } from './backfill-event.js';
 import { nameRefusal, unsafeNameDetail } from './blob-names.js';
 import { InstanceBusyError, InvalidEventError } from './errors.js';
 import { parseStorageEvent, routeEvent, type BlobEventFacts, type Route } from './events.js';
@@ -30,6 +31,7 @@ import { WaitExpiredError } from './limits/limiter.js';
 import type { Outcome } from './outcome.js';
 import { publishDeleted } from './publish-events.js';
 import { alreadyDone, readInput, type InputRead } from './read-input.js';
+import { refreshBlob } from './refresh-blob.js';
 import type { SourceLink } from './results.js';
 import { recordFailure, writeResults } from './write-results.js';
 
@@ -39,8 +41,11 @@ export type { Outcome, SkipReason } from './outcome.js';
 /** The handler's signature, as the Functions host and the local runtime call it. */
 export type EventHandler = (event: unknown, context: InvocationContext) => Promise<Outcome>;
 
-/** A BlobCreated event the pipeline acts on. */
-type CreatedBlob = BlobEventFacts & { eTag: string };
+/**
+ * A version the pipeline acts on (a BlobCreated event's, or the current one for a backfill
+ * request, which may replace that version's outdated or failed results).
+ */
+export type CreatedBlob = BlobEventFacts & { eTag: string; replaces?: string };
 
 /**
  * Builds the handler over `deps`. It resolves when the event is done (processed, recorded as
@@ -60,13 +65,16 @@ async function handleEvent(inv: Invocation, payload: unknown): Promise<Outcome> 
     inv.subject = route.blob.blobName;
     inv.span.annotate({ 'serverless_img.input.name': route.blob.blobName });
     if (route.action === 'delete') return await deleteResults(inv, route.blob);
+    if (route.action === 'refresh') {
+      return await refreshBlob(inv, route.blob, (blob) => oneRunPerName(inv, blob));
+    }
     return await oneRunPerName(inv, route.blob);
   } catch (error) {
     return failedDelivery(inv, error);
   }
 }
 
-function routeOf(inv: Invocation, payload: unknown): Route {
+function routeOf(inv: Invocation, payload: unknown): Route | BackfillRoute {
   const event = parseStorageEvent(payload);
   inv.subject = event.subject;
   inv.span.annotate({
@@ -76,7 +84,8 @@ function routeOf(inv: Invocation, payload: unknown): Route {
     'cloudevents.event_source': event.source,
   });
   const { config, account } = inv.deps;
-  return routeEvent(event, { inputContainer: config.containers.input, account });
+  const rules = { inputContainer: config.containers.input, account };
+  return event.type === BACKFILL_REQUESTED ? routeBackfill(event, rules) : routeEvent(event, rules);
 }
 
 function ignored(inv: Invocation, route: Extract<Route, { action: 'ignore' }>): Outcome {
@@ -120,6 +129,7 @@ async function oneRunPerName(inv: Invocation, blob: CreatedBlob): Promise<Outcom
 
 async function processBlob(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
   const link: SourceLink = { name: blob.blobName, eTag: blob.eTag, sequencer: blob.sequencer };
+  if (blob.replaces !== undefined) link.replaces = blob.replaces;
   const done = await alreadyDone(inv, link);
   if (done !== undefined) return done;
   const refusal = refusalBeforeReading(inv, blob);
