@@ -2,10 +2,11 @@
  * Publishes backfill requests to the backfill topic with `EventGridPublisherClient` (CloudEvents
  * 1.0 schema): with the Entra ID sign-in of whoever runs the CLI (`DefaultAzureCredential`) for
  * an Azure topic, which must grant them EventGrid Data Sender. The local runtime's topic
- * (`http://127.0.0.1:<port>/api/events`) takes no credential, but the SDK refuses to send an
- * Entra ID token over http ("Bearer token authentication is not permitted for non-TLS
- * protected (non-https) URLs"): for a loopback endpoint it is given a placeholder key instead
- * (sent as `aeg-sas-key`, ignored there; an Azure topic with local auth disabled would refuse it).
+ * (`http://127.0.0.1:<port>/api/events`) takes no credential, and the SDK refuses http twice
+ * over: any request unless the client allows it (`allowInsecureConnection`, set for loopback
+ * only), and an Entra ID token in any case ("Bearer token authentication is not permitted for
+ * non-TLS protected (non-https) URLs"). So a loopback endpoint gets a placeholder key instead
+ * (sent as `aeg-sas-key`, ignored there; an Azure topic with local auth disabled refuses keys).
  */
 import { AzureKeyCredential, EventGridPublisherClient } from '@azure/eventgrid';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -44,7 +45,9 @@ export class TopicError extends Error {
 export function topicPublisher(endpoint: string): RequestPublisher {
   const local = isLoopback(new URL(endpoint).hostname);
   const client = local
-    ? new EventGridPublisherClient(endpoint, 'CloudEvent', new AzureKeyCredential('local'))
+    ? new EventGridPublisherClient(endpoint, 'CloudEvent', new AzureKeyCredential('local'), {
+        allowInsecureConnection: true,
+      })
     : new EventGridPublisherClient(endpoint, 'CloudEvent', new DefaultAzureCredential());
   return {
     async send(events) {
