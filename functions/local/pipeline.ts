@@ -24,7 +24,7 @@ import { localTopic } from './events.js';
 import { Poller } from './poller.js';
 import { exponentialBackoff, type RetryPolicy, type RetrySchedule } from './retry.js';
 import { inProcessTransport } from './transport.js';
-import { BlobWatcher, listBlobs, type BlobChange } from './watcher.js';
+import { BlobWatcher, listBlobs } from './watcher.js';
 
 export type { DeliveryResult } from './deliverer.js';
 export type { RetryPolicy } from './retry.js';
