@@ -11,6 +11,7 @@ import {
   currentFingerprint,
   routeBackfill,
 } from '../../functions/backfill-event.js';
+import { completionEventId, recordVersion } from '../../functions/completion-events.js';
 import type { Config } from '../../functions/config.js';
 import { InvalidEventError } from '../../functions/errors.js';
 import { parseStorageEvent, unquoteETag } from '../../functions/events.js';
@@ -63,6 +64,13 @@ describe('functions/backfill-event (routing)', () => {
       'other-account',
     ]);
     expect(reasons.every((r) => r.action === 'ignore' && r.level === 'warning')).to.equal(true);
+  });
+
+  it('gives results remade under other settings a new completion event id, a redelivery the same', () => {
+    const id = (fingerprint: string) =>
+      completionEventId('a.jpg', recordVersion('0x1', fingerprint), 'ServerlessImg.ImageProcessed');
+    expect(id('aaaa')).to.equal(id('aaaa'));
+    expect(id('aaaa')).to.not.equal(id('bbbb'));
   });
 
   it('refuses a request without data.url as an invalid event', () => {
