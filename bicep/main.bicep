@@ -171,6 +171,7 @@ var containers = {
   input: 'input'
   metadata: 'metadata'
   deadletter: 'deadletter'
+  claims: 'claims'
 }
 var renditionContainers = map(renditions, rendition => rendition.container)
 var deploymentContainerName = 'deployment-package'
@@ -193,6 +194,7 @@ var imgSettings = {
   IMG_INPUT_CONTAINER: containers.input
   IMG_METADATA_CONTAINER: containers.metadata
   IMG_DEADLETTER_CONTAINER: containers.deadletter
+  IMG_CLAIMS_CONTAINER: containers.claims
   IMG_RENDITIONS: string(renditions)
   IMG_CACHE_CONTROL: cacheControl
   IMG_MAX_PIXELS: string(imageOptions.maxPixels)
@@ -246,9 +248,16 @@ module imagesStorage 'modules/storage.bicep' = {
     location: location
     tags: tags
     skuName: imagesStorageSku
-    containerNames: union([containers.input, containers.metadata, containers.deadletter], renditionContainers)
+    containerNames: union(
+      [containers.input, containers.metadata, containers.deadletter, containers.claims],
+      renditionContainers
+    )
     requireInfrastructureEncryption: infrastructureEncryption
-    expireAfterDays: deadLetterRetentionDays == 0 ? {} : { '${containers.deadletter}': deadLetterRetentionDays }
+    // A claim outlives its run only when an instance died holding it: a day is ample.
+    expireAfterDays: union(
+      deadLetterRetentionDays == 0 ? {} : { '${containers.deadletter}': deadLetterRetentionDays },
+      { '${containers.claims}': 1 }
+    )
     malwareScanning: malwareScanning
     publicNetworkAccess: publicNetworkAccess
     privateEndpointSubnetId: enablePrivateEndpoints ? network!.outputs.privateEndpointSubnetId : ''
@@ -355,6 +364,7 @@ module rbac 'modules/rbac.bicep' = {
     inputContainerName: containers.input
     resultContainerNames: concat(renditionContainers, [containers.metadata])
     deadLetterContainerName: containers.deadletter
+    claimsContainerName: containers.claims
     appInsightsName: names.appInsights
   }
   dependsOn: [identity, eventGrid, hostStorage, imagesStorage, monitoring]

@@ -37,6 +37,8 @@ export interface ContainerNames {
   thumbnails: string;
   metadata: string;
   deadletter: string;
+  /** Where instances claim an input name while one of them processes it (`run-claims.ts`). */
+  claims: string;
 }
 
 /** How results are stored. */
@@ -76,10 +78,15 @@ export const DEFAULT_RESOURCE_SETTINGS: Readonly<ResourceSettings> = Object.free
 export interface DeliverySettings {
   /**
    * `IMG_RESPONSE_WINDOW_MS`: how long Event Grid waits for the answer to one delivery (30 s
-   * in Azure; the local runtime's `--delivery-timeout-s`). Work that cannot end in time is
-   * refused fast instead, to be retried.
+   * in Azure; the local runtime's `--delivery-timeout-s`). A delivery whose image cannot end in
+   * time is answered with a retryable refusal while the image stays queued here.
    */
   responseWindowMs: number;
+  /**
+   * `IMG_MAX_QUEUED_RUNS`: images an instance keeps queued or in progress (each costs only its
+   * event until its turn); beyond it, deliveries are refused and queue nothing.
+   */
+  maxQueuedRuns: number;
   /** `IMG_DOWNLOAD_TIMEOUT_MS`: the longest an input download may take in all. */
   downloadTimeoutMs: number;
   /** `IMG_DOWNLOAD_IDLE_MS`: the longest an input download may go without a byte. */
@@ -120,8 +127,8 @@ export function resultContainers(config: Pick<Config, 'containers' | 'image'>): 
 
 /** Every container the pipeline uses: input, results, dead-letter (each once). */
 export function allContainers(config: Pick<Config, 'containers' | 'image'>): string[] {
-  const { input, deadletter } = config.containers;
-  return [...new Set([input, ...resultContainers(config), deadletter])];
+  const { input, deadletter, claims } = config.containers;
+  return [...new Set([input, ...resultContainers(config), deadletter, claims])];
 }
 
 /**
@@ -201,6 +208,7 @@ const CONTAINER_SETTINGS: Readonly<Record<keyof ContainerNames, [setting: string
     thumbnails: ['IMG_THUMBNAIL_CONTAINER', 'thumbnails'],
     metadata: ['IMG_METADATA_CONTAINER', 'metadata'],
     deadletter: ['IMG_DEADLETTER_CONTAINER', 'deadletter'],
+    claims: ['IMG_CLAIMS_CONTAINER', 'claims'],
   };
 
 function containerNames(read: SettingReader): ContainerNames {
@@ -259,6 +267,7 @@ function renditions(read: SettingReader, containers: ContainerNames): RenditionS
     [containers.input]: 'IMG_INPUT_CONTAINER',
     [containers.metadata]: 'IMG_METADATA_CONTAINER',
     [containers.deadletter]: 'IMG_DEADLETTER_CONTAINER',
+    [containers.claims]: 'IMG_CLAIMS_CONTAINER',
   };
   return asConfigError('IMG_RENDITIONS', () => {
     refuseReservedContainers(list, reserved, 'IMG_RENDITIONS');
@@ -352,17 +361,15 @@ function resourceSettings(read: SettingReader): ResourceSettings {
 
 function deliverySettings(read: SettingReader): DeliverySettings {
   const responseWindowMs = read.integer('IMG_RESPONSE_WINDOW_MS', 30_000, 1_000, 600_000);
-  const downloadTimeoutMs = read.integer(
-    'IMG_DOWNLOAD_TIMEOUT_MS',
-    Math.round(responseWindowMs / 2),
-    100,
-    responseWindowMs,
-  );
+  // The download belongs to the run, which outlives the delivery: its limits are the run's
+  // own, not the response window's.
+  const downloadTimeoutMs = read.integer('IMG_DOWNLOAD_TIMEOUT_MS', 60_000, 100, 600_000);
   const downloadIdleMs = read.integer(
     'IMG_DOWNLOAD_IDLE_MS',
     Math.min(10_000, downloadTimeoutMs),
     100,
     downloadTimeoutMs,
   );
-  return { responseWindowMs, downloadTimeoutMs, downloadIdleMs };
+  const maxQueuedRuns = read.integer('IMG_MAX_QUEUED_RUNS', 1_000, 1, 100_000);
+  return { responseWindowMs, downloadTimeoutMs, downloadIdleMs, maxQueuedRuns };
 }

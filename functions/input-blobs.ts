@@ -22,6 +22,11 @@ export type Download =
 export interface InputBlobs {
   /** Downloads version `eTag` of `name`, reading at most `maxBytes`. */
   download(name: string, eTag: string, maxBytes: number): Promise<Download>;
+  /**
+   * The first `length` bytes of version `eTag` of `name` (fewer for a shorter blob), or
+   * undefined when that version cannot be read now: the download that follows says why.
+   */
+  head(name: string, eTag: string, length: number): Promise<Uint8Array | undefined>;
   /** Whether `name` exists now. */
   exists(name: string): Promise<boolean>;
   /** The version of `name` there now, or undefined when it does not exist (a backfill's start). */
@@ -108,6 +113,24 @@ export class BlobInputs implements InputBlobs {
     return now?.etag === undefined
       ? { kind: 'deleted' }
       : { kind: 'changed', eTag: unquoteETag(now.etag) };
+  }
+
+  async head(name: string, eTag: string, length: number): Promise<Uint8Array | undefined> {
+    const timer = new TransferTimer(this.limits);
+    try {
+      const response = await this.container.getBlobClient(name).download(0, length, {
+        conditions: { ifMatch: `"${eTag}"` },
+        abortSignal: timer.signal,
+      });
+      const stream = response.readableStreamBody as Readable | undefined;
+      return (await readCapped(stream, length, timer)).bytes;
+    } catch {
+      // Whatever stopped it (changed, deleted, storage trouble) stops the download too, which
+      // tells it apart; the estimate then takes the worst case.
+      return undefined;
+    } finally {
+      timer.dispose();
+    }
   }
 
   async exists(name: string): Promise<boolean> {

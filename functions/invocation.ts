@@ -10,6 +10,8 @@ import type { Config } from './config.js';
 import type { InputBlobs } from './input-blobs.js';
 import type { ImageSlot } from './limits/index.js';
 import type { NameLocks } from './limits/name-locks.js';
+import type { RunsInFlight } from './limits/runs-in-flight.js';
+import type { RunClaims } from './run-claims.js';
 import type { SeenOnce } from './limits/seen-once.js';
 import type { Outcome, SkipReason } from './outcome.js';
 import type { ResultStore } from './result-store.js';
@@ -17,12 +19,14 @@ import type { SourceLink } from './results.js';
 import type { InvocationSpan, TelemetryRecorder } from './telemetry/recorder.js';
 
 /**
- * Runs the imaging core within the instance's limits (the app's `ImageRunner`): admits a
- * delivery before its download, or refuses it at once (`InstanceBusyError`) when it could not
- * be answered within the response window.
+ * Runs the imaging core within the instance's limits (the app's `ImageRunner`): says when a
+ * delivery must be answered and when the work queued here would let a new image end, and
+ * admits an image (a thread and the memory its header declares) before its download.
  */
 export interface ImageProcessor {
-  admit(name: string, declaredBytes: number, arrivedAt: number): Promise<ImageSlot>;
+  deadline(arrivedAt: number): number;
+  expectedEnd(declaredBytes: number): number;
+  admit(declaredBytes: number, estimatedBytes: number): Promise<ImageSlot>;
 }
 
 /** A monotonic clock in milliseconds (`performance.now`). */
@@ -45,6 +49,10 @@ export interface HandlerDeps {
   timeouts: SeenOnce;
   /** One run per input name at a time on this instance. */
   locks: NameLocks;
+  /** The runs queued or in progress here, which outlive the deliveries that started them. */
+  runs: RunsInFlight<Outcome>;
+  /** One run per input name at a time across instances. */
+  claims: RunClaims;
   /** Where completion events go (none when no topic is configured). */
   events: CompletionPublisher;
 }

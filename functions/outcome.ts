@@ -11,6 +11,8 @@ export type SkipReason =
   | 'duplicate'
   | 'superseded'
   | 'deleted'
+  /** A redelivery that waited for the run of the same version already in flight here. */
+  | 'joined'
   /** A BlobDeleted for an input that exists (a new upload since, or a forged event). */
   | 'not-deleted';
 

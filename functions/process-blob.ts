@@ -27,7 +27,7 @@ import { InstanceBusyError, InvalidEventError } from './errors.js';
 import { parseStorageEvent, routeEvent, type BlobEventFacts, type Route } from './events.js';
 import { Invocation, type HandlerDeps } from './invocation.js';
 import { WorkerFailedError, type ImageSlot } from './limits/index.js';
-import { WaitExpiredError } from './limits/limiter.js';
+import { estimateFromHead } from './limits/estimate.js';
 import type { Outcome } from './outcome.js';
 import { publishDeleted } from './publish-events.js';
 import { alreadyDone, readInput, type InputRead } from './read-input.js';
@@ -66,9 +66,9 @@ async function handleEvent(inv: Invocation, payload: unknown): Promise<Outcome> 
     inv.span.annotate({ 'serverless_img.input.name': route.blob.blobName });
     if (route.action === 'delete') return await deleteResults(inv, route.blob);
     if (route.action === 'refresh') {
-      return await refreshBlob(inv, route.blob, (blob) => oneRunPerName(inv, blob));
+      return await refreshBlob(inv, route.blob, (blob) => created(inv, blob));
     }
-    return await oneRunPerName(inv, route.blob);
+    return await created(inv, route.blob);
   } catch (error) {
     return failedDelivery(inv, error);
   }
@@ -113,13 +113,56 @@ async function deleteResults(inv: Invocation, blob: BlobEventFacts): Promise<Out
   return { status: 'deleted', name: blob.blobName, removed, ms: inv.elapsed() };
 }
 
-/** One run per name at a time here: a redelivery waits for the run in flight, then finds it done. */
-async function oneRunPerName(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
-  const waitMs = inv.deps.config.delivery.responseWindowMs / 2 - inv.elapsed();
-  const release = await inv.deps.locks.acquire(blob.blobName, waitMs).catch((error: unknown) => {
-    if (!(error instanceof WaitExpiredError)) throw error;
-    throw new InstanceBusyError(blob.blobName, 'a run for the same name is in flight here');
+/**
+ * BlobCreated: answered within Event Grid's window, whatever the run takes. The run is queued
+ * here (or joined, when a redelivery finds it in flight) and the delivery waits for it only
+ * while it can still answer in time; otherwise it is refused at once, or at its deadline, with
+ * a retryable error while the run goes on, and the retry finds the results.
+ */
+async function created(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
+  const link = linkOf(blob);
+  const { runs, runner, clock } = inv.deps;
+  const key = `${link.name}\n${link.eTag}`;
+  const deadline = runner.deadline(inv.started);
+  if (!runs.has(key)) {
+    // Done before (a redelivery after the run): say so without queuing anything.
+    const done = await beforeDeadline(alreadyDone(inv, link), deadline - clock.now());
+    if (done === 'late') throw new InstanceBusyError(link.name, 'storage did not answer in time');
+    if (done !== undefined) return done;
+  }
+  const joined = runs.join(key, () => oneRunPerName(inv, blob));
+  if (joined === 'full') {
+    throw new InstanceBusyError(link.name, `${runs.capacity} runs are queued here already`);
+  }
+  if (joined === 'started' && runner.expectedEnd(blob.contentLength ?? 0) > deadline) {
+    throw new InstanceBusyError(link.name, QUEUED);
+  }
+  const outcome = await runs.wait(key, deadline - clock.now());
+  if (outcome === undefined) throw new InstanceBusyError(link.name, QUEUED);
+  if (joined === 'started') return outcome;
+  return inv.skip(link, 'joined', `joined the run in flight here, which ended ${outcome.status}`);
+}
+
+/** What `work` resolves to if it does so within `ms`, else `'late'` (it goes on unheeded). */
+async function beforeDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), Math.max(0, ms));
   });
+  work.catch(() => undefined); // a late failure is nobody's to handle
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const QUEUED =
+  'it cannot end within the response window; it stays queued here and a retry will find its results';
+
+/** One run per name at a time here: a newer version's run waits for the one in flight. */
+async function oneRunPerName(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
+  const release = await inv.deps.locks.acquire(blob.blobName);
   try {
     return await processBlob(inv, blob);
   } finally {
@@ -128,22 +171,64 @@ async function oneRunPerName(inv: Invocation, blob: CreatedBlob): Promise<Outcom
 }
 
 async function processBlob(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
-  const link: SourceLink = { name: blob.blobName, eTag: blob.eTag, sequencer: blob.sequencer };
-  if (blob.replaces !== undefined) link.replaces = blob.replaces;
-  const done = await alreadyDone(inv, link);
-  if (done !== undefined) return done;
+  const link = linkOf(blob);
   const refusal = refusalBeforeReading(inv, blob);
   if (refusal !== undefined) {
     const source = { size: blob.contentLength, declaredContentType: blob.contentType };
     return recordFailure(inv, link, refusal, source);
   }
-  // Admitted before the download, or refused at once: nothing is read that cannot end in time.
-  const slot = await inv.deps.runner.admit(link.name, blob.contentLength ?? 0, inv.started);
+  // Admitted before the download, with the memory its header asks for: nothing is read that
+  // the instance has no room for.
+  const slot = await admitImage(inv, link, blob.contentLength);
   try {
-    return await processInput(inv, await readInput(inv, link), slot);
+    return await claimed(inv, link, async () => {
+      const done = await alreadyDone(inv, link); // made while this run waited its turn
+      return done ?? (await processInput(inv, await readInput(inv, link), slot));
+    });
   } finally {
     slot.release();
   }
+}
+
+/** Runs `work` under this instance's claim on the name, or refuses when another holds it. */
+async function claimed(
+  inv: Invocation,
+  link: SourceLink,
+  work: () => Promise<Outcome>,
+): Promise<Outcome> {
+  const claim = await inv.deps.claims.claim(link.name);
+  if (claim === undefined) {
+    const reason = 'another instance is processing it; a retry will find its results';
+    throw new InstanceBusyError(link.name, reason);
+  }
+  try {
+    return await work();
+  } finally {
+    await claim.release();
+  }
+}
+
+/** The first bytes the header read takes: enough for every format's size but TIFF's. */
+const HEADER_BYTES = 65_536;
+
+/** Reads the input's header and waits for a slot with the memory it declares. */
+async function admitImage(inv: Invocation, link: SourceLink, declared: number | undefined) {
+  const { inputs, runner, config } = inv.deps;
+  const head =
+    declared === 0
+      ? new Uint8Array(0)
+      : await inv.step('read input header', {}, () =>
+          inputs.head(link.name, link.eTag, HEADER_BYTES),
+        );
+  const total = declared ?? head?.length ?? 0;
+  return runner.admit(total, estimateFromHead(head, total, config.image.maxPixels));
+}
+
+/** The version a run makes results of (and, for a backfill, the version it may replace). */
+function linkOf(blob: CreatedBlob): SourceLink {
+  const link: SourceLink = { name: blob.blobName, eTag: blob.eTag, sequencer: blob.sequencer };
+  if (blob.replaces !== undefined) link.replaces = blob.replaces;
+  return link;
 }
 
 /** What the event alone shows to be refused: a name results cannot have, or a size. */

@@ -29,6 +29,9 @@ param resultContainerNames string[]
 @description('Container Event Grid writes undeliverable events to.')
 param deadLetterContainerName string
 
+@description('Container where instances claim an input name (a blob lease) while one of them processes it.')
+param claimsContainerName string
+
 @description('Name of the Application Insights component.')
 param appInsightsName string
 
@@ -84,6 +87,11 @@ resource resultContainers 'Microsoft.Storage/storageAccounts/blobServices/contai
 resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' existing = {
   parent: imagesBlobService
   name: deadLetterContainerName
+}
+
+resource claimsContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-01-01' existing = {
+  parent: imagesBlobService
+  name: claimsContainerName
 }
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -151,6 +159,22 @@ resource appResultContributors 'Microsoft.Authorization/roleAssignments@2022-04-
     }
   }
 ]
+
+// Instances claim an input name with a lease on a small blob there (create, lease, delete):
+// Contributor on that one container, which holds nothing else.
+resource appClaimsContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(claimsContainer.id, appIdentity.id, roles.storageBlobDataContributor)
+  scope: claimsContainer
+  properties: {
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId(
+      'Microsoft.Authorization/roleDefinitions',
+      roles.storageBlobDataContributor
+    )
+    description: 'Pipeline: claim input names while processing them.'
+  }
+}
 
 // --- Function app identity on Application Insights ---------------------------------------
 // Local auth is disabled on the component, so telemetry is accepted only from an identity that

@@ -1,9 +1,9 @@
 /**
- * Admission: whether this instance can take one more delivery and still answer Event Grid
+ * Admission in time: whether a delivery can wait here for its image and still answer Event Grid
  * within its response window. Decided when the delivery arrives, before anything is
- * downloaded, from the work already admitted and a running estimate of how long an image of a
- * given size takes here; a delivery that could not finish in time is refused at once
- * (`InstanceBusyError`), so Event Grid retries it later instead of timing out while it waits.
+ * downloaded, from the work queued and running here and a running estimate of how long an
+ * image of a given size takes; a delivery whose image could not end in time is answered at
+ * once with a retryable refusal, while its image keeps its place in this instance's queue.
  */
 
 /**
@@ -42,17 +42,11 @@ export class ServiceTimeModel {
   }
 }
 
-/** One admitted delivery's share of the instance's time. */
-export interface Admitted {
-  /** When the delivery must be answered by (monotonic ms). */
-  readonly deadline: number;
-  /** True when nothing else was admitted: it runs whatever the estimate says. */
-  readonly alone: boolean;
-  /** The latest moment work on an input of `bytes` may start and still end by the deadline. */
-  startBy(bytes: number): number;
-  /** Marks the delivery's own work as started now (the download), for those behind it. */
+/** One image's share of the instance's time, from the moment it queues to its end. */
+export interface TimeTicket {
+  /** Marks the image's own work as started now (the download), for those behind it. */
   started(): void;
-  /** Ends the delivery's share, learning from `serviceMs` (its own work, waits left out). */
+  /** Ends the share, learning from `serviceMs` (its own work, waits left out). */
   finish(serviceMs?: number): void;
 }
 
@@ -72,7 +66,11 @@ interface Pending {
   startedAt?: number;
 }
 
-/** The time side of admission: the queue of admitted work, in estimated milliseconds. */
+/**
+ * The time side of admission: the work queued and running here, in estimated milliseconds,
+ * and when a delivery must be answered. It never refuses work: it says whether a delivery
+ * can wait for its image or must be answered at once (to be retried while the work goes on).
+ */
 export class TimeAdmission {
   readonly #pending = new Set<Pending>();
   readonly #model: ServiceTimeModel;
@@ -89,34 +87,27 @@ export class TimeAdmission {
     return Math.max(500, this.options.responseWindowMs / 5);
   }
 
-  /**
-   * Admits a delivery that arrived at `arrivedAt` for an input of `declaredBytes` (unknown:
-   * the expected size of what came before), or says why it cannot end in time.
-   */
-  admit(arrivedAt: number, declaredBytes: number): Admitted | string {
-    const deadline = arrivedAt + this.options.responseWindowMs - this.marginMs;
-    const own = this.#model.estimateMs(declaredBytes);
-    const expectedEnd = this.options.now() + this.#backlogMs() / this.options.concurrency + own;
-    // Alone, an image the estimate says cannot end in time is admitted all the same: refusing it
-    // could never help, and its redelivery will find the run in flight, then its results.
-    const alone = this.#pending.size === 0;
-    if (expectedEnd > deadline && !alone) {
-      const ahead = this.#pending.size;
-      return `${ahead} image(s) ahead would end it about ${Math.round(expectedEnd - deadline)} ms after the ${this.options.responseWindowMs} ms response window`;
-    }
-    const entry: Pending = { estimateMs: own };
-    this.#pending.add(entry);
-    return this.#admitted(entry, deadline, alone, declaredBytes);
+  /** When a delivery that arrived at `arrivedAt` must have its answer ready. */
+  deadline(arrivedAt: number): number {
+    return arrivedAt + this.options.responseWindowMs - this.marginMs;
   }
 
-  #admitted(entry: Pending, deadline: number, alone: boolean, bytes: number): Admitted {
-    const { now } = this.options;
+  /**
+   * When an image of `declaredBytes` queued now would be expected to end: behind everything
+   * queued and running here, spread over the threads, plus its own time.
+   */
+  expectedEnd(declaredBytes: number): number {
+    const own = this.#model.estimateMs(declaredBytes);
+    return this.options.now() + this.#backlogMs() / this.options.concurrency + own;
+  }
+
+  /** Counts an image of `bytes` as queued here until its ticket is finished. */
+  enter(bytes: number): TimeTicket {
+    const entry: Pending = { estimateMs: this.#model.estimateMs(bytes) };
+    this.#pending.add(entry);
     return {
-      deadline,
-      alone,
-      startBy: (size) => deadline - this.#model.estimateMs(size),
       started: () => {
-        entry.startedAt = now();
+        entry.startedAt = this.options.now();
       },
       finish: (serviceMs) => {
         if (!this.#pending.delete(entry)) return;
@@ -125,7 +116,12 @@ export class TimeAdmission {
     };
   }
 
-  /** Estimated milliseconds of work still to do for everything admitted. */
+  /** Images queued or running. */
+  get size(): number {
+    return this.#pending.size;
+  }
+
+  /** Estimated milliseconds of work still to do for everything queued and running. */
   #backlogMs(): number {
     const now = this.options.now();
     let total = 0;

@@ -38,3 +38,28 @@ export function estimateImageBytes(
     return base;
   }
 }
+
+/**
+ * The estimate for an input of `totalBytes` from its first bytes only (`head`), read before
+ * the download so the whole image is admitted within memory already granted. A header the head
+ * does not hold (a TIFF directory at the end, a JPEG with large segments before its frame
+ * header), or no head at all (the version changed or went before it was read), gives the worst
+ * case the pixel limit allows: such an image waits for room as large as the biggest it could be.
+ */
+export function estimateFromHead(
+  head: Uint8Array | undefined,
+  totalBytes: number,
+  maxPixels: number = DEFAULT_OPTIONS.maxPixels,
+): number {
+  const base = totalBytes * 2;
+  if (head === undefined) return base + maxPixels * BYTES_PER_PIXEL;
+  const format = sniffFormat(head);
+  if (format === undefined) return base;
+  try {
+    const { width, height } = readDeclaredDimensions(head, format);
+    const pixels = width * height;
+    return pixels > maxPixels ? base : base + pixels * BYTES_PER_PIXEL;
+  } catch {
+    return head.length >= totalBytes ? base : base + maxPixels * BYTES_PER_PIXEL;
+  }
+}

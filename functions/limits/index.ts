@@ -9,8 +9,7 @@ import type { ProcessOptions } from '../../lib/options.js';
 import type { ProcessResult } from '../../lib/types.js';
 import { estimateImageBytes } from './estimate.js';
 import { InstanceBusyError } from '../errors.js';
-import { TimeAdmission, type Admitted } from './admission.js';
-import { ImageError } from '../../lib/errors.js';
+import { TimeAdmission, type TimeTicket } from './admission.js';
 import { ResourceLimiter, WaitExpiredError, type Grant, type LimiterState } from './limiter.js';
 import { ImageWorkerPool } from './pool.js';
 import type { ResourceSettings } from '../config.js';
@@ -49,11 +48,12 @@ export interface ImageRunnerState extends LimiterState {
  */
 export const LARGE_IMAGE_BYTES = 160 * 1024 * 1024;
 
-/** One delivery admitted before its download: its share of memory and time. */
+/** One image admitted before its download: its thread, its memory and its share of time. */
 export interface ImageSlot {
   /**
-   * Processes the downloaded input if its memory comes free and it ends in time, else
-   * `InstanceBusyError` (an image alone on the instance runs to its own time limit).
+   * Processes the downloaded input, first growing the slot's memory to the image's own
+   * estimate when the header read before admission said less (`InstanceBusyError` when that
+   * memory does not come free within the time limit).
    */
   process(bytes: Uint8Array, options: Partial<ProcessOptions>): Promise<ProcessResult>;
   /** Gives back what the slot holds (always call it, in a `finally`). */
@@ -89,26 +89,33 @@ export class ImageRunner {
     this.#pools = settings.isolation === 'inline' ? undefined : { warm: pool(), large: pool(0) };
   }
 
+  /** When a delivery that arrived at `arrivedAt` (monotonic ms) must have its answer ready. */
+  deadline(arrivedAt: number): number {
+    return this.#time.deadline(arrivedAt);
+  }
+
+  /** When an image of `declaredBytes` queued now is expected to end, behind the work here. */
+  expectedEnd(declaredBytes: number): number {
+    return this.#time.expectedEnd(declaredBytes);
+  }
+
   /**
-   * Admits one delivery before its input is downloaded: a thread slot and the memory for the
-   * download, taken now or once they come free in time to end within the response window.
-   * Throws `InstanceBusyError` (retryable) when the work admitted already, or the wait, would
-   * not let it end in time: refused before anything is downloaded.
+   * Takes a thread slot and `estimatedBytes` of the memory budget for one image, in arrival
+   * order, before its input is downloaded: the download and the decode then happen within
+   * memory already granted. Waits as long as the work ahead takes; the delivery that asked
+   * need not wait that long (see `process-blob.ts`).
    */
-  async admit(name: string, declaredBytes: number, arrivedAt = this.#now()): Promise<ImageSlot> {
-    const admitted = this.#time.admit(arrivedAt, declaredBytes);
-    if (typeof admitted === 'string') throw new InstanceBusyError(name, admitted);
+  async admit(declaredBytes: number, estimatedBytes: number): Promise<ImageSlot> {
+    const ticket = this.#time.enter(declaredBytes);
     let grant: Grant;
     try {
-      // Twice the input: the chunks as they arrive, and the buffer they are joined into.
-      const waitMs = admitted.startBy(declaredBytes) - this.#now();
-      grant = await this.#limiter.acquire(declaredBytes * 2, waitMs);
+      grant = await this.#limiter.acquire(Math.max(estimatedBytes, declaredBytes * 2));
     } catch (error) {
-      admitted.finish();
-      throw busyOr(error, name, 'no image thread came free in time to answer within the window');
+      ticket.finish();
+      throw error;
     }
-    admitted.started();
-    return this.#slot(name, admitted, grant);
+    ticket.started();
+    return this.#slot(ticket, grant);
   }
 
   /** Like `processImage`, but waits for a slot and the memory it needs, and stops at the limit. */
@@ -117,35 +124,26 @@ export class ImageRunner {
     return this.#limiter.run(estimate, () => this.#run(bytes, options, estimate));
   }
 
-  /** The admitted delivery's slot: its memory grows to the image's estimate, within the window. */
-  #slot(name: string, admitted: Admitted, grant: Grant): ImageSlot {
+  /** The admitted image's slot: its memory grows if the image needs more than its header said. */
+  #slot(ticket: TimeTicket, grant: Grant): ImageSlot {
     const since = this.#now();
     let waitedMs = 0;
     const process = async (bytes: Uint8Array, options: Partial<ProcessOptions>) => {
       const estimate = estimateImageBytes(bytes, options.maxPixels);
-      const waitStarted = this.#now();
-      const waitMs = admitted.startBy(bytes.length) - waitStarted;
-      await grant.resize(estimate, waitMs).catch((error: unknown) => {
-        throw busyOr(error, name, 'no memory for the image came free in time');
-      });
-      waitedMs = this.#now() - waitStarted;
-      // Within what is left of the window, unless it runs alone: nothing could end it sooner.
-      const { timeoutMs } = this.settings;
-      const limitMs = admitted.alone
-        ? timeoutMs
-        : Math.min(timeoutMs, Math.max(1, admitted.deadline - this.#now()));
-      return this.#run(bytes, options, estimate, limitMs).catch((error: unknown) => {
-        if (limitMs < timeoutMs && isImageTimeout(error)) {
-          throw new InstanceBusyError(name, 'it could not end within the response window');
-        }
-        throw error;
-      });
+      if (estimate > grant.bytes) {
+        const waitStarted = this.#now();
+        await grant.resize(estimate, this.settings.timeoutMs).catch((error: unknown) => {
+          throw busyOr(error, options.name ?? 'input', 'no memory for the image came free');
+        });
+        waitedMs = this.#now() - waitStarted;
+      }
+      return this.#run(bytes, options, estimate);
     };
     return {
       process,
       release: () => {
         grant.release();
-        admitted.finish(this.#now() - since - waitedMs);
+        ticket.finish(this.#now() - since - waitedMs);
       },
     };
   }
@@ -177,8 +175,4 @@ export class ImageRunner {
 /** A wait that expired, as `InstanceBusyError`; anything else as it is. */
 function busyOr(error: unknown, name: string, reason: string): unknown {
   return error instanceof WaitExpiredError ? new InstanceBusyError(name, reason) : error;
-}
-
-function isImageTimeout(error: unknown): boolean {
-  return error instanceof ImageError && error.code === 'TIMEOUT';
 }

@@ -1,8 +1,8 @@
 /**
- * One run per input name at a time on an instance. Event Grid delivers at least once: a
- * redelivery, or the event of a newer upload, may arrive while a run for the same name is in
- * flight. It waits here instead of downloading and processing the same picture a second time;
- * once the first run is done, the metadata document tells the second it has nothing to do.
+ * One run per input name at a time on an instance. The event of a newer upload may arrive
+ * while a run for the same name is in flight; its run waits here for the first to end, so two
+ * versions of one name are never processed side by side (a redelivery of the same version
+ * joins the run in flight instead, see `runs-in-flight.ts`).
  */
 import { WaitExpiredError } from './limiter.js';
 
@@ -12,9 +12,9 @@ export class NameLocks {
 
   /**
    * Resolves with a release function once every earlier holder of `name` has released it;
-   * throws `WaitExpiredError` when that takes longer than `waitMs`.
+   * with `waitMs`, throws `WaitExpiredError` when that takes longer.
    */
-  async acquire(name: string, waitMs: number): Promise<() => void> {
+  async acquire(name: string, waitMs?: number): Promise<() => void> {
     const previous = this.#tails.get(name) ?? Promise.resolve();
     let release: () => void = () => undefined;
     const mine = new Promise<void>((resolve) => {
@@ -27,7 +27,7 @@ export class NameLocks {
     });
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
-      timer = setTimeout(() => resolve('expired'), Math.max(0, waitMs));
+      if (waitMs !== undefined) timer = setTimeout(() => resolve('expired'), Math.max(0, waitMs));
     });
     const turn = await Promise.race([previous.then(() => 'turn' as const), expired]);
     clearTimeout(timer);
@@ -35,7 +35,7 @@ export class NameLocks {
       // Give the turn up: those queued behind follow as soon as the holder is done.
       void previous.then(release);
       throw new WaitExpiredError(
-        `${name} is being processed here; waited ${Math.round(waitMs)} ms`,
+        `${name} is being processed here; waited ${Math.round(waitMs ?? 0)} ms`,
       );
     }
     return release;

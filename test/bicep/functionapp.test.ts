@@ -160,6 +160,7 @@ describe('bicep: function app', function () {
       IMG_INPUT_CONTAINER: 'input',
       IMG_METADATA_CONTAINER: 'metadata',
       IMG_DEADLETTER_CONTAINER: 'deadletter',
+      IMG_CLAIMS_CONTAINER: 'claims',
       IMG_RENDITIONS: JSON.stringify([
         {
           container: 'output',
@@ -207,7 +208,7 @@ describe('bicep: function app', function () {
     ];
     const own = Object.keys(settings).filter((name) => name.startsWith('IMG_'));
     expect(Object.keys(settings)).to.have.members([...contract, ...own]);
-    expect(own).to.have.lengthOf(15);
+    expect(own).to.have.lengthOf(16);
   });
 
   it('sets exactly the IMG_* settings the function code reads, but those it derives', function () {
@@ -218,6 +219,8 @@ describe('bicep: function app', function () {
       'IMG_RESPONSE_WINDOW_MS',
       'IMG_DOWNLOAD_TIMEOUT_MS',
       'IMG_DOWNLOAD_IDLE_MS',
+      // How many runs an instance queues: the default holds at any instance size.
+      'IMG_MAX_QUEUED_RUNS',
       // The single settings of the two default renditions: IMG_RENDITIONS lists them all.
       'IMG_OUTPUT_CONTAINER',
       'IMG_THUMBNAIL_CONTAINER',
@@ -294,6 +297,7 @@ describe('bicep: function app', function () {
       thumbnails: 'thumbnails',
       metadata: 'metadata',
       deadletter: 'deadletter',
+      claims: 'claims',
     });
     expect(config.image).to.include({ includeGps: true, shrinkOnLoad: true });
     expect(

@@ -82,6 +82,7 @@ describe('bicep: role assignments', function () {
       grant('app', ROLE.blobDataContributor, container('output')),
       grant('app', ROLE.blobDataContributor, container('thumbnails')),
       grant('app', ROLE.blobDataContributor, container('metadata')),
+      grant('app', ROLE.blobDataContributor, container('claims')),
       grant('app', ROLE.monitoringMetricsPublisher, appInsights),
       grant('topic', ROLE.blobDataContributor, container('deadletter')),
       grant('backfill-topic', ROLE.blobDataContributor, container('deadletter')),

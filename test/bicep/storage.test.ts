@@ -54,12 +54,21 @@ describe('bicep: storage accounts', function () {
     }
   });
 
-  it('deletes dead-letter records 30 days after they were written, and nothing else', function () {
+  it('deletes dead-letter records after 30 days and claims left by dead instances after a day, nothing else', function () {
     const policies = ofType(infra.dev, 'Microsoft.Storage/storageAccounts/managementPolicies');
     expect(policies.map((policy) => policy.name)).to.deep.equal([
       `${infra.outputs.IMAGES_STORAGE_ACCOUNT}/default`,
     ]);
     expect(get(policies[0], 'properties', 'policy', 'rules')).to.deep.equal([
+      {
+        name: 'expire-claims',
+        enabled: true,
+        type: 'Lifecycle',
+        definition: {
+          filters: { blobTypes: ['blockBlob', 'appendBlob'], prefixMatch: ['claims/'] },
+          actions: { baseBlob: { delete: { daysAfterModificationGreaterThan: 1 } } },
+        },
+      },
       {
         name: 'expire-deadletter',
         enabled: true,
@@ -81,7 +90,7 @@ describe('bicep: storage accounts', function () {
     expect(images.sku).to.deep.equal({ name: 'Standard_LRS' });
   });
 
-  it('puts the five pipeline containers on the images account and the package on the host account', function () {
+  it('puts the six pipeline containers on the images account and the package on the host account', function () {
     const containers = ofType(infra.dev, CONTAINER).map((container) => container.name);
     const images = infra.outputs.IMAGES_STORAGE_ACCOUNT;
     expect(containers).to.have.members([
@@ -89,6 +98,7 @@ describe('bicep: storage accounts', function () {
       `${images}/default/output`,
       `${images}/default/thumbnails`,
       `${images}/default/metadata`,
+      `${images}/default/claims`,
       `${images}/default/deadletter`,
       `${infra.outputs.HOST_STORAGE_ACCOUNT}/default/deployment-package`,
     ]);
@@ -148,10 +158,10 @@ describe('bicep: storage options', function () {
     expect(get(settings[0], 'properties', 'overrideSubscriptionLevelSettings')).to.equal(true);
   });
 
-  it('keeps dead-letter records when their retention is 0', function () {
-    expect(ofType(options, 'Microsoft.Storage/storageAccounts/managementPolicies')).to.deep.equal(
-      [],
-    );
+  it('keeps dead-letter records when their retention is 0 (and still expires stale claims)', function () {
+    const policies = ofType(options, 'Microsoft.Storage/storageAccounts/managementPolicies');
+    const rules = get(policies[0], 'properties', 'policy', 'rules') as { name: string }[];
+    expect(rules.map((rule) => rule.name)).to.deep.equal(['expire-claims']);
   });
 
   it('lets accounts created without infrastructure encryption keep it off', function () {

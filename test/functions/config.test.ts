@@ -23,6 +23,7 @@ describe('functions/config', () => {
       thumbnails: 'thumbnails',
       metadata: 'metadata',
       deadletter: 'deadletter',
+      claims: 'claims',
     });
     expect(config.image).to.deep.equal({
       renditions: [
@@ -57,8 +58,9 @@ describe('functions/config', () => {
     });
     expect(config.delivery).to.deep.equal({
       responseWindowMs: 30_000,
-      downloadTimeoutMs: 15_000,
+      downloadTimeoutMs: 60_000,
       downloadIdleMs: 10_000,
+      maxQueuedRuns: 1_000,
     });
   });
 
@@ -82,17 +84,19 @@ describe('functions/config', () => {
     expect(over.message).to.include('1408');
   });
 
-  it('keeps downloads inside the response window', () => {
+  it("gives downloads the run's own limits, not the response window's, with the idle limit within the total", () => {
+    // The run outlives the delivery (it stays queued when the window is too short for it).
     const config = loadConfig({ ...LOCAL, IMG_RESPONSE_WINDOW_MS: '5000' });
     expect(config.delivery).to.deep.equal({
       responseWindowMs: 5000,
-      downloadTimeoutMs: 2500,
-      downloadIdleMs: 2500,
+      downloadTimeoutMs: 60_000,
+      downloadIdleMs: 10_000,
+      maxQueuedRuns: 1_000,
     });
     expect(
-      failure({ ...LOCAL, IMG_RESPONSE_WINDOW_MS: '5000', IMG_DOWNLOAD_TIMEOUT_MS: '6000' })
-        .setting,
-    ).to.equal('IMG_DOWNLOAD_TIMEOUT_MS');
+      failure({ ...LOCAL, IMG_DOWNLOAD_TIMEOUT_MS: '6000', IMG_DOWNLOAD_IDLE_MS: '7000' }).setting,
+    ).to.equal('IMG_DOWNLOAD_IDLE_MS');
+    expect(failure({ ...LOCAL, IMG_MAX_QUEUED_RUNS: '0' }).setting).to.equal('IMG_MAX_QUEUED_RUNS');
   });
 
   it('reads numbers, booleans and names as typed values', () => {

@@ -109,10 +109,10 @@ describe('functions/process-blob (against Azurite)', function () {
       handle(event, invocation()),
       handle(structuredClone(event), invocation()),
     ]);
-    // One run: the second delivery waits for the first, then finds its results.
+    // One run: the second delivery joins the first's run in flight and waits for its end.
     expect(
       outcomes.map((o) => (o.status === 'skipped' ? o.reason : o.status)).sort(),
-    ).to.deep.equal(['duplicate', 'succeeded']);
+    ).to.deep.equal(['joined', 'succeeded']);
     expect(await results()).to.deep.equal({
       output: ['twice.jpg'],
       thumbnails: ['twice.jpg'],
@@ -534,6 +534,8 @@ describe('functions/process-blob (against Azurite)', function () {
     const buggy = createEventHandler({
       ...handlerDeps(config, client, images.runner),
       runner: {
+        deadline: (arrivedAt) => arrivedAt + 30_000,
+        expectedEnd: () => performance.now(),
         admit: async () => ({
           process: () =>
             Promise.reject(new TypeError("Cannot read properties of undefined (reading 'width')")),
@@ -671,7 +673,7 @@ describe('functions/process-blob (against Azurite)', function () {
     ).to.equal(true);
   });
 
-  it('refuses a delivery at once with INSTANCE_BUSY when it could not end within the window', async () => {
+  it('answers at once with INSTANCE_BUSY when the image cannot end within the window, keeps it queued, and the retry finds its results', async () => {
     const windowed = testConfig(azurite.connectionString, `t${suite}`, {
       IMG_RESPONSE_WINDOW_MS: '2000',
     });
@@ -681,10 +683,11 @@ describe('functions/process-blob (against Azurite)', function () {
       responseWindowMs: 2000,
     });
     try {
-      // Work admitted here already: a 20 MB input, expected to take 1.35 s of the 1.5 s left
+      // Work queued here already: a 20 MB input, expected to take 1.35 s of the 1.5 s left
       // after the margin; one image at a time leaves no room for another.
-      const ahead = await runner.admit('ahead.jpg', 20 * 1_048_576, performance.now());
-      const busy = testHandler(windowed, client, runner);
+      const ahead = await runner.admit(20 * 1_048_576, 20 * 1_048_576);
+      const deps = handlerDeps(windowed, client, runner);
+      const busy = createEventHandler(deps);
       const event = await upload(client, config.containers.input, 'busy.jpg', fixture(PHOTO));
       let caught: unknown;
       try {
@@ -693,9 +696,14 @@ describe('functions/process-blob (against Azurite)', function () {
         caught = error;
       }
       expect(caught).to.include({ code: 'INSTANCE_BUSY', permanent: false });
+      expect((caught as Error).message).to.match(/stays queued here/);
       expect(await results()).to.deep.equal({ output: [], thumbnails: [], metadata: [] });
+      expect(deps.runs.size, 'the run stays queued after the answer').to.equal(1);
       ahead.release();
-      expect((await busy(event, invocation())).status).to.equal('succeeded');
+      while (deps.runs.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect((await results()).metadata).to.deep.equal(['busy.jpg.json']);
+      const retried = await busy(event, invocation());
+      expect(retried).to.include({ status: 'skipped', reason: 'duplicate' });
     } finally {
       await runner.close();
     }

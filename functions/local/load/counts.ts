@@ -13,6 +13,8 @@ export class DeliveryCounts {
   timedOut = 0;
   /** Answered with a 5xx (or a failed connection) within the window: refused, to be retried. */
   shed = 0;
+  /** How long each late answer took (ms from the request), to tell lag from waiting. */
+  readonly lateMs: number[] = [];
 
   constructor(readonly windowMs: number) {}
 
@@ -23,13 +25,18 @@ export class DeliveryCounts {
 
   /** A delivery was answered (however late). */
   answered(answer: WebhookAnswer): void {
-    if (answer.ms > this.windowMs) this.timedOut += 1;
-    else if (answer.status === undefined || answer.status >= 500) this.shed += 1;
+    if (answer.ms > this.windowMs) {
+      this.timedOut += 1;
+      this.lateMs.push(answer.ms);
+    } else if (answer.status === undefined || answer.status >= 500) this.shed += 1;
   }
 
   /** One line for progress logs. */
   describe(): string {
-    return `${this.deliveries} deliveries, ${this.timedOut} answered after the window, ${this.shed} refused fast`;
+    const late = [...this.lateMs].sort((a, b) => a - b);
+    const range =
+      late.length === 0 ? '' : ` (${Math.round(late[0]!)}–${Math.round(late.at(-1)!)} ms)`;
+    return `${this.deliveries} deliveries, ${this.timedOut} answered after the window${range}, ${this.shed} refused fast`;
   }
 }
 

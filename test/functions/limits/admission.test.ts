@@ -16,7 +16,7 @@ describe('functions/limits: admission within the response window', () => {
     clock = 0;
   });
 
-  it('admits while the work ahead ends in time, and refuses the delivery that would not', () => {
+  it('lets a delivery wait while the work queued ends in time, and not once it would not', () => {
     // 150 ms + 60 ms per MB: a 10 MB input is expected to take 750 ms.
     const time = new TimeAdmission({
       concurrency: 2,
@@ -25,23 +25,20 @@ describe('functions/limits: admission within the response window', () => {
       model: model(),
     });
     expect(time.marginMs).to.equal(1_000);
-    const admitted = [];
-    let refusal: string | undefined;
-    for (let i = 0; i < 20 && refusal === undefined; i += 1) {
-      const result = time.admit(clock, 10 * MB);
-      if (typeof result === 'string') refusal = result;
-      else admitted.push(result);
-    }
-    // Deadline 4,000 ms, two at a time, 750 ms each: behind n admitted images a new one is
-    // expected to end at n × 750 / 2 + 750 ms, within the deadline for n ≤ 8.
-    expect(admitted).to.have.length(9);
-    expect(refusal).to.match(/9 image\(s\) ahead/);
+    const deadline = time.deadline(clock);
+    expect(deadline).to.equal(4_000);
+    const queued = [];
+    while (time.expectedEnd(10 * MB) <= deadline) queued.push(time.enter(10 * MB));
+    // Two at a time, 750 ms each: behind n queued images a new one is expected to end at
+    // n × 750 / 2 + 750 ms, within the deadline for n ≤ 8.
+    expect(queued).to.have.length(9);
+    expect(time.size).to.equal(9);
     // Work done frees the time for the next delivery.
-    admitted[0]?.finish();
-    expect(time.admit(clock, 10 * MB)).to.not.be.a('string');
+    queued[0]?.finish();
+    expect(time.expectedEnd(10 * MB)).to.be.at.most(deadline);
   });
 
-  it('counts a delivery that already waited: its own deadline runs from its arrival', () => {
+  it("runs a delivery's deadline from its arrival, so time it already waited counts", () => {
     const time = new TimeAdmission({
       concurrency: 1,
       responseWindowMs: 5_000,
@@ -49,21 +46,9 @@ describe('functions/limits: admission within the response window', () => {
       model: model(),
     });
     clock = 3_800;
-    expect(time.admit(3_800, 1_000)).to.not.be.a('string'); // a small image just arrived
-    expect(time.admit(0, 10 * MB)).to.be.a('string');
-    expect(time.admit(3_800, 10 * MB)).to.not.be.a('string');
-  });
-
-  it('admits an image too slow for the window when nothing is ahead of it (refusing cannot help)', () => {
-    const time = new TimeAdmission({
-      concurrency: 2,
-      responseWindowMs: 5_000,
-      now,
-      model: model(),
-    });
-    const alone = time.admit(0, 200 * MB); // 12,150 ms expected
-    expect(alone).to.not.be.a('string');
-    expect(time.admit(0, 1_000)).to.be.a('string');
+    expect(time.expectedEnd(10 * MB)).to.equal(3_800 + 750);
+    expect(time.expectedEnd(10 * MB)).to.be.above(time.deadline(0));
+    expect(time.expectedEnd(10 * MB)).to.be.at.most(time.deadline(3_800));
   });
 
   it('learns how long deliveries take here, and how much that varies', () => {
@@ -86,12 +71,11 @@ describe('functions/limits: admission within the response window', () => {
       now,
       model: model(),
     });
-    const first = time.admit(0, 60 * MB); // 3,750 ms expected
-    if (typeof first === 'string') throw new Error(first);
-    expect(time.admit(0, 10 * MB), 'behind a whole 60 MB image').to.be.a('string');
+    const first = time.enter(60 * MB); // 3,750 ms expected
+    expect(time.expectedEnd(10 * MB), 'behind a whole 60 MB image').to.equal(3_750 + 750);
     first.started();
     clock = 2_500;
-    expect(time.admit(2_500, 10 * MB), 'behind what is left of it').to.not.be.a('string');
+    expect(time.expectedEnd(10 * MB), 'behind what is left of it').to.equal(2_500 + 1_250 + 750);
   });
 });
 

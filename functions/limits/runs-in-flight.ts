@@ -1,0 +1,74 @@
+/**
+ * The runs queued or in progress on this instance, one per input version. A run outlives the
+ * delivery that started it: Event Grid gives a delivery a fixed window, and an image that
+ * cannot end within it keeps its place here while the delivery is answered with a retryable
+ * refusal. A redelivery of the same version joins the run instead of starting another, and
+ * finds its results once it has ended.
+ */
+
+interface Run<T> {
+  promise: Promise<T>;
+  /** Deliveries waiting for it now. */
+  waiting: number;
+}
+
+/** Runs by key (input name and eTag), at most `capacity` at once. */
+export class RunsInFlight<T> {
+  readonly #runs = new Map<string, Run<T>>();
+
+  constructor(
+    /** Runs this instance will hold; beyond it a delivery is refused and nothing is queued. */
+    readonly capacity: number,
+    /** Told of a run that failed with no delivery waiting for it, so the failure is still seen. */
+    private readonly onUnwatchedFailure: (key: string, error: unknown) => void,
+  ) {}
+
+  /** Whether a run for `key` is queued or in progress. */
+  has(key: string): boolean {
+    return this.#runs.has(key);
+  }
+
+  /**
+   * Starts the run for `key` from `start` (`started`) unless one is in flight (`joined`);
+   * `full` when the instance already holds `capacity` runs.
+   */
+  join(key: string, start: () => Promise<T>): 'started' | 'joined' | 'full' {
+    if (this.#runs.has(key)) return 'joined';
+    if (this.#runs.size >= this.capacity) return 'full';
+    const run: Run<T> = { promise: start(), waiting: 0 };
+    this.#runs.set(key, run);
+    run.promise.then(
+      () => this.#runs.delete(key),
+      (error: unknown) => {
+        this.#runs.delete(key);
+        if (run.waiting === 0) this.onUnwatchedFailure(key, error);
+      },
+    );
+    return 'started';
+  }
+
+  /**
+   * What the run for `key` ends with, if it ends within `ms` (it rejects as the run does);
+   * undefined when it goes on longer, or none is in flight.
+   */
+  async wait(key: string, ms: number): Promise<T | undefined> {
+    const run = this.#runs.get(key);
+    if (run === undefined) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
+    });
+    run.waiting += 1;
+    try {
+      return await Promise.race([run.promise, expired]);
+    } finally {
+      run.waiting -= 1;
+      clearTimeout(timer);
+    }
+  }
+
+  /** Runs queued or in progress. */
+  get size(): number {
+    return this.#runs.size;
+  }
+}
