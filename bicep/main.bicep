@@ -201,6 +201,7 @@ var names = {
   appInsights: '${abbrs.appInsights}${baseName}'
   systemTopic: '${abbrs.eventGridSystemTopic}${baseName}'
   completionTopic: '${abbrs.eventGridTopic}${baseName}-done'
+  backfillTopic: '${abbrs.eventGridTopic}${baseName}-backfill'
   functionApp: '${abbrs.functionApp}${baseName}'
 }
 
@@ -344,6 +345,22 @@ module completionTopic 'modules/custom-topic.bicep' = {
   }
 }
 
+// Backfill requests (`serverless-img backfill`, functions/backfill/), published by the
+// uploader/operator alone; subscribed to processImage in subscription.bicep.
+module backfillTopic 'modules/backfill-topic.bicep' = {
+  name: 'backfill-topic'
+  params: {
+    name: names.backfillTopic
+    location: location
+    tags: tags
+    operatorPrincipalId: uploader
+    operatorPrincipalType: uploaderPrincipalType
+    imagesStorageName: names.imagesStorage
+    deadLetterContainerName: containers.deadletter
+  }
+  dependsOn: [imagesStorage]
+}
+
 module eventGrid 'modules/eventgrid.bicep' = {
   name: 'event-grid'
   params: {
@@ -470,3 +487,9 @@ output EVENTS_TOPIC_NAME string = completionTopic.outputs.name
 
 @description('Endpoint of the completion topic (the app\'s IMG_EVENTS_TOPIC_ENDPOINT).')
 output EVENTS_TOPIC_ENDPOINT string = completionTopic.outputs.endpoint
+
+@description('Name of the Event Grid custom topic backfill requests go to (subscribed to processImage by subscription.bicep).')
+output BACKFILL_TOPIC_NAME string = backfillTopic.outputs.name
+
+@description('Endpoint of the backfill topic: serverless-img backfill --topic-endpoint (or IMG_BACKFILL_TOPIC_ENDPOINT).')
+output BACKFILL_TOPIC_ENDPOINT string = backfillTopic.outputs.endpoint

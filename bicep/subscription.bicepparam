@@ -6,3 +6,4 @@ using 'subscription.bicep'
 param systemTopicName = readEnvironmentVariable('SYSTEM_TOPIC_NAME', 'evgt-unset')
 param functionAppName = readEnvironmentVariable('FUNCTION_APP_NAME', 'func-unset')
 param imagesStorageName = readEnvironmentVariable('IMAGES_STORAGE_ACCOUNT', 'stunset')
+param backfillTopicName = readEnvironmentVariable('BACKFILL_TOPIC_NAME', 'evgt-unset')

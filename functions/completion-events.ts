@@ -116,7 +116,21 @@ export function recordEvent(record: MetadataRecord, context: EventContext): Comp
     record.status === 'succeeded'
       ? COMPLETION_EVENT_TYPES.processed
       : COMPLETION_EVENT_TYPES.failed;
-  return envelope(type, source.name, eTag, context, record.processedAt, data);
+  return envelope(type, source.name, versionOf(record), context, record.processedAt, data);
+}
+
+/**
+ * What the id of a record's event is keyed on: the source's eTag and, for results, the settings
+ * fingerprint, so results remade under other settings (`backfill --outdated`) are news to a
+ * consumer that de-duplicates on `id`, while a redelivery still publishes the same id.
+ */
+export function recordVersion(eTag: string, fingerprint: string | undefined): string {
+  return fingerprint === undefined ? eTag : `${eTag}\n${fingerprint}`;
+}
+
+function versionOf(record: MetadataRecord): string {
+  const fingerprint = record.status === 'succeeded' ? record.settings?.fingerprint : undefined;
+  return recordVersion(record.source.eTag ?? '', fingerprint);
 }
 
 /** `ResultsDeleted` for the version `sequencer` of `name`. */

@@ -189,6 +189,15 @@ export function topicEndpoint(read: SettingReader, setting: string): string | un
   throw new ConfigError(setting, expected, value);
 }
 
+/**
+ * `IMG_BACKFILL_TOPIC_ENDPOINT`: where `serverless-img backfill` publishes when no
+ * `--topic-endpoint` is given (the deployment's BACKFILL_TOPIC_ENDPOINT output); validated as
+ * `topicEndpoint`. Read by the CLI, not by the function app.
+ */
+export function backfillTopicEndpoint(env: Env = environment()): string | undefined {
+  return topicEndpoint(new SettingReader(env), 'IMG_BACKFILL_TOPIC_ENDPOINT');
+}
+
 /** The telemetry settings alone: telemetry starts before the rest of the app is loaded. */
 export function readTelemetrySettings(env: Env = environment()): TelemetrySettings {
   return telemetrySettings(new SettingReader(env));

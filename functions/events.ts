@@ -83,7 +83,8 @@ export interface RouteRules {
   account: StorageAccount;
 }
 
-const SUBJECT = /^\/blobServices\/default\/containers\/([^/]+)\/blobs\/(.+)$/;
+/** A blob event's subject: its container and its name. */
+export const BLOB_SUBJECT = /^\/blobServices\/default\/containers\/([^/]+)\/blobs\/(.+)$/;
 
 /**
  * Parses one event as delivered to an Event Grid-triggered function, in either schema.
@@ -136,7 +137,7 @@ export function routeEvent(event: StorageEvent, rules: RouteRules): Route {
   if (event.type !== BLOB_CREATED && event.type !== BLOB_DELETED) {
     return ignore('event-type', `event type ${event.type}`);
   }
-  const match = SUBJECT.exec(event.subject);
+  const match = BLOB_SUBJECT.exec(event.subject);
   if (match === null) {
     throw new InvalidEventError(`subject ${JSON.stringify(event.subject)} is not a blob subject`);
   }
@@ -233,7 +234,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function requiredString(value: Record<string, unknown>, key: string, prefix = ''): string {
+/** A non-empty string field, or `InvalidEventError` naming it. */
+export function requiredString(value: Record<string, unknown>, key: string, prefix = ''): string {
   const field = value[key];
   if (typeof field !== 'string' || field === '') {
     throw new InvalidEventError(`${prefix}${key} is missing or not a string`);

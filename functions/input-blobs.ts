@@ -29,6 +29,17 @@ export interface InputBlobs {
   head(name: string, eTag: string, length: number): Promise<Uint8Array | undefined>;
   /** Whether `name` exists now. */
   exists(name: string): Promise<boolean>;
+  /** The version of `name` there now, or undefined when it does not exist (a backfill's start). */
+  current(name: string): Promise<CurrentBlob | undefined>;
+}
+
+/** An input blob as it is now. */
+export interface CurrentBlob {
+  /** Without quotes, as events carry it. */
+  eTag: string;
+  contentLength: number | undefined;
+  contentType: string | undefined;
+  blobType: string | undefined;
 }
 
 /**
@@ -126,6 +137,22 @@ export class BlobInputs implements InputBlobs {
     const blob = this.container.getBlobClient(name);
     const operation = `read ${this.container.containerName}/${name} properties`;
     return (await propertiesOrUndefined(blob, operation)) !== undefined;
+  }
+
+  async current(name: string): Promise<CurrentBlob | undefined> {
+    const blob = this.container.getBlobClient(name);
+    try {
+      const properties = await blob.getProperties();
+      return {
+        eTag: unquoteETag(properties.etag ?? ''),
+        contentLength: properties.contentLength,
+        contentType: properties.contentType,
+        blobType: properties.blobType,
+      };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw classifyStorageError(`read ${this.container.containerName}/${name} properties`, error);
+    }
   }
 }
 

@@ -21,6 +21,7 @@ import {
 } from '../lib/errors.js';
 import { sniffFormat } from '../lib/index.js';
 import type { ProcessResult } from '../lib/types.js';
+import { BACKFILL_REQUESTED, routeBackfill, type BackfillRoute } from './backfill-event.js';
 import { nameRefusal, unsafeNameDetail } from './blob-names.js';
 import { InstanceBusyError, InvalidEventError } from './errors.js';
 import { parseStorageEvent, routeEvent, type BlobEventFacts, type Route } from './events.js';
@@ -30,6 +31,7 @@ import { estimateFromHead } from './limits/estimate.js';
 import type { Outcome } from './outcome.js';
 import { publishDeleted } from './publish-events.js';
 import { alreadyDone, readInput, type InputRead } from './read-input.js';
+import { refreshBlob } from './refresh-blob.js';
 import type { SourceLink } from './results.js';
 import { recordFailure, writeResults } from './write-results.js';
 
@@ -39,8 +41,11 @@ export type { Outcome, SkipReason } from './outcome.js';
 /** The handler's signature, as the Functions host and the local runtime call it. */
 export type EventHandler = (event: unknown, context: InvocationContext) => Promise<Outcome>;
 
-/** A BlobCreated event the pipeline acts on. */
-type CreatedBlob = BlobEventFacts & { eTag: string };
+/**
+ * A version the pipeline acts on (a BlobCreated event's, or the current one for a backfill
+ * request, which may replace that version's outdated or failed results).
+ */
+export type CreatedBlob = BlobEventFacts & { eTag: string; replaces?: string };
 
 /**
  * Builds the handler over `deps`. It resolves when the event is done (processed, recorded as
@@ -60,13 +65,16 @@ async function handleEvent(inv: Invocation, payload: unknown): Promise<Outcome> 
     inv.subject = route.blob.blobName;
     inv.span.annotate({ 'serverless_img.input.name': route.blob.blobName });
     if (route.action === 'delete') return await deleteResults(inv, route.blob);
+    if (route.action === 'refresh') {
+      return await refreshBlob(inv, route.blob, (blob) => created(inv, blob));
+    }
     return await created(inv, route.blob);
   } catch (error) {
     return failedDelivery(inv, error);
   }
 }
 
-function routeOf(inv: Invocation, payload: unknown): Route {
+function routeOf(inv: Invocation, payload: unknown): Route | BackfillRoute {
   const event = parseStorageEvent(payload);
   inv.subject = event.subject;
   inv.span.annotate({
@@ -76,7 +84,8 @@ function routeOf(inv: Invocation, payload: unknown): Route {
     'cloudevents.event_source': event.source,
   });
   const { config, account } = inv.deps;
-  return routeEvent(event, { inputContainer: config.containers.input, account });
+  const rules = { inputContainer: config.containers.input, account };
+  return event.type === BACKFILL_REQUESTED ? routeBackfill(event, rules) : routeEvent(event, rules);
 }
 
 function ignored(inv: Invocation, route: Extract<Route, { action: 'ignore' }>): Outcome {
@@ -111,7 +120,7 @@ async function deleteResults(inv: Invocation, blob: BlobEventFacts): Promise<Out
  * a retryable error while the run goes on, and the retry finds the results.
  */
 async function created(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
-  const link: SourceLink = { name: blob.blobName, eTag: blob.eTag, sequencer: blob.sequencer };
+  const link = linkOf(blob);
   const { runs, runner, clock } = inv.deps;
   const key = `${link.name}\n${link.eTag}`;
   const deadline = runner.deadline(inv.started);
@@ -162,7 +171,7 @@ async function oneRunPerName(inv: Invocation, blob: CreatedBlob): Promise<Outcom
 }
 
 async function processBlob(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
-  const link: SourceLink = { name: blob.blobName, eTag: blob.eTag, sequencer: blob.sequencer };
+  const link = linkOf(blob);
   const refusal = refusalBeforeReading(inv, blob);
   if (refusal !== undefined) {
     const source = { size: blob.contentLength, declaredContentType: blob.contentType };
@@ -213,6 +222,13 @@ async function admitImage(inv: Invocation, link: SourceLink, declared: number | 
         );
   const total = declared ?? head?.length ?? 0;
   return runner.admit(total, estimateFromHead(head, total, config.image.maxPixels));
+}
+
+/** The version a run makes results of (and, for a backfill, the version it may replace). */
+function linkOf(blob: CreatedBlob): SourceLink {
+  const link: SourceLink = { name: blob.blobName, eTag: blob.eTag, sequencer: blob.sequencer };
+  if (blob.replaces !== undefined) link.replaces = blob.replaces;
+  return link;
 }
 
 /** What the event alone shows to be refused: a name results cannot have, or a size. */

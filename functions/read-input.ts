@@ -25,7 +25,7 @@ export type InputRead =
 export async function alreadyDone(inv: Invocation, link: SourceLink): Promise<Outcome | undefined> {
   const done = await inv.deps.results.completedVersion(link.name);
   if (done === undefined || !sameSource(done, link.name)) return undefined;
-  if (done.eTag === link.eTag) {
+  if (done.eTag === link.eTag && link.replaces !== link.eTag) {
     await publishStoredRecord(inv, link.name, link.eTag);
     return inv.skip(link, 'duplicate', `results for eTag ${link.eTag} already exist`);
   }

@@ -18,6 +18,11 @@ export interface SourceLink {
   sequencer: string;
   /** SHA-256 of the source bytes, hex; absent when the source was refused unread. */
   sha256?: string;
+  /**
+   * Not stored: the eTag whose results this run replaces although they are of the same version
+   * (a backfill remaking outdated or failed results). Any other version is written as usual.
+   */
+  replaces?: string;
 }
 
 /** The HTTP headers a result is served with. */
@@ -116,7 +121,9 @@ export async function writeResult(
     if (existing !== undefined) {
       const current = readLink(existing.metadata);
       if (sameSource(current, link.name)) {
-        if (current.eTag === link.eTag) return { status: 'unchanged', etag: existing.etag };
+        if (current.eTag === link.eTag && link.replaces !== link.eTag) {
+          return { status: 'unchanged', etag: existing.etag };
+        }
         if ((current.sequencer ?? '') > link.sequencer) return { status: 'stale' };
       }
     }

@@ -2,12 +2,12 @@
 # subscription (bicep/subscription.bicep) once the function code is deployed, because an
 # AzureFunction endpoint is validated against the `processImage` function.
 #
-# Needs: AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, FUNCTION_APP_NAME, SYSTEM_TOPIC_NAME,
+# Needs: AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, FUNCTION_APP_NAME, SYSTEM_TOPIC_NAME, BACKFILL_TOPIC_NAME,
 # IMAGES_STORAGE_ACCOUNT (azd exports them to hooks) and the Azure CLI signed in.
 $script:HookName = 'postdeploy'
 . (Join-Path $PSScriptRoot 'hook-common.ps1')
 
-Assert-Env 'AZURE_SUBSCRIPTION_ID', 'AZURE_RESOURCE_GROUP', 'FUNCTION_APP_NAME', 'SYSTEM_TOPIC_NAME', 'IMAGES_STORAGE_ACCOUNT'
+Assert-Env 'AZURE_SUBSCRIPTION_ID', 'AZURE_RESOURCE_GROUP', 'FUNCTION_APP_NAME', 'SYSTEM_TOPIC_NAME', 'BACKFILL_TOPIC_NAME', 'IMAGES_STORAGE_ACCOUNT'
 Assert-AzLogin
 
 Set-Location (Join-Path $PSScriptRoot '..')

@@ -5,13 +5,13 @@
 # `az functionapp deployment source config-zip` with the variables below exported.
 #
 # Needs: AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP, FUNCTION_APP_NAME, SYSTEM_TOPIC_NAME,
-# IMAGES_STORAGE_ACCOUNT (azd exports them to hooks) and the Azure CLI signed in.
+# BACKFILL_TOPIC_NAME, IMAGES_STORAGE_ACCOUNT (azd exports them to hooks) and the Azure CLI signed in.
 set -eu
 hook_name=postdeploy
 # shellcheck source=scripts/hook-common.sh
 . "$(dirname "$0")/hook-common.sh"
 
-require_env AZURE_SUBSCRIPTION_ID AZURE_RESOURCE_GROUP FUNCTION_APP_NAME SYSTEM_TOPIC_NAME IMAGES_STORAGE_ACCOUNT
+require_env AZURE_SUBSCRIPTION_ID AZURE_RESOURCE_GROUP FUNCTION_APP_NAME SYSTEM_TOPIC_NAME BACKFILL_TOPIC_NAME IMAGES_STORAGE_ACCOUNT
 require_az_login
 
 cd "$(dirname "$0")/.."
@@ -30,7 +30,7 @@ until az functionapp function show --subscription "$AZURE_SUBSCRIPTION_ID" \
   sleep "$HOOK_POLL_SECONDS"
 done
 
-echo "$hook_name: creating the Event Grid subscription input/ -> processImage"
+echo "$hook_name: creating the Event Grid subscriptions input/ and backfill topic -> processImage"
 az deployment group create --subscription "$AZURE_SUBSCRIPTION_ID" \
   --resource-group "$AZURE_RESOURCE_GROUP" \
   --name event-subscription \

@@ -15,6 +15,7 @@ import {
   type Delivery,
   type DeliveryResult,
 } from './deliverer.js';
+import { isCloudEvent } from './events.js';
 import { sleep, type RetrySchedule } from './retry.js';
 
 /** Where dead-letter records are written. */
@@ -101,7 +102,7 @@ export function deadLetterRecord(
       deliveryAttempts: delivery.attempts,
       lastDeliveryOutcome: failure.message,
       ...(failure.status === undefined ? {} : { lastHttpStatusCode: failure.status }),
-      publishTime: delivery.event.eventTime,
+      publishTime: isCloudEvent(delivery.event) ? delivery.event.time : delivery.event.eventTime,
       lastDeliveryAttemptTime: at.toISOString(),
     },
   ];

@@ -13,18 +13,23 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Outcome } from '../process-blob.js';
-import type { EventGridStorageEvent } from './events.js';
+import type { DeliveredEvent } from './events.js';
 import { sleep, type RetrySchedule } from './retry.js';
 import type { BlobChange } from './watcher.js';
 
+/** An event to deliver: a Storage event the watcher raised, or a CloudEvent posted to the topic. */
+export interface DeliverableChange extends Omit<BlobChange, 'event'> {
+  readonly event: DeliveredEvent;
+}
+
 /** One event on its way to the handler, and how many times it was tried so far. */
-export interface Delivery extends BlobChange {
+export interface Delivery extends DeliverableChange {
   attempts: number;
 }
 
 /** What happened to one event, reported once per event when it is done. */
 export interface DeliveryResult {
-  event: EventGridStorageEvent;
+  event: DeliveredEvent;
   /** The blob the event is about. */
   name: string;
   kind: 'created' | 'deleted';
@@ -48,7 +53,7 @@ export interface DeliveryAttempt {
  * when known), rejects when delivery failed (a `DeliveryError` says how).
  */
 export type DeliveryTransport = (
-  event: EventGridStorageEvent,
+  event: DeliveredEvent,
   attempt: DeliveryAttempt,
 ) => Promise<Outcome | undefined>;
 
@@ -170,7 +175,7 @@ export class Deliverer {
   }
 
   /** Queues an event for its first delivery (ignored while stopped). */
-  enqueue(change: BlobChange): void {
+  enqueue(change: DeliverableChange): void {
     const delivery = { ...change, attempts: 0 };
     this.#queuedAt.set(delivery, this.#now());
     this.#push(delivery);

@@ -17,6 +17,25 @@ export interface EventGridStorageEvent {
   metadataVersion: '1';
 }
 
+/** A CloudEvent as a custom topic with the CloudEvents schema delivers it (a backfill request). */
+export interface CloudEventEnvelope {
+  specversion: '1.0';
+  id: string;
+  type: string;
+  source: string;
+  subject: string;
+  time?: string;
+  data: Record<string, unknown>;
+}
+
+/** An event the local Event Grid delivers: a Storage event, or a CloudEvent posted to its topic. */
+export type DeliveredEvent = EventGridStorageEvent | CloudEventEnvelope;
+
+/** Whether `event` is a CloudEvent (delivered alone, as `application/cloudevents+json`). */
+export function isCloudEvent(event: DeliveredEvent): event is CloudEventEnvelope {
+  return 'specversion' in event;
+}
+
 /** The properties of a blob an event reports. */
 export interface BlobSnapshot {
   container: string;

@@ -94,7 +94,8 @@ function headerOf(req: http.IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-async function readBody(req: http.IncomingMessage): Promise<string | undefined> {
+/** A request's body as text; undefined past 1 MB (Event Grid's limit for one delivery or publish). */
+export async function readBody(req: http.IncomingMessage): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

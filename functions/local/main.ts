@@ -50,7 +50,7 @@ const USAGE = `Usage: npm start -- [options]
   --http-port <n>  the Functions host: webhook and /api/health (default 7071; with --once 0)
   --in-memory      keep Azurite's data in memory only (default: .azurite/)
   --no-samples     do not upload the sample images on the first run
-  --no-watch       raise no events: only events posted to the webhook act
+  --no-watch       raise no events: only events posted to the webhook or /api/events act
   --once           process what is in 'input', then exit (0: every blob has results or a
                    failure record; 1: something was dead-lettered or left unprocessed, or
                    its dead-letter record could not be written)
@@ -369,7 +369,7 @@ async function main(): Promise<number> {
     const serviceClient = createBlobServiceClient(config.storage);
     runtime = await startPrintingRuntime(config, serviceClient, storage, options);
     console.log(
-      `Functions host on ${runtime.host.url}: POST ${runtime.host.webhookUrl()}, GET ${runtime.host.url}/api/health`,
+      `Functions host on ${runtime.host.url}: POST ${runtime.host.webhookUrl()}, GET ${runtime.host.url}/api/health, backfill topic POST ${runtime.host.url}/api/events`,
     );
     console.log(`Gallery: open ${runtime.host.url}/ (results, uploads, details).`);
     const rules = deliveryRules(config, options);

@@ -14,6 +14,7 @@ import type { EventHandler } from '../process-blob.js';
 import { blobDeadLetterStore, DeadLetterWriter } from './dead-letter.js';
 import {
   Deliverer,
+  type DeliverableChange,
   type DeliveryResult,
   type DeliveryTransport,
   type LateAnswer,
@@ -23,7 +24,7 @@ import { localTopic } from './events.js';
 import { Poller } from './poller.js';
 import { exponentialBackoff, type RetryPolicy, type RetrySchedule } from './retry.js';
 import { inProcessTransport } from './transport.js';
-import { BlobWatcher, listBlobs, type BlobChange } from './watcher.js';
+import { BlobWatcher, listBlobs } from './watcher.js';
 
 export type { DeliveryResult } from './deliverer.js';
 export type { RetryPolicy } from './retry.js';
@@ -81,8 +82,8 @@ export interface PipelineOptions {
 export interface LocalPipeline {
   /** Polls the input container (unless built with `watch: false`) until `stop()`. */
   start(): void;
-  /** Queues an event raised by another source for delivery. */
-  publish(change: BlobChange): void;
+  /** Queues an event raised by another source (or posted to the local topic) for delivery. */
+  publish(change: DeliverableChange): void;
   /** Stops polling and waits for deliveries in flight (retries still waiting are dropped). */
   stop(): Promise<void>;
   /** Lists the input container once and queues an event per change. Returns how many. */

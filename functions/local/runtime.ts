@@ -20,6 +20,7 @@ import type { FaultProxy } from './load/proxy.js';
 import { createLocalPipeline, type DeliveryResult, type LocalPipeline } from './pipeline.js';
 import { EVENT_TIME_TO_LIVE_MS, eventGridSchedule, type RetryPolicy } from './retry.js';
 import { StorageEventSource, type PropertiesReader } from './storage-events.js';
+import { topicRoute } from './topic-endpoint.js';
 import { roundRobin, webhookTransport } from './webhook.js';
 
 /** Event Grid's delivery rules, some compressed for tests. */
@@ -83,12 +84,19 @@ export interface LocalRuntime {
 /** Starts the host and the delivery; events flow once `startEvents()` is called. */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { config, delivery, recorder } = options;
+  const backfillTopic = topicRoute({
+    inputContainer: config.containers.input,
+    // Built below; a publish in the instant before is answered 500, and the publisher retries.
+    publish: (change) => pipeline.publish(change),
+  });
   const host = await startFunctionsHost({
     app: options.app,
     port: options.httpPort,
     logHandler: options.logHandler,
     onInvocation: options.onInvocation,
-    routes: options.routes,
+    // The backfill topic first (POST /api/events), then the caller's routes (the gallery).
+    routes: async (req, url, res) =>
+      (await backfillTopic(req, url, res)) || ((await options.routes?.(req, url, res)) ?? false),
   });
   const pipeline = createLocalPipeline({
     config,

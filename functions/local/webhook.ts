@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import { DeliveryError, type DeliveryTransport } from './deliverer.js';
+import { isCloudEvent, type DeliveredEvent } from './events.js';
 
 /** Answers Event Grid counts as delivered. */
 const SUCCESS = new Set([200, 201, 202, 203, 204]);
@@ -68,20 +69,43 @@ function post(
   });
 }
 
+/**
+ * The body and schema headers of one delivery: a Storage event as a one-event array (Event Grid
+ * schema); a CloudEvent alone, in structured mode (the CloudEvents schema, where
+ * `aeg-metadata-version` is the spec version and `aeg-data-version` does not apply).
+ */
+function notification(event: DeliveredEvent): { body: string; headers: Record<string, string> } {
+  if (isCloudEvent(event)) {
+    return {
+      body: JSON.stringify(event),
+      headers: {
+        'content-type': 'application/cloudevents+json; charset=utf-8',
+        'aeg-metadata-version': event.specversion,
+      },
+    };
+  }
+  return {
+    body: JSON.stringify([event]),
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'aeg-data-version': event.dataVersion,
+      'aeg-metadata-version': event.metadataVersion,
+    },
+  };
+}
+
 /** Delivers events by posting them to a webhook, as Event Grid does. */
 export function webhookTransport(options: WebhookTransportOptions): DeliveryTransport {
   const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   return async (event, { attempt }) => {
     const endpoint = options.endpoint();
-    const body = JSON.stringify([event]);
+    const { body, headers: schemaHeaders } = notification(event);
     const headers = {
-      'content-type': 'application/json; charset=utf-8',
+      ...schemaHeaders,
       'content-length': String(Buffer.byteLength(body)),
       'aeg-event-type': 'Notification',
       'aeg-subscription-name': SUBSCRIPTION_NAME,
       'aeg-delivery-count': String(attempt - 1),
-      'aeg-data-version': event.dataVersion,
-      'aeg-metadata-version': event.metadataVersion,
     };
     const started = performance.now();
     let answer: { status: number; text: string };

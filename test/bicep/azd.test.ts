@@ -184,6 +184,7 @@ class FakeAz {
       APP_IDENTITY_PRINCIPAL_ID: '11111111-2222-3333-4444-555555555555',
       FUNCTION_APP_NAME: 'func-test',
       SYSTEM_TOPIC_NAME: 'evgt-test',
+      BACKFILL_TOPIC_NAME: 'evt-test-backfill',
       IMAGES_STORAGE_ACCOUNT: 'stimgtest',
     };
     for (const [name, value] of Object.entries(env)) {

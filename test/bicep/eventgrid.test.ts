@@ -121,7 +121,7 @@ describe('bicep: Event Grid', function () {
   });
 
   it('creates the completion topic for CloudEvents with Entra ID auth only, its endpoint an output', function () {
-    const completions = one(infra.dev, 'Microsoft.EventGrid/topics');
+    const completions = one(infra.dev, 'Microsoft.EventGrid/topics', '-done');
     expect(completions.name).to.equal(infra.outputs.EVENTS_TOPIC_NAME);
     expect(completions.properties).to.deep.include({
       inputSchema: 'CloudEventSchemaV1_0',

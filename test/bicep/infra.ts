@@ -37,6 +37,8 @@ export interface MainOutputs {
   HOST_STORAGE_ACCOUNT: string;
   EVENTS_TOPIC_NAME: string;
   EVENTS_TOPIC_ENDPOINT: string;
+  BACKFILL_TOPIC_NAME: string;
+  BACKFILL_TOPIC_ENDPOINT: string;
 }
 
 /** Everything the infra tests look at. */
@@ -67,6 +69,7 @@ export function loadInfra(): Infra {
       FUNCTION_APP_NAME: outputs.FUNCTION_APP_NAME,
       SYSTEM_TOPIC_NAME: outputs.SYSTEM_TOPIC_NAME,
       IMAGES_STORAGE_ACCOUNT: outputs.IMAGES_STORAGE_ACCOUNT,
+      BACKFILL_TOPIC_NAME: outputs.BACKFILL_TOPIC_NAME,
     },
   });
   cached = { compiled, dev, subscription, outputs };

@@ -107,7 +107,7 @@ describe('bicep: monitoring and alerts', function () {
     ['DroppedEventCount', '-dropped'],
   ] as const) {
     it(`alerts on any ${metric} of the completion topic under its own name`, function () {
-      const completions = one(infra.dev, 'Microsoft.EventGrid/topics');
+      const completions = one(infra.dev, 'Microsoft.EventGrid/topics', '-done');
       const alert = one(infra.dev, METRIC_ALERT, `-completions${suffix}`);
       expect(get(alert, 'properties', 'scopes')).to.deep.equal([completions.id]);
       expect(criterion(alert)).to.deep.include({

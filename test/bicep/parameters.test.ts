@@ -50,7 +50,7 @@ describe('bicep: azd parameters (main.bicepparam)', function () {
     const workspace = ofType(snap, 'Microsoft.OperationalInsights/workspaces')[0];
     expect(get(workspace, 'properties', 'workspaceCapping', 'dailyQuotaGb')).to.equal(0.16);
     const grants = uploaderGrants(snap);
-    expect(grants).to.have.lengthOf(5);
+    expect(grants).to.have.lengthOf(6);
     for (const grant of grants) {
       expect(get(grant, 'properties', 'principalId')).to.equal(
         '[coalesce(null(), deployer().objectId)]',
@@ -67,7 +67,7 @@ describe('bicep: azd parameters (main.bicepparam)', function () {
         AZURE_PRINCIPAL_TYPE: 'ServicePrincipal',
       }),
     );
-    expect(grants).to.have.lengthOf(5);
+    expect(grants).to.have.lengthOf(6);
     for (const grant of grants) {
       expect(get(grant, 'properties', 'principalType')).to.equal('ServicePrincipal');
     }
@@ -79,7 +79,7 @@ describe('bicep: azd parameters (main.bicepparam)', function () {
       azdSnapshot('group', { UPLOADER_PRINCIPAL_ID: group, AZURE_PRINCIPAL_TYPE: 'Group' }),
     );
     expect(named.map((grant) => get(grant, 'properties', 'principalId'))).to.deep.equal(
-      Array(5).fill(group),
+      Array(6).fill(group),
     );
     expect(named.map(roleOf)).to.include(ROLE.blobDataContributor);
     expect(uploaderGrants(azdSnapshot('nobody', { UPLOADER_PRINCIPAL_ID: 'none' }))).to.deep.equal(

@@ -12,19 +12,26 @@ import {
   scopeOf,
 } from './infra.js';
 
-type Principal = 'app' | 'topic' | 'uploader';
+type Principal = 'app' | 'topic' | 'backfill-topic' | 'uploader';
 
 /** Who a role assignment is for, recognised from the principalId expression. */
 function principalOf(infra: Infra, assignment: PredictedResource): Principal {
   const principalId = String(assignment.properties?.['principalId']);
   const identity = one(infra.dev, 'Microsoft.ManagedIdentity/userAssignedIdentities');
   const topic = one(infra.dev, 'Microsoft.EventGrid/systemTopics');
+  const backfill = one(infra.dev, 'Microsoft.EventGrid/topics', '-backfill');
   if (principalId === `[reference('${identity.id}', '${identity.apiVersion}').principalId]`)
     return 'app';
   if (
     principalId === `[reference('${topic.id}', '${topic.apiVersion}', 'full').identity.principalId]`
   ) {
     return 'topic';
+  }
+  if (
+    principalId ===
+    `[reference('${backfill.id}', '${backfill.apiVersion}', 'full').identity.principalId]`
+  ) {
+    return 'backfill-topic';
   }
   // The uploader when none is named: whoever deploys.
   if (principalId === '[coalesce(null(), deployer().objectId)]') return 'uploader';
@@ -78,6 +85,12 @@ describe('bicep: role assignments', function () {
       grant('app', ROLE.blobDataContributor, container('claims')),
       grant('app', ROLE.monitoringMetricsPublisher, appInsights),
       grant('topic', ROLE.blobDataContributor, container('deadletter')),
+      grant('backfill-topic', ROLE.blobDataContributor, container('deadletter')),
+      grant(
+        'uploader',
+        ROLE.eventGridDataSender,
+        `${rg}/providers/Microsoft.EventGrid/topics/${infra.outputs.BACKFILL_TOPIC_NAME}`,
+      ),
       grant('uploader', ROLE.blobDataContributor, container('input')),
       grant('uploader', ROLE.blobDataReader, container('output')),
       grant('uploader', ROLE.blobDataReader, container('thumbnails')),

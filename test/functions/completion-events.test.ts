@@ -12,9 +12,11 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import {
   COMPLETION_EVENT_TYPES,
   completionEventId,
+  recordVersion,
   type CompletionEvent,
   type ImageEventData,
 } from '../../functions/completion-events.js';
+import { currentFingerprint } from '../../functions/backfill-event.js';
 import type { Config } from '../../functions/config.js';
 import { EventPublishError } from '../../functions/errors.js';
 import type { EventHandler } from '../../functions/process-blob.js';
@@ -87,7 +89,11 @@ describe('functions/completion events (against Azurite and a webhook on loopback
     expect(published).to.include({
       type: 'ServerlessImg.ImageProcessed',
       subject: 'a/photo.jpg',
-      id: completionEventId('a/photo.jpg', eTag, 'ServerlessImg.ImageProcessed'),
+      id: completionEventId(
+        'a/photo.jpg',
+        recordVersion(eTag, currentFingerprint(config.image)),
+        'ServerlessImg.ImageProcessed',
+      ),
     });
     expect(published.source).to.equal(
       client.getContainerClient(config.containers.input).url.replace(/\/+$/, ''),

@@ -118,7 +118,7 @@ describe('functions/local/pipeline (against Azurite)', function () {
       dataVersion: '',
       metadataVersion: '1',
     });
-    expect(event?.topic).to.match(
+    expect(event !== undefined && 'topic' in event ? event.topic : undefined).to.match(
       /^\/subscriptions\/.+\/providers\/Microsoft\.Storage\/storageAccounts\/devstoreaccount1$/,
     );
     expect(event?.data).to.include({
