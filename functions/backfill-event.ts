@@ -16,6 +16,7 @@ import {
   BLOB_SUBJECT,
   blobNameOf,
   requiredString,
+  type IgnoredRoute,
   type IgnoreReason,
   type RouteRules,
   type StorageEvent,
@@ -92,14 +93,7 @@ export interface RefreshFacts {
 
 /** What to do with a backfill request: refresh the blob's results, or ignore it. */
 export type BackfillRoute =
-  | { action: 'refresh'; event: StorageEvent; blob: RefreshFacts }
-  | {
-      action: 'ignore';
-      event: StorageEvent;
-      reason: IgnoreReason;
-      detail: string;
-      level: 'debug' | 'warning';
-    };
+  { action: 'refresh'; event: StorageEvent; blob: RefreshFacts } | IgnoredRoute;
 
 /**
  * Routes a `BackfillRequested` event: refresh when its subject names a blob of the input

@@ -59,18 +59,21 @@ export interface BlobEventFacts {
   blobType: string | undefined;
 }
 
+/** An event the pipeline does not act on, and why. */
+export interface IgnoredRoute {
+  action: 'ignore';
+  event: StorageEvent;
+  reason: IgnoreReason;
+  detail: string;
+  /** `warning` when an operator should hear of it (another account, an unknown API). */
+  level: 'debug' | 'warning';
+}
+
 /** What to do with an event. */
 export type Route =
   | { action: 'process'; event: StorageEvent; blob: BlobEventFacts & { eTag: string } }
   | { action: 'delete'; event: StorageEvent; blob: BlobEventFacts }
-  | {
-      action: 'ignore';
-      event: StorageEvent;
-      reason: IgnoreReason;
-      detail: string;
-      /** `warning` when an operator should hear of it (another account, an unknown API). */
-      level: 'debug' | 'warning';
-    };
+  | IgnoredRoute;
 
 /** Why an event was ignored; also the `serverless_img.skip_reason` span attribute. */
 export type IgnoreReason = 'event-type' | 'other-account' | 'other-container' | 'api' | 'blob-type';
