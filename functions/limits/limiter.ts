@@ -82,12 +82,9 @@ export class ResourceLimiter {
     this.memoryBudgetBytes = options.memoryBudgetBytes;
   }
 
-  /**
-   * Runs `task` once a slot and `estimatedBytes` of the budget are free, then gives both back.
-   * With `waitMs`, gives up (`WaitExpiredError`) when no slot came in that time.
-   */
-  async run<T>(estimatedBytes: number, task: () => Promise<T>, waitMs?: number): Promise<T> {
-    const grant = await this.acquire(estimatedBytes, waitMs);
+  /** Runs `task` once a slot and `estimatedBytes` of the budget are free, then gives both back. */
+  async run<T>(estimatedBytes: number, task: () => Promise<T>): Promise<T> {
+    const grant = await this.acquire(estimatedBytes);
     try {
       return await task();
     } finally {
@@ -95,13 +92,10 @@ export class ResourceLimiter {
     }
   }
 
-  /**
-   * Takes a slot and `bytes` of the budget once both are free (first come, first served); with
-   * `waitMs`, gives up (`WaitExpiredError`) when that takes longer.
-   */
-  async acquire(bytes: number, waitMs?: number): Promise<Grant> {
+  /** Takes a slot and `bytes` of the budget once both are free (first come, first served). */
+  async acquire(bytes: number): Promise<Grant> {
     let held = this.#clamp(bytes);
-    await this.#acquire(held, waitMs);
+    await this.#acquire(held);
     let released = false;
     return {
       get bytes() {
@@ -142,25 +136,13 @@ export class ResourceLimiter {
     return this.#active < this.concurrency && this.#used + cost <= this.memoryBudgetBytes;
   }
 
-  #acquire(cost: number, waitMs?: number): Promise<void> {
+  #acquire(cost: number): Promise<void> {
     if (this.#queue.length === 0 && this.#growers.length === 0 && this.#fits(cost)) {
       this.#take(cost);
       return Promise.resolve();
     }
-    return new Promise((resolve, reject) => {
-      const waiter: Waiter = { cost, grant: () => (clearTimeout(timer), resolve()) };
-      const timer =
-        waitMs === undefined
-          ? undefined
-          : setTimeout(
-              () => {
-                this.#queue.splice(this.#queue.indexOf(waiter), 1);
-                reject(new WaitExpiredError(`no slot within ${Math.round(waitMs)} ms`));
-                this.#grantWaiting();
-              },
-              Math.max(0, waitMs),
-            );
-      this.#queue.push(waiter);
+    return new Promise((resolve) => {
+      this.#queue.push({ cost, grant: resolve });
     });
   }
 

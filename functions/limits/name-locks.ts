@@ -4,17 +4,12 @@
  * versions of one name are never processed side by side (a redelivery of the same version
  * joins the run in flight instead, see `runs-in-flight.ts`).
  */
-import { WaitExpiredError } from './limiter.js';
-
 /** Waits in turn per name. */
 export class NameLocks {
   readonly #tails = new Map<string, Promise<void>>();
 
-  /**
-   * Resolves with a release function once every earlier holder of `name` has released it;
-   * with `waitMs`, throws `WaitExpiredError` when that takes longer.
-   */
-  async acquire(name: string, waitMs?: number): Promise<() => void> {
+  /** Resolves with a release function once every earlier holder of `name` has released it. */
+  async acquire(name: string): Promise<() => void> {
     const previous = this.#tails.get(name) ?? Promise.resolve();
     let release: () => void = () => undefined;
     const mine = new Promise<void>((resolve) => {
@@ -25,19 +20,7 @@ export class NameLocks {
     void tail.then(() => {
       if (this.#tails.get(name) === tail) this.#tails.delete(name);
     });
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => {
-      if (waitMs !== undefined) timer = setTimeout(() => resolve('expired'), Math.max(0, waitMs));
-    });
-    const turn = await Promise.race([previous.then(() => 'turn' as const), expired]);
-    clearTimeout(timer);
-    if (turn === 'expired') {
-      // Give the turn up: those queued behind follow as soon as the holder is done.
-      void previous.then(release);
-      throw new WaitExpiredError(
-        `${name} is being processed here; waited ${Math.round(waitMs ?? 0)} ms`,
-      );
-    }
+    await previous;
     return release;
   }
 
