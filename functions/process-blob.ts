@@ -27,6 +27,7 @@ import { InstanceBusyError, InvalidEventError } from './errors.js';
 import { parseStorageEvent, routeEvent, type BlobEventFacts, type Route } from './events.js';
 import { Invocation, type HandlerDeps } from './invocation.js';
 import { WorkerFailedError, type ImageSlot } from './limits/index.js';
+import { beforeDeadline } from './limits/before-deadline.js';
 import { estimateFromHead } from './limits/estimate.js';
 import type { Outcome } from './outcome.js';
 import { publishDeleted } from './publish-events.js';
@@ -141,20 +142,6 @@ async function created(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
   if (outcome === undefined) throw new InstanceBusyError(link.name, QUEUED);
   if (joined === 'started') return outcome;
   return inv.skip(link, 'joined', `joined the run in flight here, which ended ${outcome.status}`);
-}
-
-/** What `work` resolves to if it does so within `ms`, else `'late'` (it goes on unheeded). */
-async function beforeDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'late'> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'late'>((resolve) => {
-    timer = setTimeout(() => resolve('late'), Math.max(0, ms));
-  });
-  work.catch(() => undefined); // a late failure is nobody's to handle
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const QUEUED =

@@ -5,6 +5,7 @@
  * refusal. A redelivery of the same version joins the run instead of starting another, and
  * finds its results once it has ended.
  */
+import { beforeDeadline } from './before-deadline.js';
 
 interface Run<T> {
   promise: Promise<T>;
@@ -54,16 +55,12 @@ export class RunsInFlight<T> {
   async wait(key: string, ms: number): Promise<T | undefined> {
     const run = this.#runs.get(key);
     if (run === undefined) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), Math.max(0, ms));
-    });
     run.waiting += 1;
     try {
-      return await Promise.race([run.promise, expired]);
+      const ended = await beforeDeadline(run.promise, ms);
+      return ended === 'late' ? undefined : ended;
     } finally {
       run.waiting -= 1;
-      clearTimeout(timer);
     }
   }
 
