@@ -26,17 +26,8 @@ export function estimateImageBytes(
   bytes: Uint8Array,
   maxPixels: number = DEFAULT_OPTIONS.maxPixels,
 ): number {
-  const base = bytes.length * 2;
-  const format = sniffFormat(bytes);
-  if (format === undefined) return base;
-  try {
-    const { width, height } = readDeclaredDimensions(bytes, format);
-    const pixels = width * height;
-    if (pixels > maxPixels) return base;
-    return base + pixels * BYTES_PER_PIXEL;
-  } catch {
-    return base;
-  }
+  // The whole input is its own head: an unreadable header is then unreadable, not cut short.
+  return estimateFromHead(bytes, bytes.length, maxPixels);
 }
 
 /**
