@@ -16,7 +16,12 @@ import { NameLocks } from './limits/name-locks.js';
 import { SeenOnce } from './limits/seen-once.js';
 import { RunsInFlight } from './limits/runs-in-flight.js';
 import type { Outcome } from './outcome.js';
-import { createEventHandler, type EventHandler, type HandlerDeps } from './process-blob.js';
+import {
+  createEventHandler,
+  logUnwatchedRunFailure,
+  type EventHandler,
+  type HandlerDeps,
+} from './process-blob.js';
 import { BlobRunClaims } from './run-claims.js';
 import { BlobResultStore } from './result-store.js';
 import { createBlobServiceClient } from './storage.js';
@@ -86,20 +91,8 @@ export function handlerDeps(
     telemetry: openTelemetryRecorder(),
     timeouts: new SeenOnce(),
     locks: new NameLocks(),
-    runs: new RunsInFlight<Outcome>(config.delivery.maxQueuedRuns, logDetachedFailure),
+    runs: new RunsInFlight<Outcome>(config.delivery.maxQueuedRuns, logUnwatchedRunFailure),
     claims: new BlobRunClaims(serviceClient.getContainerClient(config.containers.claims)),
     events,
   };
-}
-
-/**
- * A run that failed: its delivery may have been answered before (the run outlives it), so the
- * failure is logged here as well; Event Grid's retry starts the run again.
- */
-function logDetachedFailure(key: string, error: unknown): void {
-  const [name, eTag] = key.split('\n');
-  const message = error instanceof Error ? error.message : String(error);
-  console.warn(
-    `The run of ${name} (eTag ${eTag}) failed and waits for Event Grid's retry: ${message}`,
-  );
 }

@@ -123,7 +123,7 @@ async function deleteResults(inv: Invocation, blob: BlobEventFacts): Promise<Out
 async function created(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
   const link = linkOf(blob);
   const { runs, runner, clock } = inv.deps;
-  const key = `${link.name}\n${link.eTag}`;
+  const key = runKey(link);
   const deadline = runner.deadline(inv.started);
   if (!runs.has(key)) {
     // Done before (a redelivery after the run): say so without queuing anything.
@@ -142,6 +142,23 @@ async function created(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
   if (outcome === undefined) throw new InstanceBusyError(link.name, QUEUED);
   if (joined === 'started') return outcome;
   return inv.skip(link, 'joined', `joined the run in flight here, which ended ${outcome.status}`);
+}
+
+/** A run's key in `RunsInFlight`: one run per input name and eTag. */
+function runKey(link: SourceLink): string {
+  return `${link.name}\n${link.eTag}`;
+}
+
+/**
+ * Logs a run that failed with no delivery waiting for it (the run outlives its delivery);
+ * Event Grid's retry starts it again.
+ */
+export function logUnwatchedRunFailure(key: string, error: unknown): void {
+  const [name, eTag] = key.split('\n');
+  const message = error instanceof Error ? error.message : String(error);
+  console.warn(
+    `The run of ${name} (eTag ${eTag}) failed and waits for Event Grid's retry: ${message}`,
+  );
 }
 
 const QUEUED =
