@@ -310,15 +310,19 @@ describe('reliability: faults, races and outages against Azurite', function () {
   it('leaves no results behind when a blob is deleted while it is processed', async () => {
     const name = 'race/deleted.jpg';
     let deleted = false;
+    let deletion: Promise<unknown> | undefined;
     proxy.onResponse = (r) => {
       if (!deleted && isInputDownload(config)(r) && r.blob === name) {
         deleted = true;
-        void direct.getContainerClient(config.containers.input).deleteBlob(name);
+        deletion = direct.getContainerClient(config.containers.input).deleteBlob(name);
       }
     };
     await upload(direct, config.containers.input, name, fixture(LARGE));
     await upload(direct, config.containers.input, 'race/kept.jpg', fixture('jpeg/gray.jpg'));
     startPipeline();
+    // Settle only once the delete is done: a scan that ran before it would miss the BlobDeleted.
+    while (deletion === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
+    await deletion;
     const result = await settle();
     expect(deleted).to.equal(true);
     expect(result.violations).to.deep.equal([]);
