@@ -317,7 +317,7 @@ export function costTable(result: BenchResult): Table | null {
     ],
     rows: priced.map((c) => [
       c.name,
-      c.costPerMillion ? c.costPerMillion.gbSeconds.toFixed(0) : '—',
+      c.costPerMillion ? Math.round(c.costPerMillion.gbSeconds).toLocaleString('en-US') : '—',
       ...sizes.flatMap((size) => {
         const at = c.costPerMillionBySize?.[size];
         return [usd(at?.ours), usd(at?.sharp)];
@@ -342,7 +342,7 @@ function costLines(
     table(cells.headers, cells.rows),
     '',
     `(a lone image on an idle ${model.deployedMemoryMB} MB instance is billed at least 1 s: ` +
-      `${model.isolatedImage.gbSeconds.toFixed(0)} GB-s, ${usd(model.isolatedImage)} per million)`,
+      `${Math.round(model.isolatedImage.gbSeconds).toLocaleString('en-US')} GB-s, ${usd(model.isolatedImage)} per million)`,
   ];
 }
 
