@@ -11,9 +11,10 @@
  * million images `usd = 1e6 × gbSeconds × usdPerGbSecond + usdPerMillionExecutions`.
  * Its assumptions (see docs/performance.md, "What a million images cost"):
  *
- * - an image is CPU-bound and takes one vCPU; Flex gives 1 vCPU at 2048 MB and 2 at 4096 MB,
- *   so an instance keeps that many images in flight (`imagesInFlight`), each taking the time
- *   measured here on one core (its CPU time: the bench's `cpuMedianMs`);
+ * - an image is CPU-bound on one thread; Flex gives 1 vCPU at 2048 MB and 2 at 4096 MB, and
+ *   the deployed concurrency (2 images per instance) keeps them busy, so an instance's time is
+ *   shared by as many images as it has vCPUs (`imagesInFlight`), each taking the time measured
+ *   here on one core (its CPU time: the bench's `cpuMedianMs`);
  * - instances are busy: one execution follows another, so the meter's activity periods join
  *   and its 1,000 ms minimum per period does not apply (a lone image on an idle instance is
  *   billed at least 1 s: {@link isolatedImageCost});
