@@ -152,31 +152,27 @@ async function coldStart(
   input: string,
   args: BenchArgs,
 ): Promise<ColdStartResult> {
+  const side = (childArgs: string[]) => ({
+    args: childArgs,
+    wall: [] as number[],
+    inside: [] as ColdRun[],
+    error: null as string | null,
+  });
   const sides = {
-    ours: {
-      args: ['ours', input, pathToFileURL(library).href],
-      wall: [] as number[],
-      inside: [] as ColdRun[],
-      error: null as string | null,
-    },
-    sharp: {
-      args: ['sharp', input],
-      wall: [] as number[],
-      inside: [] as ColdRun[],
-      error: null as string | null,
-    },
+    ours: side(['ours', input, pathToFileURL(library).href]),
+    sharp: side(['sharp', input]),
   };
   for (let i = 0; i < args.coldRuns; i++) {
     const order = i % 2 === 0 ? (['ours', 'sharp'] as const) : (['sharp', 'ours'] as const);
     for (const name of order) {
-      const side = sides[name];
-      if (side.error !== null) continue;
+      const runs = sides[name];
+      if (runs.error !== null) continue;
       try {
-        const exit = await runNode(script, side.args, CHILD_TIMEOUT_MS, { nice: args.nice });
-        side.inside.push(parseChildJson<ColdRun>(exit, `cold start of ${name}`));
-        side.wall.push(exit.wallMs);
+        const exit = await runNode(script, runs.args, CHILD_TIMEOUT_MS, { nice: args.nice });
+        runs.inside.push(parseChildJson<ColdRun>(exit, `cold start of ${name}`));
+        runs.wall.push(exit.wallMs);
       } catch (error) {
-        side.error = error instanceof Error ? error.message : String(error);
+        runs.error = error instanceof Error ? error.message : String(error);
       }
     }
   }
@@ -298,7 +294,8 @@ async function main(): Promise<void> {
   }
   const failed = results.some((c) => !measured(c.ours) || !measured(c.sharp));
   const encodeFailed = encodes?.some((encode) => 'error' in encode) ?? false;
-  if (failed || encodeFailed || (cold !== null && 'error' in cold)) process.exitCode = 1;
+  const coldFailed = cold !== null && ('error' in cold || 'error' in cold.sharp);
+  if (failed || encodeFailed || coldFailed) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
