@@ -45,12 +45,15 @@ export function escapeXml(text: string): string {
     .replace(/"/g, '&quot;');
 }
 
-/** The smallest 1, 2 or 5 × 10^n at or above `value`, so the axis ends on a round number. */
+/** Axis ends whose quarters are round numbers too (× a power of ten). */
+const AXIS_ENDS = [1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10];
+
+/** The smallest round axis end at or above `value`, so the bars fill most of the width. */
 export function niceMax(value: number): number {
   if (!(value > 0)) return 1;
   const power = 10 ** Math.floor(Math.log10(value));
-  const step = [1, 2, 5, 10].find((m) => m * power >= value) ?? 10;
-  return step * power;
+  const step = AXIS_ENDS.find((m) => m * power >= value * (1 - 1e-12)) ?? 10;
+  return Number((step * power).toPrecision(12));
 }
 
 function format(value: number, decimals: number | undefined): string {

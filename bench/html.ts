@@ -21,22 +21,22 @@ const OURS: Series = { name: 'ours', colour: '#2563eb' };
 const SHARP: Series = { name: 'sharp', colour: '#9ca3af' };
 /** Colours of stacked segments (stages, cold-start phases), in order, repeating if need be. */
 const PALETTE = [
-  '#2563eb',
-  '#f59e0b',
-  '#10b981',
-  '#ef4444',
-  '#8b5cf6',
-  '#06b6d4',
-  '#ec4899',
-  '#84cc16',
-  '#f97316',
-  '#64748b',
-  '#14b8a6',
-  '#a855f7',
-  '#eab308',
-  '#0ea5e9',
-  '#d946ef',
-  '#22c55e',
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#e15759',
+  '#b07aa1',
+  '#76b7b2',
+  '#edc948',
+  '#ff9da7',
+  '#9c755f',
+  '#17becf',
+  '#bcbd22',
+  '#1f3a93',
+  '#e377c2',
+  '#7f7f7f',
+  '#8c564b',
+  '#bab0ac',
 ];
 
 function palette(names: string[]): Series[] {
@@ -159,7 +159,7 @@ svg .title { font-weight: 600; font-size: 14px; } svg .legend, svg .value, svg .
 svg .label { font-size: 12px; text-anchor: end; } svg .tick { text-anchor: middle; } svg .unit { text-anchor: start; }
 svg .grid { stroke: #e5e7eb; }
 table { border-collapse: collapse; font-size: 12px; margin: 8px 0; }
-th, td { border-bottom: 1px solid #e5e7eb; padding: 3px 8px; text-align: right; } th:first-child, td:first-child { text-align: left; }
+th, td { border-bottom: 1px solid #e5e7eb; padding: 3px 8px; text-align: right; } td { white-space: nowrap; } th:first-child, td:first-child { text-align: left; }
 `;
 
 /** The whole page for one run. */

@@ -21,11 +21,12 @@ function bars(svg: string, className: string) {
 }
 
 describe('bench charts (inline SVG)', () => {
-  it('rounds the axis up to 1, 2 or 5 × a power of ten', () => {
+  it('ends the axis on a round number just above the largest value', () => {
     expect(niceMax(0)).to.equal(1);
-    expect(niceMax(0.3)).to.equal(0.5);
-    expect(niceMax(505)).to.equal(1000);
-    expect(niceMax(150)).to.equal(200);
+    expect(niceMax(0.25)).to.equal(0.3);
+    expect(niceMax(505)).to.equal(600);
+    expect(niceMax(2177)).to.equal(2400);
+    expect(niceMax(150)).to.equal(160);
     expect(niceMax(20)).to.equal(20);
   });
 
