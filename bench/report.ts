@@ -437,10 +437,13 @@ export function renderMarkdown(result: BenchResult): string {
   return render(result, formatMarkdownTable, '- ');
 }
 
+/** The meter's prices: kept as given (0.000026 USD per GB-s would round to 0). */
+const RATE_KEYS = new Set(['usdPerGbSecond', 'usdPerMillionExecutions']);
+
 /** The machine report: exactly one JSON object, on one line; figures rounded, rates kept whole. */
 export function renderJson(result: BenchResult): string {
   return `${JSON.stringify(result, (key, value: unknown) =>
-    typeof value === 'number' && Number.isFinite(value) && key !== 'usdPerGbSecond'
+    typeof value === 'number' && Number.isFinite(value) && !RATE_KEYS.has(key)
       ? round(value)
       : value,
   )}\n`;
