@@ -2,6 +2,10 @@
  * Command line of `npm run bench`: one parser, one message shape for a bad value.
  */
 import { parseArgs } from 'node:util';
+import { FLEX_RATES, type FlexRates } from './cost.js';
+
+/** Where `--html` without a path writes the report page. */
+export const DEFAULT_HTML_PATH = '.bench/report.html';
 
 /** What the benchmark was asked to do. */
 export interface BenchArgs {
@@ -23,6 +27,10 @@ export interface BenchArgs {
   nice: number | null;
   /** Compiled library to measure instead of `dist/lib/index.js` (e.g. an older build to compare). */
   lib: string | null;
+  /** Also write the report page (charts) here; null writes none. */
+  html: string | null;
+  /** The Flex Consumption meter's prices the cost model uses (today's, or the command line's). */
+  rates: FlexRates;
 }
 
 function count(name: string, raw: string, min: number): number {
@@ -45,10 +53,46 @@ function niceValue(raw: string): number {
   return value;
 }
 
+function price(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0) {
+    throw new Error(
+      `Expected non-negative number for --${name} but received ${raw} of type string`,
+    );
+  }
+  return value;
+}
+
+/** Today's rates, with any the command line overrides (and a source that says so). */
+function rates(perGbSecond: string | undefined, perMillion: string | undefined): FlexRates {
+  if (perGbSecond === undefined && perMillion === undefined) return FLEX_RATES;
+  return {
+    usdPerGbSecond:
+      perGbSecond === undefined
+        ? FLEX_RATES.usdPerGbSecond
+        : price('usd-per-gb-second', perGbSecond),
+    usdPerMillionExecutions:
+      perMillion === undefined
+        ? FLEX_RATES.usdPerMillionExecutions
+        : price('usd-per-million-executions', perMillion),
+    asOf: new Date().toISOString().slice(0, 10),
+    source: `the command line, over ${FLEX_RATES.source} as of ${FLEX_RATES.asOf}`,
+  };
+}
+
+/** `--html` may stand alone (the default path) or take one: give the lone flag its default. */
+function withHtmlPath(argv: readonly string[]): string[] {
+  return argv.map((arg, i) => {
+    const next = argv[i + 1];
+    const alone = next === undefined || next.startsWith('--');
+    return arg === '--html' && alone ? `--html=${DEFAULT_HTML_PATH}` : arg;
+  });
+}
+
 /** Parses the benchmark's arguments (`--json`, `--runs N`, `--warmup N`, `--cases a,b`, …). */
 export function parseBenchArgs(argv: readonly string[]): BenchArgs {
   const { values } = parseArgs({
-    args: [...argv],
+    args: withHtmlPath(argv),
     options: {
       json: { type: 'boolean', default: false },
       markdown: { type: 'boolean', default: false },
@@ -59,6 +103,9 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       'skip-build': { type: 'boolean', default: false },
       lib: { type: 'string' },
       nice: { type: 'string' },
+      html: { type: 'string' },
+      'usd-per-gb-second': { type: 'string' },
+      'usd-per-million-executions': { type: 'string' },
     },
   });
   return {
@@ -74,5 +121,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
     skipBuild: values['skip-build'],
     lib: values.lib ?? null,
     nice: values.nice === undefined ? null : niceValue(values.nice),
+    html: values.html ?? null,
+    rates: rates(values['usd-per-gb-second'], values['usd-per-million-executions']),
   };
 }

@@ -178,6 +178,7 @@ export async function buildLibrary(root: string): Promise<{ ok: boolean; output:
 /** The child scripts, transpiled one file at a time (they import only each other and packages). */
 const CHILD_SOURCES = [
   'harness.ts',
+  'sharp-job.ts',
   'child-ours.ts',
   'child-sharp.ts',
   'child-cold.ts',

@@ -2,6 +2,7 @@
  * The benchmark's results and their two renderings: tables for people, one JSON object for
  * machines (`--json`).
  */
+import type { Cost, CostModel, SizeCost } from './cost.js';
 import type { Fidelity } from './fidelity.js';
 import type { ImageSummary } from './harness.js';
 import { round } from './stats.js';
@@ -46,16 +47,38 @@ export interface CaseResult {
   fidelity?: Fidelity | null;
   /** Median ms per stage of ours, from the result's `metadata.timingsMs`. */
   stagesMs: Record<string, number> | null;
+  /**
+   * Ours: a million images on Flex Consumption at the instance size the Bicep deploys
+   * (`costModel.deployedMemoryMB`); null when ours was not measured. See bench/cost.ts.
+   */
+  costPerMillion?: Cost | null;
+  /** Both sides at each priced instance size, keyed by its memory in MB ("2048", "4096"). */
+  costPerMillionBySize?: Record<string, SizeCost> | null;
 }
 
-/** The cold start: fresh `node`, load `dist/`, process one 1 MP JPEG, exit. */
-export interface ColdStartResult {
+/** One side's cold starts: fresh `node`, import, one 1 MP JPEG into the default renditions, exit. */
+export interface ColdSide {
+  /** Median wall time from spawn to exit. */
   medianMs: number;
   runsMs: number[];
-  /** Medians inside the process: Node's boot, the library's import, the first image. */
+  /** Medians inside the process: Node's boot, the import, the first image. */
   bootMs: number;
   importMs: number;
   firstImageMs: number;
+}
+
+/**
+ * The cold start of both sides, runs interleaved. The top-level breakdown is ours (as before
+ * sharp was measured beside it); `sharp` has the same fields.
+ */
+export interface ColdStartResult extends ColdSide {
+  /** Our median (the same figure as `medianMs`). */
+  oursMs: number;
+  /** sharp's median; null when sharp's cold start failed. */
+  sharpMs: number | null;
+  /** oursMs / sharpMs. */
+  ratio: number | null;
+  sharp: ColdSide | SideFailure;
 }
 
 /** One output format's encode of an 800x600 photo-like image (see child-encode.ts). */
@@ -83,6 +106,8 @@ export interface BenchResult {
   coldStart: ColdStartResult | SideFailure | null;
   /** Encode time per output format (JPEG, WebP, AVIF); null when not measured. */
   encodes: (EncodeResult | (SideFailure & { format: string }))[] | null;
+  /** The cost model and rates behind each case's `costPerMillion`. */
+  costModel?: CostModel;
   cases: CaseResult[];
 }
 
@@ -127,7 +152,7 @@ function megabytes(bytes: number): string {
 }
 
 /** Headers and rows, rendered as plain text or Markdown. */
-interface Table {
+export interface Table {
   headers: string[];
   rows: string[][];
 }
@@ -139,7 +164,7 @@ export function formatMarkdownTable(headers: string[], rows: string[][]): string
   return [line(headers), line(rule), ...rows.map(line)].join('\n');
 }
 
-function mainTable(cases: CaseResult[]): Table {
+export function mainTable(cases: CaseResult[]): Table {
   const rows = cases.map((c) => {
     const side = (s: SideResult | SideFailure) =>
       measured(s)
@@ -187,7 +212,7 @@ function mainTable(cases: CaseResult[]): Table {
   };
 }
 
-function stageTable(cases: CaseResult[]): Table | null {
+export function stageTable(cases: CaseResult[]): Table | null {
   const withStages = cases.filter((c) => c.stagesMs !== null);
   if (withStages.length === 0) return null;
   const stages: string[] = [];
@@ -239,14 +264,86 @@ function targetLines(cases: CaseResult[]): string[] {
   });
 }
 
-function coldStartLine(cold: BenchResult['coldStart']): string {
-  if (cold === null) return 'cold start: skipped';
-  if ('error' in cold) return `cold start: failed: ${cold.error}`;
-  return (
-    `cold start (fresh node, import dist/, one 1 MP JPEG, exit): median ${ms(cold.medianMs)} ms ` +
-    `(node boot ${ms(cold.bootMs)}, import ${ms(cold.importMs)}, first image ${ms(cold.firstImageMs)}; ` +
-    `${cold.runsMs.length} runs)`
-  );
+function coldStartTable(cold: ColdStartResult): Table {
+  const row = (side: string, c: ColdSide | SideFailure | undefined): string[] =>
+    c === undefined
+      ? [side, 'not measured', '—', '—', '—', '—']
+      : 'error' in c
+        ? [side, 'failed', '—', '—', '—', c.error.split('\n')[0] ?? '']
+        : [
+            side,
+            ms(c.medianMs),
+            ms(c.bootMs),
+            ms(c.importMs),
+            ms(c.firstImageMs),
+            String(c.runsMs.length),
+          ];
+  return {
+    headers: ['side', 'median ms', 'node boot', 'import', 'first image', 'runs'],
+    rows: [row('ours', cold), row('sharp', cold.sharp)],
+  };
+}
+
+function coldStartLines(
+  cold: BenchResult['coldStart'],
+  table: (headers: string[], rows: string[][]) => string,
+): string[] {
+  if (cold === null) return ['cold start: skipped'];
+  if ('error' in cold) return [`cold start: failed: ${cold.error}`];
+  const ratio =
+    cold.ratio === null || cold.ratio === undefined ? '' : ` (ours ${times(cold.ratio)} sharp's)`;
+  const cells = coldStartTable(cold);
+  return [
+    `cold start: fresh node, import, one 1 MP JPEG into the default renditions, exit; medians${ratio}:`,
+    '',
+    table(cells.headers, cells.rows),
+  ];
+}
+
+function usd(cost: Cost | null | undefined): string {
+  return cost ? `$${cost.usd.toFixed(2)}` : '—';
+}
+
+export function costTable(result: BenchResult): Table | null {
+  const model = result.costModel;
+  const priced = result.cases.filter((c) => c.costPerMillionBySize);
+  if (!model || priced.length === 0) return null;
+  const sizes = model.sizes.map((size) => String(size.memoryMB));
+  return {
+    headers: [
+      'case',
+      `ours GB-s (${model.deployedMemoryMB} MB)`,
+      ...sizes.flatMap((size) => [`ours $ (${size} MB)`, `sharp $ (${size} MB)`]),
+    ],
+    rows: priced.map((c) => [
+      c.name,
+      c.costPerMillion ? Math.round(c.costPerMillion.gbSeconds).toLocaleString('en-US') : '—',
+      ...sizes.flatMap((size) => {
+        const at = c.costPerMillionBySize?.[size];
+        return [usd(at?.ours), usd(at?.sharp)];
+      }),
+    ]),
+  };
+}
+
+function costLines(
+  result: BenchResult,
+  table: (headers: string[], rows: string[][]) => string,
+): string[] {
+  const cells = costTable(result);
+  const model = result.costModel;
+  if (!cells || !model) return [];
+  const rates = model.rates;
+  return [
+    `a million images on Flex Consumption, on demand (USD ${rates.usdPerGbSecond} per GB-s, ` +
+      `USD ${rates.usdPerMillionExecutions} per million executions, as of ${rates.asOf}; ` +
+      `one image per vCPU, median CPU time per image, free grant not subtracted; see bench/cost.ts):`,
+    '',
+    table(cells.headers, cells.rows),
+    '',
+    `(a lone image on an idle ${model.deployedMemoryMB} MB instance is billed at least 1 s: ` +
+      `${Math.round(model.isolatedImage.gbSeconds).toLocaleString('en-US')} GB-s, ${usd(model.isolatedImage)} per million)`,
+  ];
 }
 
 function encodeTable(encodes: BenchResult['encodes']): Table | null {
@@ -288,7 +385,9 @@ function render(
 ): string {
   const main = mainTable(result.cases);
   const out = [...header(result), '', table(main.headers, main.rows)];
-  out.push('', coldStartLine(result.coldStart));
+  out.push('', ...coldStartLines(result.coldStart, table));
+  const cost = costLines(result, table);
+  if (cost.length > 0) out.push('', ...cost);
   const encodes = encodeTable(result.encodes);
   if (encodes) {
     out.push(
@@ -338,10 +437,15 @@ export function renderMarkdown(result: BenchResult): string {
   return render(result, formatMarkdownTable, '- ');
 }
 
-/** The machine report: exactly one JSON object, on one line. */
+/** The meter's prices: kept as given (0.000026 USD per GB-s would round to 0). */
+const RATE_KEYS = new Set(['usdPerGbSecond', 'usdPerMillionExecutions']);
+
+/** The machine report: exactly one JSON object, on one line; figures rounded, rates kept whole. */
 export function renderJson(result: BenchResult): string {
-  return `${JSON.stringify(result, (_key, value: unknown) =>
-    typeof value === 'number' && Number.isFinite(value) ? round(value) : value,
+  return `${JSON.stringify(result, (key, value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) && !RATE_KEYS.has(key)
+      ? round(value)
+      : value,
   )}\n`;
 }
 

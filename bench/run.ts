@@ -20,7 +20,9 @@ import {
 } from './cases.js';
 import type { EncodeRun } from './child-encode.js';
 import { buildChildren, buildLibrary, parseChildJson, runNode } from './children.js';
+import { caseCost, costModel } from './cost.js';
 import { measureFidelity, type Fidelity } from './fidelity.js';
+import { writeHtmlReport } from './html.js';
 import { ensureInput } from './inputs.js';
 import { measurePair } from './measure.js';
 import { comparePsnr } from './quality.js';
@@ -31,6 +33,7 @@ import {
   renderText,
   type BenchResult,
   type CaseResult,
+  type ColdSide,
   type ColdStartResult,
   type EncodeResult,
   type SideFailure,
@@ -115,6 +118,11 @@ async function runCase(
     psnrVsSharpDb,
     fidelity,
     stagesMs: outcome.ours?.stagesMs ?? null,
+    ...caseCost(
+      measured(ours) ? ours.cpuMedianMs : null,
+      measured(reference) ? reference.cpuMedianMs : null,
+      args.rates,
+    ),
   };
 }
 
@@ -124,27 +132,63 @@ interface ColdRun {
   firstImageMs: number;
 }
 
-async function coldStart(
-  script: string,
-  library: string,
-  input: string,
-  args: BenchArgs,
-): Promise<ColdStartResult> {
-  const wall: number[] = [];
-  const inside: ColdRun[] = [];
-  for (let i = 0; i < args.coldRuns; i++) {
-    const exit = await runNode(script, [pathToFileURL(library).href, input], CHILD_TIMEOUT_MS, {
-      nice: args.nice,
-    });
-    inside.push(parseChildJson<ColdRun>(exit, 'cold start'));
-    wall.push(exit.wallMs);
-  }
+function coldSide(wall: number[], inside: ColdRun[]): ColdSide {
   return {
     medianMs: median(wall),
     runsMs: wall,
     bootMs: median(inside.map((run) => run.bootMs)),
     importMs: median(inside.map((run) => run.importMs)),
     firstImageMs: median(inside.map((run) => run.firstImageMs)),
+  };
+}
+
+/**
+ * Fresh processes of each side, one after the other and in alternating order (so both meet
+ * the same load). A side whose process fails stops being run; the other goes on.
+ */
+async function coldStart(
+  script: string,
+  library: string,
+  input: string,
+  args: BenchArgs,
+): Promise<ColdStartResult> {
+  const side = (childArgs: string[]) => ({
+    args: childArgs,
+    wall: [] as number[],
+    inside: [] as ColdRun[],
+    error: null as string | null,
+  });
+  const sides = {
+    ours: side(['ours', input, pathToFileURL(library).href]),
+    sharp: side(['sharp', input]),
+  };
+  for (let i = 0; i < args.coldRuns; i++) {
+    const order = i % 2 === 0 ? (['ours', 'sharp'] as const) : (['sharp', 'ours'] as const);
+    for (const name of order) {
+      const runs = sides[name];
+      if (runs.error !== null) continue;
+      try {
+        const exit = await runNode(script, runs.args, CHILD_TIMEOUT_MS, { nice: args.nice });
+        runs.inside.push(parseChildJson<ColdRun>(exit, `cold start of ${name}`));
+        runs.wall.push(exit.wallMs);
+      } catch (error) {
+        runs.error = error instanceof Error ? error.message : String(error);
+      }
+    }
+  }
+  if (sides.ours.error !== null) throw new Error(sides.ours.error);
+  const ours = coldSide(sides.ours.wall, sides.ours.inside);
+  const sharpSide: ColdSide | SideFailure =
+    sides.sharp.error === null
+      ? coldSide(sides.sharp.wall, sides.sharp.inside)
+      : { error: sides.sharp.error };
+  const sharpMs = 'medianMs' in sharpSide ? sharpSide.medianMs : null;
+  return {
+    ...ours,
+    oursMs: ours.medianMs,
+    sharpMs,
+    ratio: sharpMs === null ? null : ratio(ours.medianMs, sharpMs),
+    sharp: sharpSide,
   };
 }
 
@@ -234,6 +278,7 @@ async function main(): Promise<void> {
     coldStartMs: cold !== null && 'medianMs' in cold ? cold.medianMs : null,
     coldStart: cold,
     encodes,
+    costModel: costModel(args.rates),
     cases: results,
   };
   // Every run is kept (git-ignored), so figures can be compared and rendered again later.
@@ -243,9 +288,14 @@ async function main(): Promise<void> {
   progress(`results saved to ${saved}`);
   const render = args.json ? renderJson : args.markdown ? renderMarkdown : renderText;
   process.stdout.write(render(result));
+  if (args.html !== null) {
+    await writeHtmlReport(result, resolve(args.html));
+    progress(`report page written to ${resolve(args.html)}`);
+  }
   const failed = results.some((c) => !measured(c.ours) || !measured(c.sharp));
   const encodeFailed = encodes?.some((encode) => 'error' in encode) ?? false;
-  if (failed || encodeFailed || (cold !== null && 'error' in cold)) process.exitCode = 1;
+  const coldFailed = cold !== null && ('error' in cold || 'error' in cold.sharp);
+  if (failed || encodeFailed || coldFailed) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

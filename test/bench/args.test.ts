@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { parseBenchArgs } from '../../bench/args.js';
+import { DEFAULT_HTML_PATH, parseBenchArgs } from '../../bench/args.js';
 import { CASES, selectCases } from '../../bench/cases.js';
+import { FLEX_RATES } from '../../bench/cost.js';
 
 describe('bench arguments', () => {
   it('defaults to tables, 7 timed runs after 1 warm-up, every case', () => {
@@ -15,6 +16,8 @@ describe('bench arguments', () => {
       skipBuild: false,
       lib: null,
       nice: null,
+      html: null,
+      rates: FLEX_RATES,
     });
     expect(selectCases(args.cases).map((c) => c.name)).to.deep.equal(CASES.map((c) => c.name));
   });
@@ -34,6 +37,23 @@ describe('bench arguments', () => {
   it('reads a --nice value and refuses one outside -20..19', () => {
     expect(parseBenchArgs(['--nice=-10']).nice).to.equal(-10);
     expect(() => parseBenchArgs(['--nice=-21'])).to.throw(/--nice/);
+  });
+
+  it('writes the report page to .bench/report.html for a lone --html, or to the path given', () => {
+    expect(parseBenchArgs(['--html']).html).to.equal(DEFAULT_HTML_PATH);
+    expect(parseBenchArgs(['--html', '--json']).html).to.equal(DEFAULT_HTML_PATH);
+    expect(parseBenchArgs(['--json', '--html', 'out/page.html']).html).to.equal('out/page.html');
+    expect(parseBenchArgs(['--html=page.html']).html).to.equal('page.html');
+  });
+
+  it("takes the meter's rates from the command line, saying where they came from", () => {
+    const args = parseBenchArgs(['--usd-per-gb-second', '0.00003']);
+    expect(args.rates.usdPerGbSecond).to.equal(0.00003);
+    expect(args.rates.usdPerMillionExecutions).to.equal(FLEX_RATES.usdPerMillionExecutions);
+    expect(args.rates.source).to.include('command line');
+    expect(() => parseBenchArgs(['--usd-per-million-executions', '-1'])).to.throw(
+      /--usd-per-million-executions/,
+    );
   });
 
   it('names the known cases when asked for an unknown one', () => {

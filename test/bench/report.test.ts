@@ -6,57 +6,9 @@ import {
   renderMarkdown,
   renderText,
   type BenchResult,
-  type SideResult,
+  type ColdStartResult,
 } from '../../bench/report.js';
-
-function side(medianMs: number, peakRssMb: number): SideResult {
-  const image = { format: 'jpeg', width: 800, height: 600, bytes: 90_000 };
-  return {
-    medianMs,
-    minMs: medianMs,
-    maxMs: medianMs,
-    runsMs: [medianMs],
-    cpuMedianMs: medianMs,
-    peakRssMb,
-    output: image,
-    thumbnail: { ...image, width: 150, height: 150 },
-  };
-}
-
-const result: BenchResult = {
-  date: '2026-11-25T09:00:00.000Z',
-  machine: { cpus: 2, cpuModel: 'test', memoryGb: 24, node: 'v20', sharp: '0.35.5' },
-  loadAverage: { start: 0.5, end: 0.7 },
-  runs: 5,
-  warmup: 1,
-  nice: null,
-  coldStartMs: 812.3456,
-  coldStart: {
-    medianMs: 812.3456,
-    runsMs: [812.3456],
-    bootMs: 40,
-    importMs: 300,
-    firstImageMs: 450,
-  },
-  encodes: [
-    { format: 'jpeg', width: 800, height: 600, bytes: 180_000, medianMs: 21.5, runsMs: [21.5] },
-    { format: 'webp', width: 800, height: 600, bytes: 137_000, medianMs: 95, runsMs: [95] },
-    { format: 'avif', width: 800, height: 600, bytes: 163_000, medianMs: 640, runsMs: [640] },
-  ],
-  cases: [
-    {
-      name: 'jpeg-12mp',
-      input: { format: 'jpeg', width: 4000, height: 3000, bytes: 4_000_000 },
-      ours: side(300, 200),
-      sharp: side(60, 100),
-      ratio: 5,
-      rssRatio: 2,
-      cpuRatio: 5,
-      psnrVsSharpDb: 38.2,
-      stagesMs: { decode: 250, resize: 30, encode: 20 },
-    },
-  ],
-};
+import { result, side } from './sample-result.js';
 
 describe('bench report', () => {
   it('prints one JSON object on one line with the documented fields', () => {
@@ -134,6 +86,50 @@ describe('bench report', () => {
     expect(text).to.include(
       '| jpeg-12mp | 300 → 120 | 300 → 120 | 200 → 130 | 5.00× → 2.00× | 5.00× → 2.00× | 2.00× → 1.30× |',
     );
+  });
+
+  it("reports sharp's cold start beside ours, with the same breakdown", () => {
+    const parsed = JSON.parse(renderJson(result)) as { coldStart: Record<string, unknown> };
+    expect(parsed.coldStart).to.include({ oursMs: 812.35, sharpMs: 406, ratio: 2, bootMs: 40 });
+    expect(parsed.coldStart['sharp']).to.deep.include({ medianMs: 406, importMs: 150 });
+    const text = renderText(result);
+    expect(text).to.include("medians (ours 2.00× sharp's)");
+    expect(text).to.match(/^ours\s+812\s+40\.0\s+300\s+450\s+1$/m);
+    expect(text).to.match(/^sharp\s+406\s+40\.0\s+150\s+180\s+1$/m);
+  });
+
+  it("says when sharp's cold start failed and still reports ours", () => {
+    const cold = result.coldStart as ColdStartResult;
+    const text = renderText({
+      ...result,
+      coldStart: {
+        ...cold,
+        sharpMs: null,
+        ratio: null,
+        sharp: { error: 'cold start of sharp failed' },
+      },
+    });
+    expect(text).to.match(/^ours\s+812/m);
+    expect(text).to.match(/^sharp\s+failed\s+—\s+—\s+—\s+cold start of sharp failed$/m);
+  });
+
+  it('carries the cost of a million images per case, and the rates unrounded', () => {
+    const parsed = JSON.parse(renderJson(result)) as {
+      costModel: { rates: { usdPerGbSecond: number }; deployedMemoryMB: number };
+      cases: {
+        costPerMillion: { gbSeconds: number; usd: number };
+        costPerMillionBySize: Record<string, { sharp: { usd: number } }>;
+      }[];
+    };
+    expect(parsed.costModel.rates.usdPerGbSecond).to.equal(0.000026);
+    expect(parsed.costModel.deployedMemoryMB).to.equal(2048);
+    expect(parsed.cases[0]?.costPerMillion).to.deep.equal({ gbSeconds: 600_000, usd: 16 });
+    expect(parsed.cases[0]?.costPerMillionBySize['4096']?.sharp.usd).to.equal(3.52);
+    const text = renderText(result);
+    expect(text).to.include(
+      'a million images on Flex Consumption, on demand (USD 0.000026 per GB-s',
+    );
+    expect(text).to.match(/^jpeg-12mp\s+600,000\s+\$16\.00\s+\$3\.52\s+\$16\.00\s+\$3\.52$/m);
   });
 
   it('reports a side that failed instead of dropping the case', () => {
