@@ -244,22 +244,21 @@ async function decodeCmykJpeg(
 }
 
 /**
- * Shrink on load: a baseline JPEG decodes through lib/jpeg straight to the smallest DCT scale
- * (1/8 to 8/8) that still leaves the resize room to filter (see chooseJpegScale), as planes
- * when the request allows, else as RGBA below full size. Planes are the faster path at every
- * scale: the 1 MP bench photo at full size takes 18 ms to planes and 16 ms to resize them,
- * against mozjpeg's RGBA decode (20 ms) and a 45 ms RGBA resize (CPU time, same minute).
- * Undefined when `shrinkOnLoad` is off, at full size without planes, and for whatever
- * lib/jpeg declines: mozjpeg takes those.
+ * Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (4/8 to 1/8) that
+ * still leaves the resize room to filter (see chooseJpegScale), as planes when the request
+ * allows, else as RGBA. Undefined at full size and for whatever lib/jpeg declines: mozjpeg
+ * takes those. At full size mozjpeg is as fast once warm (the 1 MP bench photo: 19 ms to RGBA
+ * and 18 ms to resize it, against 23 ms to planes and 13 ms to resize them, CPU time) and far
+ * faster on a cold start, before the JIT has compiled lib/jpeg (80-130 ms against 250-370 ms).
  */
 function shrinkOnLoad(
   request: DecodeRequest,
   header: JpegHeader,
 ): Pick<DecodedBitmap, 'kind' | 'bitmap'> | Pick<DecodedPlanes, 'kind' | 'planes'> | undefined {
   const { bytes, targetBox } = request;
-  if (request.shrinkOnLoad === false) return undefined;
-  const scale = chooseJpegScale(header.width, header.height, targetBox);
-  if (scale === 8 && request.planes !== true) return undefined;
+  const scale =
+    request.shrinkOnLoad === false ? 8 : chooseJpegScale(header.width, header.height, targetBox);
+  if (scale === 8) return undefined;
   if (request.planes === true) {
     // Planes: the resize stage filters each component on its own grid and converts colour at
     // the output size; chroma planes at least PLANE_MARGIN times the target each way.
@@ -275,7 +274,6 @@ function shrinkOnLoad(
     // end differently on the RGBA path; anything else in the stream would fail it the same way.
     if (planar.reason !== 'sampling' && planar.reason !== 'internal') return undefined;
   }
-  if (scale === 8) return undefined;
   const scaled = decodeScaledJpeg(bytes, { scale });
   if (!scaled.ok) return undefined;
   const { width, height, data } = scaled.image;

@@ -8,9 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import decodeJpegRaw, { init as initJpegDecoder } from '@jsquash/jpeg/decode.js';
-
-// mozjpeg's decoder loads with the module; the others' glue is imported on first use (cold start).
+// Every codec's glue is imported on first use: a cold start loads only what its image needs (a
+// baseline JPEG decodes through lib/jpeg and needs only libjpeg-turbo's encoder).
+let mozjpegDecoder: typeof import('@jsquash/jpeg/decode.js') | undefined;
 let mozjpegEncoder: typeof import('@jsquash/jpeg/encode.js') | undefined;
 type MozjpegEncode = (typeof import('@jsquash/jpeg/encode.js'))['default'];
 let pngDecoder: typeof import('@jsquash/png/decode.js') | undefined;
@@ -61,11 +61,14 @@ const emscriptenOptions = {
 
 type Initialiser = () => Promise<unknown>;
 const initialisers: Record<string, Initialiser> = {
-  jpegDecoder: async () =>
-    withModule(initJpegDecoder)(
-      await wasmModule('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
-      emscriptenOptions,
-    ),
+  jpegDecoder: async () => {
+    const [decoder, module] = await Promise.all([
+      import('@jsquash/jpeg/decode.js'),
+      wasmModule('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm'),
+    ]);
+    await withModule(decoder.init)(module, emscriptenOptions);
+    mozjpegDecoder = decoder;
+  },
   jpegTurbo: async () => {
     const factory = require('@cornerstonejs/codec-libjpeg-turbo-8bit/wasmjs') as TurboFactory;
     const module = await wasmModule('@cornerstonejs/codec-libjpeg-turbo-8bit/wasm');
@@ -220,6 +223,15 @@ function asArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return new Uint8Array(bytes).buffer;
 }
 
+/**
+ * Starts loading the JPEG encoder (libjpeg-turbo) without waiting for it: its WASM compiles on
+ * a background thread while the first image decodes, instead of after. A failure surfaces at
+ * the first encode, as it would without this.
+ */
+export function preloadJpegEncoder(): void {
+  ensure('jpegTurbo').catch(() => undefined);
+}
+
 /** Loads every WASM codec once (optional warm-up for a CLI or function start). */
 export async function loadCodecs(): Promise<void> {
   await Promise.all(Object.keys(initialisers).map((name) => ensure(name)));
@@ -229,7 +241,9 @@ export async function loadCodecs(): Promise<void> {
 export async function decodeJpegWasm(
   bytes: Uint8Array,
 ): Promise<{ image: CodecImage; warnings: string[] }> {
-  const { result, messages } = await call('jpegDecoder', () => decodeJpegRaw(asArrayBuffer(bytes)));
+  const { result, messages } = await call('jpegDecoder', () =>
+    mozjpegDecoder!.default(asArrayBuffer(bytes)),
+  );
   return { image: result as unknown as CodecImage, warnings: messages };
 }
 
