@@ -5,7 +5,6 @@
  * a separable Lanczos-3 pass does the rest, so nothing aliases. Images with transparency are filtered with premultiplied alpha, so
  * transparent pixels do not bleed colour.
  */
-import { convertToRgba } from './jpeg/color.js';
 import type { JpegPlane, ScaledJpegPlanes } from './jpeg/index.js';
 import {
   resamplePlanesToRgba,
@@ -285,21 +284,6 @@ function planeJob(plane: JpegPlane, extent: Size, target: Size): PlaneJob {
  */
 export function resizePlanes(image: ScaledJpegPlanes, target: Size): Bitmap {
   const { planes, colorSpace } = image;
-  if (planes.length === 3 && planes.every((p) => p.xScale === 1 && p.yScale === 1)) {
-    // All three on the output grid (4:4:4, or chroma that needed its full size): converting
-    // first and resizing three channels in one pass is the faster order, and the same pixels.
-    const components = planes.map((p) => ({
-      plane: p.samples,
-      stride: p.stride,
-      hExpand: 1,
-      vExpand: 1,
-      width: p.width,
-      height: p.height,
-    }));
-    const { width, height } = image;
-    const data = convertToRgba(components, width, height, colorSpace, true);
-    return resizeBitmap({ width, height, data }, target, false);
-  }
   const extent = { width: image.width, height: image.height };
   const jobs = planes.map((plane) => planeJob(plane, extent, target));
   const data = resamplePlanesToRgba(jobs, colorSpace === 'ycbcr');

@@ -78,13 +78,16 @@ const roundUp = (value: number, to: number) => Math.ceil(value / to) * to;
 /** One call's memory: buffers placed one after another, 16-byte aligned, then grown to fit. */
 class Arena {
   private top = 0;
-  private readonly sizes: number[] = [];
+
+  /** Bytes reserved so far, padding included. */
+  get size(): number {
+    return this.top;
+  }
 
   /** Reserves `bytes` (plus padding) and returns their address. */
   reserve(bytes: number): number {
     const address = this.top;
     this.top = roundUp(address + bytes + PADDING, 16);
-    this.sizes.push(bytes);
     return address;
   }
 
@@ -116,11 +119,12 @@ function placeTaps(arena: Arena, taps: AxisTaps) {
     start: arena.reserve(n * 4),
     count: arena.reserve(n * 4),
     weights: arena.reserve(taps.weights.length * 4),
-    write(memory: ArrayBuffer, first: number): void {
-      const start = new Int32Array(memory, this.start, n);
+    /** Writes the taps at their addresses plus `base`. */
+    write(memory: ArrayBuffer, base: number, first: number): void {
+      const start = new Int32Array(memory, base + this.start, n);
       for (let i = 0; i < n; i++) start[i] = taps.start[i]! - first;
-      new Int32Array(memory, this.count, n).set(taps.count);
-      new Float32Array(memory, this.weights, taps.weights.length).set(taps.weights);
+      new Int32Array(memory, base + this.count, n).set(taps.count);
+      new Float32Array(memory, base + this.weights, taps.weights.length).set(taps.weights);
     },
   };
 }
@@ -133,7 +137,11 @@ export interface PlaneJob {
   vertical: AxisTaps;
 }
 
-/** A plane job placed in an arena: run it once the instance exists; its floats land at `out`. */
+/**
+ * A plane job placed in memory: its floats land at `out` in `arena`; everything else it uses
+ * is scratch (`scratchBytes`, laid out from the `base` given to `run`), which planes resampled
+ * one after another share.
+ */
 function placePlane(arena: Arena, job: PlaneJob) {
   const { source, horizontal, vertical } = job;
   const width = horizontal.start.length;
@@ -141,47 +149,61 @@ function placePlane(arena: Arena, job: PlaneJob) {
   // The transposes work in 4x4 tiles: every size they read or write is rounded up to 4.
   const columns = roundUp(source.width, 16);
   const tall = roundUp(height, 8);
-  const src = arena.reserve(source.width * source.rows);
-  const v = placeTaps(arena, vertical);
-  const h = placeTaps(arena, horizontal);
-  const rowsDone = arena.reserve(roundUp(height, 4) * columns * 4);
-  const turned = arena.reserve(columns * tall * 4);
-  const colsDone = arena.reserve(roundUp(width, 4) * tall * 4);
   const stride = roundUp(width, 4);
   const out = arena.reserve(tall * stride * 4);
-  const run = (k: Exports): void => {
+  const scratch = new Arena();
+  const src = scratch.reserve(source.width * source.rows);
+  const v = placeTaps(scratch, vertical);
+  const h = placeTaps(scratch, horizontal);
+  const rowsDone = scratch.reserve(roundUp(height, 4) * columns * 4);
+  const turned = scratch.reserve(columns * tall * 4);
+  const colsDone = scratch.reserve(roundUp(width, 4) * tall * 4);
+  const run = (k: Exports, base: number): void => {
     const memory = k.memory.buffer;
-    copyRows(memory, src, source);
-    v.write(memory, job.rowFirst);
-    h.write(memory, 0);
+    copyRows(memory, base + src, source);
+    v.write(memory, base, job.rowFirst);
+    h.write(memory, base, 0);
+    const [vStart, vCount, vWeights] = [base + v.start, base + v.count, base + v.weights];
+    const [hStart, hCount, hWeights] = [base + h.start, base + h.count, base + h.weights];
+    const [rows, cols, turn] = [base + rowsDone, base + colsDone, base + turned];
     k.verticalU8(
-      src,
+      base + src,
       source.width,
       source.width,
-      rowsDone,
+      rows,
       columns,
       height,
-      v.start,
-      v.count,
-      v.weights,
+      vStart,
+      vCount,
+      vWeights,
       vertical.stride,
     );
-    k.transposeF32(rowsDone, columns, source.width, height, turned, tall);
+    k.transposeF32(rows, columns, source.width, height, turn, tall);
     k.verticalF32(
-      turned,
+      turn,
       tall,
       height,
-      colsDone,
+      cols,
       tall,
       width,
-      h.start,
-      h.count,
-      h.weights,
+      hStart,
+      hCount,
+      hWeights,
       horizontal.stride,
     );
-    k.transposeF32(colsDone, tall, height, width, out, stride);
+    k.transposeF32(cols, tall, height, width, out, stride);
   };
-  return { out, stride, run };
+  return { out, stride, scratchBytes: scratch.size, run };
+}
+
+/** Places the planes, then one scratch region as large as the largest needs; runs them in turn. */
+function runPlanes(arena: Arena, jobs: readonly PlaneJob[]) {
+  const planes = jobs.map((job) => placePlane(arena, job));
+  const scratch = arena.reserve(Math.max(...planes.map((plane) => plane.scratchBytes)));
+  return {
+    planes,
+    run: (k: Exports) => planes.forEach((plane) => plane.run(k, scratch)),
+  };
 }
 
 /**
@@ -192,9 +214,10 @@ export function resamplePlaneSimd(job: PlaneJob): Float32Array {
   const width = job.horizontal.start.length;
   const height = job.vertical.start.length;
   const arena = new Arena();
-  const plane = placePlane(arena, job);
+  const { planes, run } = runPlanes(arena, [job]);
+  const plane = planes[0]!;
   const k = arena.instantiate();
-  plane.run(k);
+  run(k);
   const rows = new Float32Array(k.memory.buffer, plane.out, height * plane.stride);
   const result = new Float32Array(height * width);
   for (let y = 0; y < height; y++) {
@@ -211,10 +234,10 @@ export function resamplePlanesToRgba(jobs: readonly PlaneJob[], ycc: boolean): U
   const width = jobs[0]!.horizontal.start.length;
   const height = jobs[0]!.vertical.start.length;
   const arena = new Arena();
-  const planes = jobs.map((job) => placePlane(arena, job));
+  const { planes, run } = runPlanes(arena, jobs);
   const rgba = arena.reserve(height * width * 4 + 16);
   const k = arena.instantiate();
-  for (const plane of planes) plane.run(k);
+  run(k);
   const first = planes[0]!.out;
   const [second, third] = planes.length === 3 ? [planes[1]!.out, planes[2]!.out] : [first, first];
   k.planesToRgba(first, second, third, planes[0]!.stride, width, height, rgba, ycc ? 1 : 0);
@@ -249,8 +272,8 @@ export function resampleRgbaSimd(
   const k = arena.instantiate();
   const memory = k.memory.buffer;
   copyRows(memory, src, source);
-  v.write(memory, rowFirst);
-  h.write(memory, colFirst);
+  v.write(memory, 0, rowFirst);
+  h.write(memory, 0, colFirst);
   const vertically = premultiply ? k.verticalU8Premultiplied : k.verticalU8;
   vertically(
     src,
