@@ -1,8 +1,9 @@
 /**
  * The resize's weighted sums in WebAssembly SIMD (resample.wat): four lanes per instruction
- * where the TypeScript loops did one. Measured on the bench's 1 MP JPEG (1152x864 planes to
- * 800x600 RGBA, CPU time, same minute): 45 ms in TypeScript against 16 ms here; the 150x150
- * cover crop of an 800x600 image 21 ms against 6 ms.
+ * where the TypeScript loops did one. Measured on the bench photos (CPU time, medians, same
+ * minute), TypeScript against here: the 1 MP JPEG's planes (1152x864 to 800x600 RGBA) 45 ms
+ * against 11; the 12 MP one's (decoded at 3/8) 79 against 20; the 1 MP RGBA bitmap's resize
+ * 40 against 15; the 150x150 cover crop of an 800x600 image 21 against 6.
  *
  * Calls share one instance whose memory is laid out afresh for each call (see KEPT_MEMORY for
  * the calls too large to keep).
@@ -34,8 +35,8 @@ declare const WebAssembly: {
 
 interface Exports {
   memory: { buffer: ArrayBuffer; grow(pages: number): number };
-  verticalU8: (...args: number[]) => void;
-  verticalU8Premultiplied: (...args: number[]) => void;
+  widenU8: (...args: number[]) => void;
+  widenU8Premultiplied: (...args: number[]) => void;
   verticalF32: (...args: number[]) => void;
   horizontalRgba: (...args: number[]) => void;
   transposeF32: (...args: number[]) => void;
@@ -148,11 +149,13 @@ function placePlane(arena: Arena, job: PlaneJob) {
   const height = vertical.start.length;
   // The transposes work in 4x4 tiles: every size they read or write is rounded up to 4.
   const columns = roundUp(source.width, 16);
-  const tall = roundUp(height, 8);
+  const tall = roundUp(height, 16);
   const stride = roundUp(width, 4);
   const out = arena.reserve(tall * stride * 4);
   const scratch = new Arena();
-  const src = scratch.reserve(source.width * source.rows);
+  const bytes = source.width * source.rows;
+  const src = scratch.reserve(bytes);
+  const wide = scratch.reserve(roundUp(bytes, 16) * 4);
   const v = placeTaps(scratch, vertical);
   const h = placeTaps(scratch, horizontal);
   const rowsDone = scratch.reserve(roundUp(height, 4) * columns * 4);
@@ -166,18 +169,9 @@ function placePlane(arena: Arena, job: PlaneJob) {
     const [vStart, vCount, vWeights] = [base + v.start, base + v.count, base + v.weights];
     const [hStart, hCount, hWeights] = [base + h.start, base + h.count, base + h.weights];
     const [rows, cols, turn] = [base + rowsDone, base + colsDone, base + turned];
-    k.verticalU8(
-      base + src,
-      source.width,
-      source.width,
-      rows,
-      columns,
-      height,
-      vStart,
-      vCount,
-      vWeights,
-      vertical.stride,
-    );
+    k.widenU8(base + src, bytes, base + wide);
+    const down = [base + wide, source.width, source.width, rows, columns, height];
+    k.verticalF32(...down, vStart, vCount, vWeights, vertical.stride);
     k.transposeF32(rows, columns, source.width, height, turn, tall);
     k.verticalF32(
       turn,
@@ -285,7 +279,9 @@ export function resampleRgbaSimd(
     return { from, to, ...stripRows(vertical, rowFirst, from, to) };
   });
   const arena = new Arena();
-  const src = arena.reserve(source.width * Math.max(...strips.map((strip) => strip.rows)));
+  const stripBytes = source.width * Math.max(...strips.map((strip) => strip.rows));
+  const src = arena.reserve(stripBytes);
+  const wide = arena.reserve(roundUp(stripBytes, 16) * 4);
   const v = placeTaps(arena, vertical);
   const h = placeTaps(arena, horizontal);
   const rowsDone = arena.reserve(STRIP * rowFloats * 4);
@@ -295,15 +291,25 @@ export function resampleRgbaSimd(
   const memory = k.memory.buffer;
   v.write(memory, 0, rowFirst);
   h.write(memory, 0, colFirst);
-  const vertically = premultiply ? k.verticalU8Premultiplied : k.verticalU8;
+  const widen = premultiply ? k.widenU8Premultiplied : k.widenU8;
   for (const { from, to, first, rows } of strips) {
     const offset = source.offset + first * source.stride;
     copyRows(memory, src, { ...source, offset, rows });
+    widen(src, source.width * rows, wide);
     // Tap starts count from the region's first row: the base moves back by the strip's first.
-    const base = src - first * source.width;
+    const base = wide - first * source.width * 4;
     const n = to - from;
     const taps = [v.start + from * 4, v.count + from * 4, v.weights + from * vertical.stride * 4];
-    vertically(base, source.width, source.width, rowsDone, rowFloats, n, ...taps, vertical.stride);
+    k.verticalF32(
+      base,
+      source.width,
+      source.width,
+      rowsDone,
+      rowFloats,
+      n,
+      ...taps,
+      vertical.stride,
+    );
     const across = [h.start, h.count, h.weights, horizontal.stride];
     k.horizontalRgba(rowsDone, rowFloats, width, sums, n, ...across);
     const pixels = roundUp(n * width, 4);

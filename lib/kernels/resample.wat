@@ -6,130 +6,56 @@
 (module
   (memory (export "memory") 0)
 
-  ;; dst[y][x] = sum over t of weight[y][t] * src[start[y] + t][x], 16 u8 samples at a time.
-  ;; src rows are `srcStride` bytes; dst rows `dstStride` floats, `width` rounded up to 16
-  ;; (reads past a row's end are harmless: the caller pads the buffer).
-  (func (export "verticalU8")
-    (param $src i32) (param $srcStride i32) (param $width i32)
-    (param $dst i32) (param $dstStride i32) (param $rows i32)
-    (param $start i32) (param $count i32) (param $weights i32) (param $tapStride i32)
-    (local $y i32) (local $x i32) (local $t i32) (local $n i32) (local $base i32)
-    (local $wp i32) (local $p i32) (local $o i32)
-    (local $w v128) (local $v v128) (local $lo v128) (local $hi v128)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (block $rowsDone
-      (loop $rowsLoop
-        (br_if $rowsDone (i32.ge_u (local.get $y) (local.get $rows)))
-        (local.set $base
-          (i32.add (local.get $src)
-            (i32.mul (i32.load (i32.add (local.get $start) (i32.shl (local.get $y) (i32.const 2))))
-                     (local.get $srcStride))))
-        (local.set $n (i32.load (i32.add (local.get $count) (i32.shl (local.get $y) (i32.const 2)))))
-        (local.set $wp (i32.add (local.get $weights)
-          (i32.shl (i32.mul (local.get $y) (local.get $tapStride)) (i32.const 2))))
-        (local.set $x (i32.const 0))
-        (block $colsDone
-          (loop $colsLoop
-            (br_if $colsDone (i32.ge_u (local.get $x) (local.get $width)))
-            (local.set $a0 (v128.const i32x4 0 0 0 0))
-            (local.set $a1 (v128.const i32x4 0 0 0 0))
-            (local.set $a2 (v128.const i32x4 0 0 0 0))
-            (local.set $a3 (v128.const i32x4 0 0 0 0))
-            (local.set $p (i32.add (local.get $base) (local.get $x)))
-            (local.set $t (i32.const 0))
-            (block $tapsDone
-              (loop $tapsLoop
-                (br_if $tapsDone (i32.ge_u (local.get $t) (local.get $n)))
-                (local.set $w (f32x4.splat
-                  (f32.load (i32.add (local.get $wp) (i32.shl (local.get $t) (i32.const 2))))))
-                (local.set $v (v128.load (local.get $p)))
-                (local.set $lo (i16x8.extend_low_i8x16_u (local.get $v)))
-                (local.set $hi (i16x8.extend_high_i8x16_u (local.get $v)))
-                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w)
-                  (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $lo))))))
-                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w)
-                  (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $lo))))))
-                (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w)
-                  (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $hi))))))
-                (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w)
-                  (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $hi))))))
-                (local.set $p (i32.add (local.get $p) (local.get $srcStride)))
-                (local.set $t (i32.add (local.get $t) (i32.const 1)))
-                (br $tapsLoop)))
-            (local.set $o (i32.add (local.get $dst)
-              (i32.shl (i32.add (i32.mul (local.get $y) (local.get $dstStride)) (local.get $x))
-                       (i32.const 2))))
-            (v128.store offset=0 (local.get $o) (local.get $a0))
-            (v128.store offset=16 (local.get $o) (local.get $a1))
-            (v128.store offset=32 (local.get $o) (local.get $a2))
-            (v128.store offset=48 (local.get $o) (local.get $a3))
-            (local.set $x (i32.add (local.get $x) (i32.const 16)))
-            (br $colsLoop)))
-        (local.set $y (i32.add (local.get $y) (i32.const 1)))
-        (br $rowsLoop))))
+  ;; Bytes to floats, 16 at a time (`bytes` rounded up to 16): done once per source row, so
+  ;; the passes after read each sample as a float however many taps use it (a vertical pass
+  ;; that widened bytes at every tap spent half its time widening).
+  (func (export "widenU8")
+    (param $src i32) (param $bytes i32) (param $dst i32)
+    (local $end i32) (local $v v128) (local $lo v128) (local $hi v128)
+    (local.set $end (i32.add (local.get $src) (local.get $bytes)))
+    (block $done
+      (loop $bytesLoop
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (local.set $v (v128.load (local.get $src)))
+        (local.set $lo (i16x8.extend_low_i8x16_u (local.get $v)))
+        (local.set $hi (i16x8.extend_high_i8x16_u (local.get $v)))
+        (v128.store offset=0 (local.get $dst)
+          (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $lo))))
+        (v128.store offset=16 (local.get $dst)
+          (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $lo))))
+        (v128.store offset=32 (local.get $dst)
+          (f32x4.convert_i32x4_u (i32x4.extend_low_i16x8_u (local.get $hi))))
+        (v128.store offset=48 (local.get $dst)
+          (f32x4.convert_i32x4_u (i32x4.extend_high_i16x8_u (local.get $hi))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+        (br $bytesLoop))))
 
-  ;; As verticalU8 for RGBA rows, each pixel premultiplied by its alpha as it is read:
-  ;; (r*a, g*a, b*a, a), so transparent pixels lend no colour. `width` is in bytes.
-  (func (export "verticalU8Premultiplied")
-    (param $src i32) (param $srcStride i32) (param $width i32)
-    (param $dst i32) (param $dstStride i32) (param $rows i32)
-    (param $start i32) (param $count i32) (param $weights i32) (param $tapStride i32)
-    (local $y i32) (local $x i32) (local $t i32) (local $n i32) (local $base i32)
-    (local $wp i32) (local $p i32) (local $o i32)
-    (local $w v128) (local $v v128) (local $lo v128) (local $hi v128)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (block $rowsDone
-      (loop $rowsLoop
-        (br_if $rowsDone (i32.ge_u (local.get $y) (local.get $rows)))
-        (local.set $base
-          (i32.add (local.get $src)
-            (i32.mul (i32.load (i32.add (local.get $start) (i32.shl (local.get $y) (i32.const 2))))
-                     (local.get $srcStride))))
-        (local.set $n (i32.load (i32.add (local.get $count) (i32.shl (local.get $y) (i32.const 2)))))
-        (local.set $wp (i32.add (local.get $weights)
-          (i32.shl (i32.mul (local.get $y) (local.get $tapStride)) (i32.const 2))))
-        (local.set $x (i32.const 0))
-        (block $colsDone
-          (loop $colsLoop
-            (br_if $colsDone (i32.ge_u (local.get $x) (local.get $width)))
-            (local.set $a0 (v128.const i32x4 0 0 0 0))
-            (local.set $a1 (v128.const i32x4 0 0 0 0))
-            (local.set $a2 (v128.const i32x4 0 0 0 0))
-            (local.set $a3 (v128.const i32x4 0 0 0 0))
-            (local.set $p (i32.add (local.get $base) (local.get $x)))
-            (local.set $t (i32.const 0))
-            (block $tapsDone
-              (loop $tapsLoop
-                (br_if $tapsDone (i32.ge_u (local.get $t) (local.get $n)))
-                (local.set $w (f32x4.splat
-                  (f32.load (i32.add (local.get $wp) (i32.shl (local.get $t) (i32.const 2))))))
-                (local.set $v (v128.load (local.get $p)))
-                (local.set $lo (i16x8.extend_low_i8x16_u (local.get $v)))
-                (local.set $hi (i16x8.extend_high_i8x16_u (local.get $v)))
-                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w)
-                  (call $premultiplied (i32x4.extend_low_i16x8_u (local.get $lo))))))
-                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w)
-                  (call $premultiplied (i32x4.extend_high_i16x8_u (local.get $lo))))))
-                (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w)
-                  (call $premultiplied (i32x4.extend_low_i16x8_u (local.get $hi))))))
-                (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w)
-                  (call $premultiplied (i32x4.extend_high_i16x8_u (local.get $hi))))))
-                (local.set $p (i32.add (local.get $p) (local.get $srcStride)))
-                (local.set $t (i32.add (local.get $t) (i32.const 1)))
-                (br $tapsLoop)))
-            (local.set $o (i32.add (local.get $dst)
-              (i32.shl (i32.add (i32.mul (local.get $y) (local.get $dstStride)) (local.get $x))
-                       (i32.const 2))))
-            (v128.store offset=0 (local.get $o) (local.get $a0))
-            (v128.store offset=16 (local.get $o) (local.get $a1))
-            (v128.store offset=32 (local.get $o) (local.get $a2))
-            (v128.store offset=48 (local.get $o) (local.get $a3))
-            (local.set $x (i32.add (local.get $x) (i32.const 16)))
-            (br $colsLoop)))
-        (local.set $y (i32.add (local.get $y) (i32.const 1)))
-        (br $rowsLoop))))
+  ;; As widenU8 for RGBA pixels, each premultiplied by its alpha: (r*a, g*a, b*a, a), so
+  ;; transparent pixels lend no colour.
+  (func (export "widenU8Premultiplied")
+    (param $src i32) (param $bytes i32) (param $dst i32)
+    (local $end i32) (local $v v128) (local $lo v128) (local $hi v128)
+    (local.set $end (i32.add (local.get $src) (local.get $bytes)))
+    (block $done
+      (loop $bytesLoop
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (local.set $v (v128.load (local.get $src)))
+        (local.set $lo (i16x8.extend_low_i8x16_u (local.get $v)))
+        (local.set $hi (i16x8.extend_high_i8x16_u (local.get $v)))
+        (v128.store offset=0 (local.get $dst)
+          (call $premultiplied (i32x4.extend_low_i16x8_u (local.get $lo))))
+        (v128.store offset=16 (local.get $dst)
+          (call $premultiplied (i32x4.extend_high_i16x8_u (local.get $lo))))
+        (v128.store offset=32 (local.get $dst)
+          (call $premultiplied (i32x4.extend_low_i16x8_u (local.get $hi))))
+        (v128.store offset=48 (local.get $dst)
+          (call $premultiplied (i32x4.extend_high_i16x8_u (local.get $hi))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+        (br $bytesLoop))))
 
-;; One pixel (r, g, b, a) as floats (r*a, g*a, b*a, a).
+  ;; One pixel (r, g, b, a) as floats (r*a, g*a, b*a, a).
   (func $premultiplied (param $pixel v128) (result v128)
     (local $f v128)
     (local.set $f (f32x4.convert_i32x4_u (local.get $pixel)))
@@ -139,15 +65,16 @@
           (local.get $f) (local.get $f))
         (f32.const 1))))
 
-  ;; As verticalU8 for f32 rows (`srcStride` floats), 8 samples at a time; `width` rounded
-  ;; up to 8 (dstStride too).
+  ;; dst[y][x] = sum over t of weight[y][t] * src[start[y] + t][x] for f32 rows (`srcStride`
+  ;; floats), 16 samples at a time: `width` rounded up to 16 (dstStride too; reads past a
+  ;; row's end are harmless, the caller pads the buffer).
   (func (export "verticalF32")
     (param $src i32) (param $srcStride i32) (param $width i32)
     (param $dst i32) (param $dstStride i32) (param $rows i32)
     (param $start i32) (param $count i32) (param $weights i32) (param $tapStride i32)
     (local $y i32) (local $x i32) (local $t i32) (local $n i32) (local $base i32)
     (local $wp i32) (local $p i32) (local $o i32) (local $step i32)
-    (local $w v128) (local $a0 v128) (local $a1 v128)
+    (local $w v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local.set $step (i32.shl (local.get $srcStride) (i32.const 2)))
     (block $rowsDone
       (loop $rowsLoop
@@ -165,6 +92,8 @@
             (br_if $colsDone (i32.ge_u (local.get $x) (local.get $width)))
             (local.set $a0 (v128.const i32x4 0 0 0 0))
             (local.set $a1 (v128.const i32x4 0 0 0 0))
+            (local.set $a2 (v128.const i32x4 0 0 0 0))
+            (local.set $a3 (v128.const i32x4 0 0 0 0))
             (local.set $p (i32.add (local.get $base) (i32.shl (local.get $x) (i32.const 2))))
             (local.set $t (i32.const 0))
             (block $tapsDone
@@ -176,6 +105,10 @@
                   (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))))
                 (local.set $a1 (f32x4.add (local.get $a1)
                   (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))))
+                (local.set $a2 (f32x4.add (local.get $a2)
+                  (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $p)))))
+                (local.set $a3 (f32x4.add (local.get $a3)
+                  (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $p)))))
                 (local.set $p (i32.add (local.get $p) (local.get $step)))
                 (local.set $t (i32.add (local.get $t) (i32.const 1)))
                 (br $tapsLoop)))
@@ -184,7 +117,9 @@
                        (i32.const 2))))
             (v128.store offset=0 (local.get $o) (local.get $a0))
             (v128.store offset=16 (local.get $o) (local.get $a1))
-            (local.set $x (i32.add (local.get $x) (i32.const 8)))
+            (v128.store offset=32 (local.get $o) (local.get $a2))
+            (v128.store offset=48 (local.get $o) (local.get $a3))
+            (local.set $x (i32.add (local.get $x) (i32.const 16)))
             (br $colsLoop)))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $rowsLoop))))
@@ -290,33 +225,42 @@
       (loop $pixelsLoop
         (br_if $done (i32.ge_u (local.get $i) (local.get $pixels)))
         (v128.store (local.get $o) (v128.or (local.get $mask)
-          (i8x16.narrow_i16x8_u
-            (i16x8.narrow_i32x4_s
-              (call $pixelInts (v128.load offset=0 (local.get $p)) (local.get $premultiplied))
-              (call $pixelInts (v128.load offset=16 (local.get $p)) (local.get $premultiplied)))
-            (i16x8.narrow_i32x4_s
-              (call $pixelInts (v128.load offset=32 (local.get $p)) (local.get $premultiplied))
-              (call $pixelInts (v128.load offset=48 (local.get $p)) (local.get $premultiplied))))))
+          (if (result v128) (local.get $premultiplied)
+            (then
+              (i8x16.narrow_i16x8_u
+                (i16x8.narrow_i32x4_s
+                  (call $unpremultiplied (v128.load offset=0 (local.get $p)))
+                  (call $unpremultiplied (v128.load offset=16 (local.get $p))))
+                (i16x8.narrow_i32x4_s
+                  (call $unpremultiplied (v128.load offset=32 (local.get $p)))
+                  (call $unpremultiplied (v128.load offset=48 (local.get $p))))))
+            (else
+              (i8x16.narrow_i16x8_u
+                (i16x8.narrow_i32x4_s
+                  (i32x4.trunc_sat_f32x4_s (f32x4.nearest (v128.load offset=0 (local.get $p))))
+                  (i32x4.trunc_sat_f32x4_s (f32x4.nearest (v128.load offset=16 (local.get $p)))))
+                (i16x8.narrow_i32x4_s
+                  (i32x4.trunc_sat_f32x4_s (f32x4.nearest (v128.load offset=32 (local.get $p))))
+                  (i32x4.trunc_sat_f32x4_s (f32x4.nearest (v128.load offset=48 (local.get $p))))))))))
         (local.set $p (i32.add (local.get $p) (i32.const 64)))
         (local.set $o (i32.add (local.get $o) (i32.const 16)))
         (local.set $i (i32.add (local.get $i) (i32.const 4)))
         (br $pixelsLoop))))
 
-  ;; One float pixel as rounded integers, unpremultiplied when asked.
-  (func $pixelInts (param $pixel v128) (param $premultiplied i32) (result v128)
+  ;; One premultiplied float pixel as rounded integers, its colour divided by its alpha (none
+  ;; left: black).
+  (func $unpremultiplied (param $pixel v128) (result v128)
     (local $alpha f32)
-    (if (local.get $premultiplied)
-      (then
-        (local.set $alpha (f32x4.extract_lane 3 (local.get $pixel)))
-        (local.set $pixel
-          (if (result v128) (f32.gt (local.get $alpha) (f32.const 0))
-            (then (f32x4.mul (local.get $pixel)
-              (f32x4.replace_lane 3
-                (f32x4.splat (f32.div (f32.const 1) (local.get $alpha)))
-                (f32.const 1))))
-            (else (v128.const i32x4 0 0 0 0))))))
-    (i32x4.trunc_sat_f32x4_s (f32x4.nearest (local.get $pixel))))
-;; Three float planes (`stride` floats a row) to RGBA bytes (`width` pixels a row), four
+    (local.set $alpha (f32x4.extract_lane 3 (local.get $pixel)))
+    (i32x4.trunc_sat_f32x4_s (f32x4.nearest
+      (if (result v128) (f32.gt (local.get $alpha) (f32.const 0))
+        (then (f32x4.mul (local.get $pixel)
+          (f32x4.replace_lane 3
+            (f32x4.splat (f32.div (f32.const 1) (local.get $alpha)))
+            (f32.const 1))))
+        (else (v128.const i32x4 0 0 0 0))))))
+
+  ;; Three float planes (`stride` floats a row) to RGBA bytes (`width` pixels a row), four
   ;; pixels at a time: YCbCr converted to RGB (JFIF, as lib/jpeg/color.ts) when `ycc`, else
   ;; taken as R, G and B; rounded half to even, clamped, alpha 255. A row's last store may
   ;; spill into the next row's start, which that row then writes; the caller pads the end.
