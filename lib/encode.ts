@@ -9,6 +9,7 @@ import {
   encodeJpegWasm,
   encodePngWasm,
   encodeWebpWasm,
+  preloadJpegEncoder,
   type CodecImage,
 } from './codecs/index.js';
 import { encodeAnimatedGif } from './animation/encode.js';
@@ -28,6 +29,17 @@ export function chooseFormat(
   if (wanted !== 'auto') return wanted;
   if (input === 'jpeg' || input === 'png' || input === 'webp' || input === 'avif') return input;
   return hasAlpha ? 'png' : 'jpeg';
+}
+
+/**
+ * Starts loading the JPEG encoder when a rendition of this input may be a JPEG (forced, or
+ * `auto` of anything but PNG, WebP and AVIF), so its WASM compiles while the image decodes.
+ */
+export function preloadEncoders(wanted: readonly RenditionFormat[], input: ImageFormat): void {
+  const keepsOwnFormat = input === 'png' || input === 'webp' || input === 'avif';
+  if (wanted.some((format) => format === 'jpeg' || (format === 'auto' && !keepsOwnFormat))) {
+    preloadJpegEncoder();
+  }
 }
 
 const CONTENT_TYPES: Record<OutputFormat, OutputContentType> = {

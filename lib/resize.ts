@@ -5,8 +5,13 @@
  * a separable Lanczos-3 pass does the rest, so nothing aliases. Images with transparency are filtered with premultiplied alpha, so
  * transparent pixels do not bleed colour.
  */
-import { convertToRgba, YCC_TO_RGB } from './jpeg/color.js';
 import type { JpegPlane, ScaledJpegPlanes } from './jpeg/index.js';
+import {
+  resamplePlanesToRgba,
+  resamplePlaneSimd,
+  resampleRgbaSimd,
+  type PlaneJob,
+} from './kernels/resample-kernels.js';
 import type { Bitmap } from './types.js';
 
 /** A width and a height in pixels. */
@@ -200,119 +205,6 @@ function boxShrinkAlpha(source: Bitmap, factor: number): Bitmap {
   return { width: dw, height: dh, data: out };
 }
 
-/**
- * Horizontal pass of an opaque image into `temp` (3 floats per pixel), two rows at a time.
- * One pass per layout (this, horizontalAlpha, horizontalPlane) on purpose: the inner loop runs
- * once per tap per output sample, the hot path of every resize, and stays free of a channel loop.
- */
-function horizontalOpaque(
-  source: Bitmap,
-  rowFirst: number,
-  rows: number,
-  taps: Taps,
-  dw: number,
-  temp: Float32Array,
-): void {
-  const words = pixelWords(source);
-  const sw = source.width;
-  const { start, count, weights, stride } = taps;
-  const rowLength = dw * 3;
-  let y = 0;
-  for (; y + 1 < rows; y += 2) {
-    const first = (y + rowFirst) * sw;
-    const second = first + sw;
-    let t1 = y * rowLength;
-    let t2 = t1 + rowLength;
-    for (let x = 0; x < dw; x++) {
-      let w = x * stride;
-      const end = w + count[x]!;
-      let p = start[x]!;
-      let r1 = 0;
-      let g1 = 0;
-      let b1 = 0;
-      let r2 = 0;
-      let g2 = 0;
-      let b2 = 0;
-      for (; w < end; w++, p++) {
-        const weight = weights[w]!;
-        const u = words[first + p]!;
-        const v = words[second + p]!;
-        r1 += weight * (u & 0xff);
-        g1 += weight * ((u >>> 8) & 0xff);
-        b1 += weight * ((u >>> 16) & 0xff);
-        r2 += weight * (v & 0xff);
-        g2 += weight * ((v >>> 8) & 0xff);
-        b2 += weight * ((v >>> 16) & 0xff);
-      }
-      temp[t1++] = r1;
-      temp[t1++] = g1;
-      temp[t1++] = b1;
-      temp[t2++] = r2;
-      temp[t2++] = g2;
-      temp[t2++] = b2;
-    }
-  }
-  for (; y < rows; y++) {
-    const row = (y + rowFirst) * sw;
-    let t = y * rowLength;
-    for (let x = 0; x < dw; x++) {
-      let w = x * stride;
-      const end = w + count[x]!;
-      let p = row + start[x]!;
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (; w < end; w++, p++) {
-        const weight = weights[w]!;
-        const u = words[p]!;
-        r += weight * (u & 0xff);
-        g += weight * ((u >>> 8) & 0xff);
-        b += weight * ((u >>> 16) & 0xff);
-      }
-      temp[t++] = r;
-      temp[t++] = g;
-      temp[t++] = b;
-    }
-  }
-}
-
-/** Horizontal pass with alpha into `temp` (4 floats per pixel, colour premultiplied by alpha). */
-function horizontalAlpha(
-  source: Bitmap,
-  rowFirst: number,
-  rows: number,
-  taps: Taps,
-  dw: number,
-  temp: Float32Array,
-): void {
-  const { width: sw, data: src } = source;
-  const { start, count, weights, stride } = taps;
-  for (let y = 0; y < rows; y++) {
-    const rowOffset = (y + rowFirst) * sw * 4;
-    let t = y * dw * 4;
-    for (let x = 0; x < dw; x++) {
-      let s = rowOffset + start[x]! * 4;
-      let w = x * stride;
-      const end = w + count[x]!;
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      let a = 0;
-      for (; w < end; w++, s += 4) {
-        const wa = weights[w]! * src[s + 3]!;
-        r += wa * src[s]!;
-        g += wa * src[s + 1]!;
-        b += wa * src[s + 2]!;
-        a += wa;
-      }
-      temp[t++] = r;
-      temp[t++] = g;
-      temp[t++] = b;
-      temp[t++] = a;
-    }
-  }
-}
-
 /** The source rows a vertical pass reads: the first, and how many from there. */
 function rowsRead(vertical: Taps, sourceHeight: number): { rowFirst: number; rows: number } {
   let rowFirst = sourceHeight;
@@ -324,76 +216,22 @@ function rowsRead(vertical: Taps, sourceHeight: number): { rowFirst: number; row
   return { rowFirst, rows: rowLast - rowFirst };
 }
 
-/** Separable resample of `rect` of the source to `target` (3 channels when opaque, 4 with alpha). */
+/** Separable resample of `rect` of the source to `target`, alpha premultiplied when asked. */
 function resample(source: Bitmap, rect: Rect, target: Size, premultiply: boolean): Bitmap {
-  const { width: dw, height: dh } = target;
-  const channels = premultiply ? 4 : 3;
-  const horizontal = computeTaps(source.width, rect.x, rect.width, dw);
-  const vertical = computeTaps(source.height, rect.y, rect.height, dh);
-  // Only the source rows the vertical pass reads.
+  const horizontal = computeTaps(source.width, rect.x, rect.width, target.width);
+  const vertical = computeTaps(source.height, rect.y, rect.height, target.height);
+  // Only the rows and columns the taps read.
   const { rowFirst, rows } = rowsRead(vertical, source.height);
-  const rowLength = dw * channels;
-  const temp = new Float32Array(rowLength * rows);
-  if (premultiply) horizontalAlpha(source, rowFirst, rows, horizontal, dw, temp);
-  else horizontalOpaque(source, rowFirst, rows, horizontal, dw, temp);
-  const out = new Uint8ClampedArray(dw * dh * 4);
-  const { start: vStart, count: vCount, weights: vWeights, stride: vStride } = vertical;
-  const twoRows = rowLength * 2;
-  // Vertical pass one output pixel at a time: each weight is loaded once for all its channels,
-  // and the sums stay in registers (no accumulator row to load and store per tap).
-  for (let y = 0; y < dh; y++) {
-    const w0 = y * vStride;
-    const wEnd = w0 + vCount[y]!;
-    const t0 = (vStart[y]! - rowFirst) * rowLength;
-    let o = y * dw * 4;
-    if (premultiply) {
-      for (let i = 0; i < rowLength; i += 4, o += 4) {
-        let r = 0;
-        let g = 0;
-        let b = 0;
-        let a = 0;
-        for (let w = w0, t = t0 + i; w < wEnd; w++, t += rowLength) {
-          const weight = vWeights[w]!;
-          r += weight * temp[t]!;
-          g += weight * temp[t + 1]!;
-          b += weight * temp[t + 2]!;
-          a += weight * temp[t + 3]!;
-        }
-        const inverse = a > 0 ? 1 / a : 0;
-        out[o] = r * inverse;
-        out[o + 1] = g * inverse;
-        out[o + 2] = b * inverse;
-        out[o + 3] = a;
-      }
-    } else {
-      for (let i = 0; i < rowLength; i += 3, o += 4) {
-        let r = 0;
-        let g = 0;
-        let b = 0;
-        let w = w0;
-        let t = t0 + i;
-        for (; w + 1 < wEnd; w += 2, t += twoRows) {
-          const wa = vWeights[w]!;
-          const wb = vWeights[w + 1]!;
-          const u = t + rowLength;
-          r += wa * temp[t]! + wb * temp[u]!;
-          g += wa * temp[t + 1]! + wb * temp[u + 1]!;
-          b += wa * temp[t + 2]! + wb * temp[u + 2]!;
-        }
-        if (w < wEnd) {
-          const weight = vWeights[w]!;
-          r += weight * temp[t]!;
-          g += weight * temp[t + 1]!;
-          b += weight * temp[t + 2]!;
-        }
-        out[o] = r;
-        out[o + 1] = g;
-        out[o + 2] = b;
-        out[o + 3] = 255;
-      }
-    }
-  }
-  return { width: dw, height: dh, data: out };
+  const { rowFirst: colFirst, rows: cols } = rowsRead(horizontal, source.width);
+  const region = {
+    data: source.data,
+    offset: (rowFirst * source.width + colFirst) * 4,
+    stride: source.width * 4,
+    width: cols * 4,
+    rows,
+  };
+  const data = resampleRgbaSimd(region, rowFirst, colFirst, horizontal, vertical, premultiply);
+  return { width: target.width, height: target.height, data };
 }
 
 /**
@@ -416,108 +254,27 @@ export function resizeBitmap(source: Bitmap, target: Size, premultiply: boolean)
 }
 
 /**
- * Horizontal pass of one 8-bit plane into `temp` (1 float per sample), four rows at a time: a
- * layout of its own, like horizontalOpaque's (see there why).
- */
-function horizontalPlane(
-  plane: JpegPlane,
-  rowFirst: number,
-  rows: number,
-  taps: Taps,
-  dw: number,
-  temp: Float32Array,
-): void {
-  const { samples, stride: sw } = plane;
-  const { start, count, weights, stride } = taps;
-  let y = 0;
-  // Four rows per pass: each weight is loaded once for four sums.
-  for (; y + 3 < rows; y += 4) {
-    const r0 = (y + rowFirst) * sw;
-    const r1 = r0 + sw;
-    const r2 = r1 + sw;
-    const r3 = r2 + sw;
-    const t0 = y * dw;
-    for (let x = 0; x < dw; x++) {
-      let w = x * stride;
-      const end = w + count[x]!;
-      let p = start[x]!;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (; w < end; w++, p++) {
-        const weight = weights[w]!;
-        s0 += weight * samples[r0 + p]!;
-        s1 += weight * samples[r1 + p]!;
-        s2 += weight * samples[r2 + p]!;
-        s3 += weight * samples[r3 + p]!;
-      }
-      const t = t0 + x;
-      temp[t] = s0;
-      temp[t + dw] = s1;
-      temp[t + 2 * dw] = s2;
-      temp[t + 3 * dw] = s3;
-    }
-  }
-  for (; y < rows; y++) {
-    const row = (y + rowFirst) * sw;
-    let t = y * dw;
-    for (let x = 0; x < dw; x++) {
-      let w = x * stride;
-      const end = w + count[x]!;
-      let p = row + start[x]!;
-      let s = 0;
-      for (; w < end; w++, p++) s += weights[w]! * samples[p]!;
-      temp[t++] = s;
-    }
-  }
-}
-
-/**
  * Lanczos-3 of one plane to `target`, the plane covering `extent` (output-grid pixels times the
  * plane's own samples per pixel, so a 2x subsampled plane maps the same area with half the
  * samples). Returns the samples unrounded, `target.width` per row, for the colour conversion.
  */
 export function resamplePlane(plane: JpegPlane, extent: Size, target: Size): Float32Array {
-  const { width: dw, height: dh } = target;
-  const horizontal = computeTaps(plane.width, 0, extent.width * plane.xScale, dw);
-  const vertical = computeTaps(plane.height, 0, extent.height * plane.yScale, dh);
+  return resamplePlaneSimd(planeJob(plane, extent, target));
+}
+
+/** What the kernels need to resample one plane covering `extent` to `target`. */
+function planeJob(plane: JpegPlane, extent: Size, target: Size): PlaneJob {
+  const horizontal = computeTaps(plane.width, 0, extent.width * plane.xScale, target.width);
+  const vertical = computeTaps(plane.height, 0, extent.height * plane.yScale, target.height);
   const { rowFirst, rows } = rowsRead(vertical, plane.height);
-  const temp = new Float32Array(dw * rows);
-  horizontalPlane(plane, rowFirst, rows, horizontal, dw, temp);
-  const out = new Float32Array(dw * dh);
-  const { start: vStart, count: vCount, weights: vWeights, stride: vStride } = vertical;
-  for (let y = 0; y < dh; y++) {
-    const w0 = y * vStride;
-    const wEnd = w0 + vCount[y]!;
-    const t0 = (vStart[y]! - rowFirst) * dw;
-    const o = y * dw;
-    // Four output samples per pass: each weight loaded once for all four.
-    let x = 0;
-    for (; x + 3 < dw; x += 4) {
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let w = w0, t = t0 + x; w < wEnd; w++, t += dw) {
-        const weight = vWeights[w]!;
-        s0 += weight * temp[t]!;
-        s1 += weight * temp[t + 1]!;
-        s2 += weight * temp[t + 2]!;
-        s3 += weight * temp[t + 3]!;
-      }
-      out[o + x] = s0;
-      out[o + x + 1] = s1;
-      out[o + x + 2] = s2;
-      out[o + x + 3] = s3;
-    }
-    for (; x < dw; x++) {
-      let s = 0;
-      for (let w = w0, t = t0 + x; w < wEnd; w++, t += dw) s += vWeights[w]! * temp[t]!;
-      out[o + x] = s;
-    }
-  }
-  return out;
+  const source = {
+    data: plane.samples,
+    offset: rowFirst * plane.stride,
+    stride: plane.stride,
+    width: plane.width,
+    rows,
+  };
+  return { source, rowFirst, horizontal, vertical };
 }
 
 /**
@@ -527,47 +284,10 @@ export function resamplePlane(plane: JpegPlane, extent: Size, target: Size): Flo
  */
 export function resizePlanes(image: ScaledJpegPlanes, target: Size): Bitmap {
   const { planes, colorSpace } = image;
-  if (planes.length === 3 && planes.every((p) => p.xScale === 1 && p.yScale === 1)) {
-    // All three on the output grid (4:4:4, or chroma that needed its full size): converting
-    // first and resizing three channels in one pass is the faster order, and the same pixels.
-    const components = planes.map((p) => ({
-      plane: p.samples,
-      stride: p.stride,
-      hExpand: 1,
-      vExpand: 1,
-      width: p.width,
-      height: p.height,
-    }));
-    const { width, height } = image;
-    const data = convertToRgba(components, width, height, colorSpace, true);
-    return resizeBitmap({ width, height, data }, target, false);
-  }
   const extent = { width: image.width, height: image.height };
-  const resized = planes.map((plane) => resamplePlane(plane, extent, target));
-  const first = resized[0]!;
-  const second = resized[1] ?? first;
-  const third = resized[2] ?? first;
-  const n = target.width * target.height;
-  const out = new Uint8ClampedArray(n * 4);
-  const { crToR, cbToB, crToG, cbToG } = YCC_TO_RGB;
-  const ycc = colorSpace === 'ycbcr';
-  for (let i = 0, o = 0; i < n; i++, o += 4) {
-    const a = first[i]!;
-    if (ycc) {
-      const cb = second[i]! - 128;
-      const cr = third[i]! - 128;
-      out[o] = a + crToR * cr;
-      out[o + 1] = a - cbToG * cb - crToG * cr;
-      out[o + 2] = a + cbToB * cb;
-    } else {
-      // RGB planes, or grey in all three (second and third default to the first).
-      out[o] = a;
-      out[o + 1] = second[i]!;
-      out[o + 2] = third[i]!;
-    }
-    out[o + 3] = 255;
-  }
-  return { width: target.width, height: target.height, data: out };
+  const jobs = planes.map((plane) => planeJob(plane, extent, target));
+  const data = resamplePlanesToRgba(jobs, colorSpace === 'ycbcr');
+  return { width: target.width, height: target.height, data };
 }
 
 function copyRect(source: Bitmap, x0: number, y0: number, size: Size): Bitmap {
