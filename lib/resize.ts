@@ -1,8 +1,9 @@
 /**
  * The resize and rendition stages: shrink to fit a box (aspect kept, never upscaled), or fill a
- * box cropped around a focus, the centre by default (cover). Written on typed arrays for speed:
- * an integer box pre-shrink (area average) brings a large bitmap to about twice the target, then
- * a separable Lanczos-3 pass does the rest, so nothing aliases. Images with transparency are filtered with premultiplied alpha, so
+ * box cropped around a focus, the centre by default (cover). An integer box pre-shrink (area
+ * average, in TypeScript) brings a large bitmap to about twice the target, then a separable
+ * Lanczos-3 does the rest, so nothing aliases; its weighted sums run in WebAssembly SIMD
+ * (lib/kernels). Images with transparency are filtered with premultiplied alpha, so
  * transparent pixels do not bleed colour.
  */
 import type { JpegPlane, ScaledJpegPlanes } from './jpeg/index.js';
