@@ -59,21 +59,32 @@ function packRow(spec: RawPngSpec, y: number, xs: number[]): Uint8Array {
   return out;
 }
 
+/** One row filtered with `filter` against the previous row, filter byte first (PNG spec 9). */
+export function filterLine(
+  filter: number,
+  row: Uint8Array,
+  prev: Uint8Array,
+  bpp: number,
+): Uint8Array {
+  const out = new Uint8Array(row.length + 1);
+  out[0] = filter;
+  for (let i = 0; i < row.length; i++) {
+    const a = i >= bpp ? row[i - bpp]! : 0;
+    const b = prev[i]!;
+    const c = i >= bpp ? prev[i - bpp]! : 0;
+    const predictor = [0, a, b, (a + b) >> 1, paeth(a, b, c)][filter] ?? 0;
+    out[i + 1] = (row[i]! - predictor) & 255;
+  }
+  return out;
+}
+
 /** Filters rows with `filterOf` (bytes per pixel for the filters: at least 1). */
 function filterRows(spec: RawPngSpec, rows: Uint8Array[], firstRow: number): Uint8Array[] {
   const bpp = Math.max(1, (CHANNELS[spec.colorType] * spec.bitDepth) >> 3);
   let prev: Uint8Array = new Uint8Array(rows[0]?.length ?? 0);
   return rows.map((row, index) => {
     const filter = (spec.filterOf ?? ((y: number) => y % 5))(firstRow + index);
-    const out = new Uint8Array(row.length + 1);
-    out[0] = filter;
-    for (let i = 0; i < row.length; i++) {
-      const a = i >= bpp ? row[i - bpp]! : 0;
-      const b = prev[i]!;
-      const c = i >= bpp ? prev[i - bpp]! : 0;
-      const predictor = [0, a, b, (a + b) >> 1, paeth(a, b, c)][filter]!;
-      out[i + 1] = (row[i]! - predictor) & 255;
-    }
+    const out = filterLine(filter, row, prev, bpp);
     prev = row;
     return out;
   });
