@@ -124,6 +124,8 @@ export class RowBoxShrinker {
     this.outRow++;
   }
 
+  // The stores below round by truncation of value + 0.5 (a Uint8Array store truncates): the
+  // same as Math.round for these non-negative values, without its call (a third of the time).
   private emitPremultiplied(): void {
     const { sums, out, factor, sourceWidth, width, rowsInBand } = this;
     const fullBlock = 1 / (rowsInBand * factor);
@@ -131,11 +133,11 @@ export class RowBoxShrinker {
     for (let dx = 0, t = 0; dx < width; dx++, t += 4, o += 4) {
       const a = sums[t + 3]!;
       const inverse = a === 0 ? 1 : 1 / a;
-      out[o] = Math.round(sums[t]! * inverse);
-      out[o + 1] = Math.round(sums[t + 1]! * inverse);
-      out[o + 2] = Math.round(sums[t + 2]! * inverse);
+      out[o] = sums[t]! * inverse + 0.5;
+      out[o + 1] = sums[t + 1]! * inverse + 0.5;
+      out[o + 2] = sums[t + 2]! * inverse + 0.5;
       const columns = Math.min(sourceWidth - dx * factor, factor);
-      out[o + 3] = Math.round(columns === factor ? a * fullBlock : a / (rowsInBand * columns));
+      out[o + 3] = (columns === factor ? a * fullBlock : a / (rowsInBand * columns)) + 0.5;
     }
   }
 
@@ -145,9 +147,9 @@ export class RowBoxShrinker {
     for (let dx = 0, t = 0; dx < width; dx++, t += 4, o += 4) {
       const columns = Math.min(sourceWidth - dx * factor, factor);
       const inverse = 1 / (rowsInBand * columns);
-      out[o] = Math.round(sums[t]! * inverse);
-      out[o + 1] = Math.round(sums[t + 1]! * inverse);
-      out[o + 2] = Math.round(sums[t + 2]! * inverse);
+      out[o] = sums[t]! * inverse + 0.5;
+      out[o + 1] = sums[t + 1]! * inverse + 0.5;
+      out[o + 2] = sums[t + 2]! * inverse + 0.5;
       out[o + 3] = 255;
     }
   }

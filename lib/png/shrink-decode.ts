@@ -45,43 +45,53 @@ export function canShrinkOnLoad(layout: PngLayout): boolean {
   );
 }
 
-/** Takes scanlines as inflate yields them, in pieces of any size. */
+/**
+ * Takes scanlines as inflate yields them, in pieces of any size. A scanline wholly inside a
+ * piece is unfiltered where it lies (the piece is ours, and stays alive while it is the row
+ * above); only one split between two pieces is copied together in a buffer of its own.
+ */
 class ScanlineSink {
-  private current: Uint8Array;
+  /** The previous unfiltered scanline (zeros above the first row). */
   private previous: Uint8Array;
-  /** Bytes of the current scanline (filter byte included) received so far. */
+  /** Two buffers for split scanlines, so the one being filled is never `previous`. */
+  private readonly spare: [Uint8Array, Uint8Array];
+  private staging: Uint8Array;
+  /** Bytes of the split scanline (filter byte included) received so far. */
   private filled = 0;
   /** Scanlines completed so far. */
   rows = 0;
-  private readonly rowBytes: number;
+  private readonly lineBytes: number;
   private readonly bpp: number;
   private readonly rgba: Uint8Array;
-  private readonly push: (row: Uint8Array) => void;
+  private readonly push: (line: Uint8Array) => void;
 
   constructor(
     private readonly layout: PngLayout,
     private readonly shrinker: RowBoxShrinker,
     private readonly name: string,
   ) {
-    ({ rowBytes: this.rowBytes, bpp: this.bpp } = scanlineBytes(layout));
-    // The filter byte sits at index 0; the scanline proper is a view from index 1.
-    this.current = new Uint8Array(this.rowBytes + 1);
-    this.previous = new Uint8Array(this.rowBytes + 1);
+    const { rowBytes, bpp } = scanlineBytes(layout);
+    // A line is the filter byte then the scanline: rows.ts reads the pixels from index 1.
+    this.lineBytes = rowBytes + 1;
+    this.bpp = bpp;
+    this.spare = [new Uint8Array(this.lineBytes), new Uint8Array(this.lineBytes)];
+    this.previous = new Uint8Array(this.lineBytes);
+    this.staging = this.spare[0];
     this.rgba = new Uint8Array(layout.width * 4);
     this.push = this.pusher(rowExpander(layout)!);
   }
 
-  /** How a scanline reaches the shrinker: straight from the scanline for 8-bit RGB(A). */
-  private pusher(expand: RowExpander): (row: Uint8Array) => void {
+  /** How a line reaches the shrinker: straight from the scanline for 8-bit RGB(A). */
+  private pusher(expand: RowExpander): (line: Uint8Array) => void {
     const { colorType, bitDepth, transparency } = this.layout;
     if (bitDepth === 8 && colorType === COLOR_TYPE.rgba) {
-      return (row) => this.shrinker.pushRgba(row, 1);
+      return (line) => this.shrinker.pushRgba(line, 1);
     }
     if (bitDepth === 8 && colorType === COLOR_TYPE.rgb && !transparency) {
-      return (row) => this.shrinker.pushRgb(row, 1);
+      return (line) => this.shrinker.pushRgb(line, 1);
     }
-    return (row) => {
-      expand(row, this.rgba);
+    return (line) => {
+      expand(line, this.rgba);
       this.shrinker.pushRgba(this.rgba);
     };
   }
@@ -93,19 +103,31 @@ class ScanlineSink {
 
   /** Consumes one piece of inflated data. */
   write(chunk: Uint8Array): void {
-    const lineBytes = this.rowBytes + 1;
+    const { lineBytes } = this;
+    const height = this.layout.height;
     let offset = 0;
-    while (offset < chunk.length && this.rows < this.layout.height) {
+    while (offset < chunk.length && this.rows < height) {
+      if (this.filled === 0 && chunk.length - offset >= lineBytes) {
+        // A plain Uint8Array view (not a Buffer) keeps the row loops monomorphic.
+        this.finishLine(new Uint8Array(chunk.buffer, chunk.byteOffset + offset, lineBytes));
+        offset += lineBytes;
+        continue;
+      }
+      if (this.filled === 0) {
+        this.staging = this.previous === this.spare[0] ? this.spare[1] : this.spare[0];
+      }
       const take = Math.min(lineBytes - this.filled, chunk.length - offset);
-      this.current.set(chunk.subarray(offset, offset + take), this.filled);
+      this.staging.set(chunk.subarray(offset, offset + take), this.filled);
       this.filled += take;
       offset += take;
-      if (this.filled === lineBytes) this.finishRow();
+      if (this.filled === lineBytes) {
+        this.filled = 0;
+        this.finishLine(this.staging);
+      }
     }
   }
 
-  private finishRow(): void {
-    const line = this.current;
+  private finishLine(line: Uint8Array): void {
     if (!unfilterLine(line, this.previous, this.bpp)) {
       throw new CorruptImageError(
         this.name,
@@ -113,9 +135,7 @@ class ScanlineSink {
       );
     }
     this.push(line);
-    this.current = this.previous;
     this.previous = line;
-    this.filled = 0;
     this.rows++;
   }
 }
