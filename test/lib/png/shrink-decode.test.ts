@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { deflateSync } from 'node:zlib';
 import { decodePngWasm } from '../../../lib/codecs/index.js';
 import { decodeImage, type DecodedBitmap } from '../../../lib/decode.js';
-import { loadCodecs } from '../../../lib/index.js';
+import { loadCodecs, processImage } from '../../../lib/index.js';
 import { resizeBitmap } from '../../../lib/resize.js';
 import type { Bitmap } from '../../../lib/types.js';
 import { failure } from '../../helpers/image-error.js';
@@ -144,6 +144,33 @@ describe('PNG shrink on load (decoded while shrinking)', () => {
     const fromShrunk = resizeBitmap(shrunk.bitmap, target, true, shrunk.extent);
     const fromFull = resizeBitmap(full.bitmap, target, true);
     expect(maxDifference(fromShrunk, fromFull)).to.be.at.most(1);
+  });
+
+  it('makes the same rendition with shrink-on-load on and off (its extent reaches the resize)', async () => {
+    // 401 = 4 x 100.25: the last block is a quarter; mapped as a whole pixel, the 4-pixel
+    // checkerboard lands up to 3 levels off.
+    const bytes = rawPng({
+      width: 401,
+      height: 209,
+      colorType: 2,
+      bitDepth: 8,
+      sample: (x, y) => (((x >> 2) + (y >> 2)) & 1 ? 250 : 10),
+    });
+    const renditions = [
+      {
+        container: 'output',
+        width: 47,
+        height: 40,
+        fit: 'inside' as const,
+        format: 'png' as const,
+        quality: 80,
+      },
+    ];
+    const pixels = async (shrinkOnLoad: boolean) => {
+      const result = await processImage(bytes, { name: 'c.png', renditions, shrinkOnLoad });
+      return decodePngWasm(result.renditions[0]!.bytes);
+    };
+    expect(maxDifference(await pixels(true), await pixels(false))).to.be.at.most(1);
   });
 
   it('keeps transparent pixels from bleeding colour into their opaque neighbours', async () => {
