@@ -2,7 +2,9 @@
  * What shrink-on-load costs in quality (issue 6: within 1 dB of the full-size decode path).
  * The reference is an exact, floating-point Lanczos-3 resample of the full-size decode (by
  * sharp, so not our decoder), to the size of our output. Against it we score our default
- * output, our output with `shrinkOnLoad: false` and sharp's output, each as encoded.
+ * output, our output with `shrinkOnLoad: false` and sharp's output, each as encoded. An input
+ * with alpha is compared premultiplied (colour times alpha, and alpha), as it is resampled: the
+ * colour of a transparent pixel is not part of the picture.
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -10,12 +12,15 @@ import sharp from 'sharp';
 import type { ProcessOptions } from '../lib/options.js';
 import type { ProcessResult } from '../lib/types.js';
 
-/** An opaque 8-bit image, `channels` interleaved samples per pixel, no padding. */
+/**
+ * An image, `channels` interleaved samples per pixel, no padding: 8-bit RGB(A) as decoded, or
+ * premultiplied RGBA in doubles (see `premultiplied`).
+ */
 export interface RawImage {
   width: number;
   height: number;
   channels: number;
-  data: Uint8Array;
+  data: Uint8Array | Float64Array;
 }
 
 /** PSNR of three paths against the reference, and what shrink-on-load loses. */
@@ -68,56 +73,59 @@ function axisWeights(from: number, to: number): { first: number; weights: Float6
 
 /**
  * Resamples to `width`x`height` with an exact Lanczos-3 in double precision (edges clamped),
- * without any box pre-shrink: slow, and meant to be the yardstick. Returns RGB as doubles.
+ * without any box pre-shrink: slow, and meant to be the yardstick. Returns the first three
+ * samples of each pixel (four for a premultiplied image) as doubles.
  */
 export function lanczosReference(source: RawImage, width: number, height: number): Float64Array {
   const { width: sw, height: sh, channels, data } = source;
+  const bands = bandsOf(source);
   const horizontal = axisWeights(sw, width);
   const vertical = axisWeights(sh, height);
-  const rows = new Float64Array(width * sh * 3);
+  const rows = new Float64Array(width * sh * bands);
   for (let y = 0; y < sh; y++) {
     for (let x = 0; x < width; x++) {
       const { first, weights } = horizontal[x]!;
-      let r = 0;
-      let g = 0;
-      let b = 0;
+      const o = (y * width + x) * bands;
       for (let k = 0; k < weights.length; k++) {
-        const o = (y * sw + Math.min(sw - 1, Math.max(0, first + k))) * channels;
+        const s = (y * sw + Math.min(sw - 1, Math.max(0, first + k))) * channels;
         const w = weights[k]!;
-        r += w * data[o]!;
-        g += w * data[o + 1]!;
-        b += w * data[o + 2]!;
+        for (let c = 0; c < bands; c++) rows[o + c] = rows[o + c]! + w * data[s + c]!;
       }
-      const o = (y * width + x) * 3;
-      rows[o] = r;
-      rows[o + 1] = g;
-      rows[o + 2] = b;
     }
   }
-  const out = new Float64Array(width * height * 3);
+  const out = new Float64Array(width * height * bands);
   for (let y = 0; y < height; y++) {
     const { first, weights } = vertical[y]!;
-    for (let i = 0; i < width * 3; i++) {
+    for (let i = 0; i < width * bands; i++) {
       let sum = 0;
       for (let k = 0; k < weights.length; k++) {
-        sum += weights[k]! * rows[Math.min(sh - 1, Math.max(0, first + k)) * width * 3 + i]!;
+        sum += weights[k]! * rows[Math.min(sh - 1, Math.max(0, first + k)) * width * bands + i]!;
       }
-      out[y * width * 3 + i] = Math.min(255, Math.max(0, sum));
+      out[y * width * bands + i] = Math.min(255, Math.max(0, sum));
     }
   }
   return out;
 }
 
-/** PSNR in dB of an RGB(A) 8-bit image against an RGB reference of doubles of the same size. */
+/** Samples compared per pixel: RGB, or premultiplied RGBA (doubles with four channels). */
+function bandsOf(image: RawImage): number {
+  return image.data instanceof Float64Array && image.channels === 4 ? 4 : 3;
+}
+
+/**
+ * PSNR in dB of an image against a reference of doubles of the same size and bands (RGB of an
+ * 8-bit RGB(A) image, or all four samples of a premultiplied one).
+ */
 export function psnrAgainst(reference: Float64Array, image: RawImage): number {
-  if (image.width * image.height * 3 !== reference.length || image.channels < 3) {
+  const bands = bandsOf(image);
+  const pixels = image.width * image.height;
+  if (pixels * bands !== reference.length || image.channels < 3) {
     throw new RangeError('the image and the reference differ in size');
   }
   let sum = 0;
-  const pixels = image.width * image.height;
   for (let i = 0; i < pixels; i++) {
-    for (let c = 0; c < 3; c++) {
-      const d = reference[i * 3 + c]! - image.data[i * image.channels + c]!;
+    for (let c = 0; c < bands; c++) {
+      const d = reference[i * bands + c]! - image.data[i * image.channels + c]!;
       sum += d * d;
     }
   }
@@ -125,13 +133,26 @@ export function psnrAgainst(reference: Float64Array, image: RawImage): number {
   return 10 * Math.log10((255 * 255 * reference.length) / sum);
 }
 
-async function decodeRaw(bytes: Uint8Array | string): Promise<RawImage> {
-  const { data, info } = await sharp(bytes)
-    .autoOrient()
-    .removeAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, channels: info.channels, data };
+/** An 8-bit RGBA image as premultiplied RGBA doubles (colour times alpha / 255, alpha). */
+export function premultiplied(image: RawImage): RawImage {
+  const { width, height, data } = image;
+  const out = new Float64Array(width * height * 4);
+  for (let i = 0; i < out.length; i += 4) {
+    const alpha = data[i + 3]!;
+    for (let c = 0; c < 3; c++) out[i + c] = (data[i + c]! * alpha) / 255;
+    out[i + 3] = alpha;
+  }
+  return { width, height, channels: 4, data: out };
+}
+
+/** Decoded upright; premultiplied RGBA when `alpha`, else RGB. */
+async function decodeRaw(bytes: Uint8Array | string, alpha = false): Promise<RawImage> {
+  const image = sharp(bytes).autoOrient();
+  if (alpha) image.ensureAlpha();
+  else image.removeAlpha();
+  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+  const raw = { width: info.width, height: info.height, channels: info.channels, data };
+  return alpha ? premultiplied(raw) : raw;
 }
 
 /**
@@ -146,12 +167,14 @@ export async function measureFidelity(
   const { processImage } = (await import(library)) as Library;
   const bytes = new Uint8Array(await readFile(input));
   const name = basename(input);
-  const ours = await decodeRaw((await processImage(bytes, { name })).renditions[0]!.bytes);
-  const fullSize = await decodeRaw(
+  const alpha = (await sharp(bytes).metadata()).hasAlpha === true;
+  const decode = (image: Uint8Array | string) => decodeRaw(image, alpha);
+  const ours = await decode((await processImage(bytes, { name })).renditions[0]!.bytes);
+  const fullSize = await decode(
     (await processImage(bytes, { name, shrinkOnLoad: false })).renditions[0]!.bytes,
   );
-  const reference = lanczosReference(await decodeRaw(bytes), ours.width, ours.height);
-  const sharpImage = await decodeRaw(sharpOutput);
+  const reference = lanczosReference(await decode(bytes), ours.width, ours.height);
+  const sharpImage = await decode(sharpOutput);
   const sameSize = sharpImage.width === ours.width && sharpImage.height === ours.height;
   const oursDb = psnrAgainst(reference, ours);
   const fullSizeDb = psnrAgainst(reference, fullSize);

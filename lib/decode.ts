@@ -3,7 +3,8 @@
  * bitmap, with what the headers say about the source (bit depth, colour space, alpha, frames).
  * Baseline JPEGs shrink on load (lib/jpeg, DCT scaling to just above the target box); other JPEGs
  * go to mozjpeg, arithmetic-coded ones to libjpeg-turbo, CMYK/YCCK through their profile
- * (lib/cmyk.ts) or else to jpeg-js; PNG, WebP, AVIF and HEIF to their WASM codecs; GIF, BMP
+ * (lib/cmyk.ts) or else to jpeg-js; PNGs shrink on load while they decode (lib/png) or else go,
+ * like WebP, AVIF and HEIF, to their WASM codecs; GIF, BMP
  * and TIFF to JavaScript decoders (GIF's our own, lib/gif.ts;
  * 32-bit BMPs with alpha, lib/bmp.ts). A file cut short or only half read fails with
  * CORRUPT_IMAGE: never a wrong picture.
@@ -32,7 +33,9 @@ import {
 import { readJpegMarkers, type JpegMarkers } from './jpeg/markers.js';
 import { concatBytes } from './bytes.js';
 import { decodeCmykThroughProfile } from './cmyk.js';
-import { pngChunks } from './png-chunks.js';
+import { COLOR_TYPE, mayHaveAlpha, readPngLayout, type PngLayout } from './png/layout.js';
+import { canShrinkOnLoad, decodePngShrunk } from './png/shrink-decode.js';
+import { boxShrinkFactor, type Size } from './resize.js';
 import { riffChunks, type RiffChunk } from './riff.js';
 import type { Bitmap, ImageFormat, ImageInfo } from './types.js';
 
@@ -79,6 +82,11 @@ interface DecodedSource {
 export interface DecodedBitmap extends DecodedSource {
   kind: 'bitmap';
   bitmap: Bitmap;
+  /**
+   * The source's extent in bitmap pixels when the decoder box-shrank it (PNG shrink on load):
+   * fractional where the last block is partial; absent when the bitmap spans exactly the image.
+   */
+  extent?: Size;
 }
 
 /** A JPEG decoded at a reduced scale as component planes, before colour conversion. */
@@ -280,52 +288,48 @@ function shrinkOnLoad(
   return { kind: 'bitmap', bitmap: { width, height, data } };
 }
 
-/** The PNG facts decoders do not return: bit depth, colour type, frames, transparency chunk. */
-function readPngChunks(bytes: Uint8Array): {
-  bitDepth: number;
-  colorType: number;
-  frames?: number;
-  trns: boolean;
-  complete: boolean;
-} {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const bitDepth = bytes[24] ?? 8;
-  const colorType = bytes[25] ?? 6;
-  let frames: number | undefined;
-  let trns = false;
-  let complete = false;
-  // Walk every chunk by its length (cheap): a file cut short has no IEND where it should be.
-  for (const chunk of pngChunks(bytes)) {
-    if (!chunk.complete) break;
-    if (chunk.type === 'acTL') frames = view.getUint32(chunk.offset + 8);
-    if (chunk.type === 'tRNS') trns = true;
-    if (chunk.type === 'IEND') {
-      complete = true;
-      break;
-    }
+/**
+ * PNG: shrink on load (lib/png, resize while decoding) when the target is small enough for a
+ * box pre-shrink and the layout streams (not interlaced, not animated); else @jsquash/png at
+ * full size.
+ */
+async function decodePng(request: DecodeRequest): Promise<DecodedImage> {
+  const layout = readPngLayout(request.bytes);
+  if (!layout.complete)
+    throw new CorruptImageError(request.name, 'PNG data ends before its IEND chunk');
+  const info = pngInfo(layout);
+  const factor = request.shrinkOnLoad === false ? 1 : boxShrinkFactor(layout, request.targetBox);
+  if (factor > 1 && canShrinkOnLoad(layout)) {
+    const shrunk = await decodePngShrunk(layout, factor, request.name);
+    return {
+      kind: 'bitmap',
+      bitmap: shrunk.bitmap,
+      extent: shrunk.extent,
+      width: layout.width,
+      height: layout.height,
+      info: { ...info, hasAlpha: shrunk.hasAlpha },
+    };
   }
-  return { bitDepth, colorType, trns, complete, ...(frames === undefined ? {} : { frames }) };
+  const image = await verdictOf(request, 'png', codecRefused, () => decodePngWasm(request.bytes));
+  return fullSize(image, { ...info, hasAlpha: mayHaveAlpha(layout) && hasAnyAlpha(image.data) });
 }
 
-async function decodePng(request: DecodeRequest): Promise<DecodedImage> {
-  const chunks = readPngChunks(request.bytes);
-  if (!chunks.complete)
-    throw new CorruptImageError(request.name, 'PNG data ends before its IEND chunk');
-  const image = await verdictOf(request, 'png', codecRefused, () => decodePngWasm(request.bytes));
-  const mayHaveAlpha = chunks.colorType === 4 || chunks.colorType === 6 || chunks.trns;
+/** What a PNG's chunks say about the source (hasAlpha comes from the pixels). */
+function pngInfo(layout: PngLayout): DecodedSource['info'] {
+  const { colorType, frames } = layout;
   const colorSpace =
-    chunks.colorType === 3
+    colorType === COLOR_TYPE.palette
       ? 'palette'
-      : chunks.colorType === 0 || chunks.colorType === 4
+      : colorType === COLOR_TYPE.gray || colorType === COLOR_TYPE.grayAlpha
         ? 'gray'
         : 'srgb';
-  return fullSize(image, {
-    hasAlpha: mayHaveAlpha && hasAnyAlpha(image.data),
-    bitDepth: chunks.bitDepth,
+  return {
+    hasAlpha: false,
+    bitDepth: layout.bitDepth,
     colorSpace,
-    animated: (chunks.frames ?? 1) > 1,
-    ...(chunks.frames === undefined ? {} : { frameCount: chunks.frames }),
-  });
+    animated: (frames ?? 1) > 1,
+    ...(frames === undefined ? {} : { frameCount: frames }),
+  };
 }
 
 function decodeGif(request: DecodeRequest): DecodedImage {

@@ -41,8 +41,9 @@ export interface ProcessOptions {
   /** Keep GPS coordinates in the metadata document. */
   includeGps: boolean;
   /**
-   * Decode JPEGs straight to a reduced size (DCT scaling) when that cannot cost quality; off
-   * decodes every JPEG at full size first (slower, more memory; for comparisons).
+   * Decode JPEGs straight to a reduced size (DCT scaling) and PNGs through a box pre-shrink
+   * while they decode, when that cannot cost quality; off decodes every JPEG and PNG at full
+   * size first (slower, more memory; for comparisons).
    */
   shrinkOnLoad: boolean;
   /** Record a ThumbHash placeholder and its average colour (`image.placeholder`). */

@@ -230,7 +230,7 @@ function resize(decoded: DecodedImage, wholes: readonly Size[], span: Span): Bit
   return wholes.map((target) =>
     decoded.kind === 'planes'
       ? resizePlanes(decoded.planes, target)
-      : resizeBitmap(decoded.bitmap, target, decoded.info.hasAlpha),
+      : resizeBitmap(decoded.bitmap, target, decoded.info.hasAlpha, decoded.extent),
   );
 }
 

@@ -236,21 +236,35 @@ function resample(source: Bitmap, rect: Rect, target: Size, premultiply: boolean
 }
 
 /**
- * Resizes a bitmap to `target` without aliasing: box pre-shrink to about twice the target, then
- * Lanczos-3. `premultiply` (for images with transparency) filters colour weighted by alpha.
+ * The integer box pre-shrink factor for `source` to `target`: the largest that leaves the
+ * Lanczos pass at least twice the target each way (1: no pre-shrink). A decoder that shrinks
+ * while decoding (PNG, lib/png) uses the same rule, so its output is the same as ours.
  */
-export function resizeBitmap(source: Bitmap, target: Size, premultiply: boolean): Bitmap {
-  if (source.width === target.width && source.height === target.height) return source;
+export function boxShrinkFactor(source: Size, target: Size): number {
   const factor = Math.floor(
     Math.min(source.width / target.width, source.height / target.height) / 2,
   );
+  return factor >= 2 ? Math.min(factor, 256) : 1;
+}
+
+/**
+ * Resizes a bitmap to `target` without aliasing: box pre-shrink to about twice the target, then
+ * Lanczos-3. `premultiply` (for images with transparency) filters colour weighted by alpha.
+ * `extent` is the image's extent in the bitmap's pixels when a decoder already box-shrank it
+ * (fractional where the last block is partial); by default the bitmap's own size.
+ */
+export function resizeBitmap(
+  source: Bitmap,
+  target: Size,
+  premultiply: boolean,
+  extent: Size = source,
+): Bitmap {
+  if (source.width === target.width && source.height === target.height) return source;
+  const scale = boxShrinkFactor(source, target);
   const shrunk =
-    factor >= 2
-      ? (premultiply ? boxShrinkAlpha : boxShrinkOpaque)(source, Math.min(factor, 256))
-      : source;
+    scale > 1 ? (premultiply ? boxShrinkAlpha : boxShrinkOpaque)(source, scale) : source;
   // The box pass covers whole blocks; map the original extent onto the shrunk grid.
-  const scale = factor >= 2 ? Math.min(factor, 256) : 1;
-  const rect = { x: 0, y: 0, width: source.width / scale, height: source.height / scale };
+  const rect = { x: 0, y: 0, width: extent.width / scale, height: extent.height / scale };
   return resample(shrunk, rect, target, premultiply);
 }
 

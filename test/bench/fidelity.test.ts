@@ -1,5 +1,10 @@
 import { expect } from 'chai';
-import { lanczosReference, psnrAgainst, type RawImage } from '../../bench/fidelity.js';
+import {
+  lanczosReference,
+  premultiplied,
+  psnrAgainst,
+  type RawImage,
+} from '../../bench/fidelity.js';
 
 function image(width: number, height: number, value: (x: number, y: number) => number): RawImage {
   const data = new Uint8Array(width * height * 3);
@@ -47,5 +52,21 @@ describe('bench fidelity reference', () => {
         image(4, 4, () => 0),
       ),
     ).to.throw(RangeError);
+  });
+});
+
+describe('bench fidelity with alpha', () => {
+  it('compares premultiplied: the colour of a fully transparent pixel does not count', () => {
+    const rgba = (hidden: number): RawImage => ({
+      width: 2,
+      height: 1,
+      channels: 4,
+      data: Uint8Array.from([200, 100, 50, 255, hidden, hidden, hidden, 0]),
+    });
+    const reference = lanczosReference(premultiplied(rgba(0)), 2, 1);
+    expect(reference.length).to.equal(8);
+    expect(psnrAgainst(reference, premultiplied(rgba(255)))).to.equal(
+      psnrAgainst(reference, premultiplied(rgba(0))),
+    );
   });
 });
