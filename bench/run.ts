@@ -89,13 +89,14 @@ async function runCase(
     );
   }
   let fidelity: Fidelity | null = null;
-  if (library && benchCase.format === 'jpeg' && measured(ours) && measured(reference)) {
+  if (library && measured(ours) && measured(reference)) {
     progress(`${benchCase.name}: quality against a Lanczos-3 of the full-size decode`);
+    const extension = reference.output.format === 'png' ? 'png' : 'jpg';
     try {
       fidelity = await measureFidelity(
         input,
         pathToFileURL(library).href,
-        join(WORK, 'out', `${benchCase.name}.sharp.output.jpg`),
+        join(WORK, 'out', `${benchCase.name}.sharp.output.${extension}`),
       );
     } catch (error) {
       progress(`${benchCase.name}: quality not measured: ${String(error)}`);
