@@ -138,6 +138,85 @@ export interface PlaneJob {
   vertical: AxisTaps;
 }
 
+/** Output rows the vertical pass makes per call: what it holds stays small (see verticalStrips). */
+const STRIP = 64;
+
+/** Output rows `from` to `to`, and the source rows (from the region's first) they read. */
+interface Strip {
+  from: number;
+  to: number;
+  first: number;
+  rows: number;
+}
+
+/** The output rows in strips of STRIP, each with the source rows its taps read. */
+function stripsOf(vertical: AxisTaps, rowFirst: number): Strip[] {
+  const height = vertical.start.length;
+  return Array.from({ length: Math.ceil(height / STRIP) }, (_, index) => {
+    const from = index * STRIP;
+    const to = Math.min(height, from + STRIP);
+    let first = Infinity;
+    let end = 0;
+    for (let y = from; y < to; y++) {
+      first = Math.min(first, vertical.start[y]! - rowFirst);
+      end = Math.max(end, vertical.start[y]! - rowFirst + vertical.count[y]!);
+    }
+    return { from, to, first, rows: end - first };
+  });
+}
+
+/**
+ * The vertical pass in strips: each strip's source rows copied in, widened to floats (by
+ * `widen`, premultiplied for RGBA) and summed, so only one strip's source rows are in memory
+ * at once (the 1 MP photo's RGBA resize held 25 MB whole, under 4 MB in strips). A cold
+ * start's first image also runs most strips in the optimised code the first calls had V8
+ * compile (one call would run to its end in the baseline code it started in).
+ */
+function placeVertical(arena: Arena, source: ByteRows, vertical: AxisTaps, rowFirst: number) {
+  const strips = stripsOf(vertical, rowFirst);
+  const stripBytes = source.width * Math.max(...strips.map((strip) => strip.rows));
+  const src = arena.reserve(stripBytes);
+  const wide = arena.reserve(roundUp(stripBytes, 16) * 4);
+  const taps = placeTaps(arena, vertical);
+  return {
+    strips,
+    /** Sums the strip's output rows into `dst` (`dstStride` floats a row, the strip's first at `dst`). */
+    run(
+      k: Exports,
+      base: number,
+      strip: Strip,
+      dst: number,
+      dstStride: number,
+      premultiply = false,
+    ) {
+      const memory = k.memory.buffer;
+      if (strip.from === 0) taps.write(memory, base, rowFirst);
+      const offset = source.offset + strip.first * source.stride;
+      copyRows(memory, base + src, { ...source, offset, rows: strip.rows });
+      const widen = premultiply ? k.widenU8Premultiplied : k.widenU8;
+      widen(base + src, source.width * strip.rows, base + wide);
+      // Tap starts count from the region's first row: the base moves back by the strip's first.
+      const rows = base + wide - strip.first * source.width * 4;
+      const at = (address: number, perRow: number) => base + address + strip.from * perRow * 4;
+      const weights = at(taps.weights, vertical.stride);
+      const [start, count] = [at(taps.start, 1), at(taps.count, 1)];
+      const n = strip.to - strip.from;
+      k.verticalF32(
+        rows,
+        source.width,
+        source.width,
+        dst,
+        dstStride,
+        n,
+        start,
+        count,
+        weights,
+        vertical.stride,
+      );
+    },
+  };
+}
+
 /**
  * A plane job placed in memory: its floats land at `out` in `arena`; everything else it uses
  * is scratch (`scratchBytes`, laid out from the `base` given to `run`), which planes resampled
@@ -153,25 +232,18 @@ function placePlane(arena: Arena, job: PlaneJob) {
   const stride = roundUp(width, 4);
   const out = arena.reserve(tall * stride * 4);
   const scratch = new Arena();
-  const bytes = source.width * source.rows;
-  const src = scratch.reserve(bytes);
-  const wide = scratch.reserve(roundUp(bytes, 16) * 4);
-  const v = placeTaps(scratch, vertical);
+  const down = placeVertical(scratch, source, vertical, job.rowFirst);
   const h = placeTaps(scratch, horizontal);
   const rowsDone = scratch.reserve(roundUp(height, 4) * columns * 4);
   const turned = scratch.reserve(columns * tall * 4);
   const colsDone = scratch.reserve(roundUp(width, 4) * tall * 4);
   const run = (k: Exports, base: number): void => {
-    const memory = k.memory.buffer;
-    copyRows(memory, base + src, source);
-    v.write(memory, base, job.rowFirst);
-    h.write(memory, base, 0);
-    const [vStart, vCount, vWeights] = [base + v.start, base + v.count, base + v.weights];
+    h.write(k.memory.buffer, base, 0);
     const [hStart, hCount, hWeights] = [base + h.start, base + h.count, base + h.weights];
     const [rows, cols, turn] = [base + rowsDone, base + colsDone, base + turned];
-    k.widenU8(base + src, bytes, base + wide);
-    const down = [base + wide, source.width, source.width, rows, columns, height];
-    k.verticalF32(...down, vStart, vCount, vWeights, vertical.stride);
+    for (const strip of down.strips) {
+      down.run(k, base, strip, rows + strip.from * columns * 4, columns);
+    }
     k.transposeF32(rows, columns, source.width, height, turn, tall);
     k.verticalF32(
       turn,
@@ -238,29 +310,11 @@ export function resamplePlanesToRgba(jobs: readonly PlaneJob[], ycc: boolean): U
   return new Uint8ClampedArray(k.memory.buffer.slice(rgba, rgba + height * width * 4));
 }
 
-/** Output rows the RGBA kernels make per call: what they hold stays small (see STRIP). */
-const STRIP = 64;
-
-/** The source rows (relative to the region) that output rows `from` to `to` read. */
-function stripRows(vertical: AxisTaps, rowFirst: number, from: number, to: number) {
-  let first = Infinity;
-  let end = 0;
-  for (let y = from; y < to; y++) {
-    first = Math.min(first, vertical.start[y]! - rowFirst);
-    end = Math.max(end, vertical.start[y]! - rowFirst + vertical.count[y]!);
-  }
-  return { first, rows: end - first };
-}
-
 /**
  * Resamples RGBA pixels (`source`: the rows and columns the taps read, from `rowFirst` and
  * `colFirst`) to `width` x `height` RGBA bytes: vertical pass (premultiplied by alpha as read
  * when `premultiply`), horizontal pass one pixel per vector, then rounded and clamped (and
- * unpremultiplied). Opaque results get alpha 255. Works in strips of STRIP output rows, so
- * only the strip's source rows and sums are in memory at once (the 1 MP photo's resize held
- * 25 MB whole, under 4 MB in strips), and a cold start's first image runs most strips in the
- * optimised code the first strips' calls had V8 compile (a single call would run to its end
- * in the baseline code it started in).
+ * unpremultiplied). Opaque results get alpha 255. In strips of output rows (placeVertical).
  */
 export function resampleRgbaSimd(
   source: ByteRows,
@@ -273,47 +327,23 @@ export function resampleRgbaSimd(
   const width = horizontal.start.length;
   const height = vertical.start.length;
   const rowFloats = roundUp(source.width, 16);
-  const strips = Array.from({ length: Math.ceil(height / STRIP) }, (_, index) => {
-    const from = index * STRIP;
-    const to = Math.min(height, from + STRIP);
-    return { from, to, ...stripRows(vertical, rowFirst, from, to) };
-  });
   const arena = new Arena();
-  const stripBytes = source.width * Math.max(...strips.map((strip) => strip.rows));
-  const src = arena.reserve(stripBytes);
-  const wide = arena.reserve(roundUp(stripBytes, 16) * 4);
-  const v = placeTaps(arena, vertical);
+  const down = placeVertical(arena, source, vertical, rowFirst);
   const h = placeTaps(arena, horizontal);
   const rowsDone = arena.reserve(STRIP * rowFloats * 4);
   const sums = arena.reserve(roundUp(STRIP * width, 4) * 16);
   const out = arena.reserve(roundUp(width * height, 4) * 4);
   const k = arena.instantiate();
   const memory = k.memory.buffer;
-  v.write(memory, 0, rowFirst);
   h.write(memory, 0, colFirst);
-  const widen = premultiply ? k.widenU8Premultiplied : k.widenU8;
-  for (const { from, to, first, rows } of strips) {
-    const offset = source.offset + first * source.stride;
-    copyRows(memory, src, { ...source, offset, rows });
-    widen(src, source.width * rows, wide);
-    // Tap starts count from the region's first row: the base moves back by the strip's first.
-    const base = wide - first * source.width * 4;
-    const n = to - from;
-    const taps = [v.start + from * 4, v.count + from * 4, v.weights + from * vertical.stride * 4];
-    k.verticalF32(
-      base,
-      source.width,
-      source.width,
-      rowsDone,
-      rowFloats,
-      n,
-      ...taps,
-      vertical.stride,
-    );
-    const across = [h.start, h.count, h.weights, horizontal.stride];
+  const across = [h.start, h.count, h.weights, horizontal.stride];
+  for (const strip of down.strips) {
+    down.run(k, 0, strip, rowsDone, rowFloats, premultiply);
+    const n = strip.to - strip.from;
     k.horizontalRgba(rowsDone, rowFloats, width, sums, n, ...across);
     const pixels = roundUp(n * width, 4);
-    k.packRgba(sums, pixels, out + from * width * 4, premultiply ? 1 : 0, premultiply ? 0 : 1);
+    const at = out + strip.from * width * 4;
+    k.packRgba(sums, pixels, at, premultiply ? 1 : 0, premultiply ? 0 : 1);
   }
   return new Uint8ClampedArray(memory.slice(out, out + width * height * 4));
 }

@@ -75,12 +75,13 @@ describe('resample kernels (WebAssembly SIMD)', () => {
     expect(readFileSync(KERNEL_FILES.target, 'utf8')).to.equal(generated);
   });
 
-  it('resample a plane of any size (row tails, strides, offsets) to the exact weighted sums', () => {
+  it('resample a plane of any size (row tails, strides, offsets, strips of rows) to the exact weighted sums', () => {
     for (const [width, height, outW, outH] of [
       [37, 23, 19, 13],
       [16, 16, 16, 16],
       [5, 3, 9, 7],
       [101, 2, 1, 1],
+      [23, 150, 11, 131],
     ] as const) {
       const next = random(width * 31 + height);
       const source = randomRows(width, height, next);
