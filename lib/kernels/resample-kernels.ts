@@ -2,8 +2,8 @@
  * The resize's weighted sums in WebAssembly SIMD (resample.wat): four lanes per instruction
  * where the TypeScript loops did one. Measured on the bench photos (CPU time, medians, same
  * minute), TypeScript against here: the 1 MP JPEG's planes (1152x864 to 800x600 RGBA) 45 ms
- * against 11; the 12 MP one's (decoded at 3/8) 79 against 20; the 1 MP RGBA bitmap's resize
- * 40 against 15; the 150x150 cover crop of an 800x600 image 21 against 6.
+ * against 7; the 12 MP one's (decoded at 3/8) 79 against 14; the 1 MP RGBA bitmap's resize
+ * 40 against 14; the 150x150 cover crop of an 800x600 image 21 against 6.
  *
  * Calls share one instance whose memory is laid out afresh for each call (see KEPT_MEMORY for
  * the calls too large to keep).
