@@ -59,9 +59,13 @@ export async function decodeCmykThroughProfile(request: CmykRequest): Promise<Ma
   return { bitmap: { ...size, data: rgbToRgba(rgb) } };
 }
 
-/** One plane's samples on the output grid, `size.width` per row: copied rows, or resampled. */
+/** One plane's samples on the output grid, `size.width` per row: as they are, copied rows, or resampled. */
 function onGrid(plane: JpegPlane, size: Size): Uint8Array {
-  const out = new Uint8Array(size.width * size.height);
+  const count = size.width * size.height;
+  if (plane.xScale === 1 && plane.yScale === 1 && plane.stride === size.width) {
+    return plane.samples.subarray(0, count); // already packed on the grid: no copy
+  }
+  const out = new Uint8Array(count);
   if (plane.xScale === 1 && plane.yScale === 1) {
     for (let y = 0; y < size.height; y++) {
       const row = plane.samples.subarray(y * plane.stride, y * plane.stride + size.width);
