@@ -49,6 +49,10 @@ export interface InvocationReport {
   outcome?: Outcome;
   /** What the function threw. */
   error?: unknown;
+  /** How long the request waited in the host for a free slot before the function was called. */
+  queuedMs: number;
+  /** How long the function ran (from its call to its answer). */
+  runMs: number;
 }
 
 /** Options of `startFunctionsHost`. */
@@ -208,13 +212,22 @@ export class LocalFunctionsHost {
       logHandler: logHandler ?? (() => undefined),
     });
     this.#running += 1;
+    const arrived = performance.now();
+    let called: number | undefined;
+    const timing = () => {
+      const end = performance.now();
+      return { queuedMs: (called ?? end) - arrived, runMs: end - (called ?? end) };
+    };
     try {
-      const run = () => app.processImage(event, context);
+      const run = () => {
+        called = performance.now();
+        return app.processImage(event, context);
+      };
       const outcome = await (this.#limiter === undefined ? run() : this.#limiter.run(0, run));
-      onInvocation?.({ event, attempt, outcome });
+      onInvocation?.({ event, attempt, outcome, ...timing() });
       return undefined;
     } catch (error) {
-      onInvocation?.({ event, attempt, error });
+      onInvocation?.({ event, attempt, error, ...timing() });
       return error instanceof Error ? error : new Error(String(error));
     } finally {
       this.#running -= 1;
