@@ -536,6 +536,7 @@ describe('functions/process-blob (against Azurite)', function () {
       runner: {
         deadline: (arrivedAt) => arrivedAt + 30_000,
         expectedEnd: () => performance.now(),
+        enqueue: () => ({ started: () => undefined, finish: () => undefined }),
         admit: async () => ({
           process: () =>
             Promise.reject(new TypeError("Cannot read properties of undefined (reading 'width')")),
