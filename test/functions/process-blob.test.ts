@@ -710,6 +710,46 @@ describe('functions/process-blob (against Azurite)', function () {
     }
   });
 
+  it('answers a redelivery at once with INSTANCE_BUSY when the run it joins cannot end before its deadline, without waiting for the run', async () => {
+    // A run expected to end ten minutes from now, behind an admission the test holds shut: a
+    // delivery that waited for it would hold its host slot (and the deliveries queued behind
+    // it) until its deadline, four minutes on; this one must answer while the run is held.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const deps = handlerDeps(config, client, images.runner);
+    const handler = createEventHandler({
+      ...deps,
+      runner: {
+        deadline: (arrivedAt) => arrivedAt + 240_000,
+        expectedEnd: () => performance.now() + 600_000,
+        enqueue: () => ({ started: () => undefined, finish: () => undefined }),
+        admit: async () => {
+          await gate;
+          return {
+            process: (bytes, options) => images.runner.process(bytes, options),
+            release: () => undefined,
+          };
+        },
+      },
+    });
+    const event = await upload(client, config.containers.input, 'joined.jpg', fixture(PHOTO));
+    const answers: unknown[] = [];
+    for (const delivery of [event, structuredClone(event)]) {
+      answers.push(await handler(delivery, invocation()).catch((error: unknown) => error));
+    }
+    for (const answer of answers) {
+      expect(answer).to.include({ code: 'INSTANCE_BUSY', permanent: false });
+    }
+    expect(deps.runs.size, 'one run, still held, after both answers').to.equal(1);
+    open();
+    while (deps.runs.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await results()).metadata).to.deep.equal(['joined.jpg.json']);
+    expect(await handler(event, invocation())).to.include({
+      status: 'skipped',
+      reason: 'duplicate',
+    });
+  });
+
   it('discards a malformed event without retry, logging why', async () => {
     const logs: string[] = [];
     const outcome = await handle({ hello: 'world' }, invocation(logs));
