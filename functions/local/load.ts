@@ -14,8 +14,8 @@
  * Reports uploaded, completed, failed (by code), dead-lettered, lost (must be 0), duplicates
  * (must be 0), images per second, latency from upload to metadata (p50/p95/p99), peak RSS of
  * this process, and, per the delivery: instances, their memory and highest peak RSS,
- * deliveries, those answered after the window, those refused fast (5xx in time), and
- * redundant runs.
+ * deliveries, those answered after the window (and where their time went: the host's queue or
+ * the function), those refused fast (a 5xx or 429 in time), and redundant runs.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
