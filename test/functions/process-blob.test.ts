@@ -684,8 +684,8 @@ describe('functions/process-blob (against Azurite)', function () {
       responseWindowMs: 2000,
     });
     try {
-      // Work queued here already: a 20 MB input, expected to take 1.35 s of the 1.5 s left
-      // after the margin; one image at a time leaves no room for another.
+      // Work queued here already: a 20 MB input, expected to take 1.35 s, more than the 1 s
+      // left after the margin; one image at a time leaves no room for another.
       const ahead = await runner.admit(20 * 1_048_576, 20 * 1_048_576);
       const deps = handlerDeps(windowed, client, runner);
       const busy = createEventHandler(deps);
