@@ -83,8 +83,8 @@ export class TimeAdmission {
    * Time left for the answer after the work: the result writes, and what passes outside the
    * handler (the host reading the request and sending the answer, a busy instance's event
    * loop, the network), which does not shrink with the window. A fifth of the window, at least
-   * 2 s (on one instance under a burst, on 2 busy cores, an answer the handler gave at 4 s came
-   * back 1.4 s later), but never more than half the window.
+   * 2 s (on one instance under a burst, on 2 busy cores, an answer its host ended within a 5 s
+   * window reached Event Grid after 5.4 s), but never more than half the window.
    */
   get marginMs(): number {
     const windowMs = this.options.responseWindowMs;
