@@ -17,6 +17,7 @@ import type { Outcome, SkipReason } from './outcome.js';
 import type { ResultStore } from './result-store.js';
 import type { SourceLink } from './results.js';
 import type { InvocationSpan, TelemetryRecorder } from './telemetry/recorder.js';
+import type { TimeTicket } from './limits/admission.js';
 
 /**
  * Runs the imaging core within the instance's limits (the app's `ImageRunner`): says when a
@@ -26,7 +27,10 @@ import type { InvocationSpan, TelemetryRecorder } from './telemetry/recorder.js'
 export interface ImageProcessor {
   deadline(arrivedAt: number): number;
   expectedEnd(declaredBytes: number): number;
-  admit(declaredBytes: number, estimatedBytes: number): Promise<ImageSlot>;
+  /** Counts an image as queued here from now, until its ticket is finished. */
+  enqueue(declaredBytes: number): TimeTicket;
+  /** Admits an image; with its ticket from `enqueue`, the image keeps its place in the backlog. */
+  admit(declaredBytes: number, estimatedBytes: number, queued?: TimeTicket): Promise<ImageSlot>;
 }
 
 /** A monotonic clock in milliseconds (`performance.now`). */

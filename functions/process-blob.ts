@@ -27,6 +27,7 @@ import { InstanceBusyError, InvalidEventError } from './errors.js';
 import { parseStorageEvent, routeEvent, type BlobEventFacts, type Route } from './events.js';
 import { Invocation, type HandlerDeps } from './invocation.js';
 import { WorkerFailedError, type ImageSlot } from './limits/index.js';
+import type { TimeTicket } from './limits/admission.js';
 import { beforeDeadline } from './limits/before-deadline.js';
 import { estimateFromHead } from './limits/estimate.js';
 import type { Outcome } from './outcome.js';
@@ -117,8 +118,9 @@ async function deleteResults(inv: Invocation, blob: BlobEventFacts): Promise<Out
 /**
  * BlobCreated: answered within Event Grid's window, whatever the run takes. The run is queued
  * here (or joined, when a redelivery finds it in flight) and the delivery waits for it only
- * while it can still answer in time; otherwise it is refused at once, or at its deadline, with
- * a retryable error while the run goes on, and the retry finds the results.
+ * when the run is expected to end before the delivery's deadline; otherwise it is refused at
+ * once (or at its deadline, when the estimate was wrong) with a retryable error while the run
+ * goes on, and the retry finds the results.
  */
 async function created(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
   const link = linkOf(blob);
@@ -131,11 +133,15 @@ async function created(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
     if (done === 'late') throw new InstanceBusyError(link.name, 'storage did not answer in time');
     if (done !== undefined) return done;
   }
-  const joined = runs.join(key, () => oneRunPerName(inv, blob));
+  const expectedEnd = runner.expectedEnd(blob.contentLength ?? 0);
+  const joined = runs.join(key, () => oneRunPerName(inv, blob), expectedEnd);
   if (joined === 'full') {
     throw new InstanceBusyError(link.name, `${runs.capacity} runs are queued here already`);
   }
-  if (joined === 'started' && runner.expectedEnd(blob.contentLength ?? 0) > deadline) {
+  // Held only for a run expected to end in time, joined or started: a held delivery keeps its
+  // host slot, the host queues further deliveries behind it, and that wait counts against
+  // Event Grid's window although this handler's clock starts only when it is called.
+  if ((runs.expectedEnd(key) ?? Number.POSITIVE_INFINITY) > deadline) {
     throw new InstanceBusyError(link.name, QUEUED);
   }
   const outcome = await runs.wait(key, deadline - clock.now());
@@ -164,17 +170,26 @@ export function logUnwatchedRunFailure(key: string, error: unknown): void {
 const QUEUED =
   'it cannot end within the response window; it stays queued here and a retry will find its results';
 
-/** One run per name at a time here: a newer version's run waits for the one in flight. */
+/**
+ * One run per name at a time here: a newer version's run waits for the one in flight. The run
+ * counts in the instance's backlog from the moment it is queued (before it is called, so the
+ * next delivery's `expectedEnd` already sees it), not only once it reaches admission.
+ */
 async function oneRunPerName(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
-  const release = await inv.deps.locks.acquire(blob.blobName);
+  const queued = inv.deps.runner.enqueue(blob.contentLength ?? 0);
   try {
-    return await processBlob(inv, blob);
+    const release = await inv.deps.locks.acquire(blob.blobName);
+    try {
+      return await processBlob(inv, blob, queued);
+    } finally {
+      release();
+    }
   } finally {
-    release();
+    queued.finish(); // no-op once its slot has ended it with the time it took
   }
 }
 
-async function processBlob(inv: Invocation, blob: CreatedBlob): Promise<Outcome> {
+async function processBlob(inv: Invocation, blob: CreatedBlob, queued: TimeTicket) {
   const link = linkOf(blob);
   const refusal = refusalBeforeReading(inv, blob);
   if (refusal !== undefined) {
@@ -183,7 +198,7 @@ async function processBlob(inv: Invocation, blob: CreatedBlob): Promise<Outcome>
   }
   // Admitted before the download, with the memory its header asks for: nothing is read that
   // the instance has no room for.
-  const slot = await admitImage(inv, link, blob.contentLength);
+  const slot = await admitImage(inv, link, blob.contentLength, queued);
   try {
     return await claimed(inv, link, async () => {
       const done = await alreadyDone(inv, link); // made while this run waited its turn
@@ -216,7 +231,12 @@ async function claimed(
 const HEADER_BYTES = 65_536;
 
 /** Reads the input's header and waits for a slot with the memory it declares. */
-async function admitImage(inv: Invocation, link: SourceLink, declared: number | undefined) {
+async function admitImage(
+  inv: Invocation,
+  link: SourceLink,
+  declared: number | undefined,
+  queued: TimeTicket,
+) {
   const { inputs, runner, config } = inv.deps;
   const head =
     declared === 0
@@ -225,7 +245,7 @@ async function admitImage(inv: Invocation, link: SourceLink, declared: number | 
           inputs.head(link.name, link.eTag, HEADER_BYTES),
         );
   const total = declared ?? head?.length ?? 0;
-  return runner.admit(total, estimateFromHead(head, total, config.image.maxPixels));
+  return runner.admit(total, estimateFromHead(head, total, config.image.maxPixels), queued);
 }
 
 /** The version a run makes results of (and, for a backfill, the version it may replace). */

@@ -100,13 +100,26 @@ export class ImageRunner {
   }
 
   /**
+   * Counts an image of `declaredBytes` in the backlog from now (for `expectedEnd`), before it
+   * reaches `admit`: a run queued behind a name lock or a header read is work ahead all the same.
+   */
+  enqueue(declaredBytes: number): TimeTicket {
+    return this.#time.enter(declaredBytes);
+  }
+
+  /**
    * Takes a thread slot and `estimatedBytes` of the memory budget for one image, in arrival
    * order, before its input is downloaded: the download and the decode then happen within
-   * memory already granted. Waits as long as the work ahead takes; the delivery that asked
-   * need not wait that long (see `process-blob.ts`).
+   * memory already granted. `queued`, from `enqueue`, is the image's place in the backlog.
+   * Waits as long as the work ahead takes; the delivery that asked need not wait that long
+   * (see `process-blob.ts`).
    */
-  async admit(declaredBytes: number, estimatedBytes: number): Promise<ImageSlot> {
-    const ticket = this.#time.enter(declaredBytes);
+  async admit(
+    declaredBytes: number,
+    estimatedBytes: number,
+    queued?: TimeTicket,
+  ): Promise<ImageSlot> {
+    const ticket = queued ?? this.#time.enter(declaredBytes);
     let grant: Grant;
     try {
       grant = await this.#limiter.acquire(Math.max(estimatedBytes, declaredBytes * 2));

@@ -3,12 +3,16 @@
  * delivery that started it: Event Grid gives a delivery a fixed window, and an image that
  * cannot end within it keeps its place here while the delivery is answered with a retryable
  * refusal. A redelivery of the same version joins the run instead of starting another, and
- * finds its results once it has ended.
+ * finds its results once it has ended. Each run keeps when it was expected to end when it was
+ * queued, so a delivery that joins it can tell whether waiting for it is worth holding its
+ * host slot.
  */
 import { beforeDeadline } from './before-deadline.js';
 
 interface Run<T> {
   promise: Promise<T>;
+  /** When it was expected to end (monotonic ms), as estimated when it was queued. */
+  expectedEnd: number;
   /** Deliveries waiting for it now. */
   waiting: number;
 }
@@ -30,13 +34,18 @@ export class RunsInFlight<T> {
   }
 
   /**
-   * Starts the run for `key` from `start` (`started`) unless one is in flight (`joined`);
-   * `full` when the instance already holds `capacity` runs.
+   * Starts the run for `key` from `start` (`started`), expected to end at `expectedEnd`
+   * (monotonic ms; default never known), unless one is in flight (`joined`); `full` when the
+   * instance already holds `capacity` runs.
    */
-  join(key: string, start: () => Promise<T>): 'started' | 'joined' | 'full' {
+  join(
+    key: string,
+    start: () => Promise<T>,
+    expectedEnd = Number.POSITIVE_INFINITY,
+  ): 'started' | 'joined' | 'full' {
     if (this.#runs.has(key)) return 'joined';
     if (this.#runs.size >= this.capacity) return 'full';
-    const run: Run<T> = { promise: start(), waiting: 0 };
+    const run: Run<T> = { promise: start(), expectedEnd, waiting: 0 };
     this.#runs.set(key, run);
     run.promise.then(
       () => this.#runs.delete(key),
@@ -46,6 +55,11 @@ export class RunsInFlight<T> {
       },
     );
     return 'started';
+  }
+
+  /** When the run for `key` was expected to end when it was queued; undefined when none is. */
+  expectedEnd(key: string): number | undefined {
+    return this.#runs.get(key)?.expectedEnd;
   }
 
   /**

@@ -49,6 +49,13 @@ export interface InvocationReport {
   outcome?: Outcome;
   /** What the function threw. */
   error?: unknown;
+  /**
+   * How long the request was in the host before the function was called: its body read, then
+   * the wait for a free slot.
+   */
+  queuedMs: number;
+  /** How long the function ran (from its call to its answer). */
+  runMs: number;
 }
 
 /** Options of `startFunctionsHost`. */
@@ -132,10 +139,11 @@ export class LocalFunctionsHost {
 
   /** Answers one request. */
   readonly handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    const arrived = performance.now();
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     let answer: Answer;
     try {
-      answer = await this.#route(req, url, res);
+      answer = await this.#route(req, url, res, arrived);
     } catch (error) {
       answer = { status: 500, body: error instanceof Error ? error.message : String(error) };
     }
@@ -153,8 +161,13 @@ export class LocalFunctionsHost {
     });
   }
 
-  async #route(req: http.IncomingMessage, url: URL, res: http.ServerResponse): Promise<Answer> {
-    if (url.pathname === EVENT_GRID_WEBHOOK) return this.#webhook(req, url, res);
+  async #route(
+    req: http.IncomingMessage,
+    url: URL,
+    res: http.ServerResponse,
+    arrived: number,
+  ): Promise<Answer> {
+    if (url.pathname === EVENT_GRID_WEBHOOK) return this.#webhook(req, url, res, arrived);
     if (await this.#options.routes?.(req, url, res)) return { status: 200 };
     if (url.pathname === '/api/health' && req.method === 'GET') {
       await this.#health(req, url, res);
@@ -164,7 +177,13 @@ export class LocalFunctionsHost {
     return { status: 404 };
   }
 
-  async #webhook(req: http.IncomingMessage, url: URL, res: http.ServerResponse): Promise<Answer> {
+  /** The webhook; `arrived` is when the request came in (its body read counts as waiting). */
+  async #webhook(
+    req: http.IncomingMessage,
+    url: URL,
+    res: http.ServerResponse,
+    arrived: number,
+  ): Promise<Answer> {
     const functionName = url.searchParams.get('functionName') ?? '';
     if (functionName !== EVENT_GRID_FUNCTION) {
       req.resume();
@@ -193,14 +212,14 @@ export class LocalFunctionsHost {
     const parsed = JSON.parse(text) as unknown;
     const events = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
     const attempt = Number(headerOf(req, 'aeg-delivery-count') ?? 0) + 1;
-    const errors = await Promise.all(events.map((event) => this.#invoke(event, attempt)));
+    const errors = await Promise.all(events.map((event) => this.#invoke(event, attempt, arrived)));
     const failed = errors.find((error) => error !== undefined);
     if (failed === undefined) return { status: 202 };
     return { status: 500, body: failed.message };
   }
 
   /** Runs the Event Grid function on one event; returns what it threw, if anything. */
-  async #invoke(event: unknown, attempt: number): Promise<Error | undefined> {
+  async #invoke(event: unknown, attempt: number, arrived: number): Promise<Error | undefined> {
     const { app, logHandler, onInvocation } = this.#options;
     const context = new functions.InvocationContext({
       invocationId: randomUUID(),
@@ -208,13 +227,21 @@ export class LocalFunctionsHost {
       logHandler: logHandler ?? (() => undefined),
     });
     this.#running += 1;
+    let called: number | undefined;
+    const timing = () => {
+      const end = performance.now();
+      return { queuedMs: (called ?? end) - arrived, runMs: end - (called ?? end) };
+    };
     try {
-      const run = () => app.processImage(event, context);
+      const run = () => {
+        called = performance.now();
+        return app.processImage(event, context);
+      };
       const outcome = await (this.#limiter === undefined ? run() : this.#limiter.run(0, run));
-      onInvocation?.({ event, attempt, outcome });
+      onInvocation?.({ event, attempt, outcome, ...timing() });
       return undefined;
     } catch (error) {
-      onInvocation?.({ event, attempt, error });
+      onInvocation?.({ event, attempt, error, ...timing() });
       return error instanceof Error ? error : new Error(String(error));
     } finally {
       this.#running -= 1;

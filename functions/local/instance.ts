@@ -7,7 +7,7 @@
  *
  * It talks to the load tool over the IPC channel (`InstanceMessage`): it says its port, then
  * its peak RSS every second (`process.resourceUsage().maxRSS`: the whole process, worker
- * threads included), and on `stop` closes the host once its invocations end and says its
+ * threads included), where each invocation's time went (waiting in the host, in the function), and on `stop` closes the host once its invocations end and says its
  * final peak.
  */
 import { createApp } from '../app.js';
@@ -19,7 +19,16 @@ import { startFunctionsHost } from './host.js';
 export type InstanceMessage =
   | { type: 'listening'; port: number }
   | { type: 'rss'; peakRssKb: number }
+  | ({ type: 'invocation' } & InvocationTiming)
   | { type: 'stopped'; peakRssKb: number };
+
+/** Where one invocation's time went, as the host saw it. */
+export interface InvocationTiming {
+  /** Waiting in the host for a free slot, before the function was called. */
+  queuedMs: number;
+  /** The function's own time, from its call to its answer. */
+  runMs: number;
+}
 
 /** What the load tool tells an instance. */
 export interface InstanceCommand {
@@ -50,7 +59,8 @@ async function main(argv: string[]): Promise<void> {
     port: 0,
     concurrency,
     // The load tool prints these (without --json): why deliveries were refused.
-    onInvocation: ({ event, attempt, error }) => {
+    onInvocation: ({ event, attempt, error, queuedMs, runMs }) => {
+      send({ type: 'invocation', queuedMs, runMs });
       if (error === undefined) return;
       const subject = (event as { subject?: unknown }).subject;
       const message = error instanceof Error ? error.message : String(error);

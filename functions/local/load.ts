@@ -14,8 +14,8 @@
  * Reports uploaded, completed, failed (by code), dead-lettered, lost (must be 0), duplicates
  * (must be 0), images per second, latency from upload to metadata (p50/p95/p99), peak RSS of
  * this process, and, per the delivery: instances, their memory and highest peak RSS,
- * deliveries, those answered after the window, those refused fast (5xx in time), and
- * redundant runs.
+ * deliveries, those answered after the window (and where their time went: the host's queue or
+ * the function), those refused fast (a 5xx or 429 in time), and redundant runs.
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -36,7 +36,7 @@ import { parseOptions, USAGE, type LoadOptions } from './load/options.js';
 import { startInstances, type Instances } from './load/instances.js';
 import { LoadProgress } from './load/progress.js';
 import { startFaultProxy, type FaultProxy } from './load/proxy.js';
-import { DeliveryCounts, RunCounter } from './load/counts.js';
+import { DeliveryCounts, RunCounter, type LateAnswers } from './load/counts.js';
 import { percentile, round } from './load/stats.js';
 import { createLocalPipeline, type LocalPipeline } from './pipeline.js';
 import { EVENT_TIME_TO_LIVE_MS, eventGridSchedule, sleep } from './retry.js';
@@ -64,8 +64,13 @@ export interface LoadReport {
   deliveries: number;
   /** Deliveries answered after the response window (their retry was already queued). */
   deliveriesTimedOut: number;
-  /** Deliveries refused fast: a 5xx answer within the window, to be retried. */
+  /**
+   * Deliveries refused fast: an answer within the window that is neither a success nor final
+   * (a 5xx, the host's 429, or a failed connection), to be retried.
+   */
   shed: number;
+  /** The late answers' times, and where their time went (host queue against function). */
+  late: LateAnswers;
   /** Runs of a name and eTag beyond the first: input downloads storage served again. */
   redundantRuns: number;
 }
@@ -185,15 +190,17 @@ export async function runLoad(
   const proxy = await startFaultProxy(azurite.port);
   try {
     const storage = await prepareStorage(azurite.connectionString, proxy, options);
+    const counts = new DeliveryCounts(options.delivery.responseWindowS * 1000);
     const instances = await startInstances({
       count: options.instances,
       env: environment(storage.env),
       concurrency: options.concurrency,
       inline: options.inline,
       log,
+      onInvocation: (timing) => counts.invoked(timing),
     });
     try {
-      return await measureBurst(storage, instances, bases, options, log);
+      return await measureBurst(storage, instances, bases, options, counts, log);
     } finally {
       await instances.stop();
     }
@@ -209,12 +216,12 @@ async function measureBurst(
   instances: Instances,
   bases: Map<string, Uint8Array>,
   options: LoadOptions,
+  counts: DeliveryCounts,
   log: (line: string) => void,
 ): Promise<LoadReport> {
   const { config, direct, proxied, proxy } = storage;
   const { containers } = config;
   const progress = new LoadProgress();
-  const counts = new DeliveryCounts(options.delivery.responseWindowS * 1000);
   const runs = new RunCounter(containers.input);
   const unobserve = [
     proxy.observe((request, answer) => {
@@ -304,6 +311,7 @@ async function report(
     deliveries: counts.deliveries,
     deliveriesTimedOut: counts.timedOut,
     shed: counts.shed,
+    late: counts.late(),
     redundantRuns: runs.redundant(),
   };
 }
@@ -326,6 +334,7 @@ function printTable(report: LoadReport): void {
       'deliveries',
       `${report.deliveries} (${report.deliveriesTimedOut} answered after the window, ${report.shed} refused fast)`,
     ],
+    ['late answers', describeLate(report.late)],
     [
       'instances',
       `${report.instances} × ${report.instanceMemoryMb} MB, highest peak RSS ${report.peakInstanceRssMb} MB`,
@@ -335,6 +344,15 @@ function printTable(report: LoadReport): void {
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [key, value] of rows) console.log(`${key.padEnd(width)}  ${value}`);
+}
+
+function describeLate(late: LateAnswers): string {
+  const ms = ({ p50, p95, max }: LateAnswers['answerMs']): string =>
+    `p50 ${p50} ms, p95 ${p95} ms, max ${max} ms`;
+  return (
+    `${ms(late.answerMs)}; over the window in the host: ${late.overWindowInHost}, ` +
+    `waiting for a slot ${ms(late.hostQueueMs)}, in the function ${ms(late.functionMs)}`
+  );
 }
 
 /** Whether the run kept every promise the report can check. */

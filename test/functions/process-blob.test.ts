@@ -536,6 +536,7 @@ describe('functions/process-blob (against Azurite)', function () {
       runner: {
         deadline: (arrivedAt) => arrivedAt + 30_000,
         expectedEnd: () => performance.now(),
+        enqueue: () => ({ started: () => undefined, finish: () => undefined }),
         admit: async () => ({
           process: () =>
             Promise.reject(new TypeError("Cannot read properties of undefined (reading 'width')")),
@@ -683,8 +684,8 @@ describe('functions/process-blob (against Azurite)', function () {
       responseWindowMs: 2000,
     });
     try {
-      // Work queued here already: a 20 MB input, expected to take 1.35 s of the 1.5 s left
-      // after the margin; one image at a time leaves no room for another.
+      // Work queued here already: a 20 MB input, expected to take 1.35 s, more than the 1 s
+      // left after the margin; one image at a time leaves no room for another.
       const ahead = await runner.admit(20 * 1_048_576, 20 * 1_048_576);
       const deps = handlerDeps(windowed, client, runner);
       const busy = createEventHandler(deps);
@@ -707,6 +708,46 @@ describe('functions/process-blob (against Azurite)', function () {
     } finally {
       await runner.close();
     }
+  });
+
+  it('answers a redelivery at once with INSTANCE_BUSY when the run it joins cannot end before its deadline, without waiting for the run', async () => {
+    // A run expected to end ten minutes from now, behind an admission the test holds shut: a
+    // delivery that waited for it would hold its host slot (and the deliveries queued behind
+    // it) until its deadline, four minutes on; this one must answer while the run is held.
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const deps = handlerDeps(config, client, images.runner);
+    const handler = createEventHandler({
+      ...deps,
+      runner: {
+        deadline: (arrivedAt) => arrivedAt + 240_000,
+        expectedEnd: () => performance.now() + 600_000,
+        enqueue: () => ({ started: () => undefined, finish: () => undefined }),
+        admit: async () => {
+          await gate;
+          return {
+            process: (bytes, options) => images.runner.process(bytes, options),
+            release: () => undefined,
+          };
+        },
+      },
+    });
+    const event = await upload(client, config.containers.input, 'joined.jpg', fixture(PHOTO));
+    const answers: unknown[] = [];
+    for (const delivery of [event, structuredClone(event)]) {
+      answers.push(await handler(delivery, invocation()).catch((error: unknown) => error));
+    }
+    for (const answer of answers) {
+      expect(answer).to.include({ code: 'INSTANCE_BUSY', permanent: false });
+    }
+    expect(deps.runs.size, 'one run, still held, after both answers').to.equal(1);
+    open();
+    while (deps.runs.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await results()).metadata).to.deep.equal(['joined.jpg.json']);
+    expect(await handler(event, invocation())).to.include({
+      status: 'skipped',
+      reason: 'duplicate',
+    });
   });
 
   it('discards a malformed event without retry, logging why', async () => {

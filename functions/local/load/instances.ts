@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Env } from '../../config.js';
-import type { InstanceCommand, InstanceMessage } from '../instance.js';
+import type { InstanceCommand, InstanceMessage, InvocationTiming } from '../instance.js';
 
 /** `functions/local/instance.ts`. */
 const INSTANCE_SCRIPT = path.resolve(
@@ -37,6 +37,8 @@ export interface InstancesOptions {
   inline: boolean;
   /** Gets each line an instance prints, prefixed with its number. */
   log: (line: string) => void;
+  /** Told where each invocation's time went, on any instance. */
+  onInvocation?: (timing: InvocationTiming) => void;
 }
 
 /** One running instance. */
@@ -66,9 +68,11 @@ class ChildInstance implements Instance {
   constructor(
     readonly index: number,
     readonly child: ChildProcess,
+    onInvocation: (timing: InvocationTiming) => void = () => undefined,
   ) {
     child.on('message', (message: InstanceMessage) => {
-      if (message.type !== 'listening')
+      if (message.type === 'invocation') onInvocation(message);
+      else if (message.type !== 'listening')
         this.peakRssKb = Math.max(this.peakRssKb, message.peakRssKb);
     });
     child.once('exit', (code, signal) => {
@@ -130,7 +134,7 @@ export async function startInstances(options: InstancesOptions): Promise<Instanc
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     pipeLines(child, `[instance ${index + 1}]`, options.log);
-    return new ChildInstance(index + 1, child);
+    return new ChildInstance(index + 1, child, options.onInvocation);
   });
   const stop = async (): Promise<void> => {
     await Promise.all(instances.map((instance) => instance.stop()));

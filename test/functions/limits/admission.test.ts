@@ -24,18 +24,26 @@ describe('functions/limits: admission within the response window', () => {
       now,
       model: model(),
     });
-    expect(time.marginMs).to.equal(1_000);
+    expect(time.marginMs).to.equal(2_000);
     const deadline = time.deadline(clock);
-    expect(deadline).to.equal(4_000);
+    expect(deadline).to.equal(3_000);
     const queued = [];
     while (time.expectedEnd(10 * MB) <= deadline) queued.push(time.enter(10 * MB));
     // Two at a time, 750 ms each: behind n queued images a new one is expected to end at
-    // n × 750 / 2 + 750 ms, within the deadline for n ≤ 8.
-    expect(queued).to.have.length(9);
-    expect(time.size).to.equal(9);
+    // n × 750 / 2 + 750 ms, within the deadline for n ≤ 6.
+    expect(queued).to.have.length(7);
+    expect(time.size).to.equal(7);
     // Work done frees the time for the next delivery.
     queued[0]?.finish();
     expect(time.expectedEnd(10 * MB)).to.be.at.most(deadline);
+  });
+
+  it('keeps a fifth of the window for the answer, at least 2 s, at most half the window', () => {
+    const margin = (responseWindowMs: number) =>
+      new TimeAdmission({ concurrency: 1, responseWindowMs, now }).marginMs;
+    expect(margin(30_000)).to.equal(6_000);
+    expect(margin(5_000), 'lag outside the handler does not shrink').to.equal(2_000);
+    expect(margin(1_000), 'still time to answer a duplicate').to.equal(500);
   });
 
   it("runs a delivery's deadline from its arrival, so time it already waited counts", () => {

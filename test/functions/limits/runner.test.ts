@@ -87,6 +87,29 @@ describe('functions/limits: the image runner', function () {
     expect(state).to.include({ active: 0, queued: 0, usedBytes: 0 });
   });
 
+  it('counts a queued image in the backlog before its admission, and once only after it', async () => {
+    let clock = 0;
+    runner = new ImageRunner({
+      concurrency: 1,
+      memoryBudgetMb: 1024,
+      timeoutMs: 60_000,
+      responseWindowMs: 30_000,
+      now: () => clock,
+    });
+    // 200 KB: too small for the runner to learn from when it ends, so the estimates stay put.
+    const alone = runner.expectedEnd(10 * MB);
+    const queued = runner.enqueue(200_000);
+    const behindOne = runner.expectedEnd(10 * MB);
+    expect(behindOne, 'the queued image is work ahead').to.be.above(alone);
+    const slot = await runner.admit(200_000, 10 * MB, queued);
+    expect(runner.expectedEnd(10 * MB), 'admitted on its own ticket, not a second').to.equal(
+      behindOne,
+    );
+    clock = 100;
+    slot.release();
+    expect(runner.expectedEnd(10 * MB), 'gone once released').to.equal(alone + 100);
+  });
+
   it('runs up to the concurrency limit at once when images fit the budget', async () => {
     runner = new ImageRunner({ concurrency: 2, memoryBudgetMb: 1024, timeoutMs: 60_000 });
     const photo = read('size/large-photo.jpg');

@@ -38,6 +38,17 @@ describe('functions/limits: runs that outlive their deliveries', () => {
     expect(await runs.wait('slow.jpg\n1', 10_000)).to.equal('done later');
   });
 
+  it('keeps the end expected when a run was queued, for the deliveries that join it', () => {
+    const runs = new RunsInFlight<string>(10, () => undefined);
+    const never = () => new Promise<string>(() => undefined);
+    expect(runs.join('a.jpg\n1', never, 4_000)).to.equal('started');
+    expect(runs.join('a.jpg\n1', never, 99_000), 'a joiner does not move it').to.equal('joined');
+    expect(runs.expectedEnd('a.jpg\n1')).to.equal(4_000);
+    runs.join('b.jpg\n1', never);
+    expect(runs.expectedEnd('b.jpg\n1'), 'unknown: never in time').to.equal(Infinity);
+    expect(runs.expectedEnd('c.jpg\n1'), 'none in flight').to.equal(undefined);
+  });
+
   it('queues no more than its capacity', () => {
     const runs = new RunsInFlight<string>(2, () => undefined);
     const never = () => new Promise<string>(() => undefined);

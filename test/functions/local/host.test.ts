@@ -9,7 +9,12 @@ import { createApp, type App } from '../../../functions/app.js';
 import { refusedNameRecordName } from '../../../functions/blob-names.js';
 import type { Config } from '../../../functions/config.js';
 import { unquoteETag } from '../../../functions/events.js';
-import { startFunctionsHost, type FunctionsHost } from '../../../functions/local/host.js';
+import {
+  startFunctionsHost,
+  type FunctionsHost,
+  type InvocationReport,
+} from '../../../functions/local/host.js';
+import type { Outcome } from '../../../functions/process-blob.js';
 import { createBlobServiceClient } from '../../../functions/storage.js';
 import { useAzurite } from '../../helpers/azurite.js';
 import {
@@ -205,5 +210,45 @@ describe('functions/local/host (real app over Azurite, real HTTP)', function () 
         metadata: ['kept.jpg.json'],
       });
     });
+  });
+});
+
+describe('functions/local/host: where an invocation waits', () => {
+  it('reports the wait for a free slot apart from the time in the function', async () => {
+    // One slot: the second delivery waits in the host until the first one's function ends.
+    let finishFirst: () => void = () => undefined;
+    const first = new Promise<void>((resolve) => (finishFirst = resolve));
+    let calls = 0;
+    const reports: InvocationReport[] = [];
+    const host = await startFunctionsHost({
+      app: {
+        processImage: async () => {
+          calls += 1;
+          if (calls === 1) await first;
+          return { status: 'skipped', name: 'x.jpg', reason: 'duplicate', ms: 0 } as Outcome;
+        },
+        health: () => ({ status: 200 }),
+      },
+      concurrency: 1,
+      onInvocation: (report) => reports.push(report),
+    });
+    try {
+      const event = { id: '1', eventType: 'Microsoft.Storage.BlobCreated', subject: 'x' };
+      const answers = [post(host.webhookUrl(), [event]), post(host.webhookUrl(), [event])];
+      while (calls < 1) await new Promise((resolve) => setImmediate(resolve));
+      // Time for the second request to reach the host, where it waits for the one slot.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(calls, 'the second waits for the slot').to.equal(1);
+      finishFirst();
+      expect((await Promise.all(answers)).map((answer) => answer.status)).to.deep.equal([202, 202]);
+      const [ran, waited] = reports;
+      expect(ran!.runMs, 'the first held its slot').to.be.above(0);
+      expect(
+        waited!.queuedMs,
+        'the second waited for it, before its function was called',
+      ).to.be.above(0);
+    } finally {
+      await host.close();
+    }
   });
 });

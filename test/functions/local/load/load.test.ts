@@ -57,7 +57,14 @@ describe('npm run load (end to end on Azurite)', function () {
       'deliveries',
       'deliveriesTimedOut',
       'shed',
+      'late',
       'redundantRuns',
+    ]);
+    expect(Object.keys(report.late as object)).to.deep.equal([
+      'answerMs',
+      'overWindowInHost',
+      'hostQueueMs',
+      'functionMs',
     ]);
     expect(report).to.include({
       uploaded: 6,
