@@ -252,21 +252,22 @@ async function decodeCmykJpeg(
 }
 
 /**
- * Shrink on load: a baseline JPEG decodes straight to the smallest DCT scale (4/8 to 1/8) that
- * still leaves the resize room to filter (see chooseJpegScale), as planes when the request
- * allows, else as RGBA. Undefined at full size and for whatever lib/jpeg declines: mozjpeg
- * takes those. At full size mozjpeg is as fast once warm (the 1 MP bench photo: 19 ms to RGBA
- * and 18 ms to resize it, against 23 ms to planes and 13 ms to resize them, CPU time) and far
- * faster on a cold start, before the JIT has compiled lib/jpeg (80-130 ms against 250-370 ms).
+ * Shrink on load: a baseline JPEG decodes through lib/jpeg straight to the smallest DCT scale
+ * (1/8 to 8/8) that still leaves the resize room to filter (see chooseJpegScale): as planes
+ * when the request allows, at any scale; as RGBA only below full size. Undefined when
+ * `shrinkOnLoad` is off, for RGBA at full size and for whatever lib/jpeg declines: mozjpeg
+ * takes those. At full size (a 1 MP photo for 800x600) planes take the same CPU time as
+ * mozjpeg's RGBA plus its resize (about 78 ms a whole image here) and 15-30 MB less peak RSS
+ * (no mozjpeg heap, no full-size RGBA bitmap); their cost is the cold start, where lib/jpeg
+ * runs before the JIT has compiled it: the first 1 MP image takes 40-60 ms more.
  */
 function shrinkOnLoad(
   request: DecodeRequest,
   header: JpegHeader,
 ): Pick<DecodedBitmap, 'kind' | 'bitmap'> | Pick<DecodedPlanes, 'kind' | 'planes'> | undefined {
   const { bytes, targetBox } = request;
-  const scale =
-    request.shrinkOnLoad === false ? 8 : chooseJpegScale(header.width, header.height, targetBox);
-  if (scale === 8) return undefined;
+  if (request.shrinkOnLoad === false) return undefined;
+  const scale = chooseJpegScale(header.width, header.height, targetBox);
   if (request.planes === true) {
     // Planes: the resize stage filters each component on its own grid and converts colour at
     // the output size; chroma planes at least PLANE_MARGIN times the target each way.
@@ -282,6 +283,8 @@ function shrinkOnLoad(
     // end differently on the RGBA path; anything else in the stream would fail it the same way.
     if (planar.reason !== 'sampling' && planar.reason !== 'internal') return undefined;
   }
+  // RGBA at full size is mozjpeg's: faster than lib/jpeg's conversion of the whole image.
+  if (scale === 8) return undefined;
   const scaled = decodeScaledJpeg(bytes, { scale });
   if (!scaled.ok) return undefined;
   const { width, height, data } = scaled.image;
