@@ -363,8 +363,10 @@ describe('reliability: faults, races and outages against Azurite', function () {
   });
 
   it('retries an image that overran the time limit once, then records TIMEOUT', async () => {
-    // A runner with a 10 ms limit against a 12 MP decode.
-    const slow = new ImageRunner({ concurrency: 2, memoryBudgetMb: 1024, timeoutMs: 10 });
+    // A runner with a 50 ms limit: a 12 MP decode takes 100 ms or more even on a quiet machine,
+    // while an empty input fails in well under a millisecond. (10 ms, as first written, let the
+    // empty input overrun too while the other worker decoded on a loaded 2-core machine.)
+    const slow = new ImageRunner({ concurrency: 2, memoryBudgetMb: 1024, timeoutMs: 50 });
     try {
       await upload(direct, config.containers.input, 'slow/photo.jpg', fixture(LARGE));
       await upload(direct, config.containers.input, 'slow/empty.jpg', new Uint8Array(0));
