@@ -2,11 +2,11 @@
  * The resize's weighted sums in WebAssembly SIMD (resample.wat): four lanes per instruction
  * where the TypeScript loops did one. Measured on the bench photos (CPU time, medians, same
  * minute), TypeScript against here: the 1 MP JPEG's planes (1152x864 to 800x600 RGBA) 45 ms
- * against 7; the 12 MP one's (decoded at 3/8) 79 against 14; the 1 MP RGBA bitmap's resize
- * 40 against 14; the 150x150 cover crop of an 800x600 image 21 against 6.
+ * against 7-11; the 12 MP one's (decoded at 3/8) 57-82 against 15; the 1 MP RGBA bitmap's
+ * resize 45-50 against 11-15; the 150x150 cover crop of an 800x600 image 21 against 6.
  *
- * Calls share one instance whose memory is laid out afresh for each call (see KEPT_MEMORY for
- * the calls too large to keep).
+ * Every call is synchronous, so the calls of a thread share one instance, its memory laid out
+ * afresh for each (see KEPT_MEMORY for the calls too large to keep).
  */
 import { RESAMPLE_WASM_BASE64 } from './resample-wasm.js';
 
@@ -56,7 +56,7 @@ function kernelModule(): object {
 /**
  * The most memory the instance kept between calls may hold. Memory first touched costs page
  * faults: a fresh instance per call made the 1 MP photo's plane resize 48 ms of CPU against 31
- * with one kept. A call that needs more (a large PNG after its box pre-shrink) gets an instance
+ * with one kept (measured on the first version of these kernels). A call that needs more (a large PNG after its box pre-shrink) gets an instance
  * of its own, dropped after it, since WebAssembly memory never shrinks.
  */
 const KEPT_MEMORY = 32 * 1024 * 1024;
@@ -92,7 +92,7 @@ class Arena {
     return address;
   }
 
-  /** A fresh instance whose memory holds everything reserved. */
+  /** The instance for this call: the kept one, grown to hold everything reserved, or a fresh one when that is over KEPT_MEMORY. */
   instantiate(): Exports {
     if (this.top > KEPT_MEMORY) return grown(fresh(), this.top);
     cached ??= fresh();
