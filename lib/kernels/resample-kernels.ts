@@ -138,7 +138,7 @@ export interface PlaneJob {
   vertical: AxisTaps;
 }
 
-/** Output rows the vertical pass makes per call: what it holds stays small (see verticalStrips). */
+/** Output rows the vertical pass makes per call: what it holds stays small (see placeVertical). */
 const STRIP = 64;
 
 /** Output rows `from` to `to`, and the source rows (from the region's first) they read. */
