@@ -32,12 +32,12 @@ export function chooseFormat(
 }
 
 /**
- * Starts loading the JPEG encoder when a rendition of this input may be a JPEG (forced, or
- * `auto` of anything but PNG, WebP and AVIF), so its WASM compiles while the image decodes.
+ * Starts loading the JPEG encoder when a rendition of this input may be a JPEG (chooseFormat's
+ * answer for an image with no transparent pixel, which decoding has yet to tell), so its WASM
+ * compiles while the image decodes.
  */
 export function preloadEncoders(wanted: readonly RenditionFormat[], input: ImageFormat): void {
-  const keepsOwnFormat = input === 'png' || input === 'webp' || input === 'avif';
-  if (wanted.some((format) => format === 'jpeg' || (format === 'auto' && !keepsOwnFormat))) {
+  if (wanted.some((format) => chooseFormat(format, input, false) === 'jpeg')) {
     preloadJpegEncoder();
   }
 }

@@ -11,6 +11,8 @@ import {
   resamplePlanesToRgba,
   resamplePlaneSimd,
   resampleRgbaSimd,
+  tapSpan,
+  type AxisTaps,
   type PlaneJob,
 } from './kernels/resample-kernels.js';
 import type { Bitmap } from './types.js';
@@ -52,15 +54,13 @@ function lanczos3(x: number): number {
   return (LANCZOS_SUPPORT * Math.sin(px) * Math.sin(px / LANCZOS_SUPPORT)) / (px * px);
 }
 
-/** Filter taps for one axis: for output pixel i, `taps` weights starting at source index start[i]. */
-interface Taps {
-  start: Int32Array;
-  count: Int32Array;
-  weights: Float32Array;
-  stride: number;
-}
-
-function computeTaps(sourceSize: number, from: number, length: number, targetSize: number): Taps {
+/** Lanczos-3 taps for one axis: for output pixel i, `count[i]` weights from source index `start[i]`. */
+function computeTaps(
+  sourceSize: number,
+  from: number,
+  length: number,
+  targetSize: number,
+): AxisTaps {
   const scale = length / targetSize;
   const filterScale = Math.max(1, scale);
   const radius = LANCZOS_SUPPORT * filterScale;
@@ -206,24 +206,13 @@ function boxShrinkAlpha(source: Bitmap, factor: number): Bitmap {
   return { width: dw, height: dh, data: out };
 }
 
-/** The source rows a vertical pass reads: the first, and how many from there. */
-function rowsRead(vertical: Taps, sourceHeight: number): { rowFirst: number; rows: number } {
-  let rowFirst = sourceHeight;
-  let rowLast = 0;
-  for (let i = 0; i < vertical.start.length; i++) {
-    rowFirst = Math.min(rowFirst, vertical.start[i]!);
-    rowLast = Math.max(rowLast, vertical.start[i]! + vertical.count[i]!);
-  }
-  return { rowFirst, rows: rowLast - rowFirst };
-}
-
 /** Separable resample of `rect` of the source to `target`, alpha premultiplied when asked. */
 function resample(source: Bitmap, rect: Rect, target: Size, premultiply: boolean): Bitmap {
   const horizontal = computeTaps(source.width, rect.x, rect.width, target.width);
   const vertical = computeTaps(source.height, rect.y, rect.height, target.height);
   // Only the rows and columns the taps read.
-  const { rowFirst, rows } = rowsRead(vertical, source.height);
-  const { rowFirst: colFirst, rows: cols } = rowsRead(horizontal, source.width);
+  const { first: rowFirst, count: rows } = tapSpan(vertical, 0, target.height);
+  const { first: colFirst, count: cols } = tapSpan(horizontal, 0, target.width);
   const region = {
     data: source.data,
     offset: (rowFirst * source.width + colFirst) * 4,
@@ -281,7 +270,7 @@ export function resamplePlane(plane: JpegPlane, extent: Size, target: Size): Flo
 function planeJob(plane: JpegPlane, extent: Size, target: Size): PlaneJob {
   const horizontal = computeTaps(plane.width, 0, extent.width * plane.xScale, target.width);
   const vertical = computeTaps(plane.height, 0, extent.height * plane.yScale, target.height);
-  const { rowFirst, rows } = rowsRead(vertical, plane.height);
+  const { first: rowFirst, count: rows } = tapSpan(vertical, 0, target.height);
   const source = {
     data: plane.samples,
     offset: rowFirst * plane.stride,

@@ -18,6 +18,21 @@ export interface AxisTaps {
   stride: number;
 }
 
+/** The source indices that outputs `from` to `to` of `taps` read: the first, and how many from there. */
+export function tapSpan(
+  taps: AxisTaps,
+  from: number,
+  to: number,
+): { first: number; count: number } {
+  let first = Infinity;
+  let end = 0;
+  for (let i = from; i < to; i++) {
+    first = Math.min(first, taps.start[i]!);
+    end = Math.max(end, taps.start[i]! + taps.count[i]!);
+  }
+  return { first, count: end - first };
+}
+
 /** A u8 image region: `rows` rows of `width` bytes, `stride` bytes apart, from `offset`. */
 export interface ByteRows {
   data: Uint8Array | Uint8ClampedArray;
@@ -155,13 +170,8 @@ function stripsOf(vertical: AxisTaps, rowFirst: number): Strip[] {
   return Array.from({ length: Math.ceil(height / STRIP) }, (_, index) => {
     const from = index * STRIP;
     const to = Math.min(height, from + STRIP);
-    let first = Infinity;
-    let end = 0;
-    for (let y = from; y < to; y++) {
-      first = Math.min(first, vertical.start[y]! - rowFirst);
-      end = Math.max(end, vertical.start[y]! - rowFirst + vertical.count[y]!);
-    }
-    return { from, to, first, rows: end - first };
+    const span = tapSpan(vertical, from, to);
+    return { from, to, first: span.first - rowFirst, rows: span.count };
   });
 }
 
