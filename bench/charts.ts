@@ -31,6 +31,8 @@ export interface Chart {
 const WIDTH = 860;
 const LABEL_WIDTH = 150;
 const RIGHT_MARGIN = 90;
+/** Width of the bars' area, between the labels and the right margin. */
+const PLOT_WIDTH = WIDTH - LABEL_WIDTH - RIGHT_MARGIN;
 const BAR_HEIGHT = 16;
 const BAR_GAP = 3;
 const ROW_GAP = 14;
@@ -89,9 +91,8 @@ function tickDecimals(max: number): number {
 }
 
 function axis(max: number, top: number, y: number, unit: string): string {
-  const plot = WIDTH - LABEL_WIDTH - RIGHT_MARGIN;
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
-    const x = LABEL_WIDTH + f * plot;
+    const x = LABEL_WIDTH + f * PLOT_WIDTH;
     return (
       `<line x1="${x}" y1="${top - 4}" x2="${x}" y2="${y}" class="grid"/>` +
       `<text x="${x}" y="${y + 15}" class="tick">${format(f * max, tickDecimals(max))}</text>`
@@ -106,6 +107,20 @@ function frame(chart: Chart, height: number, legendSvg: string, body: string): s
     `viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="${escapeXml(chart.title)}">` +
     `<text x="0" y="18" class="title">${escapeXml(chart.title)}</text>${legendSvg}${body}</svg>`
   );
+}
+
+/** The chart's SVG: its rows (`rowsHeight` tall from `top`) over an axis from 0 to `max`. */
+function plotted(
+  chart: Chart,
+  legendSvg: string,
+  top: number,
+  rowsHeight: number,
+  max: number,
+  body: string,
+): string {
+  const bottom = top + rowsHeight;
+  const scale = axis(max, top, bottom - ROW_GAP / 2, chart.unit);
+  return frame(chart, bottom + AXIS_HEIGHT, legendSvg, scale + body);
 }
 
 function bar(
@@ -130,7 +145,6 @@ function bar(
 export function groupedBarChart(chart: Chart): string {
   const values = chart.rows.flatMap((row) => row.values.filter((v): v is number => v !== null));
   const max = niceMax(Math.max(0, ...values));
-  const plot = WIDTH - LABEL_WIDTH - RIGHT_MARGIN;
   const rowHeight = chart.series.length * (BAR_HEIGHT + BAR_GAP) + ROW_GAP;
   const { svg: legendSvg, top } = legend(chart.series);
   let body = '';
@@ -145,7 +159,7 @@ export function groupedBarChart(chart: Chart): string {
         body += `<text x="${LABEL_WIDTH + 4}" y="${y + 12}" class="value">not measured</text>`;
         return;
       }
-      const width = (Math.max(0, value) / max) * plot;
+      const width = (Math.max(0, value) / max) * PLOT_WIDTH;
       body += bar(
         { row: row.label, series: series.name, value },
         LABEL_WIDTH,
@@ -157,13 +171,7 @@ export function groupedBarChart(chart: Chart): string {
       body += `<text x="${LABEL_WIDTH + width + 4}" y="${y + 12}" class="value">${format(value, chart.decimals)}</text>`;
     });
   });
-  const bottom = top + chart.rows.length * rowHeight;
-  return frame(
-    chart,
-    bottom + AXIS_HEIGHT,
-    legendSvg,
-    axis(max, top, bottom - ROW_GAP / 2, chart.unit) + body,
-  );
+  return plotted(chart, legendSvg, top, chart.rows.length * rowHeight, max, body);
 }
 
 /**
@@ -175,7 +183,6 @@ export function stackedBarChart(chart: Chart): string {
     row.values.reduce<number>((sum, v) => sum + Math.max(0, v ?? 0), 0),
   );
   const max = niceMax(Math.max(0, ...totals));
-  const plot = WIDTH - LABEL_WIDTH - RIGHT_MARGIN;
   const rowHeight = BAR_HEIGHT + ROW_GAP;
   const { svg: legendSvg, top } = legend(chart.series);
   let body = '';
@@ -186,7 +193,7 @@ export function stackedBarChart(chart: Chart): string {
     chart.series.forEach((series, s) => {
       const value = row.values[s] ?? null;
       if (value === null || value <= 0) return;
-      const width = (value / max) * plot;
+      const width = (value / max) * PLOT_WIDTH;
       body += bar(
         { row: row.label, series: series.name, value },
         x,
@@ -199,11 +206,5 @@ export function stackedBarChart(chart: Chart): string {
     });
     body += `<text x="${x + 4}" y="${y + 12}" class="value">${format(totals[r] ?? 0, chart.decimals)}</text>`;
   });
-  const bottom = top + chart.rows.length * rowHeight;
-  return frame(
-    chart,
-    bottom + AXIS_HEIGHT,
-    legendSvg,
-    axis(max, top, bottom - ROW_GAP / 2, chart.unit) + body,
-  );
+  return plotted(chart, legendSvg, top, chart.rows.length * rowHeight, max, body);
 }
