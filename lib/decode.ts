@@ -57,8 +57,9 @@ export interface DecodeRequest {
   /** False: decode at full size even where DCT scaling could shrink on load (default true). */
   shrinkOnLoad?: boolean;
   /**
-   * True: a JPEG that shrinks on load through lib/jpeg may come back as component planes, to be
-   * resized plane by plane (`resizePlanes`) and colour-converted at the output size.
+   * True: a baseline JPEG that lib/jpeg decodes (at a reduced scale or, with shrink-on-load on,
+   * at full size) may come back as component planes, to be resized plane by plane
+   * (`resizePlanes`) and colour-converted at the output size.
    */
   planes?: boolean;
 }

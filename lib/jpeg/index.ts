@@ -1,6 +1,7 @@
 /**
- * Shrink-on-load JPEG decoding: a baseline decoder that runs the inverse DCT at 4/8, 3/8, 2/8
- * or 1/8 size, and the rule that picks the scale. Everything else falls back to the general codec.
+ * Shrink-on-load JPEG decoding: a baseline decoder that runs the inverse DCT at 8/8, 4/8, 3/8,
+ * 2/8 or 1/8 size, and the rule that picks the scale. Everything else falls back to the general
+ * codec.
  */
 export {
   decodeScaledJpeg,
