@@ -66,7 +66,17 @@ const PROCESS_GLOBAL = {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/', 'dist/', 'coverage/', '.azurite/', '.local/', '.tools/', '.bench/'],
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'coverage/',
+      '.azurite/',
+      '.local/',
+      '.tools/',
+      '.bench/',
+      // AssemblyScript, compiled by scripts/build-wasm.ts with its own types and checks.
+      'lib/jpeg/wasm/',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

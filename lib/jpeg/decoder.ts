@@ -19,18 +19,9 @@
  * on truncated files stays the one users see.
  */
 import { JpegFallback, type JpegFallbackReason } from './fallback.js';
-import { buildHuffmanTable, decodeLongCode, type HuffmanTable } from './huffman.js';
-import {
-  IDCT_LIMIT,
-  ODD_ROW_2X2,
-  idct1x1,
-  idct2x2,
-  idct3x3,
-  idct4x4,
-  idct6x6,
-  idct8x8,
-} from './idct.js';
+import { buildHuffmanTable, type HuffmanTable } from './huffman.js';
 import { convertToRgba, type PlaneComponent } from './color.js';
+import { decodeScanData, type ScanComponentJob } from './scan.js';
 
 export { JpegFallback, type JpegFallbackReason } from './fallback.js';
 
@@ -147,7 +138,7 @@ const STORE_AT: Record<number, Uint8Array> = (() => {
 })();
 
 /**
- * For the 2x2 IDCT, where each zigzag position adds into its column sums (see idct2x2): row 0
+ * For the 2x2 IDCT, where each zigzag position adds into its column sums (see idct2x2 in wasm/scan.ts): row 0
  * of column c into slot c, odd rows into slot 8 + c, anything the IDCT does not read into 16.
  */
 const SUM_SLOT_2X2: Uint8Array = (() => {
@@ -160,16 +151,16 @@ const SUM_SLOT_2X2: Uint8Array = (() => {
   return table;
 })();
 
-/** Weight 1 at every position: coefficients stored as they are. */
-const UNWEIGHTED = new Float64Array(80).fill(1);
+/** Per odd row r of a column, its weight in the 2x2 IDCT's first pass (libjpeg's constants). */
+const ODD_ROW_2X2 = [0, 29692, 0, -10426, 0, 6967, 0, -5906];
 
 /** The 2x2 IDCT's weight for each zigzag position: dequantization times its row's factor. */
-function weights2x2(quant: Int32Array): Float64Array {
-  const weights = new Float64Array(80);
+function weights2x2(quant: Int32Array): BigInt64Array {
+  const weights = new BigInt64Array(80);
   for (let k = 0; k < 64; k++) {
     const z = ZIGZAG[k]!;
     if (SUM_SLOT_2X2[k] === 16) continue;
-    weights[k] = quant[z]! * (z >> 3 === 0 ? 32768 : ODD_ROW_2X2[z >> 3]!);
+    weights[k] = BigInt(quant[z]! * (z >> 3 === 0 ? 32768 : ODD_ROW_2X2[z >> 3]!));
   }
   return weights;
 }
@@ -552,7 +543,7 @@ function readFrame(state: ParserState, pos: number, end: number): void {
   state.frame = { width, height, hMax, vMax, mcusX, mcusY, components };
 }
 
-/** Output sizes of the IDCTs in idct.ts, largest first. */
+/** Output sizes of the IDCTs in wasm/scan.ts, largest first. */
 const IDCT_SIZES = [8, 6, 4, 3, 2, 1] as const;
 
 /** The same, smallest first: the candidates for one plane's block size. */
@@ -601,60 +592,37 @@ function readHuffmanTables(state: ParserState, pos: number, end: number): void {
   }
 }
 
-/** Per block of an MCU: which scan component, and where the block sits inside the MCU. */
-interface ScanComponent {
+/** One component of a scan: the frame component it fills, and how its blocks are decoded. */
+interface ScanComponent extends Omit<ScanComponentJob, 'stepX' | 'stepY'> {
   component: FrameComponent;
-  dc: HuffmanTable;
-  ac: HuffmanTable;
-  quant: Int32Array;
-  /** Per zigzag position: `acc[slotAt[k]] += value * weightAt[k]` (see STORE_AT, SUM_SLOT_2X2). */
-  slotAt: Uint8Array;
-  weightAt: Float64Array;
-  /** The shared natural-order block, or for the 2x2 IDCT this component's column sums. */
-  acc: Float64Array;
 }
-
-// Slot 64 takes the coefficients an IDCT does not read: storing there unconditionally costs
-// less than a branch that, at reduced scales, the CPU cannot predict. Float64: the 2x2
-// column sums share decodeBlock's code and need more than 32 bits; integers stay exact.
-const coefficients = new Float64Array(65);
-const touched = new Int32Array(64);
 
 /**
  * Decodes one scan (header at `pos`..`headerEnd`) into the component planes and returns the
  * position of the marker that follows its entropy-coded data.
  */
 function decodeScan(state: ParserState, pos: number, headerEnd: number): number {
-  const data = state.data;
   const frame = state.frame;
   if (!frame) fail('malformed', 'scan before frame header');
   const scan = readScanHeader(state, frame, pos, headerEnd);
   // An MCU is one block when a scan has one component (T.81 A.2.2), else h x v blocks each.
   const single = scan.length === 1;
   const first = scan[0]!.component;
-  const mcusX = single ? first.codedBlocksX : frame.mcusX;
-  const mcusY = single ? first.codedBlocksY : frame.mcusY;
-  const rows: McuRows = {
-    data,
-    scan,
+  const next = decodeScanData({
+    data: state.data,
+    start: headerEnd,
+    mcusX: single ? first.codedBlocksX : frame.mcusX,
+    mcusY: single ? first.codedBlocksY : frame.mcusY,
     ...mcuLayout(scan, single),
-    mcuStepX: Int32Array.from(scan, (s) => (single ? 1 : s.component.h) * s.component.blockSize),
-    mcuStepY: Int32Array.from(
-      scan,
-      (s) => (single ? 1 : s.component.v) * s.component.blockSize * s.component.stride,
-    ),
-    mcusX,
-    predictions: new Int32Array(scan.length),
-    // Bit reader state, kept in locals inside `decodeBlock`: buffer, bit count, byte position,
-    // and zero bits inserted past the end of the data (consuming any means the data ran out).
-    bits: new Int32Array([0, 0, headerEnd, 0, 0]),
     restartInterval: state.restartInterval,
-    // MCUs left before the next restart marker, and that marker's number.
-    restart: new Int32Array([state.restartInterval, 0]),
-  };
-  for (let my = 0; my < mcusY; my++) decodeMcuRow(rows, my);
+    components: scan.map((s) => ({
+      ...s,
+      stepX: (single ? 1 : s.component.h) * s.component.blockSize,
+      stepY: (single ? 1 : s.component.v) * s.component.blockSize * s.component.stride,
+    })),
+  });
   for (const s of scan) s.component.decoded = true;
-  return findMarker(data, rows.bits[2]!);
+  return next;
 }
 
 /** The components of a scan header (`pos` to `headerEnd`) with their tables; checks it is sequential. */
@@ -689,8 +657,10 @@ function readScanHeader(
       ac,
       quant,
       slotAt: sums ? SUM_SLOT_2X2 : STORE_AT[component.blockSize]!,
-      weightAt: sums ? weights2x2(quant) : UNWEIGHTED,
-      acc: sums ? new Float64Array(17) : coefficients,
+      weights: sums ? weights2x2(quant) : undefined,
+      plane: component.plane,
+      stride: component.stride,
+      blockSize: component.blockSize,
     });
   }
   const ss = data[headerEnd - 3]!;
@@ -705,7 +675,7 @@ function readScanHeader(
 function mcuLayout(
   scan: ScanComponent[],
   single: boolean,
-): Pick<McuRows, 'blocksPerMcu' | 'blockScan' | 'blockOffset'> {
+): { blocksPerMcu: number; blockScan: Int32Array; blockOffset: Int32Array } {
   const blockScan = new Int32Array(10);
   const blockOffset = new Int32Array(10);
   let blocksPerMcu = 0;
@@ -721,278 +691,4 @@ function mcuLayout(
     }
   });
   return { blocksPerMcu, blockScan, blockOffset };
-}
-
-/** What decoding one row of MCUs needs; the mutable parts are typed arrays. */
-interface McuRows {
-  data: Uint8Array;
-  scan: ScanComponent[];
-  blocksPerMcu: number;
-  /** Per block of an MCU: its scan component, and its offset inside the MCU. */
-  blockScan: Int32Array;
-  blockOffset: Int32Array;
-  /** Per scan component: plane offset of one MCU step right and one MCU row down. */
-  mcuStepX: Int32Array;
-  mcuStepY: Int32Array;
-  mcusX: number;
-  predictions: Int32Array;
-  bits: Int32Array;
-  restartInterval: number;
-  restart: Int32Array;
-}
-
-/**
- * Decodes MCU row `my` of a scan into the component planes. A function of its own (not a loop
- * inside decodeScan) so that it is optimised after a few rows of the first image, rather than
- * by on-stack replacement once per scan.
- */
-function decodeMcuRow(rows: McuRows, my: number): void {
-  const { data, scan, blocksPerMcu, blockScan, blockOffset, mcuStepX, mcuStepY, mcusX } = rows;
-  const { predictions, bits, restartInterval, restart } = rows;
-  const coef = coefficients;
-  for (let mx = 0; mx < mcusX; mx++) {
-    if (restartInterval !== 0) {
-      if (restart[0] === 0) {
-        if (bits[3]! > bits[1]!) fail('truncated', 'entropy-coded data ends early');
-        const at = findMarker(data, bits[2]!);
-        if (at >= data.length) fail('truncated', 'data ends before a restart marker');
-        if (data[at + 1] !== 0xd0 + restart[1]!) {
-          fail('malformed', 'missing or out-of-order restart marker');
-        }
-        bits.set([0, 0, at + 2, 0]);
-        restart[1] = (restart[1]! + 1) & 7;
-        predictions.fill(0);
-        restart[0] = restartInterval;
-      }
-      restart[0] = restart[0]! - 1;
-    }
-    for (let b = 0; b < blocksPerMcu; b++) {
-      const j = blockScan[b]!;
-      const s = scan[j]!;
-      const nTouched = decodeBlock(data, bits, s.dc, s.ac, s.slotAt, s.weightAt, s.acc, touched);
-      const dc = predictions[j]! + bits[4]!;
-      predictions[j] = dc;
-      const c = s.component;
-      const offset = my * mcuStepY[j]! + mx * mcuStepX[j]! + blockOffset[b]!;
-      const blockSize = c.blockSize;
-      if (blockSize === 2) {
-        s.acc[0] = dc * s.weightAt[0]!;
-        idct2x2(s.acc, c.plane, offset, c.stride);
-        continue;
-      }
-      coef[0] = dc;
-      if (nTouched === 0) fillBlock(c.plane, offset, c.stride, blockSize, dc * s.quant[0]!);
-      else if (blockSize === 8) idct8x8(coef, s.quant, c.plane, offset, c.stride);
-      else if (blockSize === 4) idct4x4(coef, s.quant, c.plane, offset, c.stride);
-      else if (blockSize === 3) idct3x3(coef, s.quant, c.plane, offset, c.stride);
-      else if (blockSize === 6) idct6x6(coef, s.quant, c.plane, offset, c.stride);
-      else idct1x1(coef, s.quant, c.plane, offset);
-      for (let t = 0; t < nTouched; t++) coef[touched[t]!] = 0;
-    }
-  }
-  if (bits[3]! > bits[1]!) fail('truncated', 'entropy-coded data ends early');
-}
-
-/** A block with only a DC coefficient is flat at every IDCT size: fill it directly. */
-function fillBlock(
-  plane: Uint8Array,
-  offset: number,
-  stride: number,
-  size: number,
-  dc: number,
-): void {
-  const value = IDCT_LIMIT[((dc + 4) >> 3) & 1023]!;
-  for (let r = 0; r < size; r++) {
-    const o = offset + r * stride;
-    for (let x = 0; x < size; x++) plane[o + x] = value;
-  }
-}
-
-/**
- * Huffman-decodes one block (T.81 F.2.2): the DC difference into `bits[4]`, and each AC
- * coefficient added into `acc[slotAt[k]]` times `weightAt[k]`: its natural position in the
- * shared block (weight 1), or the 2x2 IDCT's column sums. Slots written are listed in
- * `touched` so the caller can clear them; returns how many. The bit buffer lives in locals
- * here and in `bits` between blocks; no call per bit or per symbol on the common path.
- */
-function decodeBlock(
-  data: Uint8Array,
-  bits: Int32Array,
-  dcTable: HuffmanTable,
-  acTable: HuffmanTable,
-  slotAt: Uint8Array,
-  weightAt: Float64Array,
-  acc: Float64Array,
-  touched: Int32Array,
-): number {
-  // Long on purpose: the hottest loop (every block); its bit reader lives in locals (see below).
-  const end = data.length;
-  let buf = bits[0]!;
-  let cnt = bits[1]!;
-  let pos = bits[2]!;
-  let padBits = bits[3]!;
-  let nTouched = 0;
-
-  // Refill to at least 17 bits before each symbol: a code (at most 16 bits), then its
-  // magnitude bits (a second refill below when short). Two plain bytes at once when we can,
-  // else byte by byte: a marker or the end of data yields zero bits, counted in padBits;
-  // 0xFF 0x00 is a stuffed 0xFF.
-  // The byte-by-byte refill is written out four times (here, DC magnitude, AC, AC magnitude)
-  // on purpose: the bit reader lives in locals, and one shared byte reader (a function
-  // returning the byte and its step) measured 3-5 % slower on a 12 MP, 6.5 MB quality-90
-  // JPEG (3/8 decode 150 -> 158 ms, 8/8 413 -> 427 ms; min of 11 runs, 4 interleaved rounds).
-  if (cnt <= 16) {
-    const b0 = data[pos];
-    const b1 = data[pos + 1];
-    if (b0 !== 0xff && b1 !== 0xff && b1 !== undefined) {
-      buf = (buf << 16) | (b0! << 8) | b1;
-      pos += 2;
-      cnt += 16;
-    } else {
-      while (cnt <= 24) {
-        let byte = 0;
-        if (pos < end) {
-          byte = data[pos]!;
-          if (byte !== 0xff) pos++;
-          else if (data[pos + 1] === 0) pos += 2;
-          else {
-            byte = 0;
-            padBits += 8;
-          }
-        } else padBits += 8;
-        buf = (buf << 8) | byte;
-        cnt += 8;
-      }
-    }
-  }
-  // The next 10 bits (FAST_BITS in huffman.ts, written out so the shift is a constant).
-  let entry = dcTable.fast[(buf >>> (cnt - 10)) & 1023]!;
-  if (entry === 0) {
-    entry = decodeLongCode(dcTable, (buf >>> (cnt - 16)) & 0xffff);
-    if (entry < 0) fail('malformed', 'invalid Huffman code');
-  }
-  cnt -= entry >> 8;
-  let size = entry & 255;
-  let diff = 0;
-  if (size !== 0) {
-    if (size > 11) fail('malformed', 'DC difference over 11 bits');
-    while (cnt < size) {
-      let byte = 0;
-      if (pos < end) {
-        byte = data[pos]!;
-        if (byte !== 0xff) pos++;
-        else if (data[pos + 1] === 0) pos += 2;
-        else {
-          byte = 0;
-          padBits += 8;
-        }
-      } else padBits += 8;
-      buf = (buf << 8) | byte;
-      cnt += 8;
-    }
-    diff = (buf >>> (cnt - size)) & ((1 << size) - 1);
-    cnt -= size;
-    if (diff < 1 << (size - 1)) diff += 1 - (1 << size);
-  }
-  bits[4] = diff;
-
-  const acFast = acTable.fastAc;
-  const acCodes = acTable.fast;
-  let k = 1;
-  while (k < 64) {
-    if (pos + 1 < end && data[pos] !== 0xff && data[pos + 1] !== 0xff) {
-      // Branch-free refill: take two bytes exactly when 16 bits or fewer are left.
-      const n = (cnt - 17) >>> 31;
-      const shift = n << 4;
-      buf = (buf << shift) | (((data[pos]! << 8) | data[pos + 1]!) & -n);
-      pos += n << 1;
-      cnt += shift;
-    } else if (cnt <= 16) {
-      while (cnt <= 24) {
-        let byte = 0;
-        if (pos < end) {
-          byte = data[pos]!;
-          if (byte !== 0xff) pos++;
-          else if (data[pos + 1] === 0) pos += 2;
-          else {
-            byte = 0;
-            padBits += 8;
-          }
-        } else padBits += 8;
-        buf = (buf << 8) | byte;
-        cnt += 8;
-      }
-    }
-    const lookahead = (buf >>> (cnt - 10)) & 1023;
-    const fast = acFast[lookahead]!;
-    if (fast !== 0) {
-      // Code and magnitude resolved together.
-      cnt -= fast & 15;
-      k += (fast >> 4) & 15;
-      const z = slotAt[k]!;
-      acc[z] = acc[z]! + (fast >> 8) * weightAt[k]!;
-      touched[nTouched] = z;
-      nTouched += (z - 64) >>> 31; // 1 unless z is the drop slot 64
-      k++;
-      continue;
-    }
-    entry = acCodes[lookahead]!;
-    if (entry === 0) {
-      entry = decodeLongCode(acTable, (buf >>> (cnt - 16)) & 0xffff);
-      if (entry < 0) fail('malformed', 'invalid Huffman code');
-    }
-    cnt -= entry >> 8;
-    const run = (entry >> 4) & 15;
-    size = entry & 15;
-    if (size === 0) {
-      if (run !== 15) break; // EOB
-      k += 16; // ZRL: sixteen zeros
-      continue;
-    }
-    k += run;
-    if (size > 10) fail('malformed', 'AC coefficient over 10 bits');
-    while (cnt < size) {
-      let byte = 0;
-      if (pos < end) {
-        byte = data[pos]!;
-        if (byte !== 0xff) pos++;
-        else if (data[pos + 1] === 0) pos += 2;
-        else {
-          byte = 0;
-          padBits += 8;
-        }
-      } else padBits += 8;
-      buf = (buf << 8) | byte;
-      cnt += 8;
-    }
-    let value = (buf >>> (cnt - size)) & ((1 << size) - 1);
-    cnt -= size;
-    if (value < 1 << (size - 1)) value += 1 - (1 << size);
-    const z = slotAt[k]!;
-    acc[z] = acc[z]! + value * weightAt[k]!;
-    touched[nTouched] = z;
-    nTouched += (z - 64) >>> 31;
-    k++;
-  }
-  // A run past position 63 landed in STORE_AT's overflow entries; now it is an error.
-  if (k > 64) fail('malformed', 'AC run past the end of the block');
-  bits[0] = buf;
-  bits[1] = cnt;
-  bits[2] = pos;
-  bits[3] = padBits;
-  return nTouched;
-}
-
-/** Position of the next marker (0xFF not followed by 0x00 or 0xFF) at or after `pos`. */
-function findMarker(data: Uint8Array, pos: number): number {
-  const end = data.length;
-  while (pos < end) {
-    if (data[pos] === 0xff) {
-      const next = data[pos + 1];
-      if (next === undefined) return end;
-      if (next !== 0 && next !== 0xff) return pos;
-      pos += next === 0 ? 2 : 1;
-    } else pos++;
-  }
-  return end;
 }

@@ -1,20 +1,20 @@
 /**
  * Huffman tables of a JPEG stream (ITU-T T.81 Annex C), laid out for a decoder that keeps
- * its bit buffer in local variables: a 9-bit lookahead resolves most codes with one array
+ * its bit buffer in local variables: a 10-bit lookahead resolves most codes with one array
  * read, and for AC tables most (run, size, value) triples too.
  */
 import { JpegFallback } from './fallback.js';
 
-/** Bits of lookahead the fast tables resolve; decoder.ts spells it out as 10 and 1023. */
+/** Bits of lookahead the fast tables resolve; the scan decoder (wasm/scan.ts) spells it out as 10 and 1023. */
 export const FAST_BITS = 10;
 
 /** One DHT table, ready for decoding. */
 export interface HuffmanTable {
-  /** 9-bit lookahead → (code length << 8) | symbol; 0 when the code is longer than 9 bits. */
+  /** 10-bit lookahead → (code length << 8) | symbol; 0 when the code is longer than 10 bits. */
   readonly fast: Uint16Array;
   /**
-   * AC only: 9-bit lookahead → (value << 8) | (run << 4) | bits consumed, when the code and
-   * its magnitude bits both fit in 9 bits; 0 otherwise.
+   * AC only: 10-bit lookahead → (value << 8) | (run << 4) | bits consumed, when the code and
+   * its magnitude bits both fit in 10 bits; 0 otherwise.
    */
   readonly fastAc: Int32Array;
   /** Largest code of each length 1..16 (index = length), -1 when there is none. */
@@ -66,20 +66,4 @@ export function buildHuffmanTable(counts: Uint8Array, symbols: Uint8Array): Huff
     fastAc[i] = value * 256 + (run << 4) + length + size;
   }
   return { fast, fastAc, maxCode, symbolOffset, symbols };
-}
-
-/**
- * Decodes a code longer than the fast lookahead from 16 bits of lookahead.
- * Returns (length << 8) | symbol, or -1 when no code matches (a corrupt stream).
- */
-export function decodeLongCode(table: HuffmanTable, lookahead16: number): number {
-  let length = FAST_BITS + 1;
-  let code = lookahead16 >> (16 - length);
-  while (length <= 16 && code > (table.maxCode[length] ?? -1)) {
-    length++;
-    code = lookahead16 >> (16 - length);
-  }
-  if (length > 16) return -1;
-  const symbol = table.symbols[(table.symbolOffset[length] ?? 0) + code];
-  return symbol === undefined ? -1 : (length << 8) | symbol;
 }

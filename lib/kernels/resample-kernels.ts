@@ -6,9 +6,10 @@
  * resize 45-50 against 11-15; the 150x150 cover crop of an 800x600 image 21 against 6.
  *
  * Every call is synchronous, so the calls of a thread share one instance, its memory laid out
- * afresh for each (see KEPT_MEMORY for the calls too large to keep).
+ * afresh for each (see wasm-memory.ts for the calls too large to keep).
  */
 import { RESAMPLE_WASM_BASE64 } from './resample-wasm.js';
+import { Arena, KeptInstance, roundUp, type WasmMemoryExports } from './wasm-memory.js';
 
 /** Filter taps of one axis, as lib/resize.ts computes them: for output i, `count[i]` weights from `start[i]`. */
 export interface AxisTaps {
@@ -42,14 +43,7 @@ export interface ByteRows {
   rows: number;
 }
 
-/** The part of the global WebAssembly API used here (Node has it; @types/node 20 does not declare it). */
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-};
-
-interface Exports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+interface Exports extends WasmMemoryExports {
   widenU8: (...args: number[]) => void;
   widenU8Premultiplied: (...args: number[]) => void;
   verticalF32: (...args: number[]) => void;
@@ -59,61 +53,8 @@ interface Exports {
   planesToRgba: (...args: number[]) => void;
 }
 
-let compiled: object | undefined;
-let cached: Exports | undefined;
-
-/** The kernels' module, compiled once per process (or worker) on first use: about 5 KB. */
-function kernelModule(): object {
-  compiled ??= new WebAssembly.Module(Buffer.from(RESAMPLE_WASM_BASE64, 'base64'));
-  return compiled;
-}
-
-/**
- * The most memory the instance kept between calls may hold. Memory first touched costs page
- * faults: a fresh instance per call made the 1 MP photo's plane resize 48 ms of CPU against 31
- * with one kept (measured on the first version of these kernels). A call that needs more (a large PNG after its box pre-shrink) gets an instance
- * of its own, dropped after it, since WebAssembly memory never shrinks.
- */
-const KEPT_MEMORY = 32 * 1024 * 1024;
-
-function fresh(): Exports {
-  return new WebAssembly.Instance(kernelModule(), {}).exports as unknown as Exports;
-}
-
-/** The instance with at least `bytes` of memory. */
-function grown(exports: Exports, bytes: number): Exports {
-  const have = exports.memory.buffer.byteLength;
-  if (have < bytes) exports.memory.grow(Math.ceil((bytes - have) / 65536));
-  return exports;
-}
-
-/** Bytes read past a row's end by a 16-byte load (harmless, inside the buffer's padding). */
-const PADDING = 64;
-const roundUp = (value: number, to: number) => Math.ceil(value / to) * to;
-
-/** One call's memory: buffers placed one after another, 16-byte aligned, then grown to fit. */
-class Arena {
-  private top = 0;
-
-  /** Bytes reserved so far, padding included. */
-  get size(): number {
-    return this.top;
-  }
-
-  /** Reserves `bytes` (plus padding) and returns their address. */
-  reserve(bytes: number): number {
-    const address = this.top;
-    this.top = roundUp(address + bytes + PADDING, 16);
-    return address;
-  }
-
-  /** The instance for this call: the kept one, grown to hold everything reserved, or a fresh one when that is over KEPT_MEMORY. */
-  instantiate(): Exports {
-    if (this.top > KEPT_MEMORY) return grown(fresh(), this.top);
-    cached ??= fresh();
-    return grown(cached, this.top);
-  }
-}
+/** The kernels' module (about 5 KB) and this thread's instance of it. */
+const kernels = new KeptInstance<Exports>(RESAMPLE_WASM_BASE64);
 
 function copyRows(memory: ArrayBuffer, address: number, rows: ByteRows): void {
   const target = new Uint8Array(memory, address, rows.width * rows.rows);
@@ -292,7 +233,7 @@ export function resamplePlaneSimd(job: PlaneJob): Float32Array {
   const arena = new Arena();
   const { planes, run } = runPlanes(arena, [job]);
   const plane = planes[0]!;
-  const k = arena.instantiate();
+  const k = kernels.withMemory(arena.size);
   run(k);
   const rows = new Float32Array(k.memory.buffer, plane.out, height * plane.stride);
   const result = new Float32Array(height * width);
@@ -312,7 +253,7 @@ export function resamplePlanesToRgba(jobs: readonly PlaneJob[], ycc: boolean): U
   const arena = new Arena();
   const { planes, run } = runPlanes(arena, jobs);
   const rgba = arena.reserve(height * width * 4 + 16);
-  const k = arena.instantiate();
+  const k = kernels.withMemory(arena.size);
   run(k);
   const first = planes[0]!.out;
   const [second, third] = planes.length === 3 ? [planes[1]!.out, planes[2]!.out] : [first, first];
@@ -343,7 +284,7 @@ export function resampleRgbaSimd(
   const rowsDone = arena.reserve(STRIP * rowFloats * 4);
   const sums = arena.reserve(roundUp(STRIP * width, 4) * 16);
   const out = arena.reserve(roundUp(width * height, 4) * 4);
-  const k = arena.instantiate();
+  const k = kernels.withMemory(arena.size);
   const memory = k.memory.buffer;
   h.write(memory, 0, colFirst);
   const across = [h.start, h.count, h.weights, horizontal.stride];

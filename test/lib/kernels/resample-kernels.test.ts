@@ -7,7 +7,7 @@ import {
   type AxisTaps,
   type ByteRows,
 } from '../../../lib/kernels/resample-kernels.js';
-import { compileKernels, KERNEL_FILES } from '../../../scripts/build-kernels.js';
+import { WASM_FILES } from '../../../scripts/build-kernels.js';
 
 /** A deterministic pseudo-random source (the same bytes every run). */
 function random(seed: number): () => number {
@@ -71,8 +71,9 @@ const byte = (value: number) => Math.min(255, Math.max(0, Math.round(value)));
 
 describe('resample kernels (WebAssembly SIMD)', () => {
   it('ship as their source compiled: resample-wasm.ts is what npm run kernels makes of resample.wat', async () => {
-    const generated = await compileKernels(readFileSync(KERNEL_FILES.source, 'utf8'));
-    expect(readFileSync(KERNEL_FILES.target, 'utf8')).to.equal(generated);
+    const { source, target, compile } = WASM_FILES.kernels;
+    const generated = await compile(readFileSync(source, 'utf8'));
+    expect(readFileSync(target, 'utf8')).to.equal(generated);
   });
 
   it('resample a plane of any size (row tails, strides, offsets, strips of rows) to the exact weighted sums', () => {

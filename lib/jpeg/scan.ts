@@ -1,0 +1,217 @@
+/**
+ * Runs one sequential scan's entropy-coded data through the WebAssembly scan decoder
+ * (lib/jpeg/wasm/scan.ts): Huffman decoding and the reduced inverse DCT of every block, into
+ * the component planes. This side lays the scan out in the module's memory (the layout is
+ * described there) and copies the planes back.
+ *
+ * Measured against the same decoder in TypeScript (CPU time of the decode, medians of 10 runs
+ * interleaved in the same minute): the bench's 1 MP photo at 8/8 37.5 ms against 16.3; the
+ * 12 MP one at 3/8 216 against 90; the 24 MP one at 2/8 394 against 179. The pixels are the
+ * same, bit for bit.
+ */
+import { JpegFallback, type JpegFallbackReason } from './fallback.js';
+import type { HuffmanTable } from './huffman.js';
+import { SCAN_WASM_BASE64 } from './scan-wasm.js';
+import { Arena, KeptInstance, type WasmMemoryExports } from '../kernels/wasm-memory.js';
+
+/** One component of a scan: its tables, where its blocks go, and how they are stored. */
+export interface ScanComponentJob {
+  dc: HuffmanTable;
+  ac: HuffmanTable;
+  /** Quantization table, natural order. */
+  quant: Int32Array;
+  /** 80 entries: zigzag position → coefficient slot (64, or 16 for 2x2, drops it). */
+  slotAt: Uint8Array;
+  /** 2x2 IDCT only: zigzag position → weight of its column sum (see decoder.ts `weights2x2`). */
+  weights: BigInt64Array | undefined;
+  plane: Uint8Array;
+  stride: number;
+  /** IDCT output size of one block: 1, 2, 3, 4, 6 or 8. */
+  blockSize: number;
+  /** Plane offsets of one MCU to the right and one MCU row down. */
+  stepX: number;
+  stepY: number;
+}
+
+/** A scan ready to decode: its data from `start`, its MCU layout and its components. */
+export interface ScanJob {
+  data: Uint8Array;
+  /** Where the entropy-coded data starts (right after the scan header). */
+  start: number;
+  mcusX: number;
+  mcusY: number;
+  /** Per block of an MCU (at most 10): its index in `components`, and its offset inside the MCU. */
+  blockScan: Int32Array;
+  blockOffset: Int32Array;
+  blocksPerMcu: number;
+  restartInterval: number;
+  components: ScanComponentJob[];
+}
+
+interface Exports extends WasmMemoryExports {
+  heapBase(): number;
+  decodeScan(params: number): number;
+}
+
+/** The scan decoder's module (about 7 KB) and this thread's instance of it. */
+const scanDecoder = new KeptInstance<Exports>(SCAN_WASM_BASE64);
+
+/** The decoder's negative results, in its order (E_INVALID_CODE = -1 first). */
+const FAILURES: [JpegFallbackReason, string][] = [
+  ['malformed', 'invalid Huffman code'],
+  ['malformed', 'DC difference over 11 bits'],
+  ['malformed', 'AC coefficient over 10 bits'],
+  ['malformed', 'AC run past the end of the block'],
+  ['truncated', 'entropy-coded data ends early'],
+  ['truncated', 'data ends before a restart marker'],
+  ['malformed', 'missing or out-of-order restart marker'],
+];
+
+// Sizes of the layout in lib/jpeg/wasm/scan.ts.
+const PARAM_BYTES = 104;
+const COMPONENT_BYTES = 48;
+const TABLE_BYTES = 6544;
+const SUMS_BYTES = 17 * 8;
+
+/**
+ * Decodes the scan into its components' planes and returns the position of the marker after
+ * its data. Throws JpegFallback for corrupt or truncated data.
+ */
+export function decodeScanData(job: ScanJob): number {
+  const layout = placeScan(job, scanDecoder.withMemory(0).heapBase());
+  const wasm = scanDecoder.withMemory(layout.arena.size);
+  layout.write(wasm.memory.buffer);
+  const result = wasm.decodeScan(layout.params);
+  if (result < 0) {
+    const [reason, detail] = FAILURES[-result - 1] ?? ['internal', `scan decoder result ${result}`];
+    throw new JpegFallback(reason, detail);
+  }
+  layout.readPlanes(wasm.memory.buffer);
+  return result - layout.data + job.start;
+}
+
+/** Addresses for everything the scan reads and writes, and the writers that fill them. */
+function placeScan(job: ScanJob, base: number) {
+  const arena = new Arena(base);
+  const params = arena.reserve(PARAM_BYTES + job.components.length * COMPONENT_BYTES);
+  const tables = new Map<HuffmanTable | Int32Array | Uint8Array, number>();
+  const place = (item: HuffmanTable | Int32Array | Uint8Array, bytes: number): number => {
+    const address = tables.get(item) ?? arena.reserve(bytes);
+    tables.set(item, address);
+    return address;
+  };
+  const components = job.components.map((c) => ({
+    dc: place(c.dc, TABLE_BYTES),
+    ac: place(c.ac, TABLE_BYTES),
+    quant: place(c.quant, 64 * 4),
+    slotAt: place(c.slotAt, 80),
+    weights: c.weights ? arena.reserve(c.weights.byteLength) : 0,
+    sums: c.weights ? arena.reserve(SUMS_BYTES) : 0,
+    plane: arena.reserve(c.plane.length),
+  }));
+  const dataBytes = job.data.length - job.start;
+  const data = arena.reserve(dataBytes);
+  return {
+    arena,
+    params,
+    data,
+    write(memory: ArrayBuffer): void {
+      writeParams(memory, params, job, components, data, dataBytes);
+      for (const [item, address] of tables) writeTable(memory, address, item);
+      job.components.forEach((c, j) => writeComponent(memory, c, components[j]!, job));
+      new Uint8Array(memory, data, dataBytes).set(job.data.subarray(job.start));
+    },
+    readPlanes(memory: ArrayBuffer): void {
+      job.components.forEach((c, j) => {
+        c.plane.set(new Uint8Array(memory, components[j]!.plane, c.plane.length));
+      });
+    },
+  };
+}
+
+/** Where one component's tables, sums and plane sit. */
+interface ComponentAddresses {
+  dc: number;
+  ac: number;
+  quant: number;
+  slotAt: number;
+  weights: number;
+  sums: number;
+  plane: number;
+}
+
+function writeParams(
+  memory: ArrayBuffer,
+  params: number,
+  job: ScanJob,
+  components: ComponentAddresses[],
+  data: number,
+  dataBytes: number,
+): void {
+  const words = new Int32Array(
+    memory,
+    params,
+    (PARAM_BYTES + components.length * COMPONENT_BYTES) / 4,
+  );
+  words.set([data + dataBytes, data, job.mcusX, job.mcusY, job.blocksPerMcu, job.restartInterval]);
+  words.set(job.blockScan.subarray(0, 10), 6);
+  words.set(job.blockOffset.subarray(0, 10), 16);
+  components.forEach((at, j) => {
+    const c = job.components[j]!;
+    words.set(
+      [
+        at.dc,
+        at.ac,
+        at.quant,
+        at.slotAt,
+        at.weights,
+        at.plane,
+        c.stride,
+        c.blockSize,
+        c.stepX,
+        c.stepY,
+        at.sums,
+        0,
+      ],
+      (PARAM_BYTES + j * COMPONENT_BYTES) / 4,
+    );
+  });
+}
+
+/** One table at its address: a Huffman table in the decoder's layout, or a plain array. */
+function writeTable(
+  memory: ArrayBuffer,
+  address: number,
+  item: HuffmanTable | Int32Array | Uint8Array,
+): void {
+  if (item instanceof Int32Array || item instanceof Uint8Array) {
+    new Uint8Array(memory, address, item.byteLength).set(
+      new Uint8Array(item.buffer, item.byteOffset, item.byteLength),
+    );
+    return;
+  }
+  new Uint16Array(memory, address, 1024).set(item.fast);
+  new Int32Array(memory, address + 2048, 1024).set(item.fastAc);
+  new Int32Array(memory, address + 6144, 18).set(item.maxCode);
+  new Int32Array(memory, address + 6216, 17).set(item.symbolOffset);
+  new Uint8Array(memory, address + 6284, 256).fill(0).set(item.symbols);
+}
+
+/**
+ * A component's weights and zeroed sums (2x2 only), and its plane as it stands when the scan
+ * does not cover all of it.
+ */
+function writeComponent(
+  memory: ArrayBuffer,
+  c: ScanComponentJob,
+  at: ComponentAddresses,
+  job: ScanJob,
+): void {
+  if (c.weights) {
+    new BigInt64Array(memory, at.weights, c.weights.length).set(c.weights);
+    new Uint8Array(memory, at.sums, SUMS_BYTES).fill(0);
+  }
+  // An interleaved scan writes every block of its planes; a one-component scan may leave the
+  // padding blocks past its coded ones, which must stay as they are.
+  if (job.components.length === 1) new Uint8Array(memory, at.plane, c.plane.length).set(c.plane);
+}
