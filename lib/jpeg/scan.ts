@@ -67,8 +67,11 @@ const FAILURES: [JpegFallbackReason, string][] = [
   ['malformed', 'missing or out-of-order restart marker'],
 ];
 
-// Sizes of the layout in lib/jpeg/wasm/scan.ts.
-const PARAM_BYTES = 104;
+// The layout in lib/jpeg/wasm/scan.ts.
+const PARAM_BYTES = 148;
+const STATE_WORDS = 13;
+const NEED_DATA = -100;
+const NO_REFILL = 0x7fffffff;
 const COMPONENT_BYTES = 48;
 const TABLE_BYTES = 6544;
 const SUMS_BYTES = 17 * 8;
@@ -81,14 +84,33 @@ export function decodeScanData(job: ScanJob): number {
   const layout = placeScan(job, scanDecoder.withMemory(0).heapBase());
   const wasm = scanDecoder.withMemory(layout.arena.size);
   layout.write(wasm.memory.buffer);
-  const result = wasm.decodeScan(layout.params);
+  let from = job.start;
+  let result = NEED_DATA;
+  while (result === NEED_DATA) {
+    layout.moveWindow(wasm.memory.buffer, from);
+    result = wasm.decodeScan(layout.params);
+    if (result === NEED_DATA) from = layout.position(wasm.memory.buffer);
+  }
   if (result < 0) {
     const [reason, detail] = FAILURES[-result - 1] ?? ['internal', `scan decoder result ${result}`];
     throw new JpegFallback(reason, detail);
   }
   layout.readPlanes(wasm.memory.buffer);
-  return result - layout.data + job.start;
+  return layout.position(wasm.memory.buffer, result);
 }
+
+/**
+ * Bytes of the data the decoder's memory holds at a time. Every call of the decoder moves on by
+ * at least WINDOW - MARGIN bytes, so a 12 MP photo of 4 MB takes about 16 calls.
+ */
+const WINDOW = 256 * 1024;
+
+/**
+ * The decoder asks for the window to move before an MCU that starts closer than this to its
+ * end: one MCU reads at most 10 blocks of 64 codes of 27 bits, 2.2 KB, twice that if every
+ * byte is a stuffed 0xFF.
+ */
+const MARGIN = 8 * 1024;
 
 /** Addresses for everything the scan reads and writes, and the writers that fill them. */
 function placeScan(job: ScanJob, base: number) {
@@ -109,17 +131,28 @@ function placeScan(job: ScanJob, base: number) {
     sums: c.weights ? arena.reserve(SUMS_BYTES) : 0,
     plane: arena.reserve(c.plane.length),
   }));
-  const dataBytes = job.data.length - job.start;
-  const data = arena.reserve(dataBytes);
+  const window = arena.reserve(WINDOW);
+  let windowStart = job.start;
   return {
     arena,
     params,
-    data,
     write(memory: ArrayBuffer): void {
-      writeParams(memory, params, job, components, data, dataBytes);
+      writeParams(memory, params, job, components);
       for (const [item, address] of tables) writeTable(memory, address, item);
       job.components.forEach((c, j) => writeComponent(memory, c, components[j]!, job));
-      new Uint8Array(memory, data, dataBytes).set(job.data.subarray(job.start));
+    },
+    /** Fills the window from file position `from` and points the decoder at it. */
+    moveWindow(memory: ArrayBuffer, from: number): void {
+      const bytes = job.data.subarray(from, from + WINDOW);
+      new Uint8Array(memory, window, bytes.length).set(bytes);
+      const last = from + bytes.length >= job.data.length;
+      const state = new Int32Array(memory, params, 3);
+      state.set([window + bytes.length, window, last ? NO_REFILL : window + bytes.length - MARGIN]);
+      windowStart = from;
+    },
+    /** The file position of an address in the window: by default, where the decoder reads next. */
+    position(memory: ArrayBuffer, address = new Int32Array(memory, params, 2)[1]!): number {
+      return windowStart + address - window;
     },
     readPlanes(memory: ArrayBuffer): void {
       job.components.forEach((c, j) => {
@@ -140,22 +173,24 @@ interface ComponentAddresses {
   plane: number;
 }
 
+/** The scan's layout and the decoder's starting state (the window's part is set per call). */
 function writeParams(
   memory: ArrayBuffer,
   params: number,
   job: ScanJob,
   components: ComponentAddresses[],
-  data: number,
-  dataBytes: number,
 ): void {
   const words = new Int32Array(
     memory,
     params,
     (PARAM_BYTES + components.length * COMPONENT_BYTES) / 4,
   );
-  words.set([data + dataBytes, data, job.mcusX, job.mcusY, job.blocksPerMcu, job.restartInterval]);
-  words.set(job.blockScan.subarray(0, 10), 6);
-  words.set(job.blockOffset.subarray(0, 10), 16);
+  // From P_MCU: the first MCU, an empty bit buffer, a full restart interval, predictions 0.
+  words.fill(0, 3, STATE_WORDS);
+  words[7] = job.restartInterval;
+  words.set([job.mcusX, job.mcusY, job.blocksPerMcu, job.restartInterval], STATE_WORDS);
+  words.set(job.blockScan.subarray(0, 10), STATE_WORDS + 4);
+  words.set(job.blockOffset.subarray(0, 10), STATE_WORDS + 14);
   components.forEach((at, j) => {
     const c = job.components[j]!;
     words.set(

@@ -10,21 +10,32 @@
  * at full speed from the first block. Every value is a 32-bit integer (wrapping like libjpeg),
  * except the 2x2 IDCT's column sums, which take 64 bits.
  *
- * Memory: the caller lays out a parameter block, the tables, the entropy-coded data and the
- * planes from `heapBase()` up and passes the parameter block's address (layout below). Nothing
- * here allocates.
+ * Memory: the caller lays out a parameter block, the tables, the planes and a window onto the
+ * entropy-coded data from `heapBase()` up, and passes the parameter block's address (layout
+ * below). Nothing here allocates.
  */
 
-// Parameter block, 32-bit words.
-const P_DATA_END = 0; // address one past the last byte of the file
-const P_POS = 4; // address where this scan's entropy-coded data starts
-const P_MCUS_X = 8;
-const P_MCUS_Y = 12;
-const P_BLOCKS_PER_MCU = 16;
-const P_RESTART_INTERVAL = 20;
-const P_BLOCK_SCAN = 24; // 10 words: per block of an MCU, its scan component
-const P_BLOCK_OFFSET = 64; // 10 words: per block of an MCU, its offset inside the MCU
-const P_COMPONENTS = 104; // per scan component, COMPONENT_WORDS words:
+// Parameter block, 32-bit words. The first thirteen are the decoder's state between calls: the
+// caller streams the data through a window, and the decoder returns NEED_DATA (state saved) when
+// an MCU would start too near the window's end; the caller moves the window to P_POS and calls
+// again. So its memory holds a window, not the whole file.
+const P_DATA_END = 0; // address one past the window's last byte
+const P_POS = 4; // address of the next byte to read
+const P_REFILL_AT = 8; // NEED_DATA before an MCU from here on; NO_REFILL when the window holds the rest
+const P_MCU = 12; // the next MCU to decode, row-major
+const P_BUF = 16; // bit buffer, bits in it, and zero bits made up past a marker or the data's end
+const P_CNT = 20;
+const P_PAD = 24;
+const P_RESTART_LEFT = 28; // MCUs left before the next restart marker, and that marker's number
+const P_RESTART_NUMBER = 32;
+const P_PRED = 36; // 4 words: the DC prediction of each scan component
+const P_MCUS_X = 52;
+const P_MCUS_Y = 56;
+const P_BLOCKS_PER_MCU = 60;
+const P_RESTART_INTERVAL = 64;
+const P_BLOCK_SCAN = 68; // 10 words: per block of an MCU, its scan component
+const P_BLOCK_OFFSET = 108; // 10 words: per block of an MCU, its offset inside the MCU
+const P_COMPONENTS = 148; // per scan component, COMPONENT_BYTES:
 const C_DC = 0; // DC Huffman table
 const C_AC = 4; // AC Huffman table
 const C_QUANT = 8; // 64 x i32, natural order
@@ -53,6 +64,10 @@ const E_RUN_PAST_END = -4;
 const E_ENDS_EARLY = -5;
 const E_NO_RESTART = -6;
 const E_RESTART_ORDER = -7;
+/** Not a failure: the window must move on (to P_POS) before the decoder can go on. */
+const NEED_DATA = -100;
+/** P_REFILL_AT when the window holds the rest of the data. */
+const NO_REFILL = 0x7fffffff;
 
 const CONST_BITS = 13;
 const PASS1_BITS = 2;
@@ -89,8 +104,6 @@ const LIMIT = <i32>memory.data(1024);
 const WS = <i32>memory.data(256, 16);
 /** One block's coefficients in natural order, i32, and slot 64 for those its IDCT does not read. */
 const COEF = <i32>memory.data(272, 16);
-/** The DC predictions of up to four scan components. */
-const PRED = <i32>memory.data(16, 16);
 
 for (let i = 0; i < 1024; i++) {
   const value = i < 512 ? i : i - 1024;
@@ -129,89 +142,167 @@ export function heapBase(): i32 {
 }
 
 /**
- * Decodes the scan described by the parameter block at `params` into its components' planes.
- * Returns the address of the marker after the scan's data, or a negative E_* code.
+ * Decodes the scan described by the parameter block at `params` into its components' planes,
+ * from the MCU and bit reader state the block holds. Returns the address of the marker after
+ * the scan's data, NEED_DATA (state saved) or a negative E_* code.
  */
 export function decodeScan(params: i32): i32 {
   // Long on purpose: the bit reader lives in locals across every block of the scan, and its
   // byte-by-byte refill is written out where it is needed (a function cannot update them).
   const end = rd32(params + P_DATA_END);
-  let pos = rd32(params + P_POS);
+  const refillAt = rd32(params + P_REFILL_AT);
   const mcusX = rd32(params + P_MCUS_X);
-  const mcusY = rd32(params + P_MCUS_Y);
+  const total = mcusX * rd32(params + P_MCUS_Y);
   const blocksPerMcu = rd32(params + P_BLOCKS_PER_MCU);
   const restartInterval = rd32(params + P_RESTART_INTERVAL);
-  let buf = 0;
-  let cnt = 0;
-  let padBits = 0;
-  let restartLeft = restartInterval;
-  let restartNumber = 0;
+  let pos = rd32(params + P_POS);
+  let mcu = rd32(params + P_MCU);
+  let buf = rd32(params + P_BUF);
+  let cnt = rd32(params + P_CNT);
+  let padBits = rd32(params + P_PAD);
+  let restartLeft = rd32(params + P_RESTART_LEFT);
+  let restartNumber = rd32(params + P_RESTART_NUMBER);
+  let mx = mcu % mcusX;
+  let my = mcu / mcusX;
   clearCoefficients();
-  v128.store(<usize>PRED, i32x4.splat(0));
-  for (let my = 0; my < mcusY; my++) {
-    for (let mx = 0; mx < mcusX; mx++) {
-      if (restartInterval != 0) {
-        if (restartLeft == 0) {
-          if (padBits > cnt) return E_ENDS_EARLY;
-          const at = findMarker(pos, end);
-          if (at >= end) return E_NO_RESTART;
-          if (rd8(at + 1) != 0xd0 + restartNumber) return E_RESTART_ORDER;
-          buf = 0;
-          cnt = 0;
-          pos = at + 2;
-          padBits = 0;
-          restartNumber = (restartNumber + 1) & 7;
-          v128.store(<usize>PRED, i32x4.splat(0));
-          restartLeft = restartInterval;
-        }
-        restartLeft--;
+  for (; mcu < total; mcu++) {
+    if (restartInterval != 0 && restartLeft == 0) {
+      if (padBits > cnt) return E_ENDS_EARLY;
+      const at = findMarker(pos, end);
+      if (at >= end) {
+        if (refillAt == NO_REFILL) return E_NO_RESTART;
+        // No marker in the window: skip what was searched (its last byte may start one).
+        pos = max(pos, end - 1);
+        save(params, pos, mcu, buf, cnt, padBits, restartLeft, restartNumber);
+        return NEED_DATA;
       }
-      for (let b = 0; b < blocksPerMcu; b++) {
-        const j = rd32(params + P_BLOCK_SCAN + b * 4);
-        const component = params + P_COMPONENTS + j * COMPONENT_BYTES;
-        const dcTable = rd32(component + C_DC);
-        const acTable = rd32(component + C_AC);
-        const slotAt = rd32(component + C_SLOT_AT);
-        const blockSize = rd32(component + C_BLOCK_SIZE);
-        const sums = blockSize == 2 ? rd32(component + C_SUMS) : 0;
-        const weights = rd32(component + C_WEIGHTS);
-        let stored = 0;
+      if (rd8(at + 1) != 0xd0 + restartNumber) return E_RESTART_ORDER;
+      buf = 0;
+      cnt = 0;
+      pos = at + 2;
+      padBits = 0;
+      restartNumber = (restartNumber + 1) & 7;
+      v128.store(<usize>(params + P_PRED), i32x4.splat(0));
+      restartLeft = restartInterval;
+    }
+    if (pos >= refillAt) {
+      save(params, pos, mcu, buf, cnt, padBits, restartLeft, restartNumber);
+      return NEED_DATA;
+    }
+    restartLeft--;
+    for (let b = 0; b < blocksPerMcu; b++) {
+      const j = rd32(params + P_BLOCK_SCAN + b * 4);
+      const component = params + P_COMPONENTS + j * COMPONENT_BYTES;
+      const dcTable = rd32(component + C_DC);
+      const acTable = rd32(component + C_AC);
+      const slotAt = rd32(component + C_SLOT_AT);
+      const blockSize = rd32(component + C_BLOCK_SIZE);
+      const sums = blockSize == 2 ? rd32(component + C_SUMS) : 0;
+      const weights = rd32(component + C_WEIGHTS);
+      let stored = 0;
 
-        // Refill to at least 17 bits before each symbol: two plain bytes at once when we can,
-        // else byte by byte: a marker or the end of data yields zero bits, counted in padBits;
-        // 0xFF 0x00 is a stuffed 0xFF.
-        if (cnt <= 16) {
-          if (pos + 1 < end && rd8(pos) != 0xff && rd8(pos + 1) != 0xff) {
-            buf = (buf << 16) | (rd8(pos) << 8) | rd8(pos + 1);
-            pos += 2;
-            cnt += 16;
-          } else {
-            while (cnt <= 24) {
-              let byte = 0;
-              if (pos < end) {
-                byte = rd8(pos);
-                if (byte != 0xff) pos++;
-                else if (pos + 1 < end && rd8(pos + 1) == 0) pos += 2;
-                else {
-                  byte = 0;
-                  padBits += 8;
-                }
-              } else padBits += 8;
-              buf = (buf << 8) | byte;
-              cnt += 8;
-            }
+      // Refill to at least 17 bits before each symbol: two plain bytes at once when we can,
+      // else byte by byte: a marker or the end of data yields zero bits, counted in padBits;
+      // 0xFF 0x00 is a stuffed 0xFF.
+      if (cnt <= 16) {
+        if (pos + 1 < end && rd8(pos) != 0xff && rd8(pos + 1) != 0xff) {
+          buf = (buf << 16) | (rd8(pos) << 8) | rd8(pos + 1);
+          pos += 2;
+          cnt += 16;
+        } else {
+          while (cnt <= 24) {
+            let byte = 0;
+            if (pos < end) {
+              byte = rd8(pos);
+              if (byte != 0xff) pos++;
+              else if (pos + 1 < end && rd8(pos + 1) == 0) pos += 2;
+              else {
+                byte = 0;
+                padBits += 8;
+              }
+            } else padBits += 8;
+            buf = (buf << 8) | byte;
+            cnt += 8;
           }
         }
-        let entry = rd16(dcTable + H_FAST + (((buf >>> (cnt - 10)) & 1023) << 1));
-        if (entry == 0) {
-          entry = longCode(dcTable, (buf >>> (cnt - 16)) & 0xffff);
-          if (entry < 0) return E_INVALID_CODE;
+      }
+      let entry = rd16(dcTable + H_FAST + (((buf >>> (cnt - 10)) & 1023) << 1));
+      if (entry == 0) {
+        entry = longCode(dcTable, (buf >>> (cnt - 16)) & 0xffff);
+        if (entry < 0) return E_INVALID_CODE;
+      }
+      cnt -= entry >> 8;
+      let size = entry & 255;
+      let diff = 0;
+      if (size != 0) {
+        if (size > 11) return E_DC_RANGE;
+        while (cnt < size) {
+          let byte = 0;
+          if (pos < end) {
+            byte = rd8(pos);
+            if (byte != 0xff) pos++;
+            else if (pos + 1 < end && rd8(pos + 1) == 0) pos += 2;
+            else {
+              byte = 0;
+              padBits += 8;
+            }
+          } else padBits += 8;
+          buf = (buf << 8) | byte;
+          cnt += 8;
         }
-        cnt -= entry >> 8;
-        let size = entry & 255;
-        let diff = 0;
-        if (size != 0) {
-          if (size > 11) return E_DC_RANGE;
+        diff = (buf >>> (cnt - size)) & ((1 << size) - 1);
+        cnt -= size;
+        if (diff < 1 << (size - 1)) diff += 1 - (1 << size);
+      }
+
+      let k = 1;
+      while (k < 64) {
+        if (pos + 1 < end && rd8(pos) != 0xff && rd8(pos + 1) != 0xff) {
+          // Branch-free refill: take two bytes exactly when 16 bits or fewer are left.
+          const n = (cnt - 17) >>> 31;
+          const shift = n << 4;
+          buf = (buf << shift) | (((rd8(pos) << 8) | rd8(pos + 1)) & -n);
+          pos += n << 1;
+          cnt += shift;
+        } else if (cnt <= 16) {
+          while (cnt <= 24) {
+            let byte = 0;
+            if (pos < end) {
+              byte = rd8(pos);
+              if (byte != 0xff) pos++;
+              else if (pos + 1 < end && rd8(pos + 1) == 0) pos += 2;
+              else {
+                byte = 0;
+                padBits += 8;
+              }
+            } else padBits += 8;
+            buf = (buf << 8) | byte;
+            cnt += 8;
+          }
+        }
+        const lookahead = (buf >>> (cnt - 10)) & 1023;
+        let value = rd32(acTable + H_FAST_AC + (lookahead << 2));
+        if (value != 0) {
+          // Code and magnitude resolved together: (value << 8) | (run << 4) | bits consumed.
+          cnt -= value & 15;
+          k += (value >> 4) & 15;
+          value >>= 8;
+        } else {
+          entry = rd16(acTable + H_FAST + (lookahead << 1));
+          if (entry == 0) {
+            entry = longCode(acTable, (buf >>> (cnt - 16)) & 0xffff);
+            if (entry < 0) return E_INVALID_CODE;
+          }
+          cnt -= entry >> 8;
+          const run = (entry >> 4) & 15;
+          size = entry & 15;
+          if (size == 0) {
+            if (run != 15) break; // EOB
+            k += 16; // ZRL: sixteen zeros
+            continue;
+          }
+          k += run;
+          if (size > 10) return E_AC_RANGE;
           while (cnt < size) {
             let byte = 0;
             if (pos < end) {
@@ -226,121 +317,81 @@ export function decodeScan(params: i32): i32 {
             buf = (buf << 8) | byte;
             cnt += 8;
           }
-          diff = (buf >>> (cnt - size)) & ((1 << size) - 1);
+          value = (buf >>> (cnt - size)) & ((1 << size) - 1);
           cnt -= size;
-          if (diff < 1 << (size - 1)) diff += 1 - (1 << size);
+          if (value < 1 << (size - 1)) value += 1 - (1 << size);
         }
-
-        let k = 1;
-        while (k < 64) {
-          if (pos + 1 < end && rd8(pos) != 0xff && rd8(pos + 1) != 0xff) {
-            // Branch-free refill: take two bytes exactly when 16 bits or fewer are left.
-            const n = (cnt - 17) >>> 31;
-            const shift = n << 4;
-            buf = (buf << shift) | (((rd8(pos) << 8) | rd8(pos + 1)) & -n);
-            pos += n << 1;
-            cnt += shift;
-          } else if (cnt <= 16) {
-            while (cnt <= 24) {
-              let byte = 0;
-              if (pos < end) {
-                byte = rd8(pos);
-                if (byte != 0xff) pos++;
-                else if (pos + 1 < end && rd8(pos + 1) == 0) pos += 2;
-                else {
-                  byte = 0;
-                  padBits += 8;
-                }
-              } else padBits += 8;
-              buf = (buf << 8) | byte;
-              cnt += 8;
-            }
-          }
-          const lookahead = (buf >>> (cnt - 10)) & 1023;
-          let value = rd32(acTable + H_FAST_AC + (lookahead << 2));
-          if (value != 0) {
-            // Code and magnitude resolved together: (value << 8) | (run << 4) | bits consumed.
-            cnt -= value & 15;
-            k += (value >> 4) & 15;
-            value >>= 8;
-          } else {
-            entry = rd16(acTable + H_FAST + (lookahead << 1));
-            if (entry == 0) {
-              entry = longCode(acTable, (buf >>> (cnt - 16)) & 0xffff);
-              if (entry < 0) return E_INVALID_CODE;
-            }
-            cnt -= entry >> 8;
-            const run = (entry >> 4) & 15;
-            size = entry & 15;
-            if (size == 0) {
-              if (run != 15) break; // EOB
-              k += 16; // ZRL: sixteen zeros
-              continue;
-            }
-            k += run;
-            if (size > 10) return E_AC_RANGE;
-            while (cnt < size) {
-              let byte = 0;
-              if (pos < end) {
-                byte = rd8(pos);
-                if (byte != 0xff) pos++;
-                else if (pos + 1 < end && rd8(pos + 1) == 0) pos += 2;
-                else {
-                  byte = 0;
-                  padBits += 8;
-                }
-              } else padBits += 8;
-              buf = (buf << 8) | byte;
-              cnt += 8;
-            }
-            value = (buf >>> (cnt - size)) & ((1 << size) - 1);
-            cnt -= size;
-            if (value < 1 << (size - 1)) value += 1 - (1 << size);
-          }
-          const z = rd8(slotAt + k);
-          if (sums != 0) {
-            // The 2x2 IDCT's first pass, done while reading: weighted column sums.
-            const at = <usize>(sums + (z << 3));
-            store<i64>(at, load<i64>(at) + <i64>value * load<i64>(<usize>(weights + (k << 3))));
-          } else {
-            wr32(COEF + (z << 2), value);
-            stored |= 64 - z; // non-zero unless z is the drop slot 64
-          }
-          k++;
+        const z = rd8(slotAt + k);
+        if (sums != 0) {
+          // The 2x2 IDCT's first pass, done while reading: weighted column sums.
+          const at = <usize>(sums + (z << 3));
+          store<i64>(at, load<i64>(at) + <i64>value * load<i64>(<usize>(weights + (k << 3))));
+        } else {
+          wr32(COEF + (z << 2), value);
+          stored |= 64 - z; // non-zero unless z is the drop slot 64
         }
-        // A run past position 63 landed in the slot table's overflow entries: now an error.
-        if (k > 64) return E_RUN_PAST_END;
-
-        const predAt = PRED + (j << 2);
-        const dc = rd32(predAt) + diff;
-        wr32(predAt, dc);
-        const plane =
-          rd32(component + C_PLANE) +
-          my * rd32(component + C_STEP_Y) +
-          mx * rd32(component + C_STEP_X) +
-          rd32(params + P_BLOCK_OFFSET + b * 4);
-        const stride = rd32(component + C_STRIDE);
-        const quant = rd32(component + C_QUANT);
-        if (blockSize == 2) {
-          store<i64>(<usize>sums, <i64>dc * load<i64>(<usize>weights));
-          idct2x2(sums, plane, stride);
-          continue;
-        }
-        if (stored == 0) {
-          fillBlock(plane, stride, blockSize, dc * rd32(quant));
-          continue;
-        }
-        wr32(COEF, dc);
-        if (blockSize == 8) idct8x8(quant, plane, stride);
-        else if (blockSize == 4) idct4x4(quant, plane, stride);
-        else if (blockSize == 3) idct3x3(quant, plane, stride);
-        else idct6x6(quant, plane, stride);
-        clearCoefficients();
+        k++;
       }
+      // A run past position 63 landed in the slot table's overflow entries: now an error.
+      if (k > 64) return E_RUN_PAST_END;
+
+      const predAt = params + P_PRED + (j << 2);
+      const dc = rd32(predAt) + diff;
+      wr32(predAt, dc);
+      const plane =
+        rd32(component + C_PLANE) +
+        my * rd32(component + C_STEP_Y) +
+        mx * rd32(component + C_STEP_X) +
+        rd32(params + P_BLOCK_OFFSET + b * 4);
+      const stride = rd32(component + C_STRIDE);
+      const quant = rd32(component + C_QUANT);
+      if (blockSize == 2) {
+        store<i64>(<usize>sums, <i64>dc * load<i64>(<usize>weights));
+        idct2x2(sums, plane, stride);
+        continue;
+      }
+      if (stored == 0) {
+        fillBlock(plane, stride, blockSize, dc * rd32(quant));
+        continue;
+      }
+      wr32(COEF, dc);
+      if (blockSize == 8) idct8x8(quant, plane, stride);
+      else if (blockSize == 4) idct4x4(quant, plane, stride);
+      else if (blockSize == 3) idct3x3(quant, plane, stride);
+      else idct6x6(quant, plane, stride);
+      clearCoefficients();
     }
-    if (padBits > cnt) return E_ENDS_EARLY;
+    if (++mx == mcusX) {
+      mx = 0;
+      my++;
+      if (padBits > cnt) return E_ENDS_EARLY;
+    }
   }
-  return findMarker(pos, end);
+  const at = findMarker(pos, end);
+  if (at < end || refillAt == NO_REFILL) return at;
+  save(params, max(pos, end - 1), total, buf, cnt, padBits, restartLeft, restartNumber);
+  return NEED_DATA;
+}
+
+/** Keeps the decoder's state in the parameter block, for the call after the window moves. */
+// @ts-ignore: decorator
+@inline function save(
+  params: i32,
+  pos: i32,
+  mcu: i32,
+  buf: i32,
+  cnt: i32,
+  padBits: i32,
+  restartLeft: i32,
+  restartNumber: i32,
+): void {
+  wr32(params + P_POS, pos);
+  wr32(params + P_MCU, mcu);
+  wr32(params + P_BUF, buf);
+  wr32(params + P_CNT, cnt);
+  wr32(params + P_PAD, padBits);
+  wr32(params + P_RESTART_LEFT, restartLeft);
+  wr32(params + P_RESTART_NUMBER, restartNumber);
 }
 
 /** Zeroes the 64 coefficients of COEF for the next block. */

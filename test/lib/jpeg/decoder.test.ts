@@ -253,6 +253,12 @@ describe('lib/jpeg decodeScaledJpeg', () => {
       await expectLikeReference(await photoJpeg(120, 90, { quality: 20 }));
     });
 
+    it('decodes a file larger than the scan window it streams through (256 KB) at every scale', async () => {
+      const bytes = await photoJpeg(1400, 1000, { chroma: '4:4:4', quality: 97 });
+      expect(bytes.length).to.be.greaterThan(2 * 256 * 1024);
+      await expectLikeReference(bytes);
+    });
+
     it('decodes a Buffer and a view into a larger ArrayBuffer alike', async () => {
       const bytes = await photoJpeg(40, 30);
       const padded = new Uint8Array(bytes.length + 16);
