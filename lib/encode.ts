@@ -1,6 +1,6 @@
 /**
- * The encode stage: each rendition in its format. JPEG (libjpeg-turbo, baseline, 4:2:2; mozjpeg
- * at 4:4:4 for tiny or thin images, see codecs), PNG, WebP (libwebp, lossy) and AVIF (libavif
+ * The encode stage: each rendition in its format. JPEG (ours, lib/jpeg/encoder.ts: baseline,
+ * 4:2:2, TurboJPEG's bytes; mozjpeg at 4:4:4 for tiny or thin images, see codecs), PNG, WebP (libwebp, lossy) and AVIF (libavif
  * with aom), all in WASM. Outputs carry no EXIF or other metadata, so no GPS leaks into
  * published images, and are sRGB (see icc.ts).
  */
@@ -9,7 +9,6 @@ import {
   encodeJpegWasm,
   encodePngWasm,
   encodeWebpWasm,
-  preloadJpegEncoder,
   type CodecImage,
 } from './codecs/index.js';
 import { encodeAnimatedGif } from './animation/encode.js';
@@ -29,17 +28,6 @@ export function chooseFormat(
   if (wanted !== 'auto') return wanted;
   if (input === 'jpeg' || input === 'png' || input === 'webp' || input === 'avif') return input;
   return hasAlpha ? 'png' : 'jpeg';
-}
-
-/**
- * Starts loading the JPEG encoder when a rendition of this input may be a JPEG (chooseFormat's
- * answer for an image with no transparent pixel, which decoding has yet to tell), so its WASM
- * compiles while the image decodes.
- */
-export function preloadEncoders(wanted: readonly RenditionFormat[], input: ImageFormat): void {
-  if (wanted.some((format) => chooseFormat(format, input, false) === 'jpeg')) {
-    preloadJpegEncoder();
-  }
 }
 
 const CONTENT_TYPES: Record<OutputFormat, OutputContentType> = {

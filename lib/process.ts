@@ -9,7 +9,7 @@
 import type { Span } from '@opentelemetry/api';
 import { animateRenditions, guardAnimation } from './animation/index.js';
 import { decodeImage, type DecodedImage } from './decode.js';
-import { chooseFormat, contentTypeOf, encodeBitmap, preloadEncoders } from './encode.js';
+import { chooseFormat, contentTypeOf, encodeBitmap } from './encode.js';
 import {
   EmptyInputError,
   InvalidOptionError,
@@ -58,10 +58,6 @@ export async function processImage(
   try {
     const format = await stage('sniff', (span) => sniff(bytes, settings.name, span));
     const source = await stage('guard', (span) => guard(bytes, format, settings, span));
-    preloadEncoders(
-      settings.renditions.map((rendition) => rendition.format),
-      format,
-    );
     const { exif, orientation } = await stage('exif', (span) => exifOf(source, settings, span));
     const plan = planDecode(source.declared, orientation, settings);
     const decoded = await stage('decode', (span) => decode(source, plan, settings, span));

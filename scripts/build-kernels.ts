@@ -2,10 +2,10 @@
  * Compiles the library's WebAssembly into TypeScript modules holding the bytes as base64, so
  * the library ships no build step and no binary file of its own: `npm run kernels`.
  * - lib/kernels/resample.wat (WebAssembly text, SIMD; wabt) into lib/kernels/resample-wasm.ts;
- * - lib/jpeg/wasm/scan.ts (AssemblyScript) into lib/jpeg/scan-wasm.ts.
+ * - lib/jpeg/wasm (AssemblyScript: the JPEG scan decoder and encoder) into lib/jpeg/jpeg-wasm.ts.
  * The generated files are committed; tests check that each still matches its source.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
@@ -45,20 +45,42 @@ export async function compileKernels(wat: string): Promise<string> {
 }
 
 /**
- * The generated TypeScript module for `source` (the AssemblyScript of lib/jpeg/wasm/scan.ts):
- * optimised for speed, without runtime assertions (the decoder checks its own bounds), with
- * the minimal runtime (it allocates nothing).
+ * The generated TypeScript module for lib/jpeg/wasm (AssemblyScript, entry index.ts): optimised
+ * for speed, without runtime assertions (the code checks its own bounds), with the minimal
+ * runtime (it allocates nothing).
  */
-export async function compileScanDecoder(source: string): Promise<string> {
-  const { binary, error, stderr } = await asc.compileString(
-    { 'scan.ts': source },
-    { runtime: 'stub', optimizeLevel: 3, shrinkLevel: 0, noAssert: true, enable: ['simd'] },
+export async function compileJpegWasm(): Promise<string> {
+  const dir = path.join(LIB, 'jpeg', 'wasm');
+  let binary: Uint8Array | undefined;
+  const { error, stderr } = await asc.main(
+    [
+      'index.ts',
+      '--outFile',
+      'jpeg.wasm',
+      '--runtime',
+      'stub',
+      '-O3',
+      '--noAssert',
+      '--enable',
+      'simd',
+    ],
+    {
+      readFile: (name: string, baseDir: string) => {
+        const file = path.join(dir, baseDir, name);
+        return existsSync(file) ? readFileSync(file, 'utf8') : null;
+      },
+      writeFile: (name: string, contents: Uint8Array | string) => {
+        if (name.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
+      },
+      listFiles: () => [],
+    },
   );
-  if (error || !binary) throw new Error(`asc failed on scan.ts: ${error?.message}\n${stderr}`);
+  if (error || !binary)
+    throw new Error(`asc failed on lib/jpeg/wasm: ${error?.message}\n${stderr}`);
   return base64Module(
-    'lib/jpeg/wasm/scan.ts',
-    'SCAN_WASM_BASE64',
-    'The JPEG scan decoder (lib/jpeg/wasm/scan.ts)',
+    'lib/jpeg/wasm',
+    'JPEG_WASM_BASE64',
+    'The JPEG scan decoder and encoder (lib/jpeg/wasm)',
     binary,
   );
 }
@@ -66,20 +88,18 @@ export async function compileScanDecoder(source: string): Promise<string> {
 /** Each WebAssembly source, where its generated module goes, and what compiles it. */
 export const WASM_FILES = {
   kernels: {
-    source: path.join(LIB, 'kernels', 'resample.wat'),
     target: path.join(LIB, 'kernels', 'resample-wasm.ts'),
-    compile: compileKernels,
+    compile: () => compileKernels(readFileSync(path.join(LIB, 'kernels', 'resample.wat'), 'utf8')),
   },
-  scan: {
-    source: path.join(LIB, 'jpeg', 'wasm', 'scan.ts'),
-    target: path.join(LIB, 'jpeg', 'scan-wasm.ts'),
-    compile: compileScanDecoder,
+  jpeg: {
+    target: path.join(LIB, 'jpeg', 'jpeg-wasm.ts'),
+    compile: compileJpegWasm,
   },
 } as const;
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  for (const { source, target, compile } of Object.values(WASM_FILES)) {
-    writeFileSync(target, await compile(readFileSync(source, 'utf8')));
+  for (const { target, compile } of Object.values(WASM_FILES)) {
+    writeFileSync(target, await compile());
     console.log(`wrote ${path.relative(process.cwd(), target)}`);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The WASM codecs (mozjpeg, the Rust png crate, libwebp, libavif through @jsquash; libjpeg-turbo
- * for JPEG encoding and arithmetic-coded JPEGs), each compiled once per process from its .wasm
+ * for arithmetic-coded JPEGs; our own baseline JPEG encoder, lib/jpeg/encoder.ts), the third-party
+ * ones each compiled once per process from its .wasm
  * file in node_modules and instantiated once (again only after a codec aborts).
  * Node 20's fetch() cannot read file: URLs, so the binaries are read from disk here: the only
  * file of the imaging core that reads a file (the CLI in lib/cli/ reads and writes the user's;
@@ -8,8 +9,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { encodeBaselineJpeg } from '../jpeg/encoder.js';
 // Every codec's glue is imported on first use: a cold start loads only what its image needs (a
-// baseline JPEG decodes through lib/jpeg and needs only libjpeg-turbo's encoder).
+// baseline JPEG decodes and encodes through lib/jpeg and needs none of them).
 let mozjpegDecoder: typeof import('@jsquash/jpeg/decode.js') | undefined;
 let mozjpegEncoder: typeof import('@jsquash/jpeg/encode.js') | undefined;
 type MozjpegEncode = (typeof import('@jsquash/jpeg/encode.js'))['default'];
@@ -223,15 +225,6 @@ function asArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return new Uint8Array(bytes).buffer;
 }
 
-/**
- * Starts loading the JPEG encoder (libjpeg-turbo) without waiting for it: its WASM compiles on
- * a background thread while the first image decodes, instead of after. A failure surfaces at
- * the first encode, as it would without this.
- */
-export function preloadJpegEncoder(): void {
-  ensure('jpegTurbo').catch(() => undefined);
-}
-
 /** Loads every WASM codec once (optional warm-up for a CLI or function start). */
 export async function loadCodecs(): Promise<void> {
   await Promise.all(Object.keys(initialisers).map((name) => ensure(name)));
@@ -248,10 +241,10 @@ export async function decodeJpegWasm(
 }
 
 /**
- * Encodes RGBA (alpha ignored) as a baseline 4:2:2 JFIF JPEG with no EXIF or other metadata.
- * libjpeg-turbo (TurboJPEG) encodes it, about 4x faster than mozjpeg (whose trellis
- * quantisation makes smaller files at the same quality setting); mozjpeg takes only images too
- * small for the encoder's buffer (see TURBO_BITS), at 4:4:4.
+ * Encodes RGBA (alpha ignored) as a baseline 4:2:2 JFIF JPEG with no EXIF or other metadata,
+ * with our encoder (lib/jpeg/encoder.ts: TurboJPEG's output, byte for byte, several times
+ * faster than libjpeg-turbo in WebAssembly). Tiny or thin images (see `keepsFullChroma`) go to
+ * mozjpeg at 4:4:4 instead.
  */
 export async function encodeJpegWasm(image: CodecImage, quality: number): Promise<Uint8Array> {
   const { width, height, data } = image;
@@ -261,98 +254,31 @@ export async function encodeJpegWasm(image: CodecImage, quality: number): Promis
       undefined,
     );
   }
-  if (width * height * 3 * (TURBO_BITS / 8) < turboOutputBound(width, height)) {
-    const { result } = await call('mozjpegEncoder', () =>
-      mozjpegEncoder!.default(image as unknown as Parameters<MozjpegEncode>[0], {
-        quality,
-        baseline: true,
-        progressive: false,
-        optimize_coding: true,
-        // Tiny images keep full chroma: it costs a few bytes, and 2x subsampling would smear
-        // most of their colour edges.
-        auto_subsample: false,
-        chroma_subsample: 1,
-      }),
-    );
-    return new Uint8Array(result);
-  }
-  const { result } = await call('jpegTurbo', async () =>
-    usingTurbo(new turbo!.JPEGEncoder(), 'could not encode the image', (encoder) => {
-      encoder.setProgressive(0);
-      encoder.setSubSampling(TJSAMP_422);
-      encoder.setQuality(quality);
-      // 16 bits only to size the buffers (see TURBO_BITS); the pixels go in as packed 8-bit
-      // RGB at the start of the buffer, which is all the encoder reads.
-      const rgb = encoder.getDecodedBuffer({
-        width,
-        height,
-        bitsPerSample: TURBO_BITS,
-        componentCount: 3,
-        isSigned: false,
-      });
-      packRgb(data, rgb);
-      encoder.encode();
-      return encoder.getEncodedBuffer();
+  if (!keepsFullChroma(width, height)) return encodeBaselineJpeg(image, quality);
+  const { result } = await call('mozjpegEncoder', () =>
+    mozjpegEncoder!.default(image as unknown as Parameters<MozjpegEncode>[0], {
+      quality,
+      baseline: true,
+      progressive: false,
+      optimize_coding: true,
+      // Tiny images keep full chroma: it costs a few bytes, and 2x subsampling would smear
+      // most of their colour edges.
+      auto_subsample: false,
+      chroma_subsample: 1,
     }),
   );
-  return new Uint8Array(result.buffer, result.byteOffset, result.byteLength);
+  return new Uint8Array(result);
 }
 
 /**
- * Copies RGBA pixels into `rgb` as packed RGB. Four pixels at a time as 32-bit words where both
- * buffers allow it (three words out for four in): the byte-by-byte copy took about 3 ms of the
- * 800x600 encode's 20.
+ * Whether an image is small or thin enough to keep full chroma (mozjpeg at 4:4:4): those smaller
+ * than about 32x32, or a few pixels thin. The rule is the one the libjpeg-turbo encoder's
+ * buffer sizing once imposed (twice packed RGB below TurboJPEG's worst case for 4:2:2), kept so
+ * that outputs stay as they were.
  */
-function packRgb(rgba: Uint8ClampedArray, rgb: Uint8Array): void {
-  const pixels = rgba.length / 4;
-  let done = 0;
-  if (rgba.byteOffset % 4 === 0 && rgb.byteOffset % 4 === 0 && !BIG_ENDIAN) {
-    const from = new Uint32Array(rgba.buffer, rgba.byteOffset, pixels);
-    const to = new Uint32Array(rgb.buffer, rgb.byteOffset, Math.floor((pixels * 3) / 4));
-    done = pixels - (pixels % 4);
-    for (let i = 0, o = 0; i < done; i += 4, o += 3) {
-      const p0 = from[i]!;
-      const p1 = from[i + 1]!;
-      const p2 = from[i + 2]!;
-      const p3 = from[i + 3]!;
-      to[o] = (p0 & 0xffffff) | (p1 << 24);
-      to[o + 1] = ((p1 >>> 8) & 0xffff) | (p2 << 16);
-      to[o + 2] = ((p2 >>> 16) & 0xff) | (p3 << 8);
-    }
-  }
-  for (let i = done * 4, o = done * 3; i < rgba.length; i += 4, o += 3) {
-    rgb[o] = rgba[i]!;
-    rgb[o + 1] = rgba[i + 1]!;
-    rgb[o + 2] = rgba[i + 2]!;
-  }
-}
-
-/** Whether this machine stores words big end first (the word copy assumes little-endian). */
-const BIG_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 0;
-
-/**
- * TurboJPEG's TJSAMP_422: chroma halved across only. Against an exact Lanczos-3 of the bench
- * photos, 4:2:0 (sharp's default) scored 0.3 and 1.7 dB below the mozjpeg outputs this
- * replaced (which mozjpeg's auto_subsample had made 4:2:2); 4:2:2 is within 0.1 dB of them or
- * above, for files about 12 % larger.
- */
-const TJSAMP_422 = 1;
-
-/**
- * The sample size we declare to the encoder. Its wrapper (JPEGEncoder.hpp) sizes its output
- * buffer to the input buffer, width * height * 3 * bytes per sample, then calls tjCompress2
- * with TJFLAG_NOREALLOC, which tells TurboJPEG the buffer holds turboOutputBound() bytes: when
- * it holds less, a small image overruns it and silently corrupts the WASM heap. Declaring 16
- * bits makes the buffers twice packed RGB; the wrapper still compresses 8-bit TJPF_RGB (the
- * sample size is used only for sizing), reading width * 3 bytes a row. Images for which even
- * that is below the bound (smaller than 32x32, or a few pixels thin) go to mozjpeg.
- */
-const TURBO_BITS = 16;
-
-/** tj3JPEGBufSize(width, height, TJSAMP_422) in libjpeg-turbo 3.x: TurboJPEG's worst case. */
-function turboOutputBound(width: number, height: number): number {
+function keepsFullChroma(width: number, height: number): boolean {
   const pad = (n: number, to: number) => Math.ceil(n / to) * to;
-  return pad(width, 16) * pad(height, 8) * 4 + 2048;
+  return width * height * 6 < pad(width, 16) * pad(height, 8) * 4 + 2048;
 }
 
 /** Decodes a PNG (any bit depth, palette, interlaced; first frame of an APNG) to 8-bit RGBA. */
@@ -408,7 +334,7 @@ function usingTurbo<Codec extends { delete(): void }, T>(
   }
 }
 
-/** libjpeg-turbo's decoder and encoder as @cornerstonejs builds them (CommonJS, no typings). */
+/** libjpeg-turbo's decoder as @cornerstonejs builds it (CommonJS, no typings). */
 interface TurboDecoder {
   getEncodedBuffer(length: number): Uint8Array;
   decode(): void;
@@ -416,25 +342,7 @@ interface TurboDecoder {
   getDecodedBuffer(): Uint8Array;
   delete(): void;
 }
-interface TurboFrame {
-  width: number;
-  height: number;
-  bitsPerSample: number;
-  componentCount: number;
-  isSigned: false;
-}
-interface TurboEncoder {
-  setProgressive(progressive: 0 | 1): void;
-  setSubSampling(subsampling: number): void;
-  setQuality(quality: number): void;
-  /** A view of the WASM buffer the encoder reads: width * height * componentCount samples. */
-  getDecodedBuffer(frame: TurboFrame): Uint8Array;
-  encode(): void;
-  /** A copy of the JPEG, out of WASM memory. */
-  getEncodedBuffer(): Uint8ClampedArray;
-  delete(): void;
-}
-type TurboModule = { JPEGDecoder: new () => TurboDecoder; JPEGEncoder: new () => TurboEncoder };
+type TurboModule = { JPEGDecoder: new () => TurboDecoder };
 type TurboFactory = (options: object) => Promise<TurboModule>;
 let turbo: TurboModule | undefined;
 

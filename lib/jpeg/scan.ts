@@ -11,8 +11,8 @@
  */
 import { JpegFallback, type JpegFallbackReason } from './fallback.js';
 import type { HuffmanTable } from './huffman.js';
-import { SCAN_WASM_BASE64 } from './scan-wasm.js';
-import { Arena, KeptInstance, type WasmMemoryExports } from '../kernels/wasm-memory.js';
+import { jpegWasm } from './jpeg-module.js';
+import { Arena } from '../kernels/wasm-memory.js';
 
 /** One component of a scan: its tables, where its blocks go, and how they are stored. */
 export interface ScanComponentJob {
@@ -48,14 +48,6 @@ export interface ScanJob {
   components: ScanComponentJob[];
 }
 
-interface Exports extends WasmMemoryExports {
-  heapBase(): number;
-  decodeScan(params: number): number;
-}
-
-/** The scan decoder's module (about 7 KB) and this thread's instance of it. */
-const scanDecoder = new KeptInstance<Exports>(SCAN_WASM_BASE64);
-
 /** The decoder's negative results, in its order (E_INVALID_CODE = -1 first). */
 const FAILURES: [JpegFallbackReason, string][] = [
   ['malformed', 'invalid Huffman code'],
@@ -81,8 +73,8 @@ const SUMS_BYTES = 17 * 8;
  * its data. Throws JpegFallback for corrupt or truncated data.
  */
 export function decodeScanData(job: ScanJob): number {
-  const layout = placeScan(job, scanDecoder.withMemory(0).heapBase());
-  const wasm = scanDecoder.withMemory(layout.arena.size);
+  const layout = placeScan(job, jpegWasm.withMemory(0).heapBase());
+  const wasm = jpegWasm.withMemory(layout.arena.size);
   layout.write(wasm.memory.buffer);
   let from = job.start;
   let result = NEED_DATA;

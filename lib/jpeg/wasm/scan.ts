@@ -1,6 +1,6 @@
 /**
- * AssemblyScript source of the JPEG scan decoder (compiled by scripts/build-kernels.ts into
- * lib/jpeg/scan-wasm.ts; lib/jpeg/scan.ts drives it): Huffman decoding of one sequential scan
+ * AssemblyScript source of the JPEG scan decoder (part of the module index.ts is the entry of;
+ * lib/jpeg/scan.ts drives it): Huffman decoding of one sequential scan
  * (ITU-T T.81 F.2.2) and the inverse DCT of each block at its reduced size, straight into the
  * component planes. The same steps, constants and integer rounding as libjpeg-turbo's
  * jidctint.c and jidctred.c, so the samples equal theirs.
@@ -11,9 +11,44 @@
  * except the 2x2 IDCT's column sums, which take 64 bits.
  *
  * Memory: the caller lays out a parameter block, the tables, the planes and a window onto the
- * entropy-coded data from `heapBase()` up, and passes the parameter block's address (layout
+ * entropy-coded data from `heapBase()` (index.ts) up, and passes the parameter block's address (layout
  * below). Nothing here allocates.
  */
+
+import {
+  CONST_BITS,
+  PASS1_BITS,
+  FIX_0_211164243,
+  FIX_0_298631336,
+  FIX_0_366025404,
+  FIX_0_390180644,
+  FIX_0_509795579,
+  FIX_0_541196100,
+  FIX_0_601344887,
+  FIX_0_707106781,
+  FIX_0_720959822,
+  FIX_0_765366865,
+  FIX_0_850430095,
+  FIX_0_899976223,
+  FIX_1_061594337,
+  FIX_1_175875602,
+  FIX_1_224744871,
+  FIX_1_272758580,
+  FIX_1_451774981,
+  FIX_1_501321110,
+  FIX_1_847759065,
+  FIX_1_961570560,
+  FIX_2_053119869,
+  FIX_2_172734803,
+  FIX_2_562915447,
+  FIX_3_072711026,
+  FIX_3_624509785,
+  rd16,
+  rd32,
+  rd8,
+  wr32,
+  wr8,
+} from './common';
 
 // Parameter block, 32-bit words. The first thirteen are the decoder's state between calls: the
 // caller streams the data through a window, and the decoder returns NEED_DATA (state saved) when
@@ -69,34 +104,6 @@ const NEED_DATA = -100;
 /** P_REFILL_AT when the window holds the rest of the data. */
 const NO_REFILL = 0x7fffffff;
 
-const CONST_BITS = 13;
-const PASS1_BITS = 2;
-
-const FIX_0_211164243 = 1730;
-const FIX_0_298631336 = 2446;
-const FIX_0_366025404 = 2998;
-const FIX_0_390180644 = 3196;
-const FIX_0_509795579 = 4176;
-const FIX_0_541196100 = 4433;
-const FIX_0_601344887 = 4926;
-const FIX_0_707106781 = 5793;
-const FIX_0_720959822 = 5906;
-const FIX_0_765366865 = 6270;
-const FIX_0_850430095 = 6967;
-const FIX_0_899976223 = 7373;
-const FIX_1_061594337 = 8697;
-const FIX_1_175875602 = 9633;
-const FIX_1_224744871 = 10033;
-const FIX_1_272758580 = 10426;
-const FIX_1_451774981 = 11893;
-const FIX_1_501321110 = 12299;
-const FIX_1_847759065 = 15137;
-const FIX_1_961570560 = 16069;
-const FIX_2_053119869 = 16819;
-const FIX_2_172734803 = 17799;
-const FIX_2_562915447 = 20995;
-const FIX_3_072711026 = 25172;
-const FIX_3_624509785 = 29692;
 
 /** libjpeg's range limit: index = value & 1023 (centred on 0), clamped to 0..255 plus 128. */
 const LIMIT = <i32>memory.data(1024);
@@ -110,35 +117,10 @@ for (let i = 0; i < 1024; i++) {
   store<u8>(<usize>(LIMIT + i), <u8>min(255, max(0, value + 128)));
 }
 
-// @ts-ignore: decorator
-@inline function rd8(address: i32): i32 {
-  return <i32>load<u8>(<usize>address);
-}
-// @ts-ignore: decorator
-@inline function rd16(address: i32): i32 {
-  return <i32>load<u16>(<usize>address);
-}
-// @ts-ignore: decorator
-@inline function rd32(address: i32): i32 {
-  return load<i32>(<usize>address);
-}
-// @ts-ignore: decorator
-@inline function wr8(address: i32, value: i32): void {
-  store<u8>(<usize>address, value);
-}
-// @ts-ignore: decorator
-@inline function wr32(address: i32, value: i32): void {
-  store<i32>(<usize>address, value);
-}
 /** The sample for an IDCT output already shifted down: libjpeg's range limit. */
 // @ts-ignore: decorator
 @inline function limit(value: i32): i32 {
   return rd8(LIMIT + (value & 1023));
-}
-
-/** Where the caller's memory starts: everything below is this module's own. */
-export function heapBase(): i32 {
-  return <i32>__heap_base;
 }
 
 /**

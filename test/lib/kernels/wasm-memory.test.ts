@@ -4,7 +4,7 @@
  * call's buffers out without overlap.
  */
 import { expect } from 'chai';
-import { SCAN_WASM_BASE64 } from '../../../lib/jpeg/scan-wasm.js';
+import { JPEG_WASM_BASE64 } from '../../../lib/jpeg/jpeg-wasm.js';
 import {
   Arena,
   KEPT_MEMORY,
@@ -14,7 +14,7 @@ import {
 
 describe('WebAssembly memory (kept instance, arena)', () => {
   it('keeps one instance for the calls that fit, grown to the largest of them', () => {
-    const keeper = new KeptInstance<WasmMemoryExports>(SCAN_WASM_BASE64);
+    const keeper = new KeptInstance<WasmMemoryExports>(JPEG_WASM_BASE64);
     const small = keeper.withMemory(1000);
     const larger = keeper.withMemory(5 * 1024 * 1024);
     expect(larger).to.equal(small);
@@ -23,7 +23,7 @@ describe('WebAssembly memory (kept instance, arena)', () => {
   });
 
   it('gives a call larger than KEPT_MEMORY an instance of its own, and keeps the small one small', () => {
-    const keeper = new KeptInstance<WasmMemoryExports>(SCAN_WASM_BASE64);
+    const keeper = new KeptInstance<WasmMemoryExports>(JPEG_WASM_BASE64);
     const kept = keeper.withMemory(1000);
     const big = keeper.withMemory(KEPT_MEMORY + 1);
     expect(big).not.to.equal(kept);

@@ -1,0 +1,418 @@
+/**
+ * AssemblyScript source of the baseline JPEG encoder's inner loops (lib/jpeg/encoder.ts drives
+ * it and writes the markers): RGBA to YCbCr, chroma halved horizontally (4:2:2), the forward DCT
+ * (the fast integer one below quality 96, the accurate one from there, as TurboJPEG chooses),
+ * quantization and Huffman coding with the standard tables. Every step is libjpeg-turbo's
+ * (jccolor.c, jcsample.c, jfdctfst.c, jfdctint.c, jcdctmgr.c, jchuff.c, jccoefct.c), to the
+ * rounding, so the entropy-coded data equals TurboJPEG's (the codec this replaced) byte for byte.
+ *
+ * Why our own: libjpeg-turbo compiled to WebAssembly (no SIMD there) took 17 ms of CPU for an
+ * 800x600 rendition and a 50 MB memory; this takes a fraction of both (docs/performance.md).
+ *
+ * Memory: the caller lays out a parameter block (layout below), the RGBA pixels, three planes,
+ * the quantization divisors, the Huffman codes and the output from `heapBase()` (index.ts) up.
+ */
+
+import {
+  CONST_BITS,
+  PASS1_BITS,
+  FIX_0_298631336,
+  FIX_0_390180644,
+  FIX_0_541196100,
+  FIX_0_765366865,
+  FIX_0_899976223,
+  FIX_1_175875602,
+  FIX_1_501321110,
+  FIX_1_847759065,
+  FIX_1_961570560,
+  FIX_2_053119869,
+  FIX_2_562915447,
+  FIX_3_072711026,
+  rd32,
+  rd8,
+  wr32,
+  wr8,
+} from './common';
+
+// Parameter block, 32-bit words.
+const E_WIDTH = 0;
+const E_HEIGHT = 4;
+const E_RGBA = 8;
+const E_Y = 12; // planes: Y at MCU-width x MCU-height, Cb and Cr at half its width
+const E_CB = 16;
+const E_CR = 20;
+const E_DIVISORS = 24; // 2 tables x 64 x (reciprocal, correction, shift), natural order
+const E_CODES = 28; // 4 tables (DC luma, AC luma, DC chroma, AC chroma) x 256 x (length << 16 | code)
+const E_OUT = 32;
+const E_OUT_CAPACITY = 36;
+const E_ACCURATE = 40; // 1: the accurate DCT (jfdctint.c), 0: the fast one (jfdctfst.c)
+
+/** The most one MCU can write: 4 blocks of 64 codes of 27 bits, every byte stuffed. */
+const MCU_BYTES = 4096;
+/** Output ran past its capacity (the caller sizes it for the worst case, so: a bug). */
+const E_OUT_FULL = -1;
+
+/** Zigzag position → natural (row-major) position, T.81 Figure A.6. */
+const NATURAL = <i32>memory.data<u8>([
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
+  13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59,
+  52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+]);
+/** The forward DCT's workspace, 8x8 i32, then the block's quantized coefficients. */
+const BLOCK = <i32>memory.data(256, 16);
+
+// The bit writer: bits not yet written (the low `bitCount` of `bitBuffer`), and where bytes go.
+let bitBuffer: u64 = 0;
+let bitCount = 0;
+let out = 0;
+let outEnd = 0;
+/** Which forward DCT this image takes. */
+let accurate = false;
+
+/**
+ * Encodes the image described by the parameter block at `params` and returns the length of the
+ * entropy-coded data written at its output, or E_OUT_FULL.
+ */
+export function encodeImage(params: i32): i32 {
+  const width = rd32(params + E_WIDTH);
+  const height = rd32(params + E_HEIGHT);
+  const mcusX = (width + 15) >> 4;
+  const mcusY = (height + 7) >> 3;
+  const lumaStride = mcusX << 4;
+  const chromaStride = mcusX << 3;
+  const y = rd32(params + E_Y);
+  const cb = rd32(params + E_CB);
+  const cr = rd32(params + E_CR);
+  toYcc422(rd32(params + E_RGBA), width, height, mcusY << 3, y, cb, cr, lumaStride);
+  const divisors = rd32(params + E_DIVISORS);
+  const codes = rd32(params + E_CODES);
+  const lumaBlocks = (width + 7) >> 3;
+  accurate = rd32(params + E_ACCURATE) != 0;
+  bitBuffer = 0;
+  bitCount = 0;
+  out = rd32(params + E_OUT);
+  outEnd = out + rd32(params + E_OUT_CAPACITY) - MCU_BYTES;
+  let dcY = 0;
+  let dcCb = 0;
+  let dcCr = 0;
+  for (let my = 0; my < mcusY; my++) {
+    const lumaRow = y + my * 8 * lumaStride;
+    const chromaRow = my * 8 * chromaStride;
+    for (let mx = 0; mx < mcusX; mx++) {
+      dcY = encodeBlock(lumaRow + mx * 16, lumaStride, divisors, codes, dcY);
+      // libjpeg's dummy block past the right edge: AC zero, DC that of the block before it.
+      const right = lumaRow + mx * 16 + 8;
+      if (2 * mx + 1 < lumaBlocks) dcY = encodeBlock(right, lumaStride, divisors, codes, dcY);
+      else encodeFlat(codes);
+      const chroma = chromaRow + mx * 8;
+      dcCb = encodeBlock(cb + chroma, chromaStride, divisors + 768, codes + 2048, dcCb);
+      dcCr = encodeBlock(cr + chroma, chromaStride, divisors + 768, codes + 2048, dcCr);
+      if (out > outEnd) return E_OUT_FULL;
+    }
+  }
+  putBits(0x7f, 7); // pad the last byte with ones
+  return out - rd32(params + E_OUT);
+}
+
+/**
+ * RGBA to Y, Cb, Cr (jccolor.c's integer formulas), chroma averaged in horizontal pairs with
+ * libjpeg's alternating 0, 1 bias (jcsample.c h2v1), the image's last column and row repeated
+ * out to whole MCUs as libjpeg's edge expansion does.
+ */
+function toYcc422(
+  rgba: i32,
+  width: i32,
+  height: i32,
+  rows: i32,
+  y: i32,
+  cb: i32,
+  cr: i32,
+  lumaStride: i32,
+): void {
+  const chromaStride = lumaStride >> 1;
+  const lastX = width - 1;
+  for (let row = 0; row < rows; row++) {
+    const source = rgba + min(row, height - 1) * width * 4;
+    const yRow = y + row * lumaStride;
+    const cRow = row * chromaStride;
+    for (let x = 0; x < lumaStride; x += 2) {
+      const a = source + (min(x, lastX) << 2);
+      const b = source + (min(x + 1, lastX) << 2);
+      const r0 = rd8(a);
+      const g0 = rd8(a + 1);
+      const b0 = rd8(a + 2);
+      const r1 = rd8(b);
+      const g1 = rd8(b + 1);
+      const b1 = rd8(b + 2);
+      wr8(yRow + x, (19595 * r0 + 38470 * g0 + 7471 * b0 + 32768) >> 16);
+      wr8(yRow + x + 1, (19595 * r1 + 38470 * g1 + 7471 * b1 + 32768) >> 16);
+      const cb0 = (-11059 * r0 - 21709 * g0 + 32768 * b0 + 8421375) >> 16;
+      const cb1 = (-11059 * r1 - 21709 * g1 + 32768 * b1 + 8421375) >> 16;
+      const cr0 = (32768 * r0 - 27439 * g0 - 5329 * b0 + 8421375) >> 16;
+      const cr1 = (32768 * r1 - 27439 * g1 - 5329 * b1 + 8421375) >> 16;
+      const bias = (x >> 1) & 1;
+      wr8(cb + cRow + (x >> 1), (cb0 + cb1 + bias) >> 1);
+      wr8(cr + cRow + (x >> 1), (cr0 + cr1 + bias) >> 1);
+    }
+  }
+}
+
+/** Transforms, quantizes and codes the 8x8 block at `samples`; returns its DC for the next. */
+function encodeBlock(samples: i32, stride: i32, divisors: i32, codes: i32, lastDc: i32): i32 {
+  if (accurate) accurateDct(samples, stride);
+  else fastDct(samples, stride);
+  quantize(divisors);
+  const dc = rd32(BLOCK);
+  codeBlock(dc - lastDc, codes);
+  return dc;
+}
+
+/** Codes a block with no AC and the DC of the one before it (a difference of 0). */
+function encodeFlat(codes: i32): void {
+  putCode(codes, 0); // DC difference 0
+  putCode(codes + 1024, 0); // EOB
+}
+
+/** Huffman-codes the DC difference and the AC coefficients of BLOCK (jchuff.c encode_one_block). */
+function codeBlock(diff: i32, codes: i32): void {
+  putValue(codes, 0, diff);
+  const ac = codes + 1024;
+  let run = 0;
+  for (let k = 1; k < 64; k++) {
+    const value = rd32(BLOCK + (rd8(NATURAL + k) << 2));
+    if (value == 0) {
+      run++;
+      continue;
+    }
+    while (run > 15) {
+      putCode(ac, 0xf0); // ZRL: sixteen zeros
+      run -= 16;
+    }
+    putValue(ac, run << 4, value);
+    run = 0;
+  }
+  if (run > 0) putCode(ac, 0); // EOB
+}
+
+/** The code for `symbol | size(value)` of `table`, then `value`'s magnitude bits. */
+// @ts-ignore: decorator
+@inline function putValue(table: i32, symbol: i32, value: i32): void {
+  const magnitude = value < 0 ? -value : value;
+  const size = magnitude == 0 ? 0 : 32 - clz(magnitude);
+  putCode(table, symbol | size);
+  if (size != 0) putBits((value < 0 ? value - 1 : value) & ((1 << size) - 1), size);
+}
+
+// @ts-ignore: decorator
+@inline function putCode(table: i32, symbol: i32): void {
+  const entry = rd32(table + (symbol << 2));
+  putBits(entry & 0xffff, entry >>> 16);
+}
+
+/** Appends `size` bits; whole bytes go out, a 0xFF followed by a stuffed 0x00. */
+function putBits(bits: i32, size: i32): void {
+  bitBuffer = (bitBuffer << <u64>size) | <u64>bits;
+  bitCount += size;
+  while (bitCount >= 8) {
+    bitCount -= 8;
+    const byte = <i32>(bitBuffer >> <u64>bitCount) & 0xff;
+    wr8(out++, byte);
+    if (byte == 0xff) wr8(out++, 0);
+  }
+}
+
+/**
+ * libjpeg's quantization (jcdctmgr.c, 32-bit DCTELEM): each coefficient times a reciprocal of
+ * its divisor, with a correction, shifted down; the sign kept apart. `divisors` holds
+ * reciprocal, correction and shift for each of the 64 (see encoder.ts).
+ */
+function quantize(divisors: i32): void {
+  for (let i = 0; i < 64; i++) {
+    const at = BLOCK + (i << 2);
+    const value = rd32(at);
+    const d = divisors + i * 12;
+    const magnitude = <u64>((value < 0 ? -value : value) + rd32(d + 4));
+    const reciprocal = <u64>rd32(d) & 0xffffffff; // unsigned 32-bit
+    const quotient = <i32>((magnitude * reciprocal) >> <u64>rd32(d + 8));
+    wr32(at, value < 0 ? -quotient : quotient);
+  }
+}
+
+/** `value` times an 8-bit fixed-point constant, truncated (jfdctfst.c's MULTIPLY). */
+// @ts-ignore: decorator
+@inline function times(value: i32, constant: i32): i32 {
+  return (value * constant) >> 8;
+}
+
+/**
+ * One pass of libjpeg's fast integer forward DCT (`jpeg_fdct_ifast`, the AAN algorithm) over 8
+ * values `step` bytes apart from `at`, in place. Its outputs are scaled by the AAN factors, which
+ * the quantization divisors undo (see encoder.ts).
+ */
+function fdctPass(at: i32, step: i32): void {
+  const d0 = rd32(at);
+  const d1 = rd32(at + step);
+  const d2 = rd32(at + 2 * step);
+  const d3 = rd32(at + 3 * step);
+  const d4 = rd32(at + 4 * step);
+  const d5 = rd32(at + 5 * step);
+  const d6 = rd32(at + 6 * step);
+  const d7 = rd32(at + 7 * step);
+  const tmp0 = d0 + d7;
+  const tmp7 = d0 - d7;
+  const tmp1 = d1 + d6;
+  const tmp6 = d1 - d6;
+  const tmp2 = d2 + d5;
+  const tmp5 = d2 - d5;
+  const tmp3 = d3 + d4;
+  const tmp4 = d3 - d4;
+
+  // Even part.
+  const tmp10 = tmp0 + tmp3;
+  const tmp13 = tmp0 - tmp3;
+  const tmp11 = tmp1 + tmp2;
+  const tmp12 = tmp1 - tmp2;
+  wr32(at, tmp10 + tmp11);
+  wr32(at + 4 * step, tmp10 - tmp11);
+  const z1 = times(tmp12 + tmp13, 181); // 0.707106781
+  wr32(at + 2 * step, tmp13 + z1);
+  wr32(at + 6 * step, tmp13 - z1);
+
+  // Odd part.
+  const odd10 = tmp4 + tmp5;
+  const odd11 = tmp5 + tmp6;
+  const odd12 = tmp6 + tmp7;
+  const z5 = times(odd10 - odd12, 98); // 0.382683433
+  const z2 = times(odd10, 139) + z5; // 0.541196100
+  const z4 = times(odd12, 334) + z5; // 1.306562965
+  const z3 = times(odd11, 181); // 0.707106781
+  const z11 = tmp7 + z3;
+  const z13 = tmp7 - z3;
+  wr32(at + 5 * step, z13 + z2);
+  wr32(at + 3 * step, z13 - z2);
+  wr32(at + step, z11 + z4);
+  wr32(at + 7 * step, z11 - z4);
+}
+
+/**
+ * The fast integer forward DCT of 8x8 samples (libjpeg `jpeg_fdct_ifast`) into BLOCK, which
+ * TurboJPEG uses below quality 96.
+ */
+function fastDct(samples: i32, stride: i32): void {
+  for (let r = 0; r < 8; r++) {
+    const s = samples + r * stride;
+    const o = BLOCK + (r << 5);
+    for (let x = 0; x < 8; x++) wr32(o + (x << 2), rd8(s + x) - 128);
+  }
+  for (let r = 0; r < 8; r++) fdctPass(BLOCK + (r << 5), 4);
+  for (let c = 0; c < 8; c++) fdctPass(BLOCK + (c << 2), 32);
+}
+
+/** `x` shifted right by `n`, rounded (libjpeg's DESCALE). */
+// @ts-ignore: decorator
+@inline function descale(x: i32, n: i32): i32 {
+  return (x + (1 << (n - 1))) >> n;
+}
+
+/**
+ * The accurate integer forward DCT of 8x8 samples (libjpeg `jpeg_fdct_islow`) into BLOCK, which
+ * TurboJPEG uses from quality 96 up.
+ */
+function accurateDct(samples: i32, stride: i32): void {
+  // Long on purpose: both passes inline, as libjpeg's.
+  for (let r = 0; r < 8; r++) {
+    const s = samples + r * stride;
+    const d0 = rd8(s) - 128;
+    const d1 = rd8(s + 1) - 128;
+    const d2 = rd8(s + 2) - 128;
+    const d3 = rd8(s + 3) - 128;
+    const d4 = rd8(s + 4) - 128;
+    const d5 = rd8(s + 5) - 128;
+    const d6 = rd8(s + 6) - 128;
+    const d7 = rd8(s + 7) - 128;
+    const o = BLOCK + (r << 5);
+    const tmp0 = d0 + d7;
+    let tmp7 = d0 - d7;
+    const tmp1 = d1 + d6;
+    let tmp6 = d1 - d6;
+    const tmp2 = d2 + d5;
+    let tmp5 = d2 - d5;
+    const tmp3 = d3 + d4;
+    let tmp4 = d3 - d4;
+
+    const tmp10 = tmp0 + tmp3;
+    const tmp13 = tmp0 - tmp3;
+    const tmp11 = tmp1 + tmp2;
+    const tmp12 = tmp1 - tmp2;
+    wr32(o, (tmp10 + tmp11) << PASS1_BITS);
+    wr32(o + 16, (tmp10 - tmp11) << PASS1_BITS);
+    let z1 = (tmp12 + tmp13) * FIX_0_541196100;
+    wr32(o + 8, descale(z1 + tmp13 * FIX_0_765366865, CONST_BITS - PASS1_BITS));
+    wr32(o + 24, descale(z1 - tmp12 * FIX_1_847759065, CONST_BITS - PASS1_BITS));
+
+    z1 = tmp4 + tmp7;
+    let z2 = tmp5 + tmp6;
+    let z3 = tmp4 + tmp6;
+    let z4 = tmp5 + tmp7;
+    const z5 = (z3 + z4) * FIX_1_175875602;
+    tmp4 *= FIX_0_298631336;
+    tmp5 *= FIX_2_053119869;
+    tmp6 *= FIX_3_072711026;
+    tmp7 *= FIX_1_501321110;
+    z1 *= -FIX_0_899976223;
+    z2 *= -FIX_2_562915447;
+    z3 = z3 * -FIX_1_961570560 + z5;
+    z4 = z4 * -FIX_0_390180644 + z5;
+    wr32(o + 28, descale(tmp4 + z1 + z3, CONST_BITS - PASS1_BITS));
+    wr32(o + 20, descale(tmp5 + z2 + z4, CONST_BITS - PASS1_BITS));
+    wr32(o + 12, descale(tmp6 + z2 + z3, CONST_BITS - PASS1_BITS));
+    wr32(o + 4, descale(tmp7 + z1 + z4, CONST_BITS - PASS1_BITS));
+  }
+  for (let c = 0; c < 8; c++) {
+    const o = BLOCK + (c << 2);
+    const d0 = rd32(o);
+    const d1 = rd32(o + 32);
+    const d2 = rd32(o + 64);
+    const d3 = rd32(o + 96);
+    const d4 = rd32(o + 128);
+    const d5 = rd32(o + 160);
+    const d6 = rd32(o + 192);
+    const d7 = rd32(o + 224);
+    const tmp0 = d0 + d7;
+    let tmp7 = d0 - d7;
+    const tmp1 = d1 + d6;
+    let tmp6 = d1 - d6;
+    const tmp2 = d2 + d5;
+    let tmp5 = d2 - d5;
+    const tmp3 = d3 + d4;
+    let tmp4 = d3 - d4;
+
+    const tmp10 = tmp0 + tmp3;
+    const tmp13 = tmp0 - tmp3;
+    const tmp11 = tmp1 + tmp2;
+    const tmp12 = tmp1 - tmp2;
+    wr32(o, descale(tmp10 + tmp11, PASS1_BITS));
+    wr32(o + 128, descale(tmp10 - tmp11, PASS1_BITS));
+    let z1 = (tmp12 + tmp13) * FIX_0_541196100;
+    wr32(o + 64, descale(z1 + tmp13 * FIX_0_765366865, CONST_BITS + PASS1_BITS));
+    wr32(o + 192, descale(z1 - tmp12 * FIX_1_847759065, CONST_BITS + PASS1_BITS));
+
+    z1 = tmp4 + tmp7;
+    let z2 = tmp5 + tmp6;
+    let z3 = tmp4 + tmp6;
+    let z4 = tmp5 + tmp7;
+    const z5 = (z3 + z4) * FIX_1_175875602;
+    tmp4 *= FIX_0_298631336;
+    tmp5 *= FIX_2_053119869;
+    tmp6 *= FIX_3_072711026;
+    tmp7 *= FIX_1_501321110;
+    z1 *= -FIX_0_899976223;
+    z2 *= -FIX_2_562915447;
+    z3 = z3 * -FIX_1_961570560 + z5;
+    z4 = z4 * -FIX_0_390180644 + z5;
+    wr32(o + 224, descale(tmp4 + z1 + z3, CONST_BITS + PASS1_BITS));
+    wr32(o + 160, descale(tmp5 + z2 + z4, CONST_BITS + PASS1_BITS));
+    wr32(o + 96, descale(tmp6 + z2 + z3, CONST_BITS + PASS1_BITS));
+    wr32(o + 32, descale(tmp7 + z1 + z4, CONST_BITS + PASS1_BITS));
+  }
+}
