@@ -58,8 +58,10 @@ const NATURAL = <i32>memory.data<u8>([
   13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59,
   52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
 ]);
-/** The forward DCT's workspace, 8x8 i32, then the block's quantized coefficients. */
+/** The forward DCT's workspace and output, 8x8 i32, natural order. */
 const BLOCK = <i32>memory.data(256, 16);
+/** The block's quantized coefficients, i32, in zigzag order. */
+const ZIGZAG_BLOCK = <i32>memory.data(256, 16);
 
 // The bit writer: bits not yet written (the low `bitCount` of `bitBuffer`), and where bytes go.
 let bitBuffer: u64 = 0;
@@ -110,7 +112,7 @@ export function encodeImage(params: i32): i32 {
       if (out > outEnd) return E_OUT_FULL;
     }
   }
-  putBits(0x7f, 7); // pad the last byte with ones
+  finishBits();
   return out - rd32(params + E_OUT);
 }
 
@@ -131,19 +133,21 @@ function toYcc422(
 ): void {
   const chromaStride = lumaStride >> 1;
   const lastX = width - 1;
+  const interior = width & ~1; // pairs whose both pixels are in the image
   for (let row = 0; row < rows; row++) {
     const source = rgba + min(row, height - 1) * width * 4;
     const yRow = y + row * lumaStride;
     const cRow = row * chromaStride;
     for (let x = 0; x < lumaStride; x += 2) {
-      const a = source + (min(x, lastX) << 2);
-      const b = source + (min(x + 1, lastX) << 2);
-      const r0 = rd8(a);
-      const g0 = rd8(a + 1);
-      const b0 = rd8(a + 2);
-      const r1 = rd8(b);
-      const g1 = rd8(b + 1);
-      const b1 = rd8(b + 2);
+      const inside = x < interior;
+      const first = load<u32>(<usize>(source + ((inside ? x : min(x, lastX)) << 2)));
+      const second = load<u32>(<usize>(source + ((inside ? x + 1 : min(x + 1, lastX)) << 2)));
+      const r0 = first & 255;
+      const g0 = (first >> 8) & 255;
+      const b0 = (first >> 16) & 255;
+      const r1 = second & 255;
+      const g1 = (second >> 8) & 255;
+      const b1 = (second >> 16) & 255;
       wr8(yRow + x, (19595 * r0 + 38470 * g0 + 7471 * b0 + 32768) >> 16);
       wr8(yRow + x + 1, (19595 * r1 + 38470 * g1 + 7471 * b1 + 32768) >> 16);
       const cb0 = (-11059 * r0 - 21709 * g0 + 32768 * b0 + 8421375) >> 16;
@@ -161,81 +165,126 @@ function toYcc422(
 function encodeBlock(samples: i32, stride: i32, divisors: i32, codes: i32, lastDc: i32): i32 {
   if (accurate) accurateDct(samples, stride);
   else fastDct(samples, stride);
-  quantize(divisors);
-  const dc = rd32(BLOCK);
-  codeBlock(dc - lastDc, codes);
+  const nonZero = quantize(divisors);
+  const dc = rd32(ZIGZAG_BLOCK);
+  codeBlock(dc - lastDc, codes, nonZero & ~(<u64>1));
   return dc;
 }
 
-/** Codes a block with no AC and the DC of the one before it (a difference of 0). */
+/** Codes a block with no AC and the DC of the one before it (a difference of 0, then EOB). */
 function encodeFlat(codes: i32): void {
-  putCode(codes, 0); // DC difference 0
-  putCode(codes + 1024, 0); // EOB
-}
-
-/** Huffman-codes the DC difference and the AC coefficients of BLOCK (jchuff.c encode_one_block). */
-function codeBlock(diff: i32, codes: i32): void {
-  putValue(codes, 0, diff);
-  const ac = codes + 1024;
-  let run = 0;
-  for (let k = 1; k < 64; k++) {
-    const value = rd32(BLOCK + (rd8(NATURAL + k) << 2));
-    if (value == 0) {
-      run++;
-      continue;
-    }
-    while (run > 15) {
-      putCode(ac, 0xf0); // ZRL: sixteen zeros
-      run -= 16;
-    }
-    putValue(ac, run << 4, value);
-    run = 0;
-  }
-  if (run > 0) putCode(ac, 0); // EOB
-}
-
-/** The code for `symbol | size(value)` of `table`, then `value`'s magnitude bits. */
-// @ts-ignore: decorator
-@inline function putValue(table: i32, symbol: i32, value: i32): void {
-  const magnitude = value < 0 ? -value : value;
-  const size = magnitude == 0 ? 0 : 32 - clz(magnitude);
-  putCode(table, symbol | size);
-  if (size != 0) putBits((value < 0 ? value - 1 : value) & ((1 << size) - 1), size);
-}
-
-// @ts-ignore: decorator
-@inline function putCode(table: i32, symbol: i32): void {
-  const entry = rd32(table + (symbol << 2));
-  putBits(entry & 0xffff, entry >>> 16);
-}
-
-/** Appends `size` bits; whole bytes go out, a 0xFF followed by a stuffed 0x00. */
-function putBits(bits: i32, size: i32): void {
-  bitBuffer = (bitBuffer << <u64>size) | <u64>bits;
-  bitCount += size;
-  while (bitCount >= 8) {
-    bitCount -= 8;
-    const byte = <i32>(bitBuffer >> <u64>bitCount) & 0xff;
-    wr8(out++, byte);
-    if (byte == 0xff) wr8(out++, 0);
-  }
+  codeBlock(0, codes, 0);
 }
 
 /**
- * libjpeg's quantization (jcdctmgr.c, 32-bit DCTELEM): each coefficient times a reciprocal of
- * its divisor, with a correction, shifted down; the sign kept apart. `divisors` holds
- * reciprocal, correction and shift for each of the 64 (see encoder.ts).
+ * Huffman-codes a DC difference and the AC coefficients of ZIGZAG_BLOCK that `nonZero` marks
+ * (jchuff.c encode_one_block): runs of zeros are the gaps between marked positions, so only
+ * the non-zero coefficients are visited. The bit buffer lives in locals here; whole 32-bit
+ * words go out as bytes (flushWord).
  */
-function quantize(divisors: i32): void {
-  for (let i = 0; i < 64; i++) {
-    const at = BLOCK + (i << 2);
-    const value = rd32(at);
+function codeBlock(diff: i32, codes: i32, nonZero: u64): void {
+  let buffer = bitBuffer;
+  let count = bitCount;
+  let size = bitSize(diff);
+  let entry = rd32(codes + (size << 2));
+  buffer = append(append(buffer, entry & 0xffff, entry >>> 16), magnitudeBits(diff, size), size);
+  count += (entry >>> 16) + size;
+  if (count >= 32) count = flushWord(buffer, count);
+  const ac = codes + 1024;
+  let last = 0;
+  let rest = nonZero;
+  while (rest != 0) {
+    const k = <i32>ctz(rest);
+    rest &= rest - 1;
+    let run = k - last - 1;
+    last = k;
+    while (run > 15) {
+      entry = rd32(ac + (0xf0 << 2)); // ZRL: sixteen zeros
+      buffer = append(buffer, entry & 0xffff, entry >>> 16);
+      count += entry >>> 16;
+      if (count >= 32) count = flushWord(buffer, count);
+      run -= 16;
+    }
+    const value = rd32(ZIGZAG_BLOCK + (k << 2));
+    size = bitSize(value);
+    entry = rd32(ac + (((run << 4) | size) << 2));
+    buffer = append(append(buffer, entry & 0xffff, entry >>> 16), magnitudeBits(value, size), size);
+    count += (entry >>> 16) + size;
+    if (count >= 32) count = flushWord(buffer, count);
+  }
+  if (last != 63) {
+    entry = rd32(ac); // EOB
+    buffer = append(buffer, entry & 0xffff, entry >>> 16);
+    count += entry >>> 16;
+    if (count >= 32) count = flushWord(buffer, count);
+  }
+  bitBuffer = buffer;
+  bitCount = count;
+}
+
+/** Bits needed for the magnitude of `value` (T.81's SSSS). */
+// @ts-ignore: decorator
+@inline function bitSize(value: i32): i32 {
+  const magnitude = value < 0 ? -value : value;
+  return magnitude == 0 ? 0 : 32 - clz(magnitude);
+}
+
+/** The `size` bits coding `value`: itself if positive, else its one's complement. */
+// @ts-ignore: decorator
+@inline function magnitudeBits(value: i32, size: i32): i32 {
+  return (value < 0 ? value - 1 : value) & ((1 << size) - 1);
+}
+
+// @ts-ignore: decorator
+@inline function append(buffer: u64, bits: i32, size: i32): u64 {
+  return (buffer << <u64>size) | <u64>bits;
+}
+
+/**
+ * Writes the oldest 32 of the `count` bits in `buffer` as four bytes, each 0xFF followed by a
+ * stuffed 0x00; returns the bits left.
+ */
+function flushWord(buffer: u64, count: i32): i32 {
+  for (let shift = count - 8; shift >= count - 32; shift -= 8) {
+    const byte = <i32>(buffer >> <u64>shift) & 0xff;
+    wr8(out++, byte);
+    if (byte == 0xff) wr8(out++, 0);
+  }
+  return count - 32;
+}
+
+/** Pads the last byte with ones (libjpeg's flush_bits) and writes what is left. */
+function finishBits(): void {
+  let count = bitCount + 7;
+  const buffer = append(bitBuffer, 0x7f, 7);
+  while (count >= 8) {
+    count -= 8;
+    const byte = <i32>(buffer >> <u64>count) & 0xff;
+    wr8(out++, byte);
+    if (byte == 0xff) wr8(out++, 0);
+  }
+  bitCount = 0;
+}
+
+/**
+ * libjpeg's quantization (jcdctmgr.c, 32-bit DCTELEM) of BLOCK into ZIGZAG_BLOCK: each
+ * coefficient times a reciprocal of its divisor, with a correction, shifted down; the sign kept
+ * apart. `divisors` holds reciprocal, correction and shift for each of the 64 (see encoder.ts).
+ * Returns a bit per zigzag position, set where the coefficient is not zero.
+ */
+function quantize(divisors: i32): u64 {
+  let nonZero: u64 = 0;
+  for (let k = 0; k < 64; k++) {
+    const i = rd8(NATURAL + k);
+    const value = rd32(BLOCK + (i << 2));
     const d = divisors + i * 12;
     const magnitude = <u64>((value < 0 ? -value : value) + rd32(d + 4));
     const reciprocal = <u64>rd32(d) & 0xffffffff; // unsigned 32-bit
     const quotient = <i32>((magnitude * reciprocal) >> <u64>rd32(d + 8));
-    wr32(at, value < 0 ? -quotient : quotient);
+    wr32(ZIGZAG_BLOCK + (k << 2), value < 0 ? -quotient : quotient);
+    nonZero |= <u64>(quotient != 0) << <u64>k;
   }
+  return nonZero;
 }
 
 /** `value` times an 8-bit fixed-point constant, truncated (jfdctfst.c's MULTIPLY). */
@@ -249,7 +298,8 @@ function quantize(divisors: i32): void {
  * values `step` bytes apart from `at`, in place. Its outputs are scaled by the AAN factors, which
  * the quantization divisors undo (see encoder.ts).
  */
-function fdctPass(at: i32, step: i32): void {
+// @ts-ignore: decorator
+@inline function fdctPass(at: i32, step: i32): void {
   const d0 = rd32(at);
   const d1 = rd32(at + step);
   const d2 = rd32(at + 2 * step);
@@ -299,10 +349,12 @@ function fdctPass(at: i32, step: i32): void {
  * TurboJPEG uses below quality 96.
  */
 function fastDct(samples: i32, stride: i32): void {
+  const centre = i32x4.splat(128);
   for (let r = 0; r < 8; r++) {
-    const s = samples + r * stride;
-    const o = BLOCK + (r << 5);
-    for (let x = 0; x < 8; x++) wr32(o + (x << 2), rd8(s + x) - 128);
+    const row = v128.load_ext<u8>(<usize>(samples + r * stride)); // 8 samples as u16
+    const o = <usize>(BLOCK + (r << 5));
+    v128.store(o, i32x4.sub(i32x4.extend_low_i16x8_u(row), centre));
+    v128.store(o, i32x4.sub(i32x4.extend_high_i16x8_u(row), centre), 16);
   }
   for (let r = 0; r < 8; r++) fdctPass(BLOCK + (r << 5), 4);
   for (let c = 0; c < 8; c++) fdctPass(BLOCK + (c << 2), 32);
