@@ -5,17 +5,26 @@
  * the whole canvas, already composed, so each replaces the one before: the source's blending and
  * disposal are in the pixels, and its timing and loop count in the container.
  */
-import * as gifencModule from 'gifenc';
 import { concatBytes } from '../bytes.js';
 import { encodeWebpWasm } from '../codecs/index.js';
 import { riffChunks } from '../riff.js';
 import type { Bitmap } from '../types.js';
 
+type GifEnc = (typeof import('gifenc'))['default'];
+let gifencLoaded: Promise<GifEnc> | undefined;
+
 /**
- * gifenc's functions. Node's ESM import of its CommonJS bundle holds them under `default`; a
- * CommonJS transpile of this file (tsx in the tests) sees them on the namespace itself.
+ * gifenc's functions, imported on the first GIF written: importing it took about 15 ms of every
+ * cold start, for an output few renditions ask for. Node's ESM import of its CommonJS bundle
+ * holds them under `default`; where its exports are also read as named ones they are taken
+ * from the namespace itself.
  */
-const gifenc = typeof gifencModule.quantize === 'function' ? gifencModule : gifencModule.default;
+function loadGifenc(): Promise<GifEnc> {
+  gifencLoaded ??= import('gifenc').then((module) =>
+    typeof module.quantize === 'function' ? module : module.default,
+  );
+  return gifencLoaded;
+}
 
 /** One output frame: the resized canvas and how long it shows. */
 export interface OutputFrame {
@@ -27,11 +36,12 @@ export interface OutputFrame {
  * An animated GIF of `frames` (all one size); `loops` 0 plays forever. With `hasAlpha`, pixels
  * under half opacity become the transparent colour, and each frame clears the one before.
  */
-export function encodeAnimatedGif(
+export async function encodeAnimatedGif(
   frames: readonly OutputFrame[],
   loops: number,
   hasAlpha: boolean,
-): Uint8Array {
+): Promise<Uint8Array> {
+  const gifenc = await loadGifenc();
   const encoder = gifenc.GIFEncoder();
   const format = hasAlpha ? 'rgba4444' : 'rgb565';
   frames.forEach(({ bitmap, delayMs }, index) => {

@@ -152,7 +152,7 @@ export async function animateRenditions(
   for (const { spec, index, to, frames } of targets) {
     const encoded =
       to === 'gif'
-        ? encodeAnimatedGif(frames, header.loops, alpha)
+        ? await encodeAnimatedGif(frames, header.loops, alpha)
         : await encodeAnimatedWebp(frames, header.loops, spec.quality, alpha);
     const { width, height } = frames[0]!.bitmap;
     out[index] = {

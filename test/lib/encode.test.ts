@@ -412,6 +412,14 @@ describe('encodeBitmap in every format', () => {
     expect(near(at(decoded, 56, 16), [255, 255, 255, 255], 6)).to.equal(true);
   });
 
+  it('writes a one-frame GIF that sharp reads at its size (its encoder loaded on first use)', async () => {
+    const gif = await encodeBitmap(halfTransparent(), 'gif', 82, true);
+    const decoded = await rgbaWithSharp(gif);
+    expect(decoded.meta).to.include({ format: 'gif', width: 64, height: 32 });
+    expect(near(at(decoded, 8, 16), RED, 12)).to.equal(true);
+    expect(at(decoded, 56, 16)[3]).to.equal(0);
+  });
+
   it('spends more bytes at a higher quality in WebP and AVIF', async () => {
     const photo = photoLike(160, 120);
     for (const format of ['webp', 'avif'] as const) {

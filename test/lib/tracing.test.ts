@@ -97,3 +97,24 @@ describe('tracing', () => {
     expect(sniff.events.map((event) => event.name)).to.include('exception');
   });
 });
+
+describe('tracing with a tracer provider registered late', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+
+  after(async () => {
+    await provider.shutdown();
+    trace.disable();
+  });
+
+  it('processes images with no provider, then records spans once one is registered', async () => {
+    trace.disable();
+    const source = await jpegOf(photoLike(320, 240));
+    const untraced = await processImage(source, { name: 'a.jpg' });
+    expect(untraced.metadata.timingsMs).to.have.property('decode');
+    trace.setGlobalTracerProvider(provider);
+    await processImage(source, { name: 'a.jpg' });
+    const names = exporter.getFinishedSpans().map((span) => span.name);
+    expect(names).to.include.members(['image.sniff', 'image.decode', 'image.encode']);
+  });
+});
