@@ -13,18 +13,73 @@ import type { Bitmap } from './types.js';
  */
 export const WORKING_COPY_SIDE = 64;
 
-/**
- * The index of the output cell each source position falls in, for `count` cells over `length`
- * positions (integer boundaries, so every source pixel counts once).
- */
-function cellOf(length: number, count: number): Uint16Array {
-  const cells = new Uint16Array(length);
-  for (let i = 0; i < length; i++) cells[i] = Math.min(count - 1, Math.floor((i * count) / length));
-  return cells;
-}
-
 /** Samples taken along each side of a cell, at least (so 16 or more a cell): see `areaAverage`. */
 const SAMPLES_PER_CELL_SIDE = 4;
+
+/**
+ * The sampled positions along one axis of `length` pixels (every `step`-th from `step / 2`),
+ * grouped by the one of `count` cells each falls in (integer boundaries, so every source pixel
+ * belongs to one cell): cell c's are `positions[first[c]]` to `positions[first[c + 1] - 1]`.
+ */
+function samplesByCell(
+  length: number,
+  count: number,
+  step: number,
+): { positions: Int32Array; first: Int32Array } {
+  const positions = new Int32Array(Math.ceil((length - (step >> 1)) / step));
+  const first = new Int32Array(count + 1);
+  for (let n = 0, at = step >> 1; at < length; n++, at += step) {
+    positions[n] = at;
+    first[Math.min(count - 1, Math.floor((at * count) / length)) + 1]!++;
+  }
+  for (let cell = 0; cell < count; cell++) first[cell + 1]! += first[cell]!;
+  return { positions, first };
+}
+
+type CellSamples = ReturnType<typeof samplesByCell>;
+
+/**
+ * Writes at `out[o]` the alpha-weighted mean of the samples of one cell (`column`, `row`). Sums
+ * in local integers, one cell at a time: a cold start runs this in V8's interpreter, where the
+ * same sums scattered into a Float64Array per sample (the first version) cost a boxed number
+ * per read, and their garbage collections.
+ */
+function averageCell(
+  source: Bitmap,
+  columns: CellSamples,
+  rows: CellSamples,
+  column: number,
+  row: number,
+  out: Uint8ClampedArray,
+  o: number,
+): void {
+  const data = source.data;
+  const left = columns.first[column]!;
+  const right = columns.first[column + 1]!;
+  const top = rows.first[row]!;
+  const bottom = rows.first[row + 1]!;
+  let red = 0;
+  let green = 0;
+  let blue = 0;
+  let alpha = 0;
+  for (let r = top; r < bottom; r++) {
+    const rowStart = rows.positions[r]! * source.width;
+    for (let c = left; c < right; c++) {
+      const i = (rowStart + columns.positions[c]!) * 4;
+      const weight = data[i + 3]!;
+      red += data[i]! * weight;
+      green += data[i + 1]! * weight;
+      blue += data[i + 2]! * weight;
+      alpha += weight;
+    }
+  }
+  if (alpha > 0) {
+    out[o] = Math.round(red / alpha);
+    out[o + 1] = Math.round(green / alpha);
+    out[o + 2] = Math.round(blue / alpha);
+  }
+  out[o + 3] = Math.round(alpha / ((bottom - top) * (right - left)));
+}
 
 /**
  * `source` averaged down to `size` (each way at most the source's): every output pixel is the
@@ -36,36 +91,15 @@ const SAMPLES_PER_CELL_SIDE = 4;
 export function areaAverage(source: Bitmap, size: Size): Bitmap {
   const width = Math.min(size.width, source.width);
   const height = Math.min(size.height, source.height);
-  const columns = cellOf(source.width, width);
-  const rows = cellOf(source.height, height);
   const cellSide = Math.min(source.width / width, source.height / height);
   const step = Math.max(1, Math.floor(cellSide / SAMPLES_PER_CELL_SIDE));
-  const sums = new Float64Array(width * height * 5);
-  const data = source.data;
-  for (let y = step >> 1; y < source.height; y += step) {
-    const rowBase = rows[y]! * width;
-    for (let x = step >> 1; x < source.width; x += step) {
-      const i = (y * source.width + x) * 4;
-      const s = (rowBase + columns[x]!) * 5;
-      const alpha = data[i + 3]!;
-      sums[s] = sums[s]! + data[i]! * alpha;
-      sums[s + 1] = sums[s + 1]! + data[i + 1]! * alpha;
-      sums[s + 2] = sums[s + 2]! + data[i + 2]! * alpha;
-      sums[s + 3] = sums[s + 3]! + alpha;
-      sums[s + 4] = sums[s + 4]! + 1;
-    }
-  }
+  const columns = samplesByCell(source.width, width, step);
+  const rows = samplesByCell(source.height, height, step);
   const out = new Uint8ClampedArray(width * height * 4);
-  for (let cell = 0; cell < width * height; cell++) {
-    const s = cell * 5;
-    const alpha = sums[s + 3]!;
-    const o = cell * 4;
-    if (alpha > 0) {
-      out[o] = Math.round(sums[s]! / alpha);
-      out[o + 1] = Math.round(sums[s + 1]! / alpha);
-      out[o + 2] = Math.round(sums[s + 2]! / alpha);
+  for (let row = 0; row < height; row++) {
+    for (let column = 0; column < width; column++) {
+      averageCell(source, columns, rows, column, row, out, (row * width + column) * 4);
     }
-    out[o + 3] = Math.round(alpha / sums[s + 4]!);
   }
   return { width, height, data: out };
 }
