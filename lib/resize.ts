@@ -263,14 +263,23 @@ export function resizeBitmap(
  * samples). Returns the samples unrounded, `target.width` per row, for the colour conversion.
  */
 export function resamplePlane(plane: JpegPlane, extent: Size, target: Size): Float32Array {
-  return resamplePlaneSimd(planeJob(plane, extent, target));
+  return resamplePlaneSimd(planeJob(plane, planeTaps(plane, extent, target)));
 }
 
-/** What the kernels need to resample one plane covering `extent` to `target`. */
-function planeJob(plane: JpegPlane, extent: Size, target: Size): PlaneJob {
-  const horizontal = computeTaps(plane.width, 0, extent.width * plane.xScale, target.width);
-  const vertical = computeTaps(plane.height, 0, extent.height * plane.yScale, target.height);
-  const { first: rowFirst, count: rows } = tapSpan(vertical, 0, target.height);
+/** The taps of both axes of one plane. */
+type PlaneTaps = Pick<PlaneJob, 'horizontal' | 'vertical'>;
+
+/** The taps that resample one plane covering `extent` to `target`. */
+function planeTaps(plane: JpegPlane, extent: Size, target: Size): PlaneTaps {
+  return {
+    horizontal: computeTaps(plane.width, 0, extent.width * plane.xScale, target.width),
+    vertical: computeTaps(plane.height, 0, extent.height * plane.yScale, target.height),
+  };
+}
+
+/** What the kernels need to resample one plane with its taps. */
+function planeJob(plane: JpegPlane, { horizontal, vertical }: PlaneTaps): PlaneJob {
+  const { first: rowFirst, count: rows } = tapSpan(vertical, 0, vertical.start.length);
   const source = {
     data: plane.samples,
     offset: rowFirst * plane.stride,
@@ -289,7 +298,15 @@ function planeJob(plane: JpegPlane, extent: Size, target: Size): PlaneJob {
 export function resizePlanes(image: ScaledJpegPlanes, target: Size): Bitmap {
   const { planes, colorSpace } = image;
   const extent = { width: image.width, height: image.height };
-  const jobs = planes.map((plane) => planeJob(plane, extent, target));
+  // A JPEG's chroma planes share one geometry, so their taps: computed once (cold, computeTaps
+  // runs in V8's interpreter, a few milliseconds a plane).
+  const known = new Map<string, PlaneTaps>();
+  const jobs = planes.map((plane) => {
+    const geometry = `${plane.width} ${plane.height} ${plane.xScale} ${plane.yScale}`;
+    const taps = known.get(geometry) ?? planeTaps(plane, extent, target);
+    known.set(geometry, taps);
+    return planeJob(plane, taps);
+  });
   const data = resamplePlanesToRgba(jobs, colorSpace === 'ycbcr');
   return { width: target.width, height: target.height, data };
 }
