@@ -8,7 +8,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { ImageError } from '../errors.js';
-import { loadCodecs, processImage } from '../index.js';
+import { processImage } from '../index.js';
 import type { ProcessOptions } from '../options.js';
 import type { ProcessResult } from '../types.js';
 
@@ -34,16 +34,16 @@ export interface WorkerError {
 /** What a worker sends back: the result, or the error it ended with. */
 export type WorkerOutput = { ok: true; result: ProcessResult } | { ok: false; error: WorkerError };
 
-// Compile and instantiate the WASM codecs as the worker starts, before the first image's clock.
-// (Not a top-level await: piscina loads worker modules in a way tsx cannot follow with one.)
-const codecsReady = loadCodecs();
+// No codec is loaded ahead: each loads on first use, as in any process. A baseline JPEG needs
+// only lib/jpeg's own small module; loading every codec at thread start (mozjpeg's decoder, the
+// PNG crate, the WebP and AVIF decoders, libjpeg-turbo) took 110-140 ms of a new thread's start
+// (measured in a fresh process, 4 runs each).
 
 /**
- * Processes one image once the codecs are ready, after telling the pool its clock may start.
- * Never throws, so every error keeps its code across the boundary.
+ * Processes one image, after telling the pool its clock may start. Never throws, so every
+ * error keeps its code across the boundary.
  */
 export async function runImage(input: WorkerInput): Promise<WorkerOutput> {
-  await codecsReady;
   input.started.postMessage('started');
   input.started.close();
   try {

@@ -38,6 +38,15 @@ describe('lib/runner: the image pool', function () {
     expect(bytes.byteLength).to.be.greaterThan(0);
   });
 
+  it('decodes a progressive JPEG in a fresh worker thread, mozjpeg loaded there on first use', async () => {
+    pool = new ImagePool({ threads: 1, timeoutMs: 60_000 });
+    const bytes = read('jpeg/progressive.jpg');
+    const inWorker = await pool.process(bytes, { name: 'progressive.jpg' });
+    const inline = await processImage(bytes, { name: 'progressive.jpg' });
+    expect(inWorker.metadata.image).to.include({ progressive: true });
+    expect(inWorker.renditions).to.deep.equal(inline.renditions);
+  });
+
   it('converts a CMYK JPEG through its profile in a worker thread (LittleCMS loads there too)', async () => {
     pool = new ImagePool({ threads: 1, timeoutMs: 60_000 });
     const profile = readFileSync(
