@@ -74,6 +74,7 @@ export default tseslint.config(
       '.local/',
       '.tools/',
       '.bench/',
+      '.scratch/',
       // AssemblyScript, compiled by scripts/build-wasm.ts with its own types and checks.
       'lib/jpeg/wasm/',
     ],
