@@ -461,114 +461,152 @@ function fillBlock(plane: i32, stride: i32, size: i32, dc: i32): void {
   for (let x = 0; x < count; x++) wr8(o + x, value);
 }
 
-/** The accurate 8x8 integer IDCT (libjpeg `jpeg_idct_islow`). */
+/**
+ * The accurate 8x8 integer IDCT (libjpeg `jpeg_idct_islow`), four lanes at a time: the first
+ * pass runs down the columns on rows of COEF (four columns a vector), the second down the
+ * columns of the transposed workspace (four rows a vector), and the samples are transposed back
+ * to rows. Without libjpeg's shortcut for all-zero AC terms: it gives the same values, and a
+ * vector has no branch to skip.
+ */
 function idct8x8(quant: i32, out: i32, stride: i32): void {
-  // Long on purpose: hot path (every block at 8/8); both passes inline, as libjpeg's.
-  for (let c = 0; c < 8; c++) {
-    if ((co(1, c) | co(2, c) | co(3, c) | co(4, c) | co(5, c) | co(6, c) | co(7, c)) == 0) {
-      const dc = dq(quant, c) << PASS1_BITS;
-      fillColumn(c, 8, dc);
-      continue;
-    }
-    let z2 = dq(quant, 16 + c);
-    let z3 = dq(quant, 48 + c);
-    let z1 = (z2 + z3) * FIX_0_541196100;
-    let tmp2 = z1 - z3 * FIX_1_847759065;
-    let tmp3 = z1 + z2 * FIX_0_765366865;
-    z2 = dq(quant, c);
-    z3 = dq(quant, 32 + c);
-    let tmp0 = (z2 + z3) << CONST_BITS;
-    let tmp1 = (z2 - z3) << CONST_BITS;
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-
-    tmp0 = dq(quant, 56 + c);
-    tmp1 = dq(quant, 40 + c);
-    tmp2 = dq(quant, 24 + c);
-    tmp3 = dq(quant, 8 + c);
-    z1 = tmp0 + tmp3;
-    z2 = tmp1 + tmp2;
-    z3 = tmp0 + tmp2;
-    let z4 = tmp1 + tmp3;
-    const z5 = (z3 + z4) * FIX_1_175875602;
-    tmp0 *= FIX_0_298631336;
-    tmp1 *= FIX_2_053119869;
-    tmp2 *= FIX_3_072711026;
-    tmp3 *= FIX_1_501321110;
-    z1 *= -FIX_0_899976223;
-    z2 *= -FIX_2_562915447;
-    z3 = z3 * -FIX_1_961570560 + z5;
-    z4 = z4 * -FIX_0_390180644 + z5;
-    tmp0 += z1 + z3;
-    tmp1 += z2 + z4;
-    tmp2 += z2 + z3;
-    tmp3 += z1 + z4;
-
-    const round = 1 << (CONST_BITS - PASS1_BITS - 1);
-    const shift = CONST_BITS - PASS1_BITS;
-    setWs(c, (tmp10 + tmp3 + round) >> shift);
-    setWs(56 + c, (tmp10 - tmp3 + round) >> shift);
-    setWs(8 + c, (tmp11 + tmp2 + round) >> shift);
-    setWs(48 + c, (tmp11 - tmp2 + round) >> shift);
-    setWs(16 + c, (tmp12 + tmp1 + round) >> shift);
-    setWs(40 + c, (tmp12 - tmp1 + round) >> shift);
-    setWs(24 + c, (tmp13 + tmp0 + round) >> shift);
-    setWs(32 + c, (tmp13 - tmp0 + round) >> shift);
+  for (let half = 0; half < 32; half += 16) idctColumns(quant, half);
+  transpose8x8(WS, WT);
+  for (let half = 0; half < 32; half += 16) idctRows(half);
+  transpose8x8(WT, WS);
+  const centre = i32x4.splat(128);
+  const wrap = i32x4.splat(512);
+  const tenBits = i32x4.splat(1023);
+  for (let r = 0; r < 8; r++) {
+    // libjpeg's range limit: wrapped to 10 bits around 0, then 0..255 after adding 128.
+    const row = WS + (r << 5);
+    const low = limited(v128.load(<usize>row), wrap, tenBits, centre);
+    const high = limited(v128.load(<usize>row, 16), wrap, tenBits, centre);
+    const bytes = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(low, high), i16x8.splat(0));
+    v128.store64_lane(<usize>(out + r * stride), bytes, 0);
   }
+}
 
-  const round = 1 << (CONST_BITS + PASS1_BITS + 3 - 1);
+/** `((v + 512) & 1023) - 512 + 128`: IDCT_LIMIT's index and centre, before clamping to a byte. */
+// @ts-ignore: decorator
+@inline function limited(v: v128, wrap: v128, tenBits: v128, centre: v128): v128 {
+  return i32x4.add(i32x4.sub(v128.and(i32x4.add(v, wrap), tenBits), wrap), centre);
+}
+
+/** The second IDCT pass's workspace: the first pass's output transposed, then the samples. */
+const WT = <i32>memory.data(256, 16);
+
+/** `x * constant`, four lanes. */
+// @ts-ignore: decorator
+@inline function times(x: v128, constant: i32): v128 {
+  return i32x4.mul(x, i32x4.splat(constant));
+}
+
+/**
+ * The IDCT's first pass on four columns (from `half` bytes into a row) of COEF dequantized by
+ * `quant`, into WS: libjpeg's even and odd parts, scaled by 2^PASS1_BITS.
+ */
+function idctColumns(quant: i32, half: i32): void {
+  const at = <usize>(COEF + half);
+  const q = <usize>(quant + half);
+  const d0 = i32x4.mul(v128.load(at), v128.load(q));
+  const d1 = i32x4.mul(v128.load(at, 32), v128.load(q, 32));
+  const d2 = i32x4.mul(v128.load(at, 64), v128.load(q, 64));
+  const d3 = i32x4.mul(v128.load(at, 96), v128.load(q, 96));
+  const d4 = i32x4.mul(v128.load(at, 128), v128.load(q, 128));
+  const d5 = i32x4.mul(v128.load(at, 160), v128.load(q, 160));
+  const d6 = i32x4.mul(v128.load(at, 192), v128.load(q, 192));
+  const d7 = i32x4.mul(v128.load(at, 224), v128.load(q, 224));
+  idctPass(d0, d1, d2, d3, d4, d5, d6, d7, <usize>(WS + half), 1 << (CONST_BITS - PASS1_BITS - 1), CONST_BITS - PASS1_BITS);
+}
+
+/** The IDCT's second pass on four rows (from `half` bytes into WT's rows), into WT. */
+function idctRows(half: i32): void {
+  const at = <usize>(WT + half);
   const shift = CONST_BITS + PASS1_BITS + 3;
-  for (let row = 0, o = out; row < 64; row += 8, o += stride) {
-    const ac = ws(row + 1) | ws(row + 2) | ws(row + 3) | ws(row + 4);
-    if ((ac | ws(row + 5) | ws(row + 6) | ws(row + 7)) == 0) {
-      const v = limit((ws(row) + 16) >> 5);
-      fillRow(o, 8, v);
-      continue;
+  idctPass(
+    v128.load(at),
+    v128.load(at, 32),
+    v128.load(at, 64),
+    v128.load(at, 96),
+    v128.load(at, 128),
+    v128.load(at, 160),
+    v128.load(at, 192),
+    v128.load(at, 224),
+    at,
+    1 << (shift - 1),
+    shift,
+  );
+}
+
+/** One 8-point pass of jidctint.c over four lanes, its eight outputs stored 32 bytes apart. */
+// @ts-ignore: decorator
+@inline function idctPass(
+  d0: v128,
+  d1: v128,
+  d2: v128,
+  d3: v128,
+  d4: v128,
+  d5: v128,
+  d6: v128,
+  d7: v128,
+  to: usize,
+  round: i32,
+  shift: i32,
+): void {
+  let z1 = times(i32x4.add(d2, d6), FIX_0_541196100);
+  const tmp2 = i32x4.sub(z1, times(d6, FIX_1_847759065));
+  const tmp3 = i32x4.add(z1, times(d2, FIX_0_765366865));
+  const tmp0 = i32x4.shl(i32x4.add(d0, d4), CONST_BITS);
+  const tmp1 = i32x4.shl(i32x4.sub(d0, d4), CONST_BITS);
+  const rounding = i32x4.splat(round);
+  const tmp10 = i32x4.add(i32x4.add(tmp0, tmp3), rounding);
+  const tmp13 = i32x4.add(i32x4.sub(tmp0, tmp3), rounding);
+  const tmp11 = i32x4.add(i32x4.add(tmp1, tmp2), rounding);
+  const tmp12 = i32x4.add(i32x4.sub(tmp1, tmp2), rounding);
+
+  z1 = i32x4.add(d7, d1);
+  let z2 = i32x4.add(d5, d3);
+  let z3 = i32x4.add(d7, d3);
+  let z4 = i32x4.add(d5, d1);
+  const z5 = times(i32x4.add(z3, z4), FIX_1_175875602);
+  z1 = times(z1, -FIX_0_899976223);
+  z2 = times(z2, -FIX_2_562915447);
+  z3 = i32x4.add(times(z3, -FIX_1_961570560), z5);
+  z4 = i32x4.add(times(z4, -FIX_0_390180644), z5);
+  const odd0 = i32x4.add(times(d7, FIX_0_298631336), i32x4.add(z1, z3));
+  const odd1 = i32x4.add(times(d5, FIX_2_053119869), i32x4.add(z2, z4));
+  const odd2 = i32x4.add(times(d3, FIX_3_072711026), i32x4.add(z2, z3));
+  const odd3 = i32x4.add(times(d1, FIX_1_501321110), i32x4.add(z1, z4));
+
+  v128.store(to, i32x4.shr_s(i32x4.add(tmp10, odd3), shift));
+  v128.store(to, i32x4.shr_s(i32x4.sub(tmp10, odd3), shift), 224);
+  v128.store(to, i32x4.shr_s(i32x4.add(tmp11, odd2), shift), 32);
+  v128.store(to, i32x4.shr_s(i32x4.sub(tmp11, odd2), shift), 192);
+  v128.store(to, i32x4.shr_s(i32x4.add(tmp12, odd1), shift), 64);
+  v128.store(to, i32x4.shr_s(i32x4.sub(tmp12, odd1), shift), 160);
+  v128.store(to, i32x4.shr_s(i32x4.add(tmp13, odd0), shift), 96);
+  v128.store(to, i32x4.shr_s(i32x4.sub(tmp13, odd0), shift), 128);
+}
+
+/** Transposes the 8x8 i32 block at `from` into `to` (4x4 tiles of shuffles). */
+function transpose8x8(from: i32, to: i32): void {
+  for (let g = 0; g < 2; g++) {
+    for (let h = 0; h < 2; h++) {
+      const src = <usize>(from + g * 128 + h * 16); // rows 4g.., columns 4h..
+      const a = v128.load(src);
+      const b = v128.load(src, 32);
+      const c = v128.load(src, 64);
+      const d = v128.load(src, 96);
+      const ab0 = v128.shuffle<i32>(a, b, 0, 4, 1, 5);
+      const ab1 = v128.shuffle<i32>(a, b, 2, 6, 3, 7);
+      const cd0 = v128.shuffle<i32>(c, d, 0, 4, 1, 5);
+      const cd1 = v128.shuffle<i32>(c, d, 2, 6, 3, 7);
+      const dst = <usize>(to + h * 128 + g * 16); // rows 4h.., columns 4g..
+      v128.store(dst, v128.shuffle<i32>(ab0, cd0, 0, 1, 4, 5));
+      v128.store(dst, v128.shuffle<i32>(ab0, cd0, 2, 3, 6, 7), 32);
+      v128.store(dst, v128.shuffle<i32>(ab1, cd1, 0, 1, 4, 5), 64);
+      v128.store(dst, v128.shuffle<i32>(ab1, cd1, 2, 3, 6, 7), 96);
     }
-    let z2 = ws(row + 2);
-    let z3 = ws(row + 6);
-    let z1 = (z2 + z3) * FIX_0_541196100;
-    let tmp2 = z1 - z3 * FIX_1_847759065;
-    let tmp3 = z1 + z2 * FIX_0_765366865;
-    let tmp0 = (ws(row) + ws(row + 4)) << CONST_BITS;
-    let tmp1 = (ws(row) - ws(row + 4)) << CONST_BITS;
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-
-    tmp0 = ws(row + 7);
-    tmp1 = ws(row + 5);
-    tmp2 = ws(row + 3);
-    tmp3 = ws(row + 1);
-    z1 = tmp0 + tmp3;
-    z2 = tmp1 + tmp2;
-    z3 = tmp0 + tmp2;
-    let z4 = tmp1 + tmp3;
-    const z5 = (z3 + z4) * FIX_1_175875602;
-    tmp0 *= FIX_0_298631336;
-    tmp1 *= FIX_2_053119869;
-    tmp2 *= FIX_3_072711026;
-    tmp3 *= FIX_1_501321110;
-    z1 *= -FIX_0_899976223;
-    z2 *= -FIX_2_562915447;
-    z3 = z3 * -FIX_1_961570560 + z5;
-    z4 = z4 * -FIX_0_390180644 + z5;
-    tmp0 += z1 + z3;
-    tmp1 += z2 + z4;
-    tmp2 += z2 + z3;
-    tmp3 += z1 + z4;
-
-    wr8(o, limit((tmp10 + tmp3 + round) >> shift));
-    wr8(o + 7, limit((tmp10 - tmp3 + round) >> shift));
-    wr8(o + 1, limit((tmp11 + tmp2 + round) >> shift));
-    wr8(o + 6, limit((tmp11 - tmp2 + round) >> shift));
-    wr8(o + 2, limit((tmp12 + tmp1 + round) >> shift));
-    wr8(o + 5, limit((tmp12 - tmp1 + round) >> shift));
-    wr8(o + 3, limit((tmp13 + tmp0 + round) >> shift));
-    wr8(o + 4, limit((tmp13 - tmp0 + round) >> shift));
   }
 }
 
