@@ -60,11 +60,14 @@ const FAILURES: [JpegFallbackReason, string][] = [
 ];
 
 // The layout in lib/jpeg/wasm/scan.ts.
-const PARAM_BYTES = 148;
+const PARAM_BYTES = 152;
 const STATE_WORDS = 13;
 const NEED_DATA = -100;
+const BAND_DONE = -101;
+const P_BAND_END = 37;
 const NO_REFILL = 0x7fffffff;
 const COMPONENT_BYTES = 48;
+const C_PLANE = 20;
 const TABLE_BYTES = 6544;
 const SUMS_BYTES = 17 * 8;
 
@@ -78,18 +81,27 @@ export function decodeScanData(job: ScanJob): number {
   layout.write(wasm.memory.buffer);
   let from = job.start;
   let result = NEED_DATA;
-  while (result === NEED_DATA) {
-    layout.moveWindow(wasm.memory.buffer, from);
-    result = wasm.decodeScan(layout.params);
-    if (result === NEED_DATA) from = layout.position(wasm.memory.buffer);
+  for (let band = 0; result === NEED_DATA || result === BAND_DONE; band += layout.bandRows) {
+    layout.startBand(wasm.memory.buffer, band);
+    do {
+      layout.moveWindow(wasm.memory.buffer, from);
+      result = wasm.decodeScan(layout.params);
+      from = layout.position(wasm.memory.buffer);
+    } while (result === NEED_DATA);
+    if (result >= 0 || result === BAND_DONE) layout.readBand(wasm.memory.buffer, band);
   }
   if (result < 0) {
     const [reason, detail] = FAILURES[-result - 1] ?? ['internal', `scan decoder result ${result}`];
     throw new JpegFallback(reason, detail);
   }
-  layout.readPlanes(wasm.memory.buffer);
   return layout.position(wasm.memory.buffer, result);
 }
+
+/**
+ * Bytes of plane the decoder's memory holds at a time, all components together (at least one
+ * MCU row): a 12 MP photo's planes at 3/8 are 5-7 MB, copied out a band at a time.
+ */
+const BAND_BYTES = 1024 * 1024;
 
 /**
  * Bytes of the data the decoder's memory holds at a time. Every call of the decoder moves on by
@@ -121,17 +133,41 @@ function placeScan(job: ScanJob, base: number) {
     slotAt: place(c.slotAt, 80),
     weights: c.weights ? arena.reserve(c.weights.byteLength) : 0,
     sums: c.weights ? arena.reserve(SUMS_BYTES) : 0,
-    plane: arena.reserve(c.plane.length),
   }));
+  const rowBytes = job.components.reduce((sum, c) => sum + c.stepY, 0);
+  const bandRows = Math.max(1, Math.min(job.mcusY, Math.floor(BAND_BYTES / rowBytes)));
+  const bands = job.components.map((c) => arena.reserve(bandRows * c.stepY));
   const window = arena.reserve(WINDOW);
   let windowStart = job.start;
   return {
     arena,
     params,
+    bandRows,
+    /**
+     * Points each component's plane at its band buffer for MCU rows `band` onwards (zeroed, so
+     * a one-component scan leaves its padding blocks as they were: zero), and the decoder's
+     * stop at the band's end.
+     */
+    startBand(memory: ArrayBuffer, band: number): void {
+      const words = new Int32Array(memory, params, PARAM_BYTES / 4 + job.components.length * 12);
+      words[P_BAND_END] = Math.min(job.mcusY, band + bandRows) * job.mcusX;
+      job.components.forEach((c, j) => {
+        words[(PARAM_BYTES + j * COMPONENT_BYTES + C_PLANE) / 4] = bands[j]! - band * c.stepY;
+        new Uint8Array(memory, bands[j]!, bandRows * c.stepY).fill(0);
+      });
+    },
+    /** Copies MCU rows `band` onwards, as decoded, from the band buffers into the planes. */
+    readBand(memory: ArrayBuffer, band: number): void {
+      const rows = Math.min(job.mcusY, band + bandRows) - band;
+      job.components.forEach((c, j) => {
+        const bytes = Math.min(rows * c.stepY, c.plane.length - band * c.stepY);
+        c.plane.set(new Uint8Array(memory, bands[j]!, bytes), band * c.stepY);
+      });
+    },
     write(memory: ArrayBuffer): void {
       writeParams(memory, params, job, components);
       for (const [item, address] of tables) writeTable(memory, address, item);
-      job.components.forEach((c, j) => writeComponent(memory, c, components[j]!, job));
+      job.components.forEach((c, j) => writeComponent(memory, c, components[j]!));
     },
     /** Fills the window from file position `from` and points the decoder at it. */
     moveWindow(memory: ArrayBuffer, from: number): void {
@@ -146,11 +182,6 @@ function placeScan(job: ScanJob, base: number) {
     position(memory: ArrayBuffer, address = new Int32Array(memory, params, 2)[1]!): number {
       return windowStart + address - window;
     },
-    readPlanes(memory: ArrayBuffer): void {
-      job.components.forEach((c, j) => {
-        c.plane.set(new Uint8Array(memory, components[j]!.plane, c.plane.length));
-      });
-    },
   };
 }
 
@@ -162,7 +193,6 @@ interface ComponentAddresses {
   slotAt: number;
   weights: number;
   sums: number;
-  plane: number;
 }
 
 /** The scan's layout and the decoder's starting state (the window's part is set per call). */
@@ -192,7 +222,7 @@ function writeParams(
         at.quant,
         at.slotAt,
         at.weights,
-        at.plane,
+        0, // the plane's address, set per band
         c.stride,
         c.blockSize,
         c.stepX,
@@ -224,21 +254,10 @@ function writeTable(
   new Uint8Array(memory, address + 6284, 256).fill(0).set(item.symbols);
 }
 
-/**
- * A component's weights and zeroed sums (2x2 only), and its plane as it stands when the scan
- * does not cover all of it.
- */
-function writeComponent(
-  memory: ArrayBuffer,
-  c: ScanComponentJob,
-  at: ComponentAddresses,
-  job: ScanJob,
-): void {
+/** A component's weights and zeroed sums (2x2 only). */
+function writeComponent(memory: ArrayBuffer, c: ScanComponentJob, at: ComponentAddresses): void {
   if (c.weights) {
     new BigInt64Array(memory, at.weights, c.weights.length).set(c.weights);
     new Uint8Array(memory, at.sums, SUMS_BYTES).fill(0);
   }
-  // An interleaved scan writes every block of its planes; a one-component scan may leave the
-  // padding blocks past its coded ones, which must stay as they are.
-  if (job.components.length === 1) new Uint8Array(memory, at.plane, c.plane.length).set(c.plane);
 }

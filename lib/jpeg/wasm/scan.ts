@@ -53,7 +53,8 @@ import {
 // Parameter block, 32-bit words. The first thirteen are the decoder's state between calls: the
 // caller streams the data through a window, and the decoder returns NEED_DATA (state saved) when
 // an MCU would start too near the window's end; the caller moves the window to P_POS and calls
-// again. So its memory holds a window, not the whole file.
+// again. Likewise the planes: the decoder returns BAND_DONE at P_BAND_END, and the caller copies
+// the band of MCU rows out. So its memory holds a window and a band, not the file and planes.
 const P_DATA_END = 0; // address one past the window's last byte
 const P_POS = 4; // address of the next byte to read
 const P_REFILL_AT = 8; // NEED_DATA before an MCU from here on; NO_REFILL when the window holds the rest
@@ -70,7 +71,8 @@ const P_BLOCKS_PER_MCU = 60;
 const P_RESTART_INTERVAL = 64;
 const P_BLOCK_SCAN = 68; // 10 words: per block of an MCU, its scan component
 const P_BLOCK_OFFSET = 108; // 10 words: per block of an MCU, its offset inside the MCU
-const P_COMPONENTS = 148; // per scan component, COMPONENT_BYTES:
+const P_BAND_END = 148; // return BAND_DONE (state saved) before this MCU: the planes hold a band
+const P_COMPONENTS = 152; // per scan component, COMPONENT_BYTES:
 const C_DC = 0; // DC Huffman table
 const C_AC = 4; // AC Huffman table
 const C_QUANT = 8; // 64 x i32, natural order
@@ -101,6 +103,11 @@ const E_NO_RESTART = -6;
 const E_RESTART_ORDER = -7;
 /** Not a failure: the window must move on (to P_POS) before the decoder can go on. */
 const NEED_DATA = -100;
+/**
+ * Not a failure: the MCU rows of the band the planes hold are decoded; the caller copies them
+ * out, points C_PLANE at the next band and calls again.
+ */
+const BAND_DONE = -101;
 /** P_REFILL_AT when the window holds the rest of the data. */
 const NO_REFILL = 0x7fffffff;
 
@@ -146,8 +153,13 @@ export function decodeScan(params: i32): i32 {
   let restartNumber = rd32(params + P_RESTART_NUMBER);
   let mx = mcu % mcusX;
   let my = mcu / mcusX;
+  const bandEnd = rd32(params + P_BAND_END);
   clearCoefficients();
   for (; mcu < total; mcu++) {
+    if (mcu >= bandEnd) {
+      save(params, pos, mcu, buf, cnt, padBits, restartLeft, restartNumber);
+      return BAND_DONE;
+    }
     if (restartInterval != 0 && restartLeft == 0) {
       if (padBits > cnt) return E_ENDS_EARLY;
       const at = findMarker(pos, end);
