@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { encodeBaselineJpeg } from '../jpeg/encoder.js';
+import { encodeBaselineJpeg } from '../jpeg/index.js';
 // Every codec's glue is imported on first use: a cold start loads only what its image needs (a
 // baseline JPEG decodes and encodes through lib/jpeg and needs none of them).
 let mozjpegDecoder: typeof import('@jsquash/jpeg/decode.js') | undefined;

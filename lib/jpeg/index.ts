@@ -1,7 +1,7 @@
 /**
- * Shrink-on-load JPEG decoding: a baseline decoder that runs the inverse DCT at 8/8, 4/8, 3/8,
- * 2/8 or 1/8 size, and the rule that picks the scale. Everything else falls back to the general
- * codec.
+ * Our JPEG codec: shrink-on-load decoding (a baseline decoder that runs the inverse DCT at 8/8,
+ * 4/8, 3/8, 2/8 or 1/8 size, and the rule that picks the scale; everything else falls back to
+ * the general codec) and the baseline encoder. Their inner loops are WebAssembly (wasm/).
  */
 export {
   decodeScaledJpeg,
@@ -17,3 +17,4 @@ export {
   type ScaledJpegPlanes,
 } from './decoder.js';
 export { chooseJpegScale, PLANE_MARGIN, RESAMPLE_MARGIN } from './scale.js';
+export { encodeBaselineJpeg, type RgbaImage } from './encoder.js';
