@@ -22,6 +22,7 @@ import { JpegFallback, type JpegFallbackReason } from './fallback.js';
 import { buildHuffmanTable, type HuffmanTable } from './huffman.js';
 import { convertToRgba, type PlaneComponent } from './color.js';
 import { decodeScanData, type ScanComponentJob } from './scan.js';
+import { ZIGZAG } from './zigzag.js';
 
 export { JpegFallback, type JpegFallbackReason } from './fallback.js';
 
@@ -103,13 +104,6 @@ export interface JpegPlanesOptions extends JpegDecodeOptions {
    */
   minPlaneSize?: { width: number; height: number };
 }
-
-/** Zigzag position → natural (row-major) position, T.81 Figure A.6. */
-const ZIGZAG = new Uint8Array([
-  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20,
-  13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52,
-  45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
-]);
 
 /**
  * For each IDCT size, where to store the coefficient at each zigzag position: its natural
