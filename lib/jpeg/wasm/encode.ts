@@ -42,7 +42,8 @@ const E_Y = 12; // planes: Y at MCU-width x MCU-height, Cb and Cr at half its wi
 const E_CB = 16;
 const E_CR = 20;
 const E_DIVISORS = 24; // 2 tables x 64 x (reciprocal, correction, shift), natural order
-const E_CODES = 28; // 4 tables (DC luma, AC luma, DC chroma, AC chroma) x 256 x (length << 16 | code)
+// 4 tables (DC luma, AC luma, DC chroma, AC chroma) x 256 x (length << 16 | code):
+const E_CODES = 28;
 const E_OUT = 32;
 const E_OUT_CAPACITY = 36;
 const E_ACCURATE = 40; // 1: the accurate DCT (jfdctint.c), 0: the fast one (jfdctfst.c)
@@ -139,7 +140,9 @@ function toYcc422(
     const yRow = y + row * lumaStride;
     const cbRow = cb + row * chromaStride;
     const crRow = cr + row * chromaStride;
-    for (let x = 0; x < groups; x += 8) eightPixels(source + (x << 2), yRow + x, cbRow + (x >> 1), crRow + (x >> 1));
+    for (let x = 0; x < groups; x += 8) {
+      eightPixels(source + (x << 2), yRow + x, cbRow + (x >> 1), crRow + (x >> 1));
+    }
     for (let x = groups; x < lumaStride; x += 2) {
       const first = load<u32>(<usize>(source + (min(x, lastX) << 2)));
       const second = load<u32>(<usize>(source + (min(x + 1, lastX) << 2)));
@@ -404,11 +407,8 @@ function quantize(divisors: i32): u64 {
   wr32(at + 7 * step, z11 - z4);
 }
 
-/**
- * The fast integer forward DCT of 8x8 samples (libjpeg `jpeg_fdct_ifast`) into BLOCK, which
- * TurboJPEG uses below quality 96.
- */
-function fastDct(samples: i32, stride: i32): void {
+/** The 8x8 samples at `samples`, `stride` apart, into BLOCK as i32 less 128 (jcdctmgr.c convsamp). */
+function centredSamples(samples: i32, stride: i32): void {
   const centre = i32x4.splat(128);
   for (let r = 0; r < 8; r++) {
     const row = v128.load_ext<u8>(<usize>(samples + r * stride)); // 8 samples as u16
@@ -416,6 +416,14 @@ function fastDct(samples: i32, stride: i32): void {
     v128.store(o, i32x4.sub(i32x4.extend_low_i16x8_u(row), centre));
     v128.store(o, i32x4.sub(i32x4.extend_high_i16x8_u(row), centre), 16);
   }
+}
+
+/**
+ * The fast integer forward DCT of 8x8 samples (libjpeg `jpeg_fdct_ifast`) into BLOCK, which
+ * TurboJPEG uses below quality 96.
+ */
+function fastDct(samples: i32, stride: i32): void {
+  centredSamples(samples, stride);
   for (let r = 0; r < 8; r++) fdctPass(BLOCK + (r << 5), 4);
   for (let c = 0; c < 8; c++) fdctPass(BLOCK + (c << 2), 32);
 }
@@ -431,100 +439,62 @@ function fastDct(samples: i32, stride: i32): void {
  * TurboJPEG uses from quality 96 up.
  */
 function accurateDct(samples: i32, stride: i32): void {
-  // Long on purpose: both passes inline, as libjpeg's.
-  for (let r = 0; r < 8; r++) {
-    const s = samples + r * stride;
-    const d0 = rd8(s) - 128;
-    const d1 = rd8(s + 1) - 128;
-    const d2 = rd8(s + 2) - 128;
-    const d3 = rd8(s + 3) - 128;
-    const d4 = rd8(s + 4) - 128;
-    const d5 = rd8(s + 5) - 128;
-    const d6 = rd8(s + 6) - 128;
-    const d7 = rd8(s + 7) - 128;
-    const o = BLOCK + (r << 5);
-    const tmp0 = d0 + d7;
-    let tmp7 = d0 - d7;
-    const tmp1 = d1 + d6;
-    let tmp6 = d1 - d6;
-    const tmp2 = d2 + d5;
-    let tmp5 = d2 - d5;
-    const tmp3 = d3 + d4;
-    let tmp4 = d3 - d4;
+  centredSamples(samples, stride);
+  for (let r = 0; r < 8; r++) islowPass(BLOCK + (r << 5), 4, true);
+  for (let c = 0; c < 8; c++) islowPass(BLOCK + (c << 2), 32, false);
+}
 
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-    wr32(o, (tmp10 + tmp11) << PASS1_BITS);
-    wr32(o + 16, (tmp10 - tmp11) << PASS1_BITS);
-    let z1 = (tmp12 + tmp13) * FIX_0_541196100;
-    wr32(o + 8, descale(z1 + tmp13 * FIX_0_765366865, CONST_BITS - PASS1_BITS));
-    wr32(o + 24, descale(z1 - tmp12 * FIX_1_847759065, CONST_BITS - PASS1_BITS));
+/**
+ * One pass of `jpeg_fdct_islow` over 8 values `step` bytes apart from `at`, in place. The row
+ * pass (`rows`) scales its outputs up by 2^PASS1_BITS; the column pass removes that scaling.
+ */
+// @ts-ignore: decorator
+@inline function islowPass(at: i32, step: i32, rows: bool): void {
+  const d0 = rd32(at);
+  const d1 = rd32(at + step);
+  const d2 = rd32(at + 2 * step);
+  const d3 = rd32(at + 3 * step);
+  const d4 = rd32(at + 4 * step);
+  const d5 = rd32(at + 5 * step);
+  const d6 = rd32(at + 6 * step);
+  const d7 = rd32(at + 7 * step);
+  const shift = rows ? CONST_BITS - PASS1_BITS : CONST_BITS + PASS1_BITS;
+  const tmp0 = d0 + d7;
+  let tmp7 = d0 - d7;
+  const tmp1 = d1 + d6;
+  let tmp6 = d1 - d6;
+  const tmp2 = d2 + d5;
+  let tmp5 = d2 - d5;
+  const tmp3 = d3 + d4;
+  let tmp4 = d3 - d4;
 
-    z1 = tmp4 + tmp7;
-    let z2 = tmp5 + tmp6;
-    let z3 = tmp4 + tmp6;
-    let z4 = tmp5 + tmp7;
-    const z5 = (z3 + z4) * FIX_1_175875602;
-    tmp4 *= FIX_0_298631336;
-    tmp5 *= FIX_2_053119869;
-    tmp6 *= FIX_3_072711026;
-    tmp7 *= FIX_1_501321110;
-    z1 *= -FIX_0_899976223;
-    z2 *= -FIX_2_562915447;
-    z3 = z3 * -FIX_1_961570560 + z5;
-    z4 = z4 * -FIX_0_390180644 + z5;
-    wr32(o + 28, descale(tmp4 + z1 + z3, CONST_BITS - PASS1_BITS));
-    wr32(o + 20, descale(tmp5 + z2 + z4, CONST_BITS - PASS1_BITS));
-    wr32(o + 12, descale(tmp6 + z2 + z3, CONST_BITS - PASS1_BITS));
-    wr32(o + 4, descale(tmp7 + z1 + z4, CONST_BITS - PASS1_BITS));
-  }
-  for (let c = 0; c < 8; c++) {
-    const o = BLOCK + (c << 2);
-    const d0 = rd32(o);
-    const d1 = rd32(o + 32);
-    const d2 = rd32(o + 64);
-    const d3 = rd32(o + 96);
-    const d4 = rd32(o + 128);
-    const d5 = rd32(o + 160);
-    const d6 = rd32(o + 192);
-    const d7 = rd32(o + 224);
-    const tmp0 = d0 + d7;
-    let tmp7 = d0 - d7;
-    const tmp1 = d1 + d6;
-    let tmp6 = d1 - d6;
-    const tmp2 = d2 + d5;
-    let tmp5 = d2 - d5;
-    const tmp3 = d3 + d4;
-    let tmp4 = d3 - d4;
+  const tmp10 = tmp0 + tmp3;
+  const tmp13 = tmp0 - tmp3;
+  const tmp11 = tmp1 + tmp2;
+  const tmp12 = tmp1 - tmp2;
+  const sum = tmp10 + tmp11;
+  const difference = tmp10 - tmp11;
+  wr32(at, rows ? sum << PASS1_BITS : descale(sum, PASS1_BITS));
+  wr32(at + 4 * step, rows ? difference << PASS1_BITS : descale(difference, PASS1_BITS));
+  let z1 = (tmp12 + tmp13) * FIX_0_541196100;
+  wr32(at + 2 * step, descale(z1 + tmp13 * FIX_0_765366865, shift));
+  wr32(at + 6 * step, descale(z1 - tmp12 * FIX_1_847759065, shift));
 
-    const tmp10 = tmp0 + tmp3;
-    const tmp13 = tmp0 - tmp3;
-    const tmp11 = tmp1 + tmp2;
-    const tmp12 = tmp1 - tmp2;
-    wr32(o, descale(tmp10 + tmp11, PASS1_BITS));
-    wr32(o + 128, descale(tmp10 - tmp11, PASS1_BITS));
-    let z1 = (tmp12 + tmp13) * FIX_0_541196100;
-    wr32(o + 64, descale(z1 + tmp13 * FIX_0_765366865, CONST_BITS + PASS1_BITS));
-    wr32(o + 192, descale(z1 - tmp12 * FIX_1_847759065, CONST_BITS + PASS1_BITS));
-
-    z1 = tmp4 + tmp7;
-    let z2 = tmp5 + tmp6;
-    let z3 = tmp4 + tmp6;
-    let z4 = tmp5 + tmp7;
-    const z5 = (z3 + z4) * FIX_1_175875602;
-    tmp4 *= FIX_0_298631336;
-    tmp5 *= FIX_2_053119869;
-    tmp6 *= FIX_3_072711026;
-    tmp7 *= FIX_1_501321110;
-    z1 *= -FIX_0_899976223;
-    z2 *= -FIX_2_562915447;
-    z3 = z3 * -FIX_1_961570560 + z5;
-    z4 = z4 * -FIX_0_390180644 + z5;
-    wr32(o + 224, descale(tmp4 + z1 + z3, CONST_BITS + PASS1_BITS));
-    wr32(o + 160, descale(tmp5 + z2 + z4, CONST_BITS + PASS1_BITS));
-    wr32(o + 96, descale(tmp6 + z2 + z3, CONST_BITS + PASS1_BITS));
-    wr32(o + 32, descale(tmp7 + z1 + z4, CONST_BITS + PASS1_BITS));
-  }
+  z1 = tmp4 + tmp7;
+  let z2 = tmp5 + tmp6;
+  let z3 = tmp4 + tmp6;
+  let z4 = tmp5 + tmp7;
+  const z5 = (z3 + z4) * FIX_1_175875602;
+  tmp4 *= FIX_0_298631336;
+  tmp5 *= FIX_2_053119869;
+  tmp6 *= FIX_3_072711026;
+  tmp7 *= FIX_1_501321110;
+  z1 *= -FIX_0_899976223;
+  z2 *= -FIX_2_562915447;
+  z3 = z3 * -FIX_1_961570560 + z5;
+  z4 = z4 * -FIX_0_390180644 + z5;
+  wr32(at + 7 * step, descale(tmp4 + z1 + z3, shift));
+  wr32(at + 5 * step, descale(tmp5 + z2 + z4, shift));
+  wr32(at + 3 * step, descale(tmp6 + z2 + z3, shift));
+  wr32(at + step, descale(tmp7 + z1 + z4, shift));
 }
