@@ -407,7 +407,7 @@ function quantize(divisors: i32): u64 {
   wr32(at + 7 * step, z11 - z4);
 }
 
-/** The 8x8 samples at `samples`, `stride` apart, into BLOCK as i32 less 128 (jcdctmgr.c convsamp). */
+/** The 8x8 samples at `samples`, `stride` apart, into BLOCK as i32 less 128 (convsamp). */
 function centredSamples(samples: i32, stride: i32): void {
   const centre = i32x4.splat(128);
   for (let r = 0; r < 8; r++) {
