@@ -9,9 +9,8 @@
  * Measured on an 800x600 rendition (CPU time, medians of 12 warm runs in the same minute):
  * libjpeg-turbo in WebAssembly 17 ms, this 5 ms; see docs/performance.md.
  */
-import { jpegWasm } from './jpeg-module.js';
+import { jpegArena, jpegWasm } from './jpeg-module.js';
 import { ZIGZAG } from './zigzag.js';
-import { Arena } from '../kernels/wasm-memory.js';
 
 /** An RGBA bitmap: 4 bytes per pixel, row-major, no padding. Alpha is ignored. */
 export interface RgbaImage {
@@ -194,7 +193,7 @@ function runEncoder(
   const { width, height } = image;
   const lumaStride = Math.ceil(width / 16) * 16;
   const rows = Math.ceil(height / 8) * 8;
-  const arena = new Arena(jpegWasm.withMemory(0).heapBase());
+  const arena = jpegArena();
   const params = arena.reserve(44);
   const rgba = arena.reserve(width * height * 4);
   const y = arena.reserve(lumaStride * rows);

@@ -4,7 +4,7 @@
  * memory; calls are synchronous, each laying its buffers out afresh from `heapBase()`.
  */
 import { JPEG_WASM_BASE64 } from './jpeg-wasm.js';
-import { KeptInstance, type WasmMemoryExports } from '../kernels/wasm-memory.js';
+import { Arena, KeptInstance, type WasmMemoryExports } from '../kernels/wasm-memory.js';
 
 /** What the module exports (lib/jpeg/wasm/index.ts). */
 export interface JpegWasmExports extends WasmMemoryExports {
@@ -18,3 +18,8 @@ export interface JpegWasmExports extends WasmMemoryExports {
 
 /** The module (about 10 KB) and this thread's instance of it. */
 export const jpegWasm = new KeptInstance<JpegWasmExports>(JPEG_WASM_BASE64);
+
+/** An arena for one call's buffers, from the first address the module leaves to its caller. */
+export function jpegArena(): Arena {
+  return new Arena(jpegWasm.withMemory(0).heapBase());
+}
