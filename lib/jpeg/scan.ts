@@ -11,8 +11,7 @@
  */
 import { JpegFallback, type JpegFallbackReason } from './fallback.js';
 import type { HuffmanTable } from './huffman.js';
-import { jpegWasm } from './jpeg-module.js';
-import { Arena } from '../kernels/wasm-memory.js';
+import { jpegArena, jpegWasm } from './jpeg-module.js';
 
 /** One component of a scan: its tables, where its blocks go, and how they are stored. */
 export interface ScanComponentJob {
@@ -76,7 +75,7 @@ const SUMS_BYTES = 17 * 8;
  * its data. Throws JpegFallback for corrupt or truncated data.
  */
 export function decodeScanData(job: ScanJob): number {
-  const layout = placeScan(job, jpegWasm.withMemory(0).heapBase());
+  const layout = placeScan(job);
   const wasm = jpegWasm.withMemory(layout.arena.size);
   layout.write(wasm.memory.buffer);
   let from = job.start;
@@ -117,8 +116,8 @@ const WINDOW = 256 * 1024;
 const MARGIN = 8 * 1024;
 
 /** Addresses for everything the scan reads and writes, and the writers that fill them. */
-function placeScan(job: ScanJob, base: number) {
-  const arena = new Arena(base);
+function placeScan(job: ScanJob) {
+  const arena = jpegArena();
   const params = arena.reserve(PARAM_BYTES + job.components.length * COMPONENT_BYTES);
   const tables = new Map<HuffmanTable | Int32Array | Uint8Array, number>();
   const place = (item: HuffmanTable | Int32Array | Uint8Array, bytes: number): number => {
