@@ -143,16 +143,18 @@ function placeScan(job: ScanJob) {
     params,
     bandRows,
     /**
-     * Points each component's plane at its band buffer for MCU rows `band` onwards (zeroed, so
-     * a one-component scan leaves its padding blocks as they were: zero), and the decoder's
-     * stop at the band's end.
+     * Points each component's plane at its band buffer for MCU rows `band` onwards, and the
+     * decoder's stop at the band's end. An interleaved scan writes every byte of its bands; a
+     * one-component scan may leave padding blocks past its coded ones, which must stay zero as
+     * the plane was, so its band is zeroed first.
      */
     startBand(memory: ArrayBuffer, band: number): void {
       const words = new Int32Array(memory, params, PARAM_BYTES / 4 + job.components.length * 12);
       words[P_BAND_END] = Math.min(job.mcusY, band + bandRows) * job.mcusX;
       job.components.forEach((c, j) => {
         words[(PARAM_BYTES + j * COMPONENT_BYTES + C_PLANE) / 4] = bands[j]! - band * c.stepY;
-        new Uint8Array(memory, bands[j]!, bandRows * c.stepY).fill(0);
+        if (job.components.length === 1)
+          new Uint8Array(memory, bands[j]!, c.stepY * bandRows).fill(0);
       });
     },
     /** Copies MCU rows `band` onwards, as decoded, from the band buffers into the planes. */
